@@ -1,0 +1,48 @@
+// DataSource options for both dialects, from the parsed DATABASE_URL (src/config.ts).
+// SQLite is the embedded default: WAL so readers never block the writer, synchronous=NORMAL (durable
+// at every checkpoint, safe against application crashes; see https://sqlite.org/wal.html).
+import { DataSource, type DataSourceOptions } from 'typeorm';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { DatabaseConfig } from './src/config';
+import { Project } from './src/auth/project.entity';
+import { ProjectSecret } from './src/auth/project-secret.entity';
+import { User } from './src/users/user.entity';
+import { Totp } from './src/totp/totp.entity';
+import { RecoveryCode } from './src/totp/recovery-code.entity';
+import { Session } from './src/sessions/session.entity';
+import { SigningKey } from './src/sessions/signing-key.entity';
+import { Initial1764115200000 } from './src/migrations/1764115200000-Initial';
+
+export const entities = [Project, ProjectSecret, User, Totp, RecoveryCode, Session, SigningKey];
+export const migrations = [Initial1764115200000];
+
+const SQLITE_BUSY_TIMEOUT_MS = 5000;
+
+export function dataSourceOptions(database: DatabaseConfig): DataSourceOptions {
+  const common = { entities, migrations, migrationsTableName: 'migrations', synchronize: false, logging: false } as const;
+  if (database.kind === 'sqlite') {
+    return {
+      ...common,
+      type: 'better-sqlite3',
+      database: database.path,
+      timeout: SQLITE_BUSY_TIMEOUT_MS,
+      prepareDatabase: (db: { pragma(source: string): unknown }) => {
+        db.pragma('journal_mode = WAL');
+        db.pragma('synchronous = NORMAL');
+      },
+    };
+  }
+  return {
+    ...common,
+    type: 'postgres',
+    url: database.url,
+    poolSize: database.poolSize,
+    extra: { max: database.poolSize, statement_timeout: database.statementTimeoutMs || undefined },
+  };
+}
+
+export function createDataSource(database: DatabaseConfig): DataSource {
+  if (database.kind === 'sqlite') mkdirSync(dirname(database.path), { recursive: true });
+  return new DataSource(dataSourceOptions(database));
+}

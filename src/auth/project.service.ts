@@ -1,0 +1,101 @@
+// Projects and their API secrets. A secret is 256 random bits, shown once and stored as a keyed hash;
+// a project may hold several so a backend can rotate without downtime.
+import { randomBytes } from 'node:crypto';
+import { In, IsNull } from 'typeorm';
+import type { Database } from '../db/database';
+import { insertRow } from '../db/database';
+import type { KeyedHasher } from '../crypto/keyed-hash';
+import type { Clock } from '../common/clock';
+import { isId, newId } from '../common/ids';
+import { Project } from './project.entity';
+import { ProjectSecret } from './project-secret.entity';
+import { ProjectNotFoundError, SecretNotFoundError } from './auth.errors';
+
+const SECRET_BYTES = 32;
+export const DEFAULT_PROJECT_NAME = 'Default';
+
+export interface ProjectCredentials {
+  readonly projectId: string;
+  readonly secretId: string;
+  readonly secret: string;
+}
+
+/** Who is calling: resolved from `Authorization: Basic` on every request. */
+export interface AuthenticatedProject {
+  readonly projectId: string;
+  readonly name: string;
+  readonly secretId: string;
+}
+
+export class ProjectService {
+  constructor(
+    private readonly db: Database,
+    private readonly hasher: KeyedHasher,
+    private readonly clock: Clock,
+  ) {}
+
+  async create(name: string): Promise<ProjectCredentials> {
+    const trimmed = name.trim();
+    if (!trimmed || trimmed.length > 255) throw new RangeError('A project name is 1 to 255 characters.');
+    const project = Object.assign(new Project(), { projectId: newId('project'), name: trimmed, createdAt: new Date(this.clock.now()) });
+    return this.db.write(async (m) => {
+      await insertRow(m, Project, project);
+      return this.addSecret(m, project.projectId);
+    });
+  }
+
+  /** Creates the `Default` project when the database has none; returns its credentials only then. */
+  async ensureDefault(): Promise<ProjectCredentials | null> {
+    if (await this.db.read((m) => m.exists(Project))) return null;
+    return this.create(DEFAULT_PROJECT_NAME);
+  }
+
+  async createSecret(projectId: string): Promise<ProjectCredentials> {
+    return this.db.write(async (m) => {
+      if (!(await m.exists(Project, { where: { projectId } }))) throw new ProjectNotFoundError();
+      return this.addSecret(m, projectId);
+    });
+  }
+
+  async revokeSecret(projectId: string, secretId: string): Promise<void> {
+    const result = await this.db.write((m) =>
+      m.update(ProjectSecret, { secretId, projectId, revokedAt: IsNull() }, { revokedAt: new Date(this.clock.now()) }),
+    );
+    if (!result.affected) throw new SecretNotFoundError();
+  }
+
+  async list(): Promise<Array<Project & { secrets: ProjectSecret[] }>> {
+    return this.db.read(async (m) => {
+      const projects = await m.find(Project, { order: { createdAt: 'ASC' } });
+      const secrets = await m.find(ProjectSecret, { where: { revokedAt: IsNull() }, order: { createdAt: 'ASC' } });
+      return projects.map((p) => Object.assign(p, { secrets: secrets.filter((s) => s.projectId === p.projectId) }));
+    });
+  }
+
+  /** The project a (projectId, secret) pair opens, or null. Revoked secrets never match. */
+  async authenticate(projectId: string, secret: string): Promise<AuthenticatedProject | null> {
+    if (!isId('project', projectId) || !secret) return null;
+    const row = await this.db.read((m) =>
+      m
+        .createQueryBuilder(ProjectSecret, 's')
+        .innerJoin(Project, 'p', 'p.id = s.project_id')
+        .select(['s.id AS "secretId"', 'p.id AS "projectId"', 'p.name AS "name"'])
+        .where({ secretHash: In(this.hasher.candidates(secret)), projectId, revokedAt: IsNull() })
+        .getRawOne<AuthenticatedProject>(),
+    );
+    return row ?? null;
+  }
+
+  private async addSecret(m: Parameters<Parameters<Database['write']>[0]>[0], projectId: string): Promise<ProjectCredentials> {
+    const secret = randomBytes(SECRET_BYTES).toString('base64url');
+    const row = Object.assign(new ProjectSecret(), {
+      secretId: newId('secret'),
+      projectId,
+      secretHash: this.hasher.hash(secret),
+      createdAt: new Date(this.clock.now()),
+      revokedAt: null,
+    });
+    await insertRow(m, ProjectSecret, row);
+    return { projectId, secretId: row.secretId, secret };
+  }
+}

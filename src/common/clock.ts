@@ -1,0 +1,8 @@
+/** The time source, injectable so tests can move time without sleeping. */
+export interface Clock {
+  now(): number;
+}
+
+export const systemClock: Clock = { now: () => Date.now() };
+
+export const MINUTE_MS = 60_000;

@@ -1,0 +1,24 @@
+// Public ids are `<prefix>-<uuid v4>`, like Stytch's. A malformed id is refused before any query.
+import { randomUUID } from 'node:crypto';
+import { GatewayError, type ErrorCode } from '../errors/error.catalogue';
+
+export type IdPrefix = 'project' | 'secret' | 'user' | 'totp' | 'recovery' | 'session' | 'key';
+
+const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
+const patterns = new Map<IdPrefix, RegExp>();
+
+export function newId(prefix: IdPrefix): string {
+  return `${prefix}-${randomUUID()}`;
+}
+
+export function isId(prefix: IdPrefix, value: unknown): value is string {
+  let pattern = patterns.get(prefix);
+  if (!pattern) patterns.set(prefix, (pattern = new RegExp(`^${prefix}-${UUID}$`)));
+  return typeof value === 'string' && pattern.test(value);
+}
+
+/** Returns `value` when it is a well-formed id of `prefix`, else throws the given catalogue error. */
+export function parseId(prefix: IdPrefix, value: unknown, code: ErrorCode): string {
+  if (!isId(prefix, value)) throw new GatewayError(code);
+  return value;
+}

@@ -1,0 +1,186 @@
+// The only reader of process.env: parse, validate, freeze. Every other module receives a Config.
+import { readFileSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+
+export type DatabaseConfig =
+  | { readonly kind: 'sqlite'; readonly path: string }
+  | {
+      readonly kind: 'postgres';
+      readonly url: string;
+      readonly poolSize: number;
+      readonly statementTimeoutMs: number;
+    };
+
+export type JwtAlgorithm = 'RS256' | 'ES256' | 'EdDSA';
+
+export interface Config {
+  readonly env: 'development' | 'production' | 'test';
+  readonly host: string;
+  readonly port: number;
+  readonly publicUrl: string;
+  readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  readonly database: DatabaseConfig;
+  readonly encryption: {
+    /** Primary key (32 bytes) that encrypts new rows and keys new hashes. */
+    readonly key: Buffer;
+    /** Older keys still accepted for decryption and hash look-ups during a rotation. */
+    readonly previousKeys: readonly Buffer[];
+    /** Set when the key was generated into the data folder (development only). */
+    readonly generatedKeyPath?: string;
+  };
+  readonly lockout: { readonly maxAttempts: number; readonly durationSeconds: number };
+  readonly recoveryCodes: { readonly retrievable: boolean };
+  readonly sessions: {
+    readonly jwtAlgorithm: JwtAlgorithm;
+    readonly jwtLifetimeSeconds: number;
+    readonly signingKeyRotationDays: number;
+  };
+  readonly http: { readonly bodyLimitBytes: number; readonly maxBatchOperations: number };
+  readonly graphql: { readonly sandbox: boolean; readonly introspection: boolean };
+}
+
+/** Raised for configuration the gateway refuses to start with; the CLI prints its message as one line. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const JWT_ALGORITHMS = ['RS256', 'ES256', 'EdDSA'] as const;
+const ENCRYPTION_KEY_BYTES = 32;
+const MINUTE = 60;
+
+function int(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(`${name} must be a whole number between ${min} and ${max}, got "${raw}".`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${value}.`);
+  return value;
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (raw === 'true' || raw === '1') return true;
+  if (raw === 'false' || raw === '0') return false;
+  throw new ConfigError(`${name} must be "true" or "false", got "${raw}".`);
+}
+
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!(allowed as readonly string[]).includes(raw)) {
+    throw new ConfigError(`${name} must be one of ${allowed.join(', ')}, got "${raw}".`);
+  }
+  return raw as T;
+}
+
+function parseKey(name: string, raw: string): Buffer {
+  const key = Buffer.from(raw.trim(), 'base64');
+  if (key.length !== ENCRYPTION_KEY_BYTES || !/^[A-Za-z0-9+/_-]+={0,2}$/.test(raw.trim())) {
+    throw new ConfigError(`${name} must be ${ENCRYPTION_KEY_BYTES} random bytes in base64 (try: openssl rand -base64 32).`);
+  }
+  return key;
+}
+
+function parseDatabase(env: Env, cwd: string): DatabaseConfig {
+  const url = env.DATABASE_URL || 'sqlite:./data/gateway.sqlite';
+  if (url.startsWith('sqlite:')) {
+    const path = url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
+    if (!path) throw new ConfigError('DATABASE_URL must name a file after "sqlite:", e.g. sqlite:./data/gateway.sqlite.');
+    return { kind: 'sqlite', path: isAbsolute(path) ? path : resolve(cwd, path) };
+  }
+  if (/^postgres(ql)?:\/\//.test(url)) {
+    try {
+      new URL(url);
+    } catch {
+      throw new ConfigError('DATABASE_URL is not a valid postgres:// URL.');
+    }
+    return {
+      kind: 'postgres',
+      url,
+      poolSize: int(env, 'DATABASE_POOL_SIZE', 10, 1, 1000),
+      statementTimeoutMs: int(env, 'DATABASE_STATEMENT_TIMEOUT_MS', 5000, 0, 600_000),
+    };
+  }
+  throw new ConfigError('DATABASE_URL must start with sqlite: or postgres://.');
+}
+
+/**
+ * In development a missing key is generated once into the data folder so `npm start` just works;
+ * production refuses to start without one (a lost generated key makes every stored secret unreadable).
+ */
+function parseEncryption(env: Env, mode: Config['env'], database: DatabaseConfig, cwd: string): Config['encryption'] {
+  const previousKeys = (env.GATEWAY_ENCRYPTION_KEYS_PREVIOUS ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((k) => parseKey('GATEWAY_ENCRYPTION_KEYS_PREVIOUS', k));
+  if (env.GATEWAY_ENCRYPTION_KEY) {
+    return { key: parseKey('GATEWAY_ENCRYPTION_KEY', env.GATEWAY_ENCRYPTION_KEY), previousKeys };
+  }
+  if (mode === 'production') {
+    throw new ConfigError('GATEWAY_ENCRYPTION_KEY is required when NODE_ENV=production (32 bytes, base64: openssl rand -base64 32).');
+  }
+  const folder = database.kind === 'sqlite' ? dirname(database.path) : resolve(cwd, 'data');
+  const path = resolve(folder, 'encryption.key');
+  if (!existsSync(path)) {
+    mkdirSync(folder, { recursive: true });
+    writeFileSync(path, randomBytes(ENCRYPTION_KEY_BYTES).toString('base64') + '\n', { mode: 0o600, flag: 'wx' });
+  }
+  return { key: parseKey(path, readFileSync(path, 'utf8')), previousKeys, generatedKeyPath: path };
+}
+
+export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): Config {
+  const mode = oneOf(env, 'NODE_ENV', ['development', 'production', 'test'] as const, 'development');
+  const host = env.HOST || '127.0.0.1';
+  const port = int(env, 'PORT', 4000, 0, 65535);
+  const database = parseDatabase(env, cwd);
+  const publicUrl = (env.PUBLIC_URL || `http://${host}:${port}`).replace(/\/+$/, '');
+  try {
+    new URL(publicUrl);
+  } catch {
+    throw new ConfigError(`PUBLIC_URL must be an absolute URL, got "${publicUrl}".`);
+  }
+  const production = mode === 'production';
+  const config: Config = {
+    env: mode,
+    host,
+    port,
+    publicUrl,
+    logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
+    database,
+    encryption: parseEncryption(env, mode, database, cwd),
+    lockout: {
+      // NIST SP 800-63B §5.2.2 allows at most 100 consecutive failures; 10 is Stytch's threshold.
+      maxAttempts: int(env, 'LOCKOUT_MAX_ATTEMPTS', 10, 1, 100),
+      durationSeconds: int(env, 'LOCKOUT_DURATION_SECONDS', 60 * MINUTE, 5 * MINUTE, 7 * 24 * 60 * MINUTE),
+    },
+    recoveryCodes: { retrievable: bool(env, 'RECOVERY_CODES_RETRIEVABLE', false) },
+    sessions: {
+      jwtAlgorithm: oneOf(env, 'SESSION_JWT_ALGORITHM', JWT_ALGORITHMS, 'RS256'),
+      jwtLifetimeSeconds: 5 * MINUTE,
+      signingKeyRotationDays: int(env, 'SESSION_SIGNING_KEY_ROTATION_DAYS', 30, 1, 3650),
+    },
+    http: {
+      bodyLimitBytes: int(env, 'BODY_LIMIT_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
+      maxBatchOperations: int(env, 'GRAPHQL_MAX_BATCH_OPERATIONS', 10, 1, 1000),
+    },
+    graphql: {
+      sandbox: bool(env, 'GRAPHQL_SANDBOX', !production),
+      introspection: bool(env, 'GRAPHQL_INTROSPECTION', !production),
+    },
+  };
+  return deepFreeze(config);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Buffer.isBuffer(value)) {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}

@@ -1,0 +1,70 @@
+// Unit of work over one TypeORM DataSource. Services call `read` and `write`, never the DataSource
+// directly, so the SQLite single-connection rule is enforced in one place.
+//
+// TypeORM's SQLite drivers share ONE connection: two overlapping `transaction()` calls collide
+// ("cannot start a transaction within a transaction"), and a plain query issued while another
+// request's transaction is open would silently join (and roll back with) it. On SQLite every unit
+// of work therefore runs through a FIFO mutex; better-sqlite3 is synchronous, so the mutex only
+// orders promise hops and costs microseconds. PostgreSQL gets a pooled connection per transaction.
+import type { DataSource, EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
+import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+class Mutex {
+  private tail: Promise<unknown> = Promise.resolve();
+
+  run<T>(fn: () => Promise<T>): Promise<T> {
+    const result = this.tail.then(fn, fn);
+    this.tail = result.catch(() => undefined);
+    return result;
+  }
+}
+
+export class Database {
+  readonly dialect: Dialect;
+  private readonly mutex?: Mutex;
+
+  constructor(readonly dataSource: DataSource) {
+    this.dialect = dataSource.options.type === 'postgres' ? 'postgres' : 'sqlite';
+    if (this.dialect === 'sqlite') this.mutex = new Mutex();
+  }
+
+  /** Reads outside a transaction (PostgreSQL: READ COMMITTED on any pooled connection). */
+  read<T>(fn: (manager: EntityManager) => Promise<T>): Promise<T> {
+    const run = () => fn(this.dataSource.manager);
+    return this.mutex ? this.mutex.run(run) : run();
+  }
+
+  /** Runs `fn` in one transaction; it commits when `fn` resolves and rolls back when it throws. */
+  write<T>(fn: (manager: EntityManager) => Promise<T>): Promise<T> {
+    const run = () => this.dataSource.transaction(fn);
+    return this.mutex ? this.mutex.run(run) : run();
+  }
+
+  /** `SELECT ... FOR UPDATE` where the dialect has row locks; SQLite's writer lock already serialises. */
+  get rowLock(): { mode: 'pessimistic_write' } | undefined {
+    return this.dialect === 'postgres' ? { mode: 'pessimistic_write' } : undefined;
+  }
+
+  async close(): Promise<void> {
+    if (this.dataSource.isInitialized) await this.dataSource.destroy();
+  }
+}
+
+/** True when a driver error is a unique-constraint violation (SQLite or PostgreSQL). */
+export function isUniqueViolation(error: unknown, constraintHint?: string): boolean {
+  const e = error as { code?: string; driverError?: { code?: string; message?: string }; message?: string };
+  const code = e?.driverError?.code ?? e?.code;
+  const message = e?.driverError?.message ?? e?.message ?? '';
+  const unique = code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || /UNIQUE constraint failed/.test(message);
+  return unique && (constraintHint === undefined || message.includes(constraintHint) || JSON.stringify(e?.driverError ?? {}).includes(constraintHint));
+}
+
+/**
+ * INSERT of a fully built entity. TypeORM's insert() types JSON-typed columns as nested partials,
+ * which rejects plain `Record<string, unknown>`; the row is complete, so the cast is sound.
+ */
+export function insertRow<T extends ObjectLiteral>(manager: EntityManager, target: EntityTarget<T>, row: T | T[]) {
+  return manager.insert(target, row as QueryDeepPartialEntity<T>);
+}

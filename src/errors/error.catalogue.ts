@@ -1,0 +1,85 @@
+// The one error catalogue. Every failure a client can see has an UPPER_SNAKE `extensions.code`, the
+// Stytch `error_type` as `extensions.errorType`, an HTTP status (used by REST and, for credentials,
+// by GraphQL) and a one-sentence public message that says what to do. Internal causes stay on the
+// error object (`cause`) and reach the log, never the client.
+import { GraphQLError } from 'graphql';
+
+export const ERROR_CATALOGUE = {
+  UNAUTHORIZED_CREDENTIALS: { status: 401, errorType: 'unauthorized_credentials', message: 'Send valid project credentials as HTTP Basic auth (project id and secret).' },
+  BAD_USER_INPUT: { status: 400, errorType: 'bad_request', message: 'The request is malformed; check the arguments against the schema.' },
+  INVALID_USER_ID: { status: 400, errorType: 'invalid_user_id', message: 'The user id is malformed; user ids look like user-<uuid>.' },
+  INVALID_TOTP_ID: { status: 400, errorType: 'invalid_totp_id', message: 'The TOTP id is malformed; TOTP ids look like totp-<uuid>.' },
+  INVALID_SESSION_ID: { status: 400, errorType: 'invalid_session_id', message: 'The session id is malformed; session ids look like session-<uuid>.' },
+  USER_NOT_FOUND: { status: 404, errorType: 'user_not_found', message: 'No user with this id exists in this project.' },
+  DUPLICATE_EMAIL: { status: 409, errorType: 'duplicate_email', message: 'A user with this email already exists in this project.' },
+  DUPLICATE_EXTERNAL_ID: { status: 409, errorType: 'duplicate_external_id', message: 'A user with this external id already exists in this project.' },
+  INVALID_EXPIRATION: { status: 400, errorType: 'invalid_expiration', message: 'expirationMinutes must be between 5 and 1440.' },
+  ACTIVE_TOTP_EXISTS: { status: 409, errorType: 'active_totp_exists', message: 'The user already has a verified TOTP; delete it before creating another.' },
+  TOTP_NOT_FOUND: { status: 404, errorType: 'totp_not_found', message: 'No TOTP exists for this user or id; create one first.' },
+  TOTP_EXPIRED: { status: 400, errorType: 'totp_expired', message: 'This unverified TOTP has expired; create a new one.' },
+  INVALID_TOTP_CODE: { status: 400, errorType: 'invalid_totp_code', message: 'A TOTP code is exactly 6 digits.' },
+  UNABLE_TO_AUTHENTICATE_TOTP: { status: 401, errorType: 'unable_to_authenticate_totp', message: 'The TOTP code is wrong; ask the user for the current code.' },
+  TOTP_CODE_ALREADY_AUTHENTICATED: { status: 401, errorType: 'totp_code_already_authenticated', message: 'This TOTP code was already used; wait for the next code.' },
+  INVALID_RECOVERY_CODE: { status: 400, errorType: 'invalid_recovery_code', message: 'A recovery code looks like xxxx-xxxx-xxxx (lowercase letters and digits).' },
+  UNABLE_TO_AUTHENTICATE_RECOVERY_CODE: { status: 401, errorType: 'unable_to_authenticate_recovery_code', message: 'The recovery code is wrong or was already used.' },
+  USER_LOCK_LIMIT_REACHED: { status: 429, errorType: 'user_lock_limit_reached', message: 'Too many failed attempts; the user is locked until lockExpiresAt.' },
+  TOO_MANY_REQUESTS: { status: 429, errorType: 'too_many_requests', message: 'Too many requests; retry after retryAfterSeconds.' },
+  INVALID_SESSION_DURATION_MINUTES: { status: 400, errorType: 'invalid_session_duration_minutes', message: 'sessionDurationMinutes must be between 5 and 527040.' },
+  SESSION_NOT_FOUND: { status: 404, errorType: 'session_not_found', message: 'The session does not exist, has expired or was revoked.' },
+  TOO_MANY_SESSION_ARGUMENTS: { status: 400, errorType: 'too_many_session_arguments', message: 'Give either sessionToken or sessionJwt, not both.' },
+  CUSTOM_CLAIMS_TOO_LARGE: { status: 400, errorType: 'custom_claims_too_large', message: 'sessionCustomClaims must be at most 4 KiB of JSON.' },
+  RESERVED_CLAIMS_IN_CUSTOM_CLAIMS: { status: 400, errorType: 'reserved_claims_in_custom_claims', message: 'sessionCustomClaims may not set registered JWT claims (iss, sub, aud, exp, nbf, iat, jti) or https://stytch.com/ claims.' },
+  BATCH_TOO_LARGE: { status: 400, errorType: 'batch_too_large', message: 'Too many operations in one batched request.' },
+  INTERNAL_SERVER_ERROR: { status: 500, errorType: 'internal_server_error', message: 'Something went wrong on our side; retry, and report the requestId if it persists.' },
+} as const satisfies Record<string, { status: number; errorType: string; message: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CATALOGUE;
+
+export interface GatewayErrorOptions {
+  /** Extra public fields (e.g. `lockExpiresAt`, `retryAfterSeconds`). Never secrets. */
+  readonly details?: Record<string, unknown>;
+  /** Internal cause, for the log only. */
+  readonly cause?: unknown;
+  /** Overrides the catalogue message (public; keep it free of secrets). */
+  readonly message?: string;
+  /** A more specific Stytch error_type than the catalogue's (e.g. invalid_email under BAD_USER_INPUT). */
+  readonly errorType?: string;
+}
+
+/** A client-facing failure with a literal code from the catalogue. */
+export class GatewayError<C extends ErrorCode = ErrorCode> extends GraphQLError {
+  readonly code: C;
+  readonly errorType: string;
+  readonly status: number;
+  readonly details: Record<string, unknown>;
+
+  constructor(code: C, options: GatewayErrorOptions = {}) {
+    const entry = ERROR_CATALOGUE[code];
+    const errorType = options.errorType ?? entry.errorType;
+    super(options.message ?? entry.message, {
+      extensions: { code, errorType, ...options.details },
+    });
+    this.name = 'GatewayError';
+    this.code = code;
+    this.errorType = errorType;
+    this.status = entry.status;
+    this.details = options.details ?? {};
+    if (options.cause !== undefined) Object.defineProperty(this, 'cause', { value: options.cause, enumerable: false });
+  }
+}
+
+export const isGatewayError = (e: unknown): e is GatewayError => e instanceof GatewayError;
+
+/** Makes a typed subclass for one catalogue code, so features can `throw new UserNotFoundError()`. */
+export function defineError<C extends ErrorCode>(code: C) {
+  return class extends GatewayError<C> {
+    constructor(options?: GatewayErrorOptions) {
+      super(code, options);
+    }
+  };
+}
+
+export const UnauthorizedCredentialsError = defineError('UNAUTHORIZED_CREDENTIALS');
+export const BadUserInputError = defineError('BAD_USER_INPUT');
+export const InternalServerError = defineError('INTERNAL_SERVER_ERROR');
+export const BatchTooLargeError = defineError('BATCH_TOO_LARGE');

@@ -1,0 +1,37 @@
+// Input validation with class-validator, reporting the catalogue's codes. A constraint may carry
+// `context: { code }` (its own catalogue code) or `context: { errorType }` (BAD_USER_INPUT with a
+// specific Stytch error_type such as invalid_email). The REST facade uses the same function.
+import { validate, type ValidationError } from 'class-validator';
+import { GatewayError, type ErrorCode } from '../errors/error.catalogue';
+
+interface ConstraintContext {
+  code?: ErrorCode;
+  errorType?: string;
+  message?: string;
+}
+
+function firstFailure(errors: ValidationError[], path: string[] = []): { field: string; context: ConstraintContext; message: string } | undefined {
+  for (const error of errors) {
+    const here = [...path, error.property];
+    if (error.constraints) {
+      const [name, message] = Object.entries(error.constraints)[0];
+      return { field: here.join('.'), context: (error.contexts?.[name] ?? {}) as ConstraintContext, message };
+    }
+    const nested = firstFailure(error.children ?? [], here);
+    if (nested) return nested;
+  }
+  return undefined;
+}
+
+export async function validateInput(value: unknown): Promise<void> {
+  if (value === null || typeof value !== 'object') return;
+  const errors = await validate(value as object, { forbidUnknownValues: false, stopAtFirstError: true });
+  const failure = firstFailure(errors);
+  if (!failure) return;
+  const { code = 'BAD_USER_INPUT', errorType, message } = failure.context;
+  throw new GatewayError(code, {
+    errorType,
+    message: message ?? (code === 'BAD_USER_INPUT' ? `${failure.field}: ${failure.message}.` : undefined),
+    details: { field: failure.field },
+  });
+}

@@ -1,0 +1,209 @@
+// Builds one gateway: a DataSource, the services, Apollo Server and Fastify. main.ts and cli.ts start
+// it; tests start as many isolated ones as they like (nothing here is module-global).
+import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyInstance, type FastifyError } from 'fastify';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { unwrapResolverError } from '@apollo/server/errors';
+import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
+import type { GraphQLFormattedError } from 'graphql';
+import type { DestinationStream } from 'pino';
+import type { Config } from './config';
+import { createDataSource } from '../ormconfig';
+import { Database } from './db/database';
+import { runMigrations } from './db/migrate';
+import { createServices, type Services } from './services';
+import { gatewaySchema } from './graphql/schema';
+import type { GatewayContext } from './graphql/context';
+import { parseBasicAuth } from './auth/basic-auth';
+import { ERROR_CATALOGUE, GatewayError, BatchTooLargeError } from './errors/error.catalogue';
+import { isId } from './common/ids';
+import type { Clock } from './common/clock';
+
+export interface GatewayOptions {
+  /** Where logs go (default stdout); tests capture them to prove nothing secret is logged. */
+  readonly logStream?: DestinationStream;
+  readonly clock?: Clock;
+  /** Apply pending migrations at start (default true). */
+  readonly migrate?: boolean;
+}
+
+export interface Gateway {
+  readonly app: FastifyInstance;
+  readonly services: Services;
+  readonly db: Database;
+  readonly config: Config;
+  /** Starts listening on config.host:config.port; resolves to the base URL. */
+  listen(): Promise<string>;
+  close(): Promise<void>;
+}
+
+/** Codes Apollo itself produces for a client's mistakes: passed through, never masked. */
+const CLIENT_ERROR_CODES = new Set([
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_USER_INPUT',
+  'BAD_REQUEST',
+  'OPERATION_RESOLUTION_FAILURE',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+]);
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export async function createGateway(config: Config, options: GatewayOptions = {}): Promise<Gateway> {
+  const dataSource = createDataSource(config.database);
+  await dataSource.initialize();
+  const db = new Database(dataSource);
+  try {
+    if (options.migrate !== false) await runMigrations(dataSource);
+    const services = createServices(config, db, options.clock);
+    const app = buildHttp(config, options);
+    const apollo = buildApollo(config, app);
+    await apollo.start();
+    registerRoutes(app, apollo, services, config);
+    await app.ready();
+    return {
+      app,
+      services,
+      db,
+      config,
+      async listen() {
+        await app.listen({ host: config.host, port: config.port });
+        const address = app.server.address();
+        const port = typeof address === 'object' && address ? address.port : config.port;
+        return `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+      },
+      async close() {
+        await app.close();
+        await apollo.stop().catch(() => undefined);
+        await db.close();
+      },
+    };
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+}
+
+function buildHttp(config: Config, options: GatewayOptions): FastifyInstance {
+  return Fastify({
+    bodyLimit: config.http.bodyLimitBytes,
+    // A caller's X-Request-Id is kept when it is safe to log; otherwise we make one.
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    logger: {
+      level: config.logLevel,
+      redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-public-token"]'], censor: '[redacted]' },
+      ...(options.logStream && { stream: options.logStream }),
+    },
+  });
+}
+
+function buildApollo(config: Config, app: FastifyInstance): ApolloServer<GatewayContext> {
+  return new ApolloServer<GatewayContext>({
+    schema: gatewaySchema(),
+    introspection: config.graphql.introspection,
+    // Each operation of a batch is executed, and counted against lockout, on its own.
+    allowBatchedHttpRequests: true,
+    csrfPrevention: true,
+    includeStacktraceInErrorResponses: false,
+    formatError,
+    plugins: [
+      fastifyApolloDrainPlugin(app),
+      config.graphql.sandbox ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }) : ApolloServerPluginLandingPageDisabled(),
+      requestIdPlugin,
+    ],
+  });
+}
+
+/** Every error leaves with `code` and `errorType`; anything not in the catalogue is masked. */
+function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+  const original = unwrapResolverError(error);
+  if (original instanceof GatewayError) {
+    const { http: _http, ...extensions } = original.extensions as Record<string, unknown>;
+    return { message: original.message, locations: formatted.locations, path: formatted.path, extensions };
+  }
+  const code = String(formatted.extensions?.code ?? '');
+  if (CLIENT_ERROR_CODES.has(code)) {
+    const { stacktrace: _s, ...extensions } = formatted.extensions ?? {};
+    return { ...formatted, extensions: { ...extensions, code, errorType: code.toLowerCase() } };
+  }
+  const internal = ERROR_CATALOGUE.INTERNAL_SERVER_ERROR;
+  return {
+    message: internal.message,
+    locations: formatted.locations,
+    path: formatted.path,
+    extensions: { code: 'INTERNAL_SERVER_ERROR', errorType: internal.errorType },
+  };
+}
+
+/** Adds the request id to every error and logs the unexpected ones (masked for the client). */
+const requestIdPlugin: ApolloServerPlugin<GatewayContext> = {
+  async requestDidStart() {
+    return {
+      async didEncounterErrors({ errors, contextValue }) {
+        for (const error of errors) {
+          const original = unwrapResolverError(error);
+          if (original instanceof GatewayError || CLIENT_ERROR_CODES.has(String(error.extensions?.code))) continue;
+          const e = original as Error & { code?: string };
+          // Only name, message and stack: driver errors also carry query parameters.
+          contextValue.log.error({ requestId: contextValue.requestId, err: { type: e?.name, message: e?.message, code: e?.code, stack: e?.stack } }, 'unexpected error');
+        }
+      },
+      async willSendResponse({ response, contextValue }) {
+        if (response.body.kind === 'single') {
+          for (const error of response.body.singleResult.errors ?? []) {
+            (error.extensions as Record<string, unknown>).requestId = contextValue.requestId;
+          }
+        }
+      },
+    };
+  },
+};
+
+function registerRoutes(app: FastifyInstance, apollo: ApolloServer<GatewayContext>, services: Services, config: Config): void {
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+    if (status === 500) request.log.error({ err: { type: error.name, message: error.message, stack: error.stack } }, 'unexpected error');
+    const code = status === 413 ? 'PAYLOAD_TOO_LARGE' : status === 415 ? 'UNSUPPORTED_MEDIA_TYPE' : status === 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST';
+    const message = status === 500 ? ERROR_CATALOGUE.INTERNAL_SERVER_ERROR.message : error.message;
+    void reply.status(status).send({ errors: [{ message, extensions: { code, errorType: code.toLowerCase(), requestId: request.id } }] });
+  });
+
+  const handler = fastifyApolloHandler(apollo, {
+    context: async (request) => {
+      const credentials = parseBasicAuth(request.headers.authorization);
+      const project = credentials ? await services.projects.authenticate(credentials.username, credentials.password) : null;
+      return { project, requestId: request.id, log: request.log, container: services.resolvers };
+    },
+  });
+  app.route({
+    url: '/graphql',
+    method: ['GET', 'POST', 'OPTIONS'],
+    preHandler: async (request, reply) => {
+      if (Array.isArray(request.body) && request.body.length > config.http.maxBatchOperations) {
+        const error = new BatchTooLargeError({ message: `At most ${config.http.maxBatchOperations} operations may be batched in one request.` });
+        await reply.status(400).type('application/json').send(JSON.stringify({ errors: [{ message: error.message, extensions: { ...error.extensions, requestId: request.id } }] }));
+      }
+    },
+    handler,
+  });
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+
+  app.get<{ Params: { projectId: string } }>('/v1/sessions/jwks/:projectId', async (request, reply) => {
+    // Public, like Stytch's: the keys of an unknown project are simply an empty set.
+    const { projectId } = request.params;
+    const keys = isId('project', projectId) ? await services.signingKeys.publicKeys(projectId) : [];
+    void reply.header('cache-control', 'public, max-age=60');
+    return { keys };
+  });
+}

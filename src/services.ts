@@ -1,0 +1,60 @@
+// Composition root: builds every service of one gateway instance from its Config and Database.
+// Nothing here is module-global, so tests can run several isolated gateways in one process.
+import type { ContainerType } from 'type-graphql';
+import type { Config } from './config';
+import type { Database } from './db/database';
+import { systemClock, type Clock } from './common/clock';
+import { createKeyring } from './crypto/keyring';
+import { Envelope } from './crypto/envelope';
+import { KeyedHasher } from './crypto/keyed-hash';
+import { ProjectService } from './auth/project.service';
+import { UserService } from './users/user.service';
+import { LockoutService } from './users/lockout.service';
+import { SigningKeyService } from './sessions/signing-key.service';
+import { SessionService } from './sessions/session.service';
+import { TotpService } from './totp/totp.service';
+import { UserResolver } from './users/user.resolver';
+import { TotpResolver } from './totp/totp.resolver';
+import { SessionResolver } from './sessions/session.resolver';
+
+export interface Services {
+  readonly projects: ProjectService;
+  readonly users: UserService;
+  readonly totps: TotpService;
+  readonly sessions: SessionService;
+  readonly signingKeys: SigningKeyService;
+  readonly resolvers: ContainerType;
+}
+
+export function createServices(config: Config, db: Database, clock: Clock = systemClock): Services {
+  const keyring = createKeyring(config.encryption.key, config.encryption.previousKeys);
+  const envelope = new Envelope(keyring);
+  const hasher = new KeyedHasher(keyring);
+  const projects = new ProjectService(db, hasher, clock);
+  const users = new UserService(db, clock);
+  const lockout = new LockoutService(config.lockout);
+  const signingKeys = new SigningKeyService(db, envelope, clock, {
+    algorithm: config.sessions.jwtAlgorithm,
+    rotationDays: config.sessions.signingKeyRotationDays,
+  });
+  const sessions = new SessionService(db, hasher, signingKeys, users, clock, {
+    issuer: config.publicUrl,
+    jwtLifetimeSeconds: config.sessions.jwtLifetimeSeconds,
+  });
+  const totps = new TotpService(db, envelope, hasher, users, lockout, sessions, clock, {
+    retrievableRecoveryCodes: config.recoveryCodes.retrievable,
+  });
+  const instances = new Map<Function, unknown>([
+    [UserResolver, new UserResolver(users)],
+    [TotpResolver, new TotpResolver(totps)],
+    [SessionResolver, new SessionResolver(sessions)],
+  ]);
+  const resolvers: ContainerType = {
+    get(cls: Function) {
+      const instance = instances.get(cls);
+      if (!instance) throw new Error(`no resolver instance registered for ${cls.name}`);
+      return instance;
+    },
+  };
+  return { projects, users, totps, sessions, signingKeys, resolvers };
+}

@@ -1,0 +1,262 @@
+// Sessions: an opaque token (stored as a keyed hash) plus short-lived signed JWTs, with the claims
+// Stytch puts in its session JWTs so existing verifiers keep working.
+import { randomBytes } from 'node:crypto';
+import { compactVerify, createLocalJWKSet, decodeProtectedHeader, SignJWT, type JWTPayload } from 'jose';
+import { In, MoreThan, type EntityManager } from 'typeorm';
+import type { Database } from '../db/database';
+import { insertRow } from '../db/database';
+import type { KeyedHasher } from '../crypto/keyed-hash';
+import type { Clock } from '../common/clock';
+import { MINUTE_MS } from '../common/clock';
+import { isId, newId } from '../common/ids';
+import { GatewayError } from '../errors/error.catalogue';
+import type { UserService } from '../users/user.service';
+import { parseUserId } from '../users/user.service';
+import type { SigningKeyService } from './signing-key.service';
+import { AuthenticationFactor, Session } from './session.entity';
+import type { SessionArgumentsInput, RevokeSessionInput } from './session.inputs';
+import type { AuthenticateSessionPayload, IssuedSession } from './session.types';
+import {
+  CustomClaimsTooLargeError,
+  InvalidSessionDurationError,
+  ReservedClaimsError,
+  SessionNotFoundError,
+  TooManySessionArgumentsError,
+} from './session.errors';
+
+export const SESSION_DURATION_MINUTES = { min: 5, max: 527_040 } as const;
+export const CUSTOM_CLAIMS_MAX_BYTES = 4096;
+const SESSION_TOKEN_BYTES = 32;
+const STYTCH_SESSION_CLAIM = 'https://stytch.com/session';
+/** RFC 7519 §4.1 registered claims, and Stytch's namespace, are the gateway's to set. */
+const RESERVED_CLAIMS = new Set(['iss', 'sub', 'aud', 'exp', 'nbf', 'iat', 'jti']);
+
+/** What an authenticating mutation will do with a session once its factor is proven. */
+export type SessionPlan =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'create'; readonly durationMinutes: number; readonly customClaims: Record<string, unknown> }
+  | {
+      readonly kind: 'extend';
+      readonly sessionId: string;
+      readonly sessionToken: string | null;
+      readonly durationMinutes: number | null;
+      readonly customClaims: Record<string, unknown> | null;
+    };
+
+export type NewFactor = Omit<AuthenticationFactor, 'lastAuthenticatedAt'>;
+
+export class SessionService {
+  constructor(
+    private readonly db: Database,
+    private readonly hasher: KeyedHasher,
+    private readonly keys: SigningKeyService,
+    private readonly users: UserService,
+    private readonly clock: Clock,
+    private readonly options: { issuer: string; jwtLifetimeSeconds: number },
+  ) {}
+
+  /** Validates the session arguments and finds the session they name; writes nothing. */
+  async plan(projectId: string, userId: string, args: SessionArgumentsInput): Promise<SessionPlan> {
+    const durationMinutes = this.parseDuration(args.sessionDurationMinutes);
+    const customClaims = this.parseClaims(args.sessionCustomClaims);
+    if (args.sessionToken == null && args.sessionJwt == null) {
+      if (durationMinutes === null) {
+        if (customClaims) {
+          throw new GatewayError('BAD_USER_INPUT', {
+            errorType: 'custom_claims_without_session',
+            message: 'sessionCustomClaims needs sessionDurationMinutes or an existing session.',
+            details: { field: 'sessionCustomClaims' },
+          });
+        }
+        return { kind: 'none' };
+      }
+      return { kind: 'create', durationMinutes, customClaims: customClaims ?? {} };
+    }
+    const session = await this.resolve(projectId, args);
+    if (session.userId !== userId) throw new SessionNotFoundError();
+    return { kind: 'extend', sessionId: session.sessionId, sessionToken: args.sessionToken ?? null, durationMinutes, customClaims };
+  }
+
+  /** Inside the caller's transaction: records the factor on a new or existing session. */
+  async applyFactor(manager: EntityManager, plan: SessionPlan, projectId: string, userId: string, factor: NewFactor, nowMs: number) {
+    if (plan.kind === 'none') return null;
+    const now = new Date(nowMs);
+    const proven = Object.assign(new AuthenticationFactor(), factor, { lastAuthenticatedAt: now });
+    if (plan.kind === 'create') {
+      const sessionToken = randomBytes(SESSION_TOKEN_BYTES).toString('base64url');
+      const session = Object.assign(new Session(), {
+        sessionId: newId('session'),
+        projectId,
+        userId,
+        tokenHash: this.hasher.hash(sessionToken),
+        startedAt: now,
+        lastAccessedAt: now,
+        expiresAt: new Date(nowMs + plan.durationMinutes * MINUTE_MS),
+        authenticationFactors: [proven],
+        customClaims: plan.customClaims,
+      });
+      await insertRow(manager, Session, session);
+      return { session, sessionToken };
+    }
+    const session = await this.touch(manager, plan.sessionId, nowMs, plan.durationMinutes, plan.customClaims, proven);
+    return { session, sessionToken: plan.sessionToken };
+  }
+
+  /** Signs a fresh JWT for a session (after its transaction committed). */
+  async issue(projectId: string, applied: { session: Session; sessionToken: string | null }): Promise<IssuedSession> {
+    return { ...applied, sessionJwt: await this.sign(projectId, applied.session) };
+  }
+
+  async authenticate(projectId: string, args: SessionArgumentsInput): Promise<AuthenticateSessionPayload> {
+    const durationMinutes = this.parseDuration(args.sessionDurationMinutes);
+    const customClaims = this.parseClaims(args.sessionCustomClaims);
+    const found = await this.resolve(projectId, args);
+    const nowMs = this.clock.now();
+    const { session, user } = await this.db.write(async (m) => ({
+      session: await this.touch(m, found.sessionId, nowMs, durationMinutes, customClaims, null),
+      user: await this.users.require(m, projectId, found.userId),
+    }));
+    return { session, user, sessionToken: args.sessionToken ?? null, sessionJwt: await this.sign(projectId, session) };
+  }
+
+  async revoke(projectId: string, input: RevokeSessionInput): Promise<string> {
+    const given = [input.sessionId, input.sessionToken, input.sessionJwt].filter((v) => v != null).length;
+    if (given > 1) throw new TooManySessionArgumentsError({ message: 'Give one of sessionId, sessionToken or sessionJwt.' });
+    let sessionId: string;
+    if (input.sessionId != null) {
+      if (!isId('session', input.sessionId)) throw new GatewayError('INVALID_SESSION_ID');
+      sessionId = input.sessionId;
+    } else {
+      sessionId = (await this.resolve(projectId, input)).sessionId;
+    }
+    const result = await this.db.write((m) => m.delete(Session, { sessionId, projectId }));
+    if (!result.affected) throw new SessionNotFoundError();
+    return sessionId;
+  }
+
+  async list(projectId: string, userId: unknown): Promise<Session[]> {
+    const id = parseUserId(userId);
+    const now = new Date(this.clock.now());
+    return this.db.read(async (m) => {
+      await this.users.require(m, projectId, id);
+      return m.find(Session, { where: { projectId, userId: id, expiresAt: MoreThan(now) }, order: { startedAt: 'ASC' } });
+    });
+  }
+
+  /** The live session named by a token or a JWT of this project; both at once is refused. */
+  private async resolve(projectId: string, args: { sessionToken?: string | null; sessionJwt?: string | null }): Promise<Session> {
+    if (args.sessionToken != null && args.sessionJwt != null) throw new TooManySessionArgumentsError();
+    const now = new Date(this.clock.now());
+    let where: Record<string, unknown>;
+    if (args.sessionToken != null) {
+      where = { tokenHash: In(this.hasher.candidates(args.sessionToken)) };
+    } else if (args.sessionJwt != null) {
+      where = { sessionId: await this.sessionIdFromJwt(projectId, args.sessionJwt) };
+    } else {
+      throw new GatewayError('BAD_USER_INPUT', {
+        errorType: 'session_argument_required',
+        message: 'Give sessionToken or sessionJwt.',
+        details: { field: 'sessionToken' },
+      });
+    }
+    const session = await this.db.read((m) => m.findOne(Session, { where: { ...where, projectId, expiresAt: MoreThan(now) } }));
+    if (!session) throw new SessionNotFoundError();
+    return session;
+  }
+
+  /**
+   * Checks signature, issuer and audience, but not `exp`: an expired JWT still names its session,
+   * which is then checked in the database, as Stytch's sessions.authenticate does.
+   */
+  private async sessionIdFromJwt(projectId: string, jwt: string): Promise<string> {
+    try {
+      const { kid } = decodeProtectedHeader(jwt);
+      let keys = await this.keys.publicKeys(projectId);
+      if (!keys.some((k) => k.kid === kid)) keys = await this.keys.publicKeys(projectId, true);
+      const { payload } = await compactVerify(jwt, createLocalJWKSet({ keys }));
+      const claims = JSON.parse(Buffer.from(payload).toString('utf8')) as JWTPayload & Record<string, { id?: string }>;
+      const audience = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
+      const sessionId = claims[STYTCH_SESSION_CLAIM]?.id;
+      if (claims.iss !== this.options.issuer || !audience.includes(projectId) || !isId('session', sessionId)) throw new Error('claims do not match');
+      return sessionId;
+    } catch (cause) {
+      throw new SessionNotFoundError({ cause });
+    }
+  }
+
+  /** Locks the row (PostgreSQL) and records an access, a factor, a new expiry or new claims. */
+  private async touch(
+    manager: EntityManager,
+    sessionId: string,
+    nowMs: number,
+    durationMinutes: number | null,
+    customClaims: Record<string, unknown> | null,
+    factor: AuthenticationFactor | null,
+  ): Promise<Session> {
+    const session = await manager.findOne(Session, { where: { sessionId }, lock: this.db.rowLock });
+    if (!session || session.expiresAt.getTime() <= nowMs) throw new SessionNotFoundError();
+    session.lastAccessedAt = new Date(nowMs);
+    if (durationMinutes !== null) session.expiresAt = new Date(nowMs + durationMinutes * MINUTE_MS);
+    if (customClaims) session.customClaims = this.parseClaims({ ...session.customClaims, ...customClaims })!;
+    if (factor) {
+      session.authenticationFactors = [
+        ...session.authenticationFactors.filter((f) => !(f.type === factor.type && f.deliveryMethod === factor.deliveryMethod)),
+        factor,
+      ];
+    }
+    await manager.update(Session, { sessionId }, {
+      lastAccessedAt: session.lastAccessedAt,
+      expiresAt: session.expiresAt,
+      customClaims: session.customClaims as never,
+      authenticationFactors: session.authenticationFactors as never,
+    });
+    return session;
+  }
+
+  private async sign(projectId: string, session: Session): Promise<string> {
+    const key = await this.keys.signingKey(projectId);
+    const nowSeconds = Math.floor(this.clock.now() / 1000);
+    return new SignJWT({
+      ...session.customClaims,
+      [STYTCH_SESSION_CLAIM]: {
+        id: session.sessionId,
+        started_at: session.startedAt.toISOString(),
+        last_accessed_at: session.lastAccessedAt.toISOString(),
+        expires_at: session.expiresAt.toISOString(),
+        attributes: { ip_address: '', user_agent: '' },
+        authentication_factors: session.authenticationFactors.map(stytchFactor),
+      },
+    })
+      .setProtectedHeader({ alg: key.algorithm, kid: key.kid, typ: 'JWT' })
+      .setIssuer(this.options.issuer)
+      .setAudience([projectId])
+      .setSubject(session.userId)
+      .setIssuedAt(nowSeconds)
+      .setNotBefore(nowSeconds)
+      // A JWT never outlives its session.
+      .setExpirationTime(Math.min(nowSeconds + this.options.jwtLifetimeSeconds, Math.floor(session.expiresAt.getTime() / 1000)))
+      .sign(key.privateKey);
+  }
+
+  private parseDuration(minutes: number | null | undefined): number | null {
+    if (minutes == null) return null;
+    if (!Number.isInteger(minutes) || minutes < SESSION_DURATION_MINUTES.min || minutes > SESSION_DURATION_MINUTES.max) {
+      throw new InvalidSessionDurationError();
+    }
+    return minutes;
+  }
+
+  private parseClaims(claims: Record<string, unknown> | null | undefined): Record<string, unknown> | null {
+    if (claims == null) return null;
+    if (Object.keys(claims).some((k) => RESERVED_CLAIMS.has(k) || k.startsWith('https://stytch.com/'))) throw new ReservedClaimsError();
+    if (Buffer.byteLength(JSON.stringify(claims)) > CUSTOM_CLAIMS_MAX_BYTES) throw new CustomClaimsTooLargeError();
+    return claims;
+  }
+}
+
+/** A factor as Stytch spells it inside the session claim. */
+function stytchFactor(f: AuthenticationFactor) {
+  const base = { type: f.type, delivery_method: f.deliveryMethod, last_authenticated_at: f.lastAuthenticatedAt.toISOString() };
+  if (f.type === 'totp') return { ...base, authenticator_app_factor: { totp_id: f.totpId } };
+  return { ...base, recovery_code_factor: { totp_recovery_code_id: f.totpId } };
+}

@@ -1,0 +1,102 @@
+// JWT signing keys per project, shared by every process through the database. The newest key signs;
+// a key is replaced once older than the rotation period and stays in the JWKS for one more period,
+// so JWTs it signed (5-minute lifetime) and cached JWKS copies keep verifying during the overlap.
+import { exportJWK, exportPKCS8, generateKeyPair, importPKCS8, type CryptoKey, type JWK } from 'jose';
+import { MoreThan } from 'typeorm';
+import type { Database } from '../db/database';
+import { insertRow } from '../db/database';
+import type { Envelope } from '../crypto/envelope';
+import type { Clock } from '../common/clock';
+import type { JwtAlgorithm } from '../config';
+import { newId } from '../common/ids';
+import { SigningKey } from './signing-key.entity';
+
+const DAY_MS = 86_400_000;
+/** How long a process trusts its cached view of the key table before it looks again. */
+const CACHE_TTL_MS = 60_000;
+
+interface ActiveKey {
+  readonly kid: string;
+  readonly algorithm: JwtAlgorithm;
+  readonly privateKey: CryptoKey;
+  readonly createdAt: number;
+  readonly loadedAt: number;
+}
+
+interface PublicKeys {
+  readonly keys: JWK[];
+  readonly loadedAt: number;
+}
+
+export class SigningKeyService {
+  private readonly active = new Map<string, Promise<ActiveKey>>();
+  private readonly published = new Map<string, PublicKeys>();
+
+  constructor(
+    private readonly db: Database,
+    private readonly envelope: Envelope,
+    private readonly clock: Clock,
+    private readonly options: { algorithm: JwtAlgorithm; rotationDays: number },
+  ) {}
+
+  private get rotationMs(): number {
+    return this.options.rotationDays * DAY_MS;
+  }
+
+  /** The key that signs now; loaded or created on first use, refreshed every CACHE_TTL_MS. */
+  async signingKey(projectId: string): Promise<ActiveKey> {
+    const now = this.clock.now();
+    const cached = this.active.get(projectId);
+    if (cached) {
+      const key = await cached.catch(() => undefined);
+      if (key && now - key.loadedAt < CACHE_TTL_MS && now - key.createdAt < this.rotationMs) return key;
+    }
+    const loading = this.loadOrCreate(projectId, now);
+    this.active.set(projectId, loading);
+    loading.catch(() => this.active.delete(projectId));
+    return loading;
+  }
+
+  /** Public keys still trusted for verification (the JWKS), newest first. */
+  async publicKeys(projectId: string, refresh = false): Promise<JWK[]> {
+    const now = this.clock.now();
+    const cached = this.published.get(projectId);
+    if (cached && !refresh && now - cached.loadedAt < CACHE_TTL_MS) return cached.keys;
+    const rows = await this.db.read((m) =>
+      m.find(SigningKey, { where: { projectId, createdAt: MoreThan(new Date(now - 2 * this.rotationMs)) }, order: { createdAt: 'DESC' } }),
+    );
+    const keys = rows.map((row) => row.publicJwk as JWK);
+    this.published.set(projectId, { keys, loadedAt: now });
+    return keys;
+  }
+
+  private async loadOrCreate(projectId: string, now: number): Promise<ActiveKey> {
+    const algorithm = this.options.algorithm;
+    const newest = await this.db.read((m) =>
+      m.findOne(SigningKey, {
+        where: { projectId, algorithm },
+        order: { createdAt: 'DESC' },
+        select: { kid: true, algorithm: true, privateKeyCiphertext: true, createdAt: true },
+      }),
+    );
+    if (newest && now - newest.createdAt.getTime() < this.rotationMs) {
+      const pem = this.envelope.decrypt(newest.privateKeyCiphertext, newest.kid).toString('utf8');
+      return { kid: newest.kid, algorithm, privateKey: await importPKCS8(pem, algorithm), createdAt: newest.createdAt.getTime(), loadedAt: now };
+    }
+    // Two processes may both rotate at once; both keys are then published, which is harmless.
+    const { publicKey, privateKey } = await generateKeyPair(algorithm, { extractable: true, ...(algorithm === 'RS256' && { modulusLength: 2048 }) });
+    const kid = newId('key');
+    const publicJwk: JWK = { ...(await exportJWK(publicKey)), kid, alg: algorithm, use: 'sig' };
+    const row = Object.assign(new SigningKey(), {
+      kid,
+      projectId,
+      algorithm,
+      privateKeyCiphertext: this.envelope.encrypt(await exportPKCS8(privateKey), kid),
+      publicJwk,
+      createdAt: new Date(now),
+    });
+    await this.db.write((m) => insertRow(m, SigningKey, row));
+    this.published.delete(projectId);
+    return { kid, algorithm, privateKey, createdAt: now, loadedAt: now };
+  }
+}

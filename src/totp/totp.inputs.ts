@@ -1,0 +1,29 @@
+import { Field, ID, InputType, Int } from 'type-graphql';
+import { SessionArgumentsInput } from '../sessions/session.inputs';
+
+@InputType()
+export class CreateTotpInput {
+  @Field(() => ID)
+  userId: string;
+
+  @Field(() => Int, { nullable: true, description: 'Minutes an unverified TOTP stays usable: 5..1440, default 1440.' })
+  expirationMinutes?: number | null;
+}
+
+@InputType()
+export class AuthenticateTotpInput extends SessionArgumentsInput {
+  @Field(() => ID)
+  userId: string;
+
+  @Field({ description: 'The 6-digit code the authenticator app shows.' })
+  totpCode: string;
+}
+
+@InputType()
+export class RecoverTotpInput extends SessionArgumentsInput {
+  @Field(() => ID)
+  userId: string;
+
+  @Field({ description: 'One of the recovery codes, xxxx-xxxx-xxxx; each works once.' })
+  recoveryCode: string;
+}

@@ -1,0 +1,46 @@
+import { Arg, Ctx, Directive, ID, Mutation, Query, Resolver } from 'type-graphql';
+import { projectOf, type GatewayContext } from '../graphql/context';
+import { AuthenticateTotpInput, CreateTotpInput, RecoverTotpInput } from './totp.inputs';
+import { AuthenticatePayload, CreateTotpPayload, DeleteTotpPayload, TotpRecoveryCodes } from './totp.types';
+import type { TotpService } from './totp.service';
+
+@Resolver()
+export class TotpResolver {
+  constructor(private readonly totps: TotpService) {}
+
+  @Directive('@auth')
+  @Query(() => [TotpRecoveryCodes])
+  totpRecoveryCodes(@Arg('userId', () => ID) userId: string, @Ctx() ctx: GatewayContext): Promise<TotpRecoveryCodes[]> {
+    return this.totps.recoveryCodes(projectOf(ctx).projectId, userId);
+  }
+
+  @Directive('@auth')
+  @Mutation(() => CreateTotpPayload)
+  createTotp(@Arg('input', () => CreateTotpInput) input: CreateTotpInput, @Ctx() ctx: GatewayContext): Promise<CreateTotpPayload> {
+    return this.totps.create(projectOf(ctx), input);
+  }
+
+  @Directive('@auth')
+  @Mutation(() => AuthenticatePayload)
+  authenticateTotp(@Arg('input', () => AuthenticateTotpInput) input: AuthenticateTotpInput, @Ctx() ctx: GatewayContext): Promise<AuthenticatePayload> {
+    return this.totps.authenticate(projectOf(ctx).projectId, input);
+  }
+
+  @Directive('@auth')
+  @Mutation(() => AuthenticatePayload)
+  recoverTotp(@Arg('input', () => RecoverTotpInput) input: RecoverTotpInput, @Ctx() ctx: GatewayContext): Promise<AuthenticatePayload> {
+    return this.totps.recover(projectOf(ctx).projectId, input);
+  }
+
+  @Directive('@auth')
+  @Mutation(() => TotpRecoveryCodes)
+  regenerateTotpRecoveryCodes(@Arg('userId', () => ID) userId: string, @Ctx() ctx: GatewayContext): Promise<TotpRecoveryCodes> {
+    return this.totps.regenerateRecoveryCodes(projectOf(ctx).projectId, userId);
+  }
+
+  @Directive('@auth')
+  @Mutation(() => DeleteTotpPayload)
+  deleteTotp(@Arg('totpId', () => ID) totpId: string, @Ctx() ctx: GatewayContext): Promise<DeleteTotpPayload> {
+    return this.totps.delete(projectOf(ctx).projectId, totpId);
+  }
+}

@@ -1,0 +1,258 @@
+// TOTP enrollment, authentication and recovery. Every guess spends one lockout attempt and every
+// success is decided by one conditional UPDATE, so the rules hold across requests and processes.
+import { In, IsNull, type EntityManager } from 'typeorm';
+import type { Database } from '../db/database';
+import { insertRow } from '../db/database';
+import type { Envelope } from '../crypto/envelope';
+import type { KeyedHasher } from '../crypto/keyed-hash';
+import type { Clock } from '../common/clock';
+import { MINUTE_MS } from '../common/clock';
+import { newId, parseId } from '../common/ids';
+import type { GatewayError } from '../errors/error.catalogue';
+import { User } from '../users/user.entity';
+import { UserNotFoundError } from '../users/user.errors';
+import type { UserService } from '../users/user.service';
+import { parseUserId } from '../users/user.service';
+import type { LockoutService } from '../users/lockout.service';
+import type { NewFactor, SessionPlan, SessionService } from '../sessions/session.service';
+import type { IssuedSession } from '../sessions/session.types';
+import { Totp } from './totp.entity';
+import { RecoveryCode } from './recovery-code.entity';
+import type { AuthenticateTotpInput, CreateTotpInput, RecoverTotpInput } from './totp.inputs';
+import type { AuthenticatePayload, CreateTotpPayload, TotpRecoveryCodes } from './totp.types';
+import * as generator from './totp.generator';
+import {
+  ActiveTotpExistsError,
+  InvalidExpirationError,
+  InvalidRecoveryCodeError,
+  InvalidTotpCodeError,
+  TotpCodeAlreadyAuthenticatedError,
+  TotpExpiredError,
+  TotpNotFoundError,
+  UnableToAuthenticateRecoveryCodeError,
+  UnableToAuthenticateTotpError,
+} from './totp.errors';
+
+export const EXPIRATION_MINUTES = { min: 5, max: 1440, default: 1440 } as const;
+
+export interface ProjectRef {
+  readonly projectId: string;
+  readonly name: string;
+}
+
+/** How a guess ended inside its transaction; errors are thrown only after the attempt is committed. */
+type Outcome<T> = { ok: true; value: T } | { ok: false; error: GatewayError };
+
+export class TotpService {
+  constructor(
+    private readonly db: Database,
+    private readonly envelope: Envelope,
+    private readonly hasher: KeyedHasher,
+    private readonly users: UserService,
+    private readonly lockout: LockoutService,
+    private readonly sessions: SessionService,
+    private readonly clock: Clock,
+    private readonly options: { retrievableRecoveryCodes: boolean },
+  ) {}
+
+  async create(project: ProjectRef, input: CreateTotpInput): Promise<CreateTotpPayload> {
+    const userId = parseUserId(input.userId);
+    const minutes = input.expirationMinutes ?? EXPIRATION_MINUTES.default;
+    if (!Number.isInteger(minutes) || minutes < EXPIRATION_MINUTES.min || minutes > EXPIRATION_MINUTES.max) {
+      throw new InvalidExpirationError();
+    }
+    const nowMs = this.clock.now();
+    const secret = generator.newSecret();
+    const recoveryCodes = generator.newRecoveryCodes();
+    const totp = Object.assign(new Totp(), {
+      totpId: newId('totp'),
+      projectId: project.projectId,
+      userId,
+      verified: false,
+      lastStep: 0,
+      expiresAt: new Date(nowMs + minutes * MINUTE_MS),
+      createdAt: new Date(nowMs),
+      verifiedAt: null,
+    });
+    totp.secretCiphertext = this.envelope.encrypt(secret, totp.totpId);
+
+    const user = await this.db.write(async (m) => {
+      // The user row lock serialises concurrent enrollments of one user on PostgreSQL.
+      const owner = await m.findOne(User, { where: { userId, projectId: project.projectId }, select: { userId: true }, lock: this.db.rowLock });
+      if (!owner) throw new UserNotFoundError();
+      const existing = await m.find(Totp, { where: { userId } });
+      if (existing.some((t) => t.verified)) throw new ActiveTotpExistsError();
+      if (existing.length) await m.delete(Totp, { userId, verified: false });
+      await insertRow(m, Totp, totp);
+      await this.insertRecoveryCodes(m, totp.totpId, recoveryCodes);
+      return this.users.require(m, project.projectId, userId);
+    });
+
+    const base32 = generator.encodeBase32(secret);
+    const otpauthUri = generator.otpauthUri({ issuer: project.name, account: user.email ?? user.phoneNumber ?? user.userId, secret: base32 });
+    const [qrCode, qrCodeSvg] = await Promise.all([generator.qrCodePng(otpauthUri), generator.qrCodeSvg(otpauthUri)]);
+    return { totpId: totp.totpId, secret: base32, otpauthUri, qrCode, qrCodeSvg, recoveryCodes, userId, user };
+  }
+
+  async authenticate(projectId: string, input: AuthenticateTotpInput): Promise<AuthenticatePayload> {
+    const userId = parseUserId(input.userId);
+    const code = input.totpCode;
+    if (!generator.TOTP_CODE_PATTERN.test(code)) {
+      throw new InvalidTotpCodeError(
+        generator.RECOVERY_CODE_PATTERN.test(code.toLowerCase())
+          ? { message: 'This is a recovery code, not a TOTP code; send it to recoverTotp.', details: { reason: 'recovery_code_given' } }
+          : undefined,
+      );
+    }
+    const nowMs = this.clock.now();
+    const totp = await this.currentTotp(projectId, userId, { withSecret: true });
+    if (!totp.verified && totp.expiresAt.getTime() <= nowMs) throw new TotpExpiredError();
+    const plan = await this.sessions.plan(projectId, userId, input);
+    // Judged before the transaction (pure CPU); the verdict only counts once the attempt is spent.
+    const step = generator.matchStep(this.envelope.decrypt(totp.secretCiphertext, totp.totpId), code, nowMs);
+
+    return this.attempt(projectId, userId, nowMs, plan, { type: 'totp', deliveryMethod: 'authenticator_app', totpId: totp.totpId }, async (m) => {
+      if (step === null) return new UnableToAuthenticateTotpError();
+      // RFC 6238 §5.2: a verifier must not accept the same code twice. The row only moves forward,
+      // so of any number of concurrent requests with this code exactly one sees affected = 1.
+      const won = await m
+        .createQueryBuilder()
+        .update(Totp)
+        .set({ lastStep: step, verified: true, verifiedAt: () => 'COALESCE(verified_at, :now)' })
+        .where('id = :totpId AND last_step < :step')
+        .setParameters({ totpId: totp.totpId, step, now: nowMs })
+        .execute();
+      return won.affected === 1 ? null : new TotpCodeAlreadyAuthenticatedError();
+    });
+  }
+
+  async recover(projectId: string, input: RecoverTotpInput): Promise<AuthenticatePayload> {
+    const userId = parseUserId(input.userId);
+    const code = input.recoveryCode.trim().toLowerCase();
+    if (!generator.RECOVERY_CODE_PATTERN.test(code)) {
+      throw new InvalidRecoveryCodeError(
+        generator.TOTP_CODE_PATTERN.test(code)
+          ? { message: 'This is a TOTP code, not a recovery code; send it to authenticateTotp.', details: { reason: 'totp_code_given' } }
+          : undefined,
+      );
+    }
+    const nowMs = this.clock.now();
+    const totp = await this.currentTotp(projectId, userId, { verifiedOnly: true });
+    const plan = await this.sessions.plan(projectId, userId, input);
+
+    return this.attempt(projectId, userId, nowMs, plan, { type: 'recovery_codes', deliveryMethod: 'recovery_code', totpId: totp.totpId }, async (m) => {
+      // Single use: of concurrent requests with one code, exactly one flips used_at from NULL.
+      const used = await m.update(
+        RecoveryCode,
+        { totpId: totp.totpId, codeHash: In(this.hasher.candidates(code)), usedAt: IsNull() },
+        { usedAt: new Date(nowMs) },
+      );
+      return used.affected === 1 ? null : new UnableToAuthenticateRecoveryCodeError();
+    });
+  }
+
+  async recoveryCodes(projectId: string, userId: unknown): Promise<TotpRecoveryCodes[]> {
+    const id = parseUserId(userId);
+    return this.db.read(async (m) => {
+      const user = await this.users.require(m, projectId, id);
+      return Promise.all(user.totps.map((t) => this.describeCodes(m, t)));
+    });
+  }
+
+  async regenerateRecoveryCodes(projectId: string, userId: unknown): Promise<TotpRecoveryCodes> {
+    const id = parseUserId(userId);
+    const totp = await this.currentTotp(projectId, id, {});
+    const codes = generator.newRecoveryCodes();
+    await this.db.write(async (m) => {
+      await m.delete(RecoveryCode, { totpId: totp.totpId });
+      await this.insertRecoveryCodes(m, totp.totpId, codes);
+    });
+    return { totpId: totp.totpId, verified: totp.verified, recoveryCodes: codes, remaining: codes.length };
+  }
+
+  async delete(projectId: string, totpId: unknown): Promise<{ totpId: string; userId: string }> {
+    const id = parseId('totp', totpId, 'INVALID_TOTP_ID');
+    return this.db.write(async (m) => {
+      const totp = await m.findOne(Totp, { where: { totpId: id, projectId } });
+      if (!totp) throw new TotpNotFoundError();
+      await m.delete(Totp, { totpId: id });
+      return { totpId: id, userId: totp.userId };
+    });
+  }
+
+  /**
+   * One guess, in one transaction: spend a lockout attempt (or stop if locked), let `judge` decide,
+   * and on success clear the count and record the factor on the session. A refused guess commits
+   * only its spent attempt; the error is thrown after the commit.
+   */
+  private async attempt(
+    projectId: string,
+    userId: string,
+    nowMs: number,
+    plan: SessionPlan,
+    factor: NewFactor,
+    judge: (m: EntityManager) => Promise<GatewayError | null>,
+  ): Promise<AuthenticatePayload> {
+    const outcome = await this.db.write(async (m): Promise<Outcome<{ user: User; applied: Awaited<ReturnType<SessionService['applyFactor']>> }>> => {
+      if (!(await this.lockout.reserveAttempt(m, projectId, userId, nowMs))) return { ok: false, error: await this.lockout.lockedError(m, userId) };
+      const refusal = await judge(m);
+      if (refusal) return { ok: false, error: refusal };
+      await this.lockout.reset(m, userId);
+      const applied = await this.sessions.applyFactor(m, plan, projectId, userId, factor, nowMs);
+      return { ok: true, value: { user: await this.users.require(m, projectId, userId), applied } };
+    });
+    if (!outcome.ok) throw outcome.error;
+    const issued: IssuedSession | null = outcome.value.applied ? await this.sessions.issue(projectId, outcome.value.applied) : null;
+    return {
+      userId,
+      totpId: factor.totpId!,
+      user: outcome.value.user,
+      session: issued?.session ?? null,
+      sessionToken: issued?.sessionToken ?? null,
+      sessionJwt: issued?.sessionJwt ?? null,
+    };
+  }
+
+  /** The user's verified TOTP, else their pending one; distinguishes a missing user from a missing TOTP. */
+  private async currentTotp(projectId: string, userId: string, opts: { withSecret?: boolean; verifiedOnly?: boolean }): Promise<Totp> {
+    return this.db.read(async (m) => {
+      const query = m
+        .createQueryBuilder(Totp, 't')
+        .where('t.user_id = :userId AND t.project_id = :projectId', { userId, projectId })
+        .orderBy('t.verified', 'DESC')
+        .addOrderBy('t.created_at', 'DESC');
+      if (opts.withSecret) query.addSelect('t.secretCiphertext');
+      if (opts.verifiedOnly) query.andWhere('t.verified = :verified', { verified: true });
+      const totp = await query.getOne();
+      if (totp) return totp;
+      if (!(await m.exists(User, { where: { userId, projectId } }))) throw new UserNotFoundError();
+      throw new TotpNotFoundError();
+    });
+  }
+
+  private async insertRecoveryCodes(m: EntityManager, totpId: string, codes: string[]): Promise<void> {
+    const rows = codes.map((code, position) =>
+      Object.assign(new RecoveryCode(), {
+        id: newId('recovery'),
+        totpId,
+        codeHash: this.hasher.hash(code),
+        codeCiphertext: this.options.retrievableRecoveryCodes ? this.envelope.encrypt(code, totpId) : null,
+        position,
+        usedAt: null,
+      }),
+    );
+    await insertRow(m, RecoveryCode, rows);
+  }
+
+  private async describeCodes(m: EntityManager, totp: Totp): Promise<TotpRecoveryCodes> {
+    const unused = await m.find(RecoveryCode, {
+      where: { totpId: totp.totpId, usedAt: IsNull() },
+      select: { id: true, position: true, codeCiphertext: this.options.retrievableRecoveryCodes },
+      order: { position: 'ASC' },
+    });
+    const recoveryCodes = this.options.retrievableRecoveryCodes
+      ? unused.filter((r) => r.codeCiphertext).map((r) => this.envelope.decrypt(r.codeCiphertext!, totp.totpId).toString('utf8'))
+      : [];
+    return { totpId: totp.totpId, verified: totp.verified, recoveryCodes, remaining: unused.length };
+  }
+}

@@ -1,0 +1,122 @@
+import { Entity, PrimaryColumn, Column, Index, OneToMany } from 'typeorm';
+import { Field, ID, ObjectType } from 'type-graphql';
+import { GraphQLJSONObject } from 'graphql-scalars';
+import { EpochColumn, IdColumn, JsonColumn, ID_LENGTH } from '../db/columns';
+import { Totp } from '../totp/totp.entity';
+
+@ObjectType()
+export class UserEmail {
+  @Field()
+  email: string;
+
+  /** Always false: the gateway does not verify emails (the product's own first factor does). */
+  @Field()
+  verified: boolean;
+}
+
+@ObjectType()
+export class UserPhoneNumber {
+  @Field()
+  phoneNumber: string;
+
+  @Field()
+  verified: boolean;
+}
+
+@ObjectType()
+export class UserName {
+  @Field(() => String, { nullable: true })
+  firstName: string | null;
+
+  @Field(() => String, { nullable: true })
+  middleName: string | null;
+
+  @Field(() => String, { nullable: true })
+  lastName: string | null;
+}
+
+@Entity({ name: 'users' })
+@Index('uq_users_project_email', ['projectId', 'email'], { unique: true })
+@Index('uq_users_project_external_id', ['projectId', 'externalId'], { unique: true })
+@ObjectType()
+export class User {
+  @Field(() => ID)
+  @PrimaryColumn({ type: 'varchar', length: ID_LENGTH, name: 'id' })
+  userId: string;
+
+  @IdColumn('project_id')
+  projectId: string;
+
+  /** Stored lower-cased so uniqueness per project ignores case. */
+  @Column({ type: 'varchar', length: 320, nullable: true })
+  email: string | null;
+
+  @Column({ type: 'varchar', length: 32, name: 'phone_number', nullable: true })
+  phoneNumber: string | null;
+
+  @Column({ type: 'varchar', length: 255, name: 'first_name', nullable: true })
+  firstName: string | null;
+
+  @Column({ type: 'varchar', length: 255, name: 'middle_name', nullable: true })
+  middleName: string | null;
+
+  @Column({ type: 'varchar', length: 255, name: 'last_name', nullable: true })
+  lastName: string | null;
+
+  @Field()
+  @Column({ type: 'varchar', length: 16 })
+  status: string;
+
+  @Field(() => String, { nullable: true })
+  @Column({ type: 'varchar', length: 128, name: 'external_id', nullable: true })
+  externalId: string | null;
+
+  @Field(() => GraphQLJSONObject)
+  @JsonColumn('trusted_metadata')
+  trustedMetadata: Record<string, unknown>;
+
+  @Field(() => GraphQLJSONObject)
+  @JsonColumn('untrusted_metadata')
+  untrustedMetadata: Record<string, unknown>;
+
+  /** Consecutive failed TOTP/recovery attempts (NIST SP 800-63B §5.2.2 throttling). */
+  @Column({ type: 'integer', name: 'failed_attempts', default: 0 })
+  failedAttempts: number;
+
+  @EpochColumn('locked_until', { nullable: true })
+  lockedUntil: Date | null;
+
+  @Field()
+  @EpochColumn('created_at')
+  createdAt: Date;
+
+  @Field(() => [Totp])
+  @OneToMany(() => Totp, (totp) => totp.user)
+  totps: Totp[];
+
+  @Field(() => [UserEmail])
+  get emails(): UserEmail[] {
+    return this.email ? [{ email: this.email, verified: false }] : [];
+  }
+
+  @Field(() => [UserPhoneNumber])
+  get phoneNumbers(): UserPhoneNumber[] {
+    return this.phoneNumber ? [{ phoneNumber: this.phoneNumber, verified: false }] : [];
+  }
+
+  @Field(() => UserName)
+  get name(): UserName {
+    return { firstName: this.firstName, middleName: this.middleName, lastName: this.lastName };
+  }
+
+  @Field()
+  get isLocked(): boolean {
+    return this.lockExpiresAt !== null;
+  }
+
+  /** The lock's end while it is in force; null once it has passed. */
+  @Field(() => Date, { nullable: true })
+  get lockExpiresAt(): Date | null {
+    return this.lockedUntil && this.lockedUntil.getTime() > Date.now() ? this.lockedUntil : null;
+  }
+}

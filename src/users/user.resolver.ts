@@ -1,0 +1,31 @@
+import { Arg, Ctx, Directive, ID, Mutation, Query, Resolver } from 'type-graphql';
+import { projectOf, type GatewayContext } from '../graphql/context';
+import { User } from './user.entity';
+import { CreateUserInput } from './user.inputs';
+import { CreateUserPayload, DeleteUserPayload } from './user.types';
+import type { UserService } from './user.service';
+
+@Resolver(() => User)
+export class UserResolver {
+  constructor(private readonly users: UserService) {}
+
+  @Directive('@auth')
+  @Query(() => User)
+  user(@Arg('userId', () => ID) userId: string, @Ctx() ctx: GatewayContext): Promise<User> {
+    return this.users.get(projectOf(ctx).projectId, userId);
+  }
+
+  @Directive('@auth')
+  @Mutation(() => CreateUserPayload)
+  async createUser(@Arg('input', () => CreateUserInput) input: CreateUserInput, @Ctx() ctx: GatewayContext): Promise<CreateUserPayload> {
+    return toCreateUserPayload(await this.users.create(projectOf(ctx).projectId, input));
+  }
+
+  @Directive('@auth')
+  @Mutation(() => DeleteUserPayload)
+  async deleteUser(@Arg('userId', () => ID) userId: string, @Ctx() ctx: GatewayContext): Promise<DeleteUserPayload> {
+    return { userId: await this.users.delete(projectOf(ctx).projectId, userId) };
+  }
+}
+
+const toCreateUserPayload = (user: User): CreateUserPayload => ({ userId: user.userId, user });
