@@ -3,7 +3,7 @@
 import type { DataSource } from 'typeorm';
 
 /** Arbitrary, fixed 64-bit key for pg_advisory_lock ("totp-gw" in ASCII). */
-const MIGRATION_LOCK_KEY = '0x746f74702d6777';
+const MIGRATION_LOCK_KEY = '32773643187349367';
 
 export async function runMigrations(dataSource: DataSource): Promise<string[]> {
   if (dataSource.options.type !== 'postgres') {

@@ -23,7 +23,7 @@ export class LockoutService {
       .update(User)
       .set({
         failedAttempts: () => next,
-        lockedUntil: () => `CASE WHEN ${next} >= :maxAttempts THEN :lockUntil ELSE NULL END`,
+        lockedUntil: () => `CASE WHEN ${next} >= :maxAttempts THEN CAST(:lockUntil AS BIGINT) ELSE NULL END`,
       })
       .where('id = :userId AND project_id = :projectId AND (locked_until IS NULL OR locked_until <= :now)')
       .setParameters({ userId, projectId, now: nowMs, maxAttempts: this.config.maxAttempts, lockUntil: nowMs + this.config.durationSeconds * 1000 })

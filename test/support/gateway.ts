@@ -1,0 +1,144 @@
+// The one test factory: starts an isolated gateway (its own database, key and port) on real HTTP
+// and returns helpers. Every integration test goes through it.
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { Writable } from 'node:stream';
+import { generateSync } from 'otplib';
+import { loadConfig, type Config } from '../../src/config';
+import { createGateway, type Gateway } from '../../src/server';
+import type { Clock } from '../../src/common/clock';
+import {
+  AuthenticateTotpDocument,
+  CreateTotpDocument,
+  CreateUserDocument,
+  GatewayClient,
+  type CreateTotpMutation,
+  type CreateUserInput,
+} from '../../client';
+import { createDatabase, postgresAdminUrl } from './postgres';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+/** The dialects this run can test: SQLite always, PostgreSQL when global-setup found it. */
+export const dialects: Dialect[] = postgresAdminUrl() ? ['sqlite', 'postgres'] : ['sqlite'];
+
+export interface TestProject {
+  readonly projectId: string;
+  readonly secret: string;
+  readonly secretId: string;
+  readonly client: GatewayClient;
+}
+
+export interface TestGateway {
+  readonly url: string;
+  readonly config: Config;
+  readonly gateway: Gateway;
+  readonly dialect: Dialect;
+  /** The project every helper uses unless told otherwise. */
+  readonly project: TestProject;
+  readonly client: GatewayClient;
+  /** SQLite: the folder holding the database file (and its -wal). */
+  readonly dataDir: string;
+  newProject(name?: string): Promise<TestProject>;
+  /** createUser with a unique email; returns the user id. */
+  createUser(input?: Partial<CreateUserInput>, client?: GatewayClient): Promise<string>;
+  /** A user with a TOTP (unverified unless `verify`); returns ids, secret and recovery codes. */
+  enroll(options?: { verify?: boolean; client?: GatewayClient }): Promise<Enrollment>;
+  /** Everything logged so far, one JSON object per line. */
+  logs(): string;
+  /** Every byte the database holds (SQLite files; PostgreSQL: a dump of every table's rows). */
+  databaseBytes(): Promise<Buffer>;
+  close(): Promise<void>;
+}
+
+export interface Enrollment extends Pick<CreateTotpMutation['createTotp'], 'totpId' | 'secret' | 'recoveryCodes' | 'otpauthUri' | 'qrCode' | 'qrCodeSvg'> {
+  readonly userId: string;
+}
+
+/** The current code for a base32 secret, or the code `steps` periods away. */
+export function totpCode(secret: string, steps = 0, nowMs = Date.now()): string {
+  return generateSync({ secret, epoch: Math.floor(nowMs / 1000) + steps * 30 });
+}
+
+let sequence = 0;
+
+export async function startGateway(options: { dialect?: Dialect; env?: Record<string, string>; clock?: Clock } = {}): Promise<TestGateway> {
+  const dialect = options.dialect ?? 'sqlite';
+  const dataDir = mkdtempSync(join(tmpdir(), 'totp-gateway-test-'));
+  const pg = dialect === 'postgres' ? await createDatabase() : undefined;
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    HOST: '127.0.0.1',
+    PORT: '0',
+    LOG_LEVEL: 'info',
+    DATABASE_URL: pg ? pg.url : `sqlite:${join(dataDir, 'gateway.sqlite')}`,
+    GATEWAY_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    ...options.env,
+  }, dataDir);
+  const lines: string[] = [];
+  const logStream = new Writable({
+    write(chunk, _encoding, done) {
+      lines.push(chunk.toString());
+      done();
+    },
+  });
+  const gateway = await createGateway(config, { logStream, clock: options.clock });
+  const url = await gateway.listen();
+  const anonymous = new GatewayClient({ url });
+
+  const newProject = async (name = `Test Project ${++sequence}`): Promise<TestProject> => {
+    const created = await gateway.services.projects.create(name);
+    return { ...created, client: anonymous.with({ projectId: created.projectId, secret: created.secret }) };
+  };
+  const project = await newProject('Acme Test');
+
+  const createUser = async (input: Partial<CreateUserInput> = {}, client = project.client) => {
+    const data = await client.data(CreateUserDocument, { input: { email: `user${++sequence}-${randomBytes(3).toString('hex')}@example.com`, ...input } });
+    return data.createUser.userId;
+  };
+
+  return {
+    url,
+    config,
+    gateway,
+    dialect,
+    project,
+    client: project.client,
+    dataDir,
+    newProject,
+    createUser,
+    async enroll({ verify = false, client = project.client } = {}) {
+      const userId = await createUser({}, client);
+      const { createTotp } = await client.data(CreateTotpDocument, { input: { userId } });
+      if (verify) {
+        // The previous step's code verifies, so a test's "current code" is still unused.
+        await client.data(AuthenticateTotpDocument, { input: { userId, totpCode: totpCode(createTotp.secret, -1) } });
+      }
+      const { totpId, secret, recoveryCodes, otpauthUri, qrCode, qrCodeSvg } = createTotp;
+      return { userId, totpId, secret, recoveryCodes, otpauthUri, qrCode, qrCodeSvg };
+    },
+    logs: () => lines.join(''),
+    async databaseBytes() {
+      if (dialect === 'sqlite') {
+        return Buffer.concat(readdirSync(dataDir).filter((f) => f.startsWith('gateway.sqlite')).map((f) => readFileSync(join(dataDir, f))));
+      }
+      const tables: Array<{ table_name: string }> = await gateway.db.dataSource.query(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'",
+      );
+      const dumps = await Promise.all(tables.map((t) => gateway.db.dataSource.query(`SELECT * FROM "${t.table_name}"`)));
+      return Buffer.from(JSON.stringify(dumps));
+    },
+    async close() {
+      await gateway.close();
+      await pg?.drop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Error codes of a response, in order, for assertions that must not depend on messages. */
+export function codes(response: { errors?: Array<{ extensions?: { code?: string } }> }): string[] {
+  return (response.errors ?? []).map((e) => String(e.extensions?.code));
+}

@@ -1,0 +1,74 @@
+// The pure OTP module against RFC 6238 Appendix B, and the shape of what enrollment hands out.
+import * as generator from '../../src/totp/totp.generator';
+
+// RFC 6238 Appendix B: seeds are the ASCII strings below; codes are 8 digits.
+const SEEDS = {
+  sha1: Buffer.from('12345678901234567890'),
+  sha256: Buffer.from('12345678901234567890123456789012'),
+  sha512: Buffer.from('1234567890123456789012345678901234567890123456789012345678901234'),
+};
+const VECTORS: Array<[number, string, string, string]> = [
+  // time (s), SHA1, SHA256, SHA512
+  [59, '94287082', '46119246', '90693936'],
+  [1111111109, '07081804', '68084774', '25091201'],
+  [1111111111, '14050471', '67062674', '99943326'],
+  [1234567890, '89005924', '91819424', '93441116'],
+  [2000000000, '69279037', '90698825', '38618901'],
+  [20000000000, '65353130', '77737706', '47863826'],
+];
+
+describe('RFC 6238 Appendix B vectors', () => {
+  it.each(VECTORS)('T=%i', (seconds, sha1, sha256, sha512) => {
+    const step = generator.timeStep(seconds * 1000);
+    expect(generator.codeAt(SEEDS.sha1, step, 8, 'sha1')).toBe(sha1);
+    expect(generator.codeAt(SEEDS.sha256, step, 8, 'sha256')).toBe(sha256);
+    expect(generator.codeAt(SEEDS.sha512, step, 8, 'sha512')).toBe(sha512);
+  });
+});
+
+describe('matchStep', () => {
+  const secret = SEEDS.sha1;
+  const now = 1_700_000_000_000;
+  const step = generator.timeStep(now);
+
+  it('accepts the previous, current and next step and says which', () => {
+    for (const offset of [-1, 0, 1]) {
+      expect(generator.matchStep(secret, generator.codeAt(secret, step + offset), now)).toBe(step + offset);
+    }
+  });
+
+  it('refuses codes two steps away and wrong codes', () => {
+    expect(generator.matchStep(secret, generator.codeAt(secret, step - 2), now)).toBeNull();
+    expect(generator.matchStep(secret, generator.codeAt(secret, step + 2), now)).toBeNull();
+    const wrong = String((Number(generator.codeAt(secret, step)) + 1) % 1_000_000).padStart(6, '0');
+    expect(generator.matchStep(secret, wrong, now)).toBeNull();
+  });
+});
+
+describe('enrollment material', () => {
+  it('makes 160-bit secrets that round-trip through base32', () => {
+    const secret = generator.newSecret();
+    expect(secret).toHaveLength(20);
+    const encoded = generator.encodeBase32(secret);
+    expect(encoded).toMatch(/^[A-Z2-7]{32}$/);
+    expect(Buffer.from(generator.decodeBase32(encoded))).toEqual(secret);
+  });
+
+  it('writes the otpauth URI of the contract, URI-encoding issuer and account', () => {
+    expect(generator.otpauthUri({ issuer: 'Acme Co', account: 'ann+1@example.com', secret: 'JBSWY3DPEHPK3PXP' })).toBe(
+      'otpauth://totp/Acme%20Co:ann%2B1%40example.com?secret=JBSWY3DPEHPK3PXP&issuer=Acme%20Co&algorithm=SHA1&digits=6&period=30',
+    );
+  });
+
+  it('makes 10 distinct recovery codes of the form xxxx-xxxx-xxxx', () => {
+    const codes = generator.newRecoveryCodes();
+    expect(codes).toHaveLength(10);
+    expect(new Set(codes).size).toBe(10);
+    for (const code of codes) expect(code).toMatch(generator.RECOVERY_CODE_PATTERN);
+  });
+
+  it('renders PNG and SVG QR codes', async () => {
+    expect(await generator.qrCodePng('otpauth://totp/x:y?secret=AAAA')).toMatch(/^data:image\/png;base64,/);
+    expect(await generator.qrCodeSvg('otpauth://totp/x:y?secret=AAAA')).toContain('<svg');
+  });
+});
