@@ -2,9 +2,9 @@
 // database, serve, and shut down cleanly on SIGTERM/SIGINT.
 import 'reflect-metadata';
 import { loadConfig, ConfigError, type Config } from './config';
-import { createGateway } from './server';
+import { createGateway, type Gateway } from './server';
 
-export async function serve(config: Config): Promise<void> {
+export async function serve(config: Config, options: { handleSignals?: boolean } = {}): Promise<Gateway> {
   if (config.encryption.generatedKeyPath) {
     process.stderr.write(
       `warning: GATEWAY_ENCRYPTION_KEY is not set; using the development key in ${config.encryption.generatedKeyPath}. ` +
@@ -23,6 +23,7 @@ export async function serve(config: Config): Promise<void> {
     );
   }
   process.stdout.write(`totp-gateway listening on ${url}/graphql (${config.env}, ${config.database.kind})\n`);
+  if (options.handleSignals === false) return gateway;
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -35,6 +36,7 @@ export async function serve(config: Config): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  return gateway;
 }
 
 if (require.main === module) {
