@@ -1,7 +1,7 @@
 // Projects and their API secrets. A secret is 256 random bits, shown once and stored as a keyed hash;
 // a project may hold several so a backend can rotate without downtime.
 import { randomBytes } from 'node:crypto';
-import { In, IsNull } from 'typeorm';
+import { In, IsNull, type EntityManager } from 'typeorm';
 import type { Database } from '../db/database';
 import { insertRow } from '../db/database';
 import type { KeyedHasher } from '../crypto/keyed-hash';
@@ -13,6 +13,8 @@ import { ProjectNotFoundError, SecretNotFoundError } from './auth.errors';
 
 const SECRET_BYTES = 32;
 export const DEFAULT_PROJECT_NAME = 'Default';
+/** Advisory lock key for creating the Default project ("default" in ASCII). */
+const DEFAULT_PROJECT_LOCK_KEY = 0x64656661756c74;
 
 export interface ProjectCredentials {
   readonly projectId: string;
@@ -37,17 +39,18 @@ export class ProjectService {
   async create(name: string): Promise<ProjectCredentials> {
     const trimmed = name.trim();
     if (!trimmed || trimmed.length > 255) throw new RangeError('A project name is 1 to 255 characters.');
-    const project = Object.assign(new Project(), { projectId: newId('project'), name: trimmed, createdAt: new Date(this.clock.now()) });
-    return this.db.write(async (m) => {
-      await insertRow(m, Project, project);
-      return this.addSecret(m, project.projectId);
-    });
+    return this.db.write((m) => this.insertProject(m, trimmed));
   }
 
-  /** Creates the `Default` project when the database has none; returns its credentials only then. */
+  /**
+   * Creates the `Default` project when the database has none; returns its credentials only then.
+   * Exclusive, so processes starting together on one database create it once.
+   */
   async ensureDefault(): Promise<ProjectCredentials | null> {
     if (await this.db.read((m) => m.exists(Project))) return null;
-    return this.create(DEFAULT_PROJECT_NAME);
+    return this.db.exclusive(DEFAULT_PROJECT_LOCK_KEY, async (m) => {
+      return (await m.exists(Project)) ? null : this.insertProject(m, DEFAULT_PROJECT_NAME);
+    });
   }
 
   async createSecret(projectId: string): Promise<ProjectCredentials> {
@@ -86,7 +89,13 @@ export class ProjectService {
     return row ?? null;
   }
 
-  private async addSecret(m: Parameters<Parameters<Database['write']>[0]>[0], projectId: string): Promise<ProjectCredentials> {
+  private async insertProject(m: EntityManager, name: string): Promise<ProjectCredentials> {
+    const project = Object.assign(new Project(), { projectId: newId('project'), name, createdAt: new Date(this.clock.now()) });
+    await insertRow(m, Project, project);
+    return this.addSecret(m, project.projectId);
+  }
+
+  private async addSecret(m: EntityManager, projectId: string): Promise<ProjectCredentials> {
     const secret = randomBytes(SECRET_BYTES).toString('base64url');
     const row = Object.assign(new ProjectSecret(), {
       secretId: newId('secret'),

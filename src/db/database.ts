@@ -42,6 +42,17 @@ export class Database {
     return this.mutex ? this.mutex.run(run) : run();
   }
 
+  /**
+   * A write transaction that no other process runs at the same time for the same `key` (PostgreSQL:
+   * a transaction-scoped advisory lock; SQLite: the in-process mutex, its writer lock does the rest).
+   */
+  exclusive<T>(key: number, fn: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.write(async (manager) => {
+      if (this.dialect === 'postgres') await manager.query('SELECT pg_advisory_xact_lock($1)', [key]);
+      return fn(manager);
+    });
+  }
+
   /** `SELECT ... FOR UPDATE` where the dialect has row locks; SQLite's writer lock already serialises. */
   get rowLock(): { mode: 'pessimistic_write' } | undefined {
     return this.dialect === 'postgres' ? { mode: 'pessimistic_write' } : undefined;
