@@ -94,6 +94,9 @@ export class User {
   @OneToMany(() => Totp, (totp) => totp.user)
   totps: Totp[];
 
+  /** When the service read this row (its clock), so lock state is judged at the same instant. */
+  observedAtMs?: number;
+
   @Field(() => [UserEmail])
   get emails(): UserEmail[] {
     return this.email ? [{ email: this.email, verified: false }] : [];
@@ -117,6 +120,6 @@ export class User {
   /** The lock's end while it is in force; null once it has passed. */
   @Field(() => Date, { nullable: true })
   get lockExpiresAt(): Date | null {
-    return this.lockedUntil && this.lockedUntil.getTime() > Date.now() ? this.lockedUntil : null;
+    return this.lockedUntil && this.lockedUntil.getTime() > (this.observedAtMs ?? Date.now()) ? this.lockedUntil : null;
   }
 }

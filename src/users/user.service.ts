@@ -51,6 +51,7 @@ export class UserService {
       throw error;
     }
     user.totps = [];
+    user.observedAtMs = this.clock.now();
     return user;
   }
 
@@ -75,6 +76,7 @@ export class UserService {
       order: { totps: { createdAt: 'ASC' } },
     });
     if (!user) throw new UserNotFoundError();
+    user.observedAtMs = this.clock.now();
     return user;
   }
 }

@@ -105,7 +105,7 @@ describePostgres('two gateway processes on one PostgreSQL database', () => {
     expect(byJwt.authenticateSession.session.sessionId).toBe(authenticateTotp.session!.sessionId);
     // Both processes publish the same JWKS.
     const projectId = JSON.parse(Buffer.from(authenticateTotp.sessionJwt!.split('.')[1], 'base64url').toString()).aud[0];
-    const [jwksA, jwksB] = await Promise.all([a, b].map(async (p) => (await fetch(`${p.url}/v1/sessions/jwks/${projectId}`)).json()));
+    const [jwksA, jwksB] = await Promise.all([a, b].map(async (p) => (await (await fetch(`${p.url}/v1/sessions/jwks/${projectId}`)).json()) as { keys: unknown[] }));
     expect(jwksB).toEqual(jwksA);
     expect(jwksA.keys.length).toBeGreaterThan(0);
   });
