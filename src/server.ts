@@ -2,7 +2,7 @@
 // it; tests start as many isolated ones as they like (nothing here is module-global).
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyInstance, type FastifyError } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyError, type FastifyBaseLogger } from 'fastify';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
@@ -18,7 +18,8 @@ import { createServices, type Services } from './services';
 import { gatewaySchema } from './graphql/schema';
 import type { GatewayContext } from './graphql/context';
 import { parseBasicAuth } from './auth/basic-auth';
-import { ERROR_CATALOGUE, GatewayError, BatchTooLargeError } from './errors/error.catalogue';
+import type { AuthenticatedProject } from './auth/project.service';
+import { ERROR_CATALOGUE, GatewayError, BatchTooLargeError, InternalServerError } from './errors/error.catalogue';
 import { isId } from './common/ids';
 import type { Clock } from './common/clock';
 
@@ -141,6 +142,12 @@ function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLF
   };
 }
 
+/** Logs an error the client only sees masked. Name, message and stack only: driver errors carry query parameters. */
+function logUnexpected(log: FastifyBaseLogger, requestId: string, error: unknown): void {
+  const e = error as Error & { code?: string };
+  log.error({ requestId, err: { type: e?.constructor?.name ?? e?.name, message: e?.message, code: e?.code, stack: e?.stack } }, 'unexpected error');
+}
+
 /** Adds the request id to every error and logs the unexpected ones (masked for the client). */
 const requestIdPlugin: ApolloServerPlugin<GatewayContext> = {
   async requestDidStart() {
@@ -149,9 +156,7 @@ const requestIdPlugin: ApolloServerPlugin<GatewayContext> = {
         for (const error of errors) {
           const original = unwrapResolverError(error);
           if (original instanceof GatewayError || CLIENT_ERROR_CODES.has(String(error.extensions?.code))) continue;
-          const e = original as Error & { code?: string };
-          // Only name, message and stack: driver errors also carry query parameters.
-          contextValue.log.error({ requestId: contextValue.requestId, err: { type: e?.name, message: e?.message, code: e?.code, stack: e?.stack } }, 'unexpected error');
+          logUnexpected(contextValue.log, contextValue.requestId, original);
         }
       },
       async willSendResponse({ response, contextValue }) {
@@ -172,7 +177,7 @@ function registerRoutes(app: FastifyInstance, apollo: ApolloServer<GatewayContex
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
-    if (status === 500) request.log.error({ err: { type: error.name, message: error.message, stack: error.stack } }, 'unexpected error');
+    if (status === 500) logUnexpected(request.log, request.id, error);
     const code = status === 413 ? 'PAYLOAD_TOO_LARGE' : status === 415 ? 'UNSUPPORTED_MEDIA_TYPE' : status === 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST';
     const message = status === 500 ? ERROR_CATALOGUE.INTERNAL_SERVER_ERROR.message : error.message;
     void reply.status(status).send({ errors: [{ message, extensions: { code, errorType: code.toLowerCase(), requestId: request.id } }] });
@@ -181,7 +186,14 @@ function registerRoutes(app: FastifyInstance, apollo: ApolloServer<GatewayContex
   const handler = fastifyApolloHandler(apollo, {
     context: async (request) => {
       const credentials = parseBasicAuth(request.headers.authorization);
-      const project = credentials ? await services.projects.authenticate(credentials.username, credentials.password) : null;
+      let project: AuthenticatedProject | null = null;
+      try {
+        project = credentials ? await services.projects.authenticate(credentials.username, credentials.password) : null;
+      } catch (error) {
+        // Apollo runs no request plugin when the context fails, so log and tag the error here.
+        logUnexpected(request.log, request.id, error);
+        throw new InternalServerError({ details: { requestId: request.id, http: { status: 500 } } });
+      }
       return { project, requestId: request.id, log: request.log, container: services.resolvers };
     },
   });

@@ -90,8 +90,8 @@ export class TotpService {
 
     const base32 = generator.encodeBase32(secret);
     const otpauthUri = generator.otpauthUri({ issuer: project.name, account: user.email ?? user.phoneNumber ?? user.userId, secret: base32 });
-    const [qrCode, qrCodeSvg] = await Promise.all([generator.qrCodePng(otpauthUri), generator.qrCodeSvg(otpauthUri)]);
-    return { totpId: totp.totpId, secret: base32, otpauthUri, qrCode, qrCodeSvg, recoveryCodes, userId, user };
+    const qr = generator.qrCodes(otpauthUri);
+    return { totpId: totp.totpId, secret: base32, otpauthUri, qrCode: qr.png, qrCodeSvg: qr.svg, recoveryCodes, userId, user };
   }
 
   async authenticate(projectId: string, input: AuthenticateTotpInput): Promise<AuthenticatePayload> {
