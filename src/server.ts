@@ -131,7 +131,8 @@ function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLF
   const code = String(formatted.extensions?.code ?? '');
   if (CLIENT_ERROR_CODES.has(code)) {
     const { stacktrace: _s, ...extensions } = formatted.extensions ?? {};
-    return { ...formatted, extensions: { ...extensions, code, errorType: code.toLowerCase() } };
+    const errorType = code in ERROR_CATALOGUE ? ERROR_CATALOGUE[code as keyof typeof ERROR_CATALOGUE].errorType : code.toLowerCase();
+    return { ...formatted, extensions: { ...extensions, code, errorType } };
   }
   const internal = ERROR_CATALOGUE.INTERNAL_SERVER_ERROR;
   return {
