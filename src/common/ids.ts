@@ -1,8 +1,10 @@
-// Public ids are `<prefix>-<uuid v4>`, like Stytch's. A malformed id is refused before any query.
+// Public ids are `<prefix>-<uuid v4>`. Stytch's own `<prefix>-test-<uuid>` / `<prefix>-live-<uuid>`
+// forms are well-formed too (they simply are not found here), so code moved from Stytch gets
+// USER_NOT_FOUND rather than INVALID_USER_ID. A malformed id is refused before any query.
 import { randomUUID } from 'node:crypto';
 import { GatewayError, type ErrorCode } from '../errors/error.catalogue';
 
-export type IdPrefix = 'project' | 'secret' | 'user' | 'totp' | 'recovery' | 'session' | 'key';
+export type IdPrefix = 'project' | 'secret' | 'user' | 'totp' | 'recovery' | 'session' | 'key' | 'event';
 
 const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
 const patterns = new Map<IdPrefix, RegExp>();
@@ -13,7 +15,7 @@ export function newId(prefix: IdPrefix): string {
 
 export function isId(prefix: IdPrefix, value: unknown): value is string {
   let pattern = patterns.get(prefix);
-  if (!pattern) patterns.set(prefix, (pattern = new RegExp(`^${prefix}-${UUID}$`)));
+  if (!pattern) patterns.set(prefix, (pattern = new RegExp(`^${prefix}-(?:test-|live-)?${UUID}$`, 'i')));
   return typeof value === 'string' && pattern.test(value);
 }
 

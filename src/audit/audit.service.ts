@@ -1,0 +1,93 @@
+// The audit trail of authentication: every guess that spends a lockout attempt (TOTP and recovery
+// codes: success, failure, replay, locked) and every session revocation, appended in the same
+// transaction as the change it describes, so the record and the counters always agree.
+// Requests refused before any attempt is spent (malformed code, unknown user, expired TOTP) are not
+// attempts and are not recorded. An event never carries a code, a token or a secret.
+import type { EntityManager } from 'typeorm';
+import type { Database } from '../db/database';
+import { insertRow } from '../db/database';
+import { isId, newId } from '../common/ids';
+import { User } from '../users/user.entity';
+import { UserNotFoundError } from '../users/user.errors';
+import { parseUserId } from '../users/user.service';
+import { AuthEvent, type AuthEventOutcome, type AuthEventType } from './auth-event.entity';
+import type { AuthEventConnection } from './audit.types';
+import { invalidCursor, invalidPageSize } from './audit.errors';
+
+export const PAGE_SIZE = { min: 1, max: 100, default: 20 } as const;
+
+export interface NewAuthEvent {
+  readonly projectId: string;
+  readonly userId: string;
+  readonly totpId?: string | null;
+  readonly type: AuthEventType;
+  readonly outcome: AuthEventOutcome;
+  /** The request's x-request-id, when the caller is a request. */
+  readonly requestId?: string | null;
+  readonly occurredAtMs: number;
+}
+
+export class AuditService {
+  constructor(private readonly db: Database) {}
+
+  /** Appends one event inside the caller's transaction (it commits or rolls back with it). */
+  async record(manager: EntityManager, event: NewAuthEvent): Promise<void> {
+    const { occurredAtMs, ...fields } = event;
+    await insertRow(manager, AuthEvent, Object.assign(new AuthEvent(), {
+      eventId: newId('event'),
+      totpId: null,
+      requestId: null,
+      ...fields,
+      occurredAt: new Date(occurredAtMs),
+    }));
+  }
+
+  /**
+   * A user's events, newest first, `first` at a time after the cursor `after`. A deleted user's
+   * events stay readable by their project; a user id the project has never had answers USER_NOT_FOUND.
+   */
+  async list(projectId: string, userId: unknown, page: { first?: number | null; after?: string | null }): Promise<AuthEventConnection> {
+    const id = parseUserId(userId);
+    const first = page.first ?? PAGE_SIZE.default;
+    if (!Number.isInteger(first) || first < PAGE_SIZE.min || first > PAGE_SIZE.max) throw invalidPageSize(PAGE_SIZE.min, PAGE_SIZE.max);
+    const afterId = page.after == null ? null : decodeCursor(page.after);
+
+    return this.db.read(async (m) => {
+      const known = (await m.exists(User, { where: { userId: id, projectId } })) || (await m.exists(AuthEvent, { where: { userId: id, projectId } }));
+      if (!known) throw new UserNotFoundError();
+      const query = m
+        .createQueryBuilder(AuthEvent, 'e')
+        .where('e.project_id = :projectId AND e.user_id = :userId', { projectId, userId: id })
+        .orderBy('e.occurred_at', 'DESC')
+        .addOrderBy('e.seq', 'DESC')
+        .limit(first + 1);
+      if (afterId !== null) {
+        const cursor = await m.findOne(AuthEvent, { where: { eventId: afterId, projectId, userId: id }, select: { seq: true, occurredAt: true } });
+        if (!cursor) throw invalidCursor();
+        query.andWhere('(e.occurred_at < :at OR (e.occurred_at = :at AND e.seq < :seq))', { at: cursor.occurredAt.getTime(), seq: cursor.seq });
+      }
+      const rows = await query.getMany();
+      const edges = rows.slice(0, first).map((node) => ({ cursor: encodeCursor(node.eventId), node }));
+      return {
+        edges,
+        pageInfo: {
+          hasNextPage: rows.length > first,
+          hasPreviousPage: afterId !== null,
+          startCursor: edges[0]?.cursor ?? null,
+          endCursor: edges.at(-1)?.cursor ?? null,
+        },
+      };
+    });
+  }
+}
+
+/** Cursors are opaque to clients: the base64url of the event id, looked up within the user's events. */
+function encodeCursor(eventId: string): string {
+  return Buffer.from(eventId, 'utf8').toString('base64url');
+}
+
+function decodeCursor(cursor: string): string {
+  const eventId = Buffer.from(cursor, 'base64url').toString('utf8');
+  if (!isId('event', eventId) || encodeCursor(eventId) !== cursor) throw invalidCursor();
+  return eventId;
+}
