@@ -1,0 +1,70 @@
+// Stytch's snake_case shapes of users, sessions and TOTP results, built from the same entities the
+// GraphQL resolvers return.
+import type { User } from '../users/user.entity';
+import type { AuthenticationFactor, Session } from '../sessions/session.entity';
+import type { AuthenticatePayload, TotpRecoveryCodes } from '../totp/totp.types';
+
+const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
+
+export function userView(user: User) {
+  return {
+    user_id: user.userId,
+    emails: user.emails.map((e) => ({ email_id: `email-${user.userId.slice('user-'.length)}`, email: e.email, verified: e.verified })),
+    phone_numbers: user.phoneNumbers.map((p) => ({ phone_id: `phone-number-${user.userId.slice('user-'.length)}`, phone_number: p.phoneNumber, verified: p.verified })),
+    name: { first_name: user.firstName ?? '', middle_name: user.middleName ?? '', last_name: user.lastName ?? '' },
+    status: user.status,
+    external_id: user.externalId ?? '',
+    trusted_metadata: user.trustedMetadata,
+    untrusted_metadata: user.untrustedMetadata,
+    totps: (user.totps ?? []).map((t) => ({ totp_id: t.totpId, verified: t.verified })),
+    providers: [],
+    webauthn_registrations: [],
+    crypto_wallets: [],
+    biometric_registrations: [],
+    roles: [],
+    password: null,
+    is_locked: user.isLocked,
+    lock_expires_at: iso(user.lockExpiresAt),
+    created_at: iso(user.createdAt),
+  };
+}
+
+function factorView(f: AuthenticationFactor) {
+  const base = { type: f.type, delivery_method: f.deliveryMethod, last_authenticated_at: iso(f.lastAuthenticatedAt) };
+  return f.type === 'totp'
+    ? { ...base, authenticator_app_factor: { totp_id: f.totpId } }
+    : { ...base, recovery_code_factor: { totp_recovery_code_id: f.totpId } };
+}
+
+export function sessionView(session: Session) {
+  return {
+    session_id: session.sessionId,
+    user_id: session.userId,
+    started_at: iso(session.startedAt),
+    last_accessed_at: iso(session.lastAccessedAt),
+    expires_at: iso(session.expiresAt),
+    attributes: { ip_address: '', user_agent: '' },
+    authentication_factors: session.authenticationFactors.map(factorView),
+    custom_claims: session.customClaims,
+    roles: [],
+  };
+}
+
+/** Stytch answers `null` / "" (never absent) when no session was requested. */
+export function authenticateView(result: AuthenticatePayload) {
+  return {
+    user_id: result.userId,
+    totp_id: result.totpId,
+    user: userView(result.user),
+    session: result.session ? sessionView(result.session) : null,
+    session_token: result.sessionToken ?? '',
+    session_jwt: result.sessionJwt ?? '',
+  };
+}
+
+export function recoveryCodesView(userId: string, totps: TotpRecoveryCodes[]) {
+  return {
+    user_id: userId,
+    totps: totps.map((t) => ({ totp_id: t.totpId, verified: t.verified, recovery_codes: t.recoveryCodes, remaining: t.remaining })),
+  };
+}
