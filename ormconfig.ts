@@ -12,10 +12,14 @@ import { Totp } from './src/totp/totp.entity';
 import { RecoveryCode } from './src/totp/recovery-code.entity';
 import { Session } from './src/sessions/session.entity';
 import { SigningKey } from './src/sessions/signing-key.entity';
+import { AuthEvent } from './src/audit/auth-event.entity';
 import { Initial1764115200000 } from './src/migrations/1764115200000-Initial';
+import { AuthEvents1764201600000 } from './src/migrations/1764201600000-AuthEvents';
+import { RateLimit } from './src/ratelimit/rate-limit.entity';
+import { RateLimits1764288000000 } from './src/migrations/1764288000000-RateLimits';
 
-export const entities = [Project, ProjectSecret, User, Totp, RecoveryCode, Session, SigningKey];
-export const migrations = [Initial1764115200000];
+export const entities = [Project, ProjectSecret, User, Totp, RecoveryCode, Session, SigningKey, AuthEvent, RateLimit];
+export const migrations = [Initial1764115200000, AuthEvents1764201600000, RateLimits1764288000000];
 
 const SQLITE_BUSY_TIMEOUT_MS = 5000;
 

@@ -10,6 +10,9 @@ import { runMigrations } from './db/migrate';
 import { createServices, type Services } from './services';
 import { printGatewaySchema } from './graphql/schema';
 import { serve } from './main';
+import { createKeyring } from './crypto/keyring';
+import { Envelope } from './crypto/envelope';
+import { KeyRotationService, KEYED_HASH_NOTE } from './crypto/key-rotation.service';
 
 export const USAGE = `Usage: totp-gateway <command> [options]
 
@@ -21,6 +24,10 @@ Commands:
   project secret create --project ID [--json]    add a secret to a project (for rotation)
   project secret revoke --project ID --secret-id ID
                                                  revoke a secret; requests using it fail at once
+  keys rotate [--json]                           re-encrypt TOTP secrets, signing keys and retrievable recovery
+                                                 codes still under a previous key to GATEWAY_ENCRYPTION_KEY
+                                                 (keyed hashes are one-way and cannot be re-keyed: keep the old
+                                                 key in GATEWAY_ENCRYPTION_KEYS_PREVIOUS while they are in use)
   schema                                         print the GraphQL SDL (schema/schema.graphql)
 
 Every command reads the server's environment (DATABASE_URL, GATEWAY_ENCRYPTION_KEY, ...).`;
@@ -109,6 +116,26 @@ export async function runCli(argv: string[]): Promise<void> {
       const secretId = required('secret-id');
       await withServices(loadConfig(), (s) => s.projects.revokeSecret(projectId, secretId));
       print(json, { revoked: secretId }, `revoked ${secretId}`);
+      return;
+    }
+    case 'keys rotate': {
+      // Envelopes only: keyed hashes cannot be re-keyed (see KEYED_HASH_NOTE and key-rotation.service.ts).
+      const config = loadConfig();
+      const dataSource = createDataSource(config.database);
+      await dataSource.initialize();
+      const db = new Database(dataSource);
+      try {
+        await runMigrations(dataSource);
+        const keyring = createKeyring(config.encryption.key, config.encryption.previousKeys);
+        const counts = await new KeyRotationService(db, new Envelope(keyring)).rotate();
+        const human =
+          `re-encrypted under key ${keyring.primary.id}: ${counts.totps} TOTP secrets, ${counts.signingKeys} signing keys, ` +
+          `${counts.recoveryCodes} retrievable recovery codes\n${KEYED_HASH_NOTE}`;
+        print(json, { ...counts }, human);
+        if (json) process.stderr.write(KEYED_HASH_NOTE + '\n');
+      } finally {
+        await db.close();
+      }
       return;
     }
     default:

@@ -38,6 +38,18 @@ export interface Config {
   };
   readonly http: { readonly bodyLimitBytes: number; readonly maxBatchOperations: number };
   readonly graphql: { readonly sandbox: boolean; readonly introspection: boolean };
+  /** Per-operation limits (src/graphql/limits.ts); an operation over any of them is refused unexecuted. */
+  readonly operationLimits: {
+    readonly maxAliases: number;
+    readonly maxDepth: number;
+    readonly maxTokens: number;
+    readonly maxDirectives: number;
+    /** graphql-armor cost points: 2 per object field, 1 per scalar, x1.5 per nesting level. */
+    readonly maxCost: number;
+    readonly maxRootFields: number;
+  };
+  /** Requests (GraphQL operations) per project per fixed one-minute window; 0 turns the limit off. */
+  readonly rateLimit: { readonly requestsPerMinute: number };
 }
 
 /** Raised for configuration the gateway refuses to start with; the CLI prints its message as one line. */
@@ -173,6 +185,19 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       sandbox: bool(env, 'GRAPHQL_SANDBOX', !production),
       introspection: bool(env, 'GRAPHQL_INTROSPECTION', !production),
     },
+    // Generous for legitimate use: the schema's deepest path is 4 and the client's costliest operation
+    // (AuthenticateTotp with every field) is 124 points; lockout, not these limits, bounds guessing (50 aliased guesses still
+    // buy only 10 judged ones, so the existing 50-alias lockout test runs at the defaults).
+    operationLimits: {
+      maxAliases: int(env, 'GRAPHQL_MAX_ALIASES', 50, 1, 10_000),
+      maxDepth: int(env, 'GRAPHQL_MAX_DEPTH', 10, 1, 1000),
+      maxTokens: int(env, 'GRAPHQL_MAX_TOKENS', 2000, 10, 1_000_000),
+      maxDirectives: int(env, 'GRAPHQL_MAX_DIRECTIVES', 50, 1, 10_000),
+      maxCost: int(env, 'GRAPHQL_MAX_COST', 5000, 1, 10_000_000),
+      maxRootFields: int(env, 'GRAPHQL_MAX_ROOT_FIELDS', 50, 1, 10_000),
+    },
+    // Off by default: a gateway's own backend is a trusted, high-volume caller; lockout is always on.
+    rateLimit: { requestsPerMinute: int(env, 'RATE_LIMIT_REQUESTS_PER_MINUTE', 0, 0, 1_000_000) },
   };
   return deepFreeze(config);
 }

@@ -8,7 +8,7 @@ import { unwrapResolverError } from '@apollo/server/errors';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
-import type { GraphQLFormattedError } from 'graphql';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import type { DestinationStream } from 'pino';
 import type { Config } from './config';
 import { createDataSource } from '../ormconfig';
@@ -17,11 +17,14 @@ import { runMigrations } from './db/migrate';
 import { createServices, type Services } from './services';
 import { gatewaySchema } from './graphql/schema';
 import type { GatewayContext } from './graphql/context';
+import { operationLimits, tokenLimitError } from './graphql/limits';
+import { RateLimitService } from './ratelimit/rate-limit.service';
+import { rateLimitPlugin } from './ratelimit/rate-limit.plugin';
 import { parseBasicAuth } from './auth/basic-auth';
+import { registerRestRoutes } from './rest/rest.routes';
 import type { AuthenticatedProject } from './auth/project.service';
 import { ERROR_CATALOGUE, GatewayError, BatchTooLargeError, InternalServerError } from './errors/error.catalogue';
-import { isId } from './common/ids';
-import type { Clock } from './common/clock';
+import { systemClock, type Clock } from './common/clock';
 
 export interface GatewayOptions {
   /** Where logs go (default stdout); tests capture them to prove nothing secret is logged. */
@@ -61,9 +64,11 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     if (options.migrate !== false) await runMigrations(dataSource);
     const services = createServices(config, db, options.clock);
     const app = buildHttp(config, options);
-    const apollo = buildApollo(config, app);
+    // Installed only when enabled, so a gateway without a rate limit does no work for it per request.
+    const rateLimits = config.rateLimit.requestsPerMinute > 0 ? new RateLimitService(db, options.clock ?? systemClock, config.rateLimit) : undefined;
+    const apollo = buildApollo(config, app, rateLimits);
     await apollo.start();
-    registerRoutes(app, apollo, services, config);
+    registerRoutes(app, apollo, services, config, rateLimits);
     await app.ready();
     return {
       app,
@@ -104,7 +109,9 @@ function buildHttp(config: Config, options: GatewayOptions): FastifyInstance {
   });
 }
 
-function buildApollo(config: Config, app: FastifyInstance): ApolloServer<GatewayContext> {
+function buildApollo(config: Config, app: FastifyInstance, rateLimits?: RateLimitService): ApolloServer<GatewayContext> {
+  // Aliases, depth, directives, cost and root fields as validation rules; tokens while parsing.
+  const limits = operationLimits(config.operationLimits);
   return new ApolloServer<GatewayContext>({
     schema: gatewaySchema(),
     introspection: config.graphql.introspection,
@@ -112,23 +119,43 @@ function buildApollo(config: Config, app: FastifyInstance): ApolloServer<Gateway
     allowBatchedHttpRequests: true,
     csrfPrevention: true,
     includeStacktraceInErrorResponses: false,
-    formatError,
+    parseOptions: limits.parseOptions,
+    validationRules: limits.validationRules,
+    formatError: (formatted, error) => formatError(formatted, error, config.operationLimits),
     plugins: [
       fastifyApolloDrainPlugin(app),
       config.graphql.sandbox ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }) : ApolloServerPluginLandingPageDisabled(),
       requestIdPlugin,
+      ...limits.plugins,
+      ...(rateLimits ? [rateLimitPlugin(rateLimits)] : []),
     ],
   });
 }
 
-/** Every error leaves with `code` and `errorType`; anything not in the catalogue is masked. */
-function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+/**
+ * The catalogue error behind what Apollo hands formatError: thrown by a resolver or a plugin, or
+ * reported by a validation rule (Apollo wraps those as GRAPHQL_VALIDATION_FAILED, ours as originalError).
+ */
+function catalogueError(error: unknown): GatewayError | undefined {
   const original = unwrapResolverError(error);
-  if (original instanceof GatewayError) {
+  if (original instanceof GatewayError) return original;
+  if (original instanceof GraphQLError && original.originalError instanceof GatewayError) return original.originalError;
+  return undefined;
+}
+
+/** Every error leaves with `code` and `errorType`; anything not in the catalogue is masked. */
+function formatError(formatted: GraphQLFormattedError, error: unknown, limits: Config['operationLimits']): GraphQLFormattedError {
+  const code = String(formatted.extensions?.code ?? '');
+  const original = catalogueError(error) ?? (code === 'GRAPHQL_PARSE_FAILED' ? tokenLimitError(error, limits) : undefined);
+  if (original) {
     const { http: _http, ...extensions } = original.extensions as Record<string, unknown>;
     return { message: original.message, locations: formatted.locations, path: formatted.path, extensions };
   }
-  const code = String(formatted.extensions?.code ?? '');
+  // Apollo answers some client mistakes with a bare GraphQLError and a 4xx status (e.g. "provided sha
+  // does not match query" for persisted queries): a client error, not ours to mask.
+  if (hasClientStatus(error) && !CLIENT_ERROR_CODES.has(code)) {
+    return { message: formatted.message, locations: formatted.locations, path: formatted.path, extensions: { code: 'BAD_REQUEST', errorType: 'bad_request' } };
+  }
   if (CLIENT_ERROR_CODES.has(code)) {
     const { stacktrace: _s, ...extensions } = formatted.extensions ?? {};
     const errorType = code in ERROR_CATALOGUE ? ERROR_CATALOGUE[code as keyof typeof ERROR_CATALOGUE].errorType : code.toLowerCase();
@@ -141,6 +168,12 @@ function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLF
     path: formatted.path,
     extensions: { code: 'INTERNAL_SERVER_ERROR', errorType: internal.errorType },
   };
+}
+
+/** A bare GraphQLError Apollo raised with a 4xx HTTP status: the client's mistake. */
+function hasClientStatus(error: unknown): boolean {
+  const status = ((unwrapResolverError(error) as GraphQLError | undefined)?.extensions?.http as { status?: number } | undefined)?.status;
+  return status !== undefined && status >= 400 && status < 500;
 }
 
 /** Logs an error the client only sees masked. Name, message and stack only: driver errors carry query parameters. */
@@ -156,7 +189,7 @@ const requestIdPlugin: ApolloServerPlugin<GatewayContext> = {
       async didEncounterErrors({ errors, contextValue }) {
         for (const error of errors) {
           const original = unwrapResolverError(error);
-          if (original instanceof GatewayError || CLIENT_ERROR_CODES.has(String(error.extensions?.code))) continue;
+          if (original instanceof GatewayError || CLIENT_ERROR_CODES.has(String(error.extensions?.code)) || hasClientStatus(error)) continue;
           logUnexpected(contextValue.log, contextValue.requestId, original);
         }
       },
@@ -171,7 +204,7 @@ const requestIdPlugin: ApolloServerPlugin<GatewayContext> = {
   },
 };
 
-function registerRoutes(app: FastifyInstance, apollo: ApolloServer<GatewayContext>, services: Services, config: Config): void {
+function registerRoutes(app: FastifyInstance, apollo: ApolloServer<GatewayContext>, services: Services, config: Config, rateLimits?: RateLimitService): void {
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
@@ -212,11 +245,6 @@ function registerRoutes(app: FastifyInstance, apollo: ApolloServer<GatewayContex
 
   app.get('/healthz', async () => ({ status: 'ok' }));
 
-  app.get<{ Params: { projectId: string } }>('/v1/sessions/jwks/:projectId', async (request, reply) => {
-    // Public, like Stytch's: the keys of an unknown project are simply an empty set.
-    const { projectId } = request.params;
-    const keys = isId('project', projectId) ? await services.signingKeys.publicKeys(projectId) : [];
-    void reply.header('cache-control', 'public, max-age=60');
-    return { keys };
-  });
+  registerRestRoutes(app, services, logUnexpected, rateLimits);
+
 }

@@ -13,9 +13,11 @@ import { LockoutService } from './users/lockout.service';
 import { SigningKeyService } from './sessions/signing-key.service';
 import { SessionService } from './sessions/session.service';
 import { TotpService } from './totp/totp.service';
+import { AuditService } from './audit/audit.service';
 import { UserResolver } from './users/user.resolver';
 import { TotpResolver } from './totp/totp.resolver';
 import { SessionResolver } from './sessions/session.resolver';
+import { AuditResolver } from './audit/audit.resolver';
 
 export interface Services {
   readonly projects: ProjectService;
@@ -23,6 +25,7 @@ export interface Services {
   readonly totps: TotpService;
   readonly sessions: SessionService;
   readonly signingKeys: SigningKeyService;
+  readonly audit: AuditService;
   readonly resolvers: ContainerType;
 }
 
@@ -33,21 +36,23 @@ export function createServices(config: Config, db: Database, clock: Clock = syst
   const projects = new ProjectService(db, hasher, clock);
   const users = new UserService(db, clock);
   const lockout = new LockoutService(config.lockout);
+  const audit = new AuditService(db);
   const signingKeys = new SigningKeyService(db, envelope, clock, {
     algorithm: config.sessions.jwtAlgorithm,
     rotationDays: config.sessions.signingKeyRotationDays,
   });
-  const sessions = new SessionService(db, hasher, signingKeys, users, clock, {
+  const sessions = new SessionService(db, hasher, signingKeys, users, audit, clock, {
     issuer: config.publicUrl,
     jwtLifetimeSeconds: config.sessions.jwtLifetimeSeconds,
   });
-  const totps = new TotpService(db, envelope, hasher, users, lockout, sessions, clock, {
+  const totps = new TotpService(db, envelope, hasher, users, lockout, sessions, audit, clock, {
     retrievableRecoveryCodes: config.recoveryCodes.retrievable,
   });
   const instances = new Map<Function, unknown>([
     [UserResolver, new UserResolver(users)],
     [TotpResolver, new TotpResolver(totps)],
     [SessionResolver, new SessionResolver(sessions)],
+    [AuditResolver, new AuditResolver(audit)],
   ]);
   const resolvers: ContainerType = {
     get(cls: Function) {
@@ -56,5 +61,5 @@ export function createServices(config: Config, db: Database, clock: Clock = syst
       return instance;
     },
   };
-  return { projects, users, totps, sessions, signingKeys, resolvers };
+  return { projects, users, totps, sessions, signingKeys, audit, resolvers };
 }

@@ -30,6 +30,13 @@ export const ERROR_CATALOGUE = {
   CUSTOM_CLAIMS_TOO_LARGE: { status: 400, errorType: 'custom_claims_too_large', message: 'sessionCustomClaims must be at most 4 KiB of JSON.' },
   RESERVED_CLAIMS_IN_CUSTOM_CLAIMS: { status: 400, errorType: 'reserved_claims_in_custom_claims', message: 'sessionCustomClaims may not set registered JWT claims (iss, sub, aud, exp, nbf, iat, jti) or https://stytch.com/ claims.' },
   BATCH_TOO_LARGE: { status: 400, errorType: 'batch_too_large', message: 'Too many operations in one batched request.' },
+  // Per-operation limits (src/graphql/limits.ts): refused before anything executes.
+  TOO_MANY_ALIASES: { status: 400, errorType: 'too_many_aliases', message: 'The operation uses too many aliases; split it into several operations.' },
+  QUERY_TOO_DEEP: { status: 400, errorType: 'query_too_deep', message: 'The operation nests selections too deeply; select fewer nested fields.' },
+  TOO_MANY_TOKENS: { status: 400, errorType: 'too_many_tokens', message: 'The operation document is too long; send a shorter operation.' },
+  TOO_MANY_DIRECTIVES: { status: 400, errorType: 'too_many_directives', message: 'The operation uses too many directives; remove some.' },
+  QUERY_TOO_COMPLEX: { status: 400, errorType: 'query_too_complex', message: 'The operation is too costly to run; select fewer fields or split it.' },
+  TOO_MANY_ROOT_FIELDS: { status: 400, errorType: 'too_many_root_fields', message: 'The operation selects too many root fields; split it into several operations.' },
   INTERNAL_SERVER_ERROR: { status: 500, errorType: 'internal_server_error', message: 'Something went wrong on our side; retry, and report the requestId if it persists.' },
 } as const satisfies Record<string, { status: number; errorType: string; message: string }>;
 
@@ -83,3 +90,4 @@ export const UnauthorizedCredentialsError = defineError('UNAUTHORIZED_CREDENTIAL
 export const BadUserInputError = defineError('BAD_USER_INPUT');
 export const InternalServerError = defineError('INTERNAL_SERVER_ERROR');
 export const BatchTooLargeError = defineError('BATCH_TOO_LARGE');
+export const TooManyRequestsError = defineError('TOO_MANY_REQUESTS');

@@ -1,13 +1,14 @@
 // The code-first schema. Built once per process; resolver instances come from each request's
 // context (see services.ts), so the schema itself holds no state and needs no database to print.
 import 'reflect-metadata';
-import { type GraphQLSchema } from 'graphql';
+import { specifiedDirectives, type GraphQLSchema } from 'graphql';
 import { buildSchemaSync } from 'type-graphql';
 import { printSchemaWithDirectives } from '@graphql-tools/utils';
 import { applyAuthDirective, authDirective } from '../auth/auth.directive';
 import { UserResolver } from '../users/user.resolver';
 import { TotpResolver } from '../totp/totp.resolver';
 import { SessionResolver } from '../sessions/session.resolver';
+import { AuditResolver } from '../audit/audit.resolver';
 import { validateInput } from './validation';
 import type { GatewayContext } from './context';
 
@@ -16,9 +17,9 @@ let built: GraphQLSchema | undefined;
 export function gatewaySchema(): GraphQLSchema {
   built ??= applyAuthDirective(
     buildSchemaSync({
-      resolvers: [UserResolver, TotpResolver, SessionResolver],
+      resolvers: [UserResolver, TotpResolver, SessionResolver, AuditResolver],
       container: ({ context }: { context: GatewayContext }) => context.container,
-      directives: [authDirective],
+      directives: [...specifiedDirectives, authDirective],
       validateFn: (value) => validateInput(value),
     }),
   );

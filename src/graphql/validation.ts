@@ -23,8 +23,26 @@ function firstFailure(errors: ValidationError[], path: string[] = []): { field: 
   return undefined;
 }
 
+/**
+ * A string field holding NUL: PostgreSQL text cannot store it and no legitimate value contains it.
+ * Walks the input and its nested input objects (class instances); JSON scalars are serialised, and
+ * JSON escapes NUL, so they are left alone.
+ */
+function nulField(value: object, path: string[] = []): string | undefined {
+  for (const [key, field] of Object.entries(value)) {
+    if (typeof field === 'string' && field.includes('\u0000')) return [...path, key].join('.');
+    if (field && typeof field === 'object' && Object.getPrototypeOf(field) !== Object.prototype && !Array.isArray(field)) {
+      const nested = nulField(field, [...path, key]);
+      if (nested) return nested;
+    }
+  }
+  return undefined;
+}
+
 export async function validateInput(value: unknown): Promise<void> {
   if (value === null || typeof value !== 'object') return;
+  const nul = nulField(value);
+  if (nul) throw new GatewayError('BAD_USER_INPUT', { message: `${nul}: must not contain NUL characters.`, details: { field: nul } });
   const errors = await validate(value as object, { forbidUnknownValues: false, stopAtFirstError: true });
   const failure = firstFailure(errors);
   if (!failure) return;

@@ -24,6 +24,6 @@ export class SessionResolver {
   @Directive('@auth')
   @Mutation(() => RevokeSessionPayload)
   async revokeSession(@Arg('input', () => RevokeSessionInput) input: RevokeSessionInput, @Ctx() ctx: GatewayContext): Promise<RevokeSessionPayload> {
-    return { sessionId: await this.service.revoke(projectOf(ctx).projectId, input) };
+    return { sessionId: await this.service.revoke(projectOf(ctx).projectId, input, ctx.requestId) };
   }
 }

@@ -9,9 +9,11 @@ import type { KeyedHasher } from '../crypto/keyed-hash';
 import type { Clock } from '../common/clock';
 import { MINUTE_MS } from '../common/clock';
 import { isId, newId } from '../common/ids';
+import { jsonByteLength } from '../common/json';
 import { GatewayError } from '../errors/error.catalogue';
 import type { UserService } from '../users/user.service';
 import { parseUserId } from '../users/user.service';
+import type { AuditService } from '../audit/audit.service';
 import type { SigningKeyService } from './signing-key.service';
 import { AuthenticationFactor, Session } from './session.entity';
 import type { SessionArgumentsInput, RevokeSessionInput } from './session.inputs';
@@ -51,6 +53,7 @@ export class SessionService {
     private readonly hasher: KeyedHasher,
     private readonly keys: SigningKeyService,
     private readonly users: UserService,
+    private readonly audit: AuditService,
     private readonly clock: Clock,
     private readonly options: { issuer: string; jwtLifetimeSeconds: number },
   ) {}
@@ -119,7 +122,7 @@ export class SessionService {
     return { session, user, sessionToken: args.sessionToken ?? null, sessionJwt: await this.sign(projectId, session) };
   }
 
-  async revoke(projectId: string, input: RevokeSessionInput): Promise<string> {
+  async revoke(projectId: string, input: RevokeSessionInput, requestId: string | null = null): Promise<string> {
     const given = [input.sessionId, input.sessionToken, input.sessionJwt].filter((v) => v != null).length;
     if (given > 1) throw new TooManySessionArgumentsError({ message: 'Give one of sessionId, sessionToken or sessionJwt.' });
     let sessionId: string;
@@ -129,8 +132,15 @@ export class SessionService {
     } else {
       sessionId = (await this.resolve(projectId, input)).sessionId;
     }
-    const result = await this.db.write((m) => m.delete(Session, { sessionId, projectId }));
-    if (!result.affected) throw new SessionNotFoundError();
+    const nowMs = this.clock.now();
+    const revoked = await this.db.write(async (m) => {
+      const session = await m.findOne(Session, { where: { sessionId, projectId }, select: { sessionId: true, userId: true } });
+      // Of concurrent revocations of one session only the one that deletes the row records it.
+      if (!session || !(await m.delete(Session, { sessionId, projectId })).affected) return false;
+      await this.audit.record(m, { projectId, userId: session.userId, type: 'session', outcome: 'revoked', requestId, occurredAtMs: nowMs });
+      return true;
+    });
+    if (!revoked) throw new SessionNotFoundError();
     return sessionId;
   }
 
@@ -249,7 +259,7 @@ export class SessionService {
   private parseClaims(claims: Record<string, unknown> | null | undefined): Record<string, unknown> | null {
     if (claims == null) return null;
     if (Object.keys(claims).some((k) => RESERVED_CLAIMS.has(k) || k.startsWith('https://stytch.com/'))) throw new ReservedClaimsError();
-    if (Buffer.byteLength(JSON.stringify(claims)) > CUSTOM_CLAIMS_MAX_BYTES) throw new CustomClaimsTooLargeError();
+    if (jsonByteLength(claims) > CUSTOM_CLAIMS_MAX_BYTES) throw new CustomClaimsTooLargeError();
     return claims;
   }
 }

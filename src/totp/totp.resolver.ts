@@ -23,13 +23,13 @@ export class TotpResolver {
   @Directive('@auth')
   @Mutation(() => AuthenticatePayload)
   authenticateTotp(@Arg('input', () => AuthenticateTotpInput) input: AuthenticateTotpInput, @Ctx() ctx: GatewayContext): Promise<AuthenticatePayload> {
-    return this.totps.authenticate(projectOf(ctx).projectId, input);
+    return this.totps.authenticate(projectOf(ctx).projectId, input, ctx.requestId);
   }
 
   @Directive('@auth')
   @Mutation(() => AuthenticatePayload)
   recoverTotp(@Arg('input', () => RecoverTotpInput) input: RecoverTotpInput, @Ctx() ctx: GatewayContext): Promise<AuthenticatePayload> {
-    return this.totps.recover(projectOf(ctx).projectId, input);
+    return this.totps.recover(projectOf(ctx).projectId, input, ctx.requestId);
   }
 
   @Directive('@auth')

@@ -1,5 +1,6 @@
-// TOTP enrollment, authentication and recovery. Every guess spends one lockout attempt and every
-// success is decided by one conditional UPDATE, so the rules hold across requests and processes.
+// TOTP enrollment, authentication and recovery. Every guess spends one lockout attempt, is recorded in
+// the audit trail, and every success is decided by one conditional UPDATE, so the rules hold across
+// requests and processes.
 import { In, IsNull, type EntityManager } from 'typeorm';
 import type { Database } from '../db/database';
 import { insertRow } from '../db/database';
@@ -14,6 +15,8 @@ import { UserNotFoundError } from '../users/user.errors';
 import type { UserService } from '../users/user.service';
 import { parseUserId } from '../users/user.service';
 import type { LockoutService } from '../users/lockout.service';
+import type { AuditService } from '../audit/audit.service';
+import type { AuthEventOutcome } from '../audit/auth-event.entity';
 import type { NewFactor, SessionPlan, SessionService } from '../sessions/session.service';
 import type { IssuedSession } from '../sessions/session.types';
 import { Totp } from './totp.entity';
@@ -43,6 +46,16 @@ export interface ProjectRef {
 /** How a guess ended inside its transaction; errors are thrown only after the attempt is committed. */
 type Outcome<T> = { ok: true; value: T } | { ok: false; error: GatewayError };
 
+/** One guess: whose, with which factor, for which request, and what to do with a session on success. */
+interface Guess {
+  readonly projectId: string;
+  readonly userId: string;
+  readonly requestId: string | null;
+  readonly nowMs: number;
+  readonly plan: SessionPlan;
+  readonly factor: NewFactor;
+}
+
 export class TotpService {
   constructor(
     private readonly db: Database,
@@ -51,6 +64,7 @@ export class TotpService {
     private readonly users: UserService,
     private readonly lockout: LockoutService,
     private readonly sessions: SessionService,
+    private readonly audit: AuditService,
     private readonly clock: Clock,
     private readonly options: { retrievableRecoveryCodes: boolean },
   ) {}
@@ -94,7 +108,7 @@ export class TotpService {
     return { totpId: totp.totpId, secret: base32, otpauthUri, qrCode: qr.png, qrCodeSvg: qr.svg, recoveryCodes, userId, user };
   }
 
-  async authenticate(projectId: string, input: AuthenticateTotpInput): Promise<AuthenticatePayload> {
+  async authenticate(projectId: string, input: AuthenticateTotpInput, requestId: string | null = null): Promise<AuthenticatePayload> {
     const userId = parseUserId(input.userId);
     const code = input.totpCode;
     if (!generator.TOTP_CODE_PATTERN.test(code)) {
@@ -111,7 +125,8 @@ export class TotpService {
     // Judged before the transaction (pure CPU); the verdict only counts once the attempt is spent.
     const step = generator.matchStep(this.envelope.decrypt(totp.secretCiphertext, totp.totpId), code, nowMs);
 
-    return this.attempt(projectId, userId, nowMs, plan, { type: 'totp', deliveryMethod: 'authenticator_app', totpId: totp.totpId }, async (m) => {
+    const factor: NewFactor = { type: 'totp', deliveryMethod: 'authenticator_app', totpId: totp.totpId };
+    return this.attempt({ projectId, userId, requestId, nowMs, plan, factor }, async (m) => {
       if (step === null) return new UnableToAuthenticateTotpError();
       // RFC 6238 §5.2: a verifier must not accept the same code twice. The row only moves forward,
       // so of any number of concurrent requests with this code exactly one sees affected = 1.
@@ -126,7 +141,7 @@ export class TotpService {
     });
   }
 
-  async recover(projectId: string, input: RecoverTotpInput): Promise<AuthenticatePayload> {
+  async recover(projectId: string, input: RecoverTotpInput, requestId: string | null = null): Promise<AuthenticatePayload> {
     const userId = parseUserId(input.userId);
     const code = input.recoveryCode.trim().toLowerCase();
     if (!generator.RECOVERY_CODE_PATTERN.test(code)) {
@@ -140,7 +155,8 @@ export class TotpService {
     const totp = await this.currentTotp(projectId, userId, { verifiedOnly: true });
     const plan = await this.sessions.plan(projectId, userId, input);
 
-    return this.attempt(projectId, userId, nowMs, plan, { type: 'recovery_codes', deliveryMethod: 'recovery_code', totpId: totp.totpId }, async (m) => {
+    const factor: NewFactor = { type: 'recovery_codes', deliveryMethod: 'recovery_code', totpId: totp.totpId };
+    return this.attempt({ projectId, userId, requestId, nowMs, plan, factor }, async (m) => {
       // Single use: of concurrent requests with one code, exactly one flips used_at from NULL.
       const used = await m.update(
         RecoveryCode,
@@ -182,20 +198,24 @@ export class TotpService {
 
   /**
    * One guess, in one transaction: spend a lockout attempt (or stop if locked), let `judge` decide,
-   * and on success clear the count and record the factor on the session. A refused guess commits
-   * only its spent attempt; the error is thrown after the commit.
+   * record the verdict in the audit trail, and on success clear the count and record the factor on
+   * the session. A refused guess commits only its spent attempt and its event; the error is thrown
+   * after the commit.
    */
-  private async attempt(
-    projectId: string,
-    userId: string,
-    nowMs: number,
-    plan: SessionPlan,
-    factor: NewFactor,
-    judge: (m: EntityManager) => Promise<GatewayError | null>,
-  ): Promise<AuthenticatePayload> {
+  private async attempt(guess: Guess, judge: (m: EntityManager) => Promise<GatewayError | null>): Promise<AuthenticatePayload> {
+    const { projectId, userId, nowMs, plan, factor } = guess;
     const outcome = await this.db.write(async (m): Promise<Outcome<{ user: User; applied: Awaited<ReturnType<SessionService['applyFactor']>> }>> => {
-      if (!(await this.lockout.reserveAttempt(m, projectId, userId, nowMs))) return { ok: false, error: await this.lockout.lockedError(m, userId) };
-      const refusal = await judge(m);
+      const reserved = await this.lockout.reserveAttempt(m, projectId, userId, nowMs);
+      const refusal = reserved ? await judge(m) : await this.lockout.lockedError(m, userId);
+      await this.audit.record(m, {
+        projectId,
+        userId,
+        totpId: factor.totpId,
+        type: factor.type === 'totp' ? 'totp' : 'recovery_code',
+        outcome: auditOutcome(refusal),
+        requestId: guess.requestId,
+        occurredAtMs: nowMs,
+      });
       if (refusal) return { ok: false, error: refusal };
       await this.lockout.reset(m, userId);
       const applied = await this.sessions.applyFactor(m, plan, projectId, userId, factor, nowMs);
@@ -255,4 +275,12 @@ export class TotpService {
       : [];
     return { totpId: totp.totpId, verified: totp.verified, recoveryCodes, remaining: unused.length };
   }
+}
+
+/** How a verdict is recorded; a replayed code is its own outcome (OWASP ASVS 2.8.5). */
+function auditOutcome(refusal: GatewayError | null): AuthEventOutcome {
+  if (!refusal) return 'success';
+  if (refusal.code === 'USER_LOCK_LIMIT_REACHED') return 'locked';
+  if (refusal.code === 'TOTP_CODE_ALREADY_AUTHENTICATED') return 'replay';
+  return 'failure';
 }

@@ -1,10 +1,34 @@
 import { Field, InputType } from 'type-graphql';
 import { GraphQLJSONObject } from 'graphql-scalars';
-import { IsEmail, IsOptional, Length, Matches, MaxLength, ValidateNested, registerDecorator, type ValidationOptions } from 'class-validator';
+import { jsonByteLength } from '../common/json';
+import { isEmail, IsOptional, Length, Matches, MaxLength, ValidateNested, registerDecorator, type ValidationOptions } from 'class-validator';
 
 /** Stytch caps each metadata object; 4 KiB of JSON keeps rows and JWTs small. */
 export const METADATA_MAX_BYTES = 4096;
 const E164 = /^\+[1-9]\d{6,14}$/;
+
+// Both custom validators are async on purpose: class-validator 0.15 attaches a constraint's `context`
+// (our errorType) to custom validators' failures only on its async path.
+
+/** class-validator's isEmail throws on some malformed input (e.g. a lone "%" reaches decodeURIComponent): that is just invalid. */
+function IsValidEmail(options: ValidationOptions) {
+  return (target: object, property: string) =>
+    registerDecorator({
+      name: 'isValidEmail',
+      target: target.constructor,
+      propertyName: property,
+      options,
+      validator: {
+        validate: async (value: unknown) => {
+          try {
+            return typeof value === 'string' && isEmail(value);
+          } catch {
+            return false;
+          }
+        },
+      },
+    });
+}
 
 function IsSmallJsonObject(options: ValidationOptions) {
   return (target: object, property: string) =>
@@ -14,9 +38,7 @@ function IsSmallJsonObject(options: ValidationOptions) {
       propertyName: property,
       options,
       validator: {
-        validate: (value: unknown) =>
-          value == null ||
-          (typeof value === 'object' && !Array.isArray(value) && Buffer.byteLength(JSON.stringify(value)) <= METADATA_MAX_BYTES),
+        validate: async (value: unknown) => value == null || (typeof value === 'object' && !Array.isArray(value) && jsonByteLength(value) <= METADATA_MAX_BYTES),
       },
     });
 }
@@ -46,7 +68,7 @@ export class CreateUserInput {
   @Field(() => String, { nullable: true, description: 'Unique per project, case-insensitively.' })
   @IsOptional()
   @MaxLength(320, invalid('invalid_email', 'The email address is not valid.'))
-  @IsEmail({}, invalid('invalid_email', 'The email address is not valid.'))
+  @IsValidEmail(invalid('invalid_email', 'The email address is not valid.'))
   email?: string | null;
 
   @Field(() => String, { nullable: true, description: 'E.164, e.g. +15555550123.' })

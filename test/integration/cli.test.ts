@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { runCli, cliMain } from '../../src/cli';
+import { runCli, cliMain, USAGE } from '../../src/cli';
 import { serve } from '../../src/main';
 import { loadConfig } from '../../src/config';
 import { printGatewaySchema } from '../../src/graphql/schema';
@@ -90,6 +90,22 @@ it('project create --json, secret create and secret revoke work against the runn
 it('schema prints the committed SDL, migrate reports nothing pending', async () => {
   expect(await cli('schema')).toBe(printGatewaySchema());
   expect(JSON.parse(await cli('migrate', '--json'))).toEqual({ applied: [] });
+});
+
+it('keys rotate is in the usage, says keyed hashes cannot be re-keyed, and finds nothing to do under one key', async () => {
+  expect(USAGE).toMatch(/keys rotate \[--json\]/);
+  expect(await cli('--help')).toMatch(/keyed hashes are one-way and cannot be re-keyed/);
+  const human = await cli('keys', 'rotate');
+  expect(human).toMatch(/^re-encrypted under key [0-9a-f]{12}: 0 TOTP secrets, 0 signing keys, 0 retrievable recovery codes\n/);
+  expect(human).toMatch(/Keyed hashes .* cannot be re-keyed/);
+  // With --json, stdout is the counts alone; the note goes to stderr.
+  const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+  try {
+    expect(JSON.parse(await cli('keys', 'rotate', '--json'))).toEqual({ totps: 0, signingKeys: 0, recoveryCodes: 0 });
+    expect(String(stderr.mock.calls[0]?.[0])).toMatch(/cannot be re-keyed/);
+  } finally {
+    stderr.mockRestore();
+  }
 });
 
 it('refuses bad usage with exit code 2 and one clear line', async () => {

@@ -24,8 +24,26 @@ it('has the documented defaults', () => {
     sessions: { jwtAlgorithm: 'RS256', jwtLifetimeSeconds: 300 },
     http: { bodyLimitBytes: 1048576 },
     graphql: { sandbox: true, introspection: true },
+    operationLimits: { maxAliases: 50, maxDepth: 10, maxTokens: 2000, maxDirectives: 50, maxCost: 5000, maxRootFields: 50 },
+    rateLimit: { requestsPerMinute: 0 },
   });
   expect(Object.isFrozen(config.lockout)).toBe(true);
+  expect(Object.isFrozen(config.operationLimits)).toBe(true);
+});
+
+it('reads the operation limits and the rate limit', () => {
+  const config = loadConfig({
+    GATEWAY_ENCRYPTION_KEY: key,
+    GRAPHQL_MAX_ALIASES: '15',
+    GRAPHQL_MAX_DEPTH: '6',
+    GRAPHQL_MAX_TOKENS: '1000',
+    GRAPHQL_MAX_DIRECTIVES: '5',
+    GRAPHQL_MAX_COST: '300',
+    GRAPHQL_MAX_ROOT_FIELDS: '10',
+    RATE_LIMIT_REQUESTS_PER_MINUTE: '600',
+  }, dir);
+  expect(config.operationLimits).toEqual({ maxAliases: 15, maxDepth: 6, maxTokens: 1000, maxDirectives: 5, maxCost: 300, maxRootFields: 10 });
+  expect(config.rateLimit).toEqual({ requestsPerMinute: 600 });
 });
 
 it('reads PostgreSQL URLs with pool size and statement timeout', () => {
@@ -57,6 +75,15 @@ it.each([
   ['RECOVERY_CODES_RETRIEVABLE', 'yes'],
   ['PUBLIC_URL', 'not a url'],
   ['NODE_ENV', 'staging'],
+  ['GRAPHQL_MAX_ALIASES', '0'],
+  ['GRAPHQL_MAX_DEPTH', 'deep'],
+  ['GRAPHQL_MAX_TOKENS', '9'],
+  ['GRAPHQL_MAX_DIRECTIVES', '0'],
+  ['GRAPHQL_MAX_COST', '0'],
+  ['GRAPHQL_MAX_ROOT_FIELDS', '-1'],
+  ['RATE_LIMIT_REQUESTS_PER_MINUTE', '-5'],
+  ['RATE_LIMIT_REQUESTS_PER_MINUTE', '1.5'],
+  ['RATE_LIMIT_REQUESTS_PER_MINUTE', '1000001'],
 ])('refuses %s=%s with a ConfigError naming it', (name, value) => {
   expect(() => loadConfig({ GATEWAY_ENCRYPTION_KEY: key, [name]: value }, dir)).toThrow(new RegExp(name));
 });

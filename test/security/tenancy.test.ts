@@ -1,4 +1,4 @@
-// Project credentials (401, nothing executed, secret rotation), tenant isolation (another project's ids answer as missing ones) and the fail-closed @auth directive.
+// Threat: a caller without valid credentials, or one project acting on another's data: project credentials (401, nothing executed, secret rotation), tenant isolation (another project's ids answer as missing ones) and the fail-closed @auth directive.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

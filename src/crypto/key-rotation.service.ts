@@ -1,0 +1,123 @@
+// Re-encrypts every envelope (crypto/envelope.ts) still sealed under an older key to the primary key,
+// so an old GATEWAY_ENCRYPTION_KEY can eventually be dropped: TOTP secrets (aad: TOTP id), JWT signing
+// keys (aad: kid) and retrievable recovery codes (aad: TOTP id). Rows are walked in primary-key order,
+// a batch per transaction; each row is rewritten only if it still holds the ciphertext that was read
+// (a conditional UPDATE), so running it again, or next to live gateways, is safe. The envelope format
+// is unchanged: a re-encrypted row simply names the new key id. Run it once every process has the new
+// key as GATEWAY_ENCRYPTION_KEY: a process still on the old one writes rows a later run must pick up.
+//
+// Keyed hashes (session tokens, recovery codes, project secrets; crypto/keyed-hash.ts) are NOT
+// re-keyed, and cannot be: an HMAC is one-way and the plaintext is never stored. Rows hashed under an
+// old key keep matching only while that key stays in GATEWAY_ENCRYPTION_KEYS_PREVIOUS; drop it once
+// those sessions have expired, the recovery codes have been regenerated and the project secrets rotated.
+import { IsNull, MoreThan, Not, type EntityManager, type EntityTarget, type FindOptionsSelect, type FindOptionsWhere, type ObjectLiteral } from 'typeorm';
+import type { Database } from '../db/database';
+import type { Envelope } from './envelope';
+import { Totp } from '../totp/totp.entity';
+import { RecoveryCode } from '../totp/recovery-code.entity';
+import { SigningKey } from '../sessions/signing-key.entity';
+
+export interface KeyRotationCounts {
+  /** TOTP secrets re-encrypted (`totps.secret_ciphertext`). */
+  readonly totps: number;
+  /** Private signing keys re-encrypted (`signing_keys.private_key_ciphertext`). */
+  readonly signingKeys: number;
+  /** Retrievable recovery codes re-encrypted (`totp_recovery_codes.code_ciphertext`). */
+  readonly recoveryCodes: number;
+}
+
+export const KEYED_HASH_NOTE =
+  'Keyed hashes (session tokens, recovery codes, project secrets) are one-way and cannot be re-keyed: ' +
+  'keep the old key in GATEWAY_ENCRYPTION_KEYS_PREVIOUS until sessions made under it have expired, ' +
+  'recovery codes have been regenerated and project secrets rotated.';
+
+/** One encrypted column of one table: how to read a row's id, ciphertext and associated data. */
+interface Target<T extends ObjectLiteral> {
+  readonly entity: EntityTarget<T>;
+  readonly label: string;
+  readonly id: keyof T & string;
+  readonly column: keyof T & string;
+  /** Columns to load besides id and ciphertext (e.g. the TOTP id a recovery code is bound to). */
+  readonly extra?: ReadonlyArray<keyof T & string>;
+  readonly aad: (row: T) => string;
+}
+
+const TOTPS: Target<Totp> = { entity: Totp, label: 'TOTP', id: 'totpId', column: 'secretCiphertext', aad: (r) => r.totpId };
+const SIGNING_KEYS: Target<SigningKey> = { entity: SigningKey, label: 'signing key', id: 'kid', column: 'privateKeyCiphertext', aad: (r) => r.kid };
+const RECOVERY_CODES: Target<RecoveryCode> = {
+  entity: RecoveryCode,
+  label: 'recovery code',
+  id: 'id',
+  column: 'codeCiphertext',
+  extra: ['totpId'],
+  aad: (r) => r.totpId,
+};
+
+export class KeyRotationService {
+  constructor(
+    private readonly db: Database,
+    private readonly envelope: Envelope,
+    private readonly options: { batchSize?: number } = {},
+  ) {}
+
+  private get batchSize(): number {
+    return Math.max(1, this.options.batchSize ?? 500);
+  }
+
+  /** Re-encrypts every stale envelope to the primary key; returns how many rows of each kind changed. */
+  async rotate(): Promise<KeyRotationCounts> {
+    const totps = await this.rotateAll(TOTPS);
+    const signingKeys = await this.rotateAll(SIGNING_KEYS);
+    const recoveryCodes = await this.rotateAll(RECOVERY_CODES);
+    return { totps, signingKeys, recoveryCodes };
+  }
+
+  private async rotateAll<T extends ObjectLiteral>(target: Target<T>): Promise<number> {
+    let after: string | undefined;
+    let rotated = 0;
+    for (;;) {
+      const batch = await this.db.write((m) => this.rotateBatch(m, target, after));
+      rotated += batch.rotated;
+      if (batch.last === undefined) return rotated;
+      after = batch.last;
+    }
+  }
+
+  /** One transaction: the next `batchSize` rows after `after` (by id), stale ones re-encrypted. */
+  private async rotateBatch<T extends ObjectLiteral>(
+    m: EntityManager,
+    target: Target<T>,
+    after: string | undefined,
+  ): Promise<{ rotated: number; last?: string }> {
+    const where = {
+      [target.column]: Not(IsNull()),
+      ...(after !== undefined && { [target.id]: MoreThan(after) }),
+    } as FindOptionsWhere<T>;
+    const select = Object.fromEntries([target.id, target.column, ...(target.extra ?? [])].map((c) => [c, true])) as FindOptionsSelect<T>;
+    const rows = await m.find(target.entity, { where, select, order: { [target.id]: 'ASC' } as never, take: this.batchSize });
+    let rotated = 0;
+    for (const row of rows) {
+      const sealed = row[target.column] as string;
+      if (!this.envelope.isStale(sealed)) continue;
+      let plaintext: Buffer;
+      try {
+        plaintext = this.envelope.decrypt(sealed, target.aad(row));
+      } catch {
+        throw new Error(
+          `cannot decrypt ${target.label} ${String(row[target.id])} (sealed under key id ${sealed.split('.')[1]}): ` +
+            'list that key in GATEWAY_ENCRYPTION_KEYS_PREVIOUS and run again.',
+        );
+      }
+      const fresh = this.envelope.encrypt(plaintext, target.aad(row));
+      plaintext.fill(0);
+      // Conditional on the ciphertext just read, so a row changed meanwhile is never overwritten.
+      const result = await m.update(
+        target.entity,
+        { [target.id]: row[target.id], [target.column]: sealed } as FindOptionsWhere<T>,
+        { [target.column]: fresh } as never,
+      );
+      rotated += result.affected ?? 0;
+    }
+    return { rotated, last: rows.length === this.batchSize ? String(rows[rows.length - 1][target.id]) : undefined };
+  }
+}
