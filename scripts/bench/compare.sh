@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# The shared harness's raw floor and better-auth peer, then this gateway through our own runner, back
+# to back with the same concurrency and duration; every result line goes to
+# bench/results/<date>-<commit>.jsonl and bench/chart.svg is redrawn from it.
+#
+#   bash scripts/bench/compare.sh                      # CONCURRENCY=32 DURATION=10
+#   SHARED_BENCH=/path/to/shared/bench CONCURRENCY=32 DURATION=10 GW_USERS=40000 bash scripts/bench/compare.sh
+#
+# The shared harness comes from $SHARED_BENCH (default ../shared/bench next to the repository). When
+# it has no node_modules (shared/ is read-only), it is copied to a temp dir and installed there.
+# The gateway is driven by scripts/bench/run.mjs rather than the harness's adapters/gateway.mjs; see
+# BENCHMARKS.md ("Why our own runner for the gateway").
+set -euo pipefail
+REPO=$(cd "$(dirname "$0")/../.." && pwd)
+SHARED=${SHARED_BENCH:-$REPO/../shared/bench}
+C=${CONCURRENCY:-32}
+D=${DURATION:-10}
+GW_USERS=${GW_USERS:-40000}
+JWT=${JWT:-RS256}
+
+[ -f "$SHARED/compare.sh" ] || { echo "compare.sh: no shared harness at $SHARED (set SHARED_BENCH)" >&2; exit 2; }
+SHARED=$(cd "$SHARED" && pwd)
+work=""
+cleanup() { if [ -n "$work" ]; then rm -rf "$work"; fi; }
+trap cleanup EXIT
+if [ ! -d "$SHARED/node_modules" ]; then
+  work=$(mktemp -d "${TMPDIR:-/tmp}/shared-bench-XXXXXX")
+  cp -R "$SHARED/." "$work/"
+  chmod -R u+w "$work"
+  echo "compare.sh: installing the shared harness in $work ..." >&2
+  (cd "$work" && npm install --no-audit --no-fund >&2)
+  SHARED=$work
+fi
+
+commit=$(git -C "$REPO" rev-parse --short HEAD)
+day=$(date -u +%Y-%m-%d)
+mkdir -p "$REPO/bench/results"
+out="$REPO/bench/results/$day-$commit.jsonl"
+
+started=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+load1=$(node -p 'require("node:os").loadavg()[0].toFixed(2)')
+# 1. raw floor and better-auth peer (the harness's own script; no GATEWAY_DIR, so no gateway target).
+echo "compare.sh: shared harness (raw, better-auth), concurrency $C, $D s ..." >&2
+shared_out=$(cd "$SHARED" && env -u GATEWAY_DIR CONCURRENCY="$C" DURATION="$D" bash ./compare.sh)
+echo "$shared_out" >&2
+# 2. the gateway, seeded directly and started like production (scripts/bench/run.mjs).
+echo "compare.sh: gateway ($GW_USERS users, $JWT), concurrency $C, $D s ..." >&2
+gw_out=$(cd "$REPO" && npm run --silent bench -- --json --users "$GW_USERS" --duration "$D" --concurrency "$C" --jwt "$JWT")
+
+# Every line gets the date, the commit and the machine; the harness's lines get op and source too.
+printf '%s\n%s\n' "$shared_out" "$gw_out" | grep '^{' | node -e '
+const os = require("node:os");
+const [date, commit, duration, load1] = process.argv.slice(1);
+const machine = { nproc: os.availableParallelism(), cpu: os.cpus()[0]?.model ?? "unknown", ram_gb: Math.round(os.totalmem() / 2 ** 30), node: process.version };
+const lines = require("node:fs").readFileSync(0, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l));
+for (const r of lines) {
+  if (r.target !== "gateway") { r.op ??= "verifyTotp+session"; r.source ??= "shared/bench load.mjs"; r.load1_before ??= Number(load1); }
+  r.duration_s ??= Number(duration);
+  r.date ??= date;
+  r.commit ??= commit;
+  r.machine = machine;
+  console.log(JSON.stringify(r));
+}' "$started" "$commit" "$D" "$load1" >> "$out"
+
+node -e '
+const rs = require("node:fs").readFileSync(process.argv[1], "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l));
+const last = (t, op) => rs.filter((r) => r.target === t && (!op || r.op === op)).at(-1);
+const raw = last("raw"), ba = last("better-auth"), gw = last("gateway", "authenticateTotp+session");
+const row = (name, r) => r && console.log(`${name.padEnd(34)} ${String(r.rps).padStart(6)} req/s  p50 ${String(r.p50_ms).padStart(8)} ms  p99 ${String(r.p99_ms).padStart(8)} ms  ${r.ended_by}${r.errors ? `  errors ${r.errors}` : ""}`);
+row("raw floor", raw); row("better-auth", ba);
+for (const r of rs.filter((x) => x.target === "gateway" && x.date === gw?.date)) row(`gateway ${r.op}`, r);
+if (raw && ba && gw) {
+  console.log(`gateway / raw rps: ${(gw.rps / raw.rps).toFixed(2)}x, gateway / better-auth rps: ${(gw.rps / ba.rps).toFixed(2)}x, raw / better-auth: ${(raw.rps / ba.rps).toFixed(1)}x`);
+}' "$out"
+node "$REPO/scripts/bench/chart.mjs" "$out"
+echo "compare.sh: results appended to ${out#"$REPO"/}, chart in bench/chart.svg" >&2

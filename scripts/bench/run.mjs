@@ -1,0 +1,357 @@
+#!/usr/bin/env node
+// `npm run bench`: throughput and latency of the gateway over real HTTP, one user per request.
+//
+//   npm run bench -- [--users 20000] [--concurrency 32] [--duration 10] [--database sqlite|postgres]
+//                    [--jwt RS256|ES256|EdDSA] [--create-users 50000] [--ops a,b,c] [--json] [--out FILE]
+//
+// 1. Seeds a fresh database directly (scripts/bench/seed.mjs, a child process on the built gateway):
+//    a project, --users users with a verified TOTP, --create-users users without one.
+// 2. Starts the gateway exactly like production (`node dist/src/main.js`, NODE_ENV=production) in its
+//    own process on 127.0.0.1 and a free port, and waits for GET /healthz.
+// 3. Three timed phases with autocannon, every request for a different user, codes computed here
+//    (RFC 6238, HMAC-SHA1 on node:crypto, self-tested against the RFC vector):
+//      authenticateTotp+session  authenticateTotp with sessionDurationMinutes: 60 (token + JWT issued)
+//      authenticateTotp          the same without a session (a disjoint set of users)
+//      createTotp                enrollment of a user without TOTP: secret, otpauth URI, PNG + SVG QR,
+//                                10 recovery codes
+//    Measured like shared/bench/load.mjs: only responses before the deadline count, rps = ok/elapsed,
+//    p50/p99 over ok responses; a phase ends after --duration or when its users run out (ended_by).
+//    The server's resident memory is sampled every 100 ms (/proc/PID/status VmRSS); the max is reported.
+// 4. Prints a table (or, with --json, only JSON lines), appends JSON lines to --out, stops the server
+//    with SIGTERM and removes the temp dir (and, for postgres, the database it created).
+//
+// TARGET_NODE_ARGS=--cpu-prof adds node flags to the gateway process only (as in shared/bench).
+import { parseArgs } from 'node:util';
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, readFileSync, appendFileSync } from 'node:fs';
+import { tmpdir, loadavg } from 'node:os';
+import { join, dirname, resolve } from 'node:path';
+import { fileURLToPath, URL } from 'node:url';
+import { createHmac, randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { setTimeout, clearTimeout, setInterval, clearInterval } from 'node:timers';
+import http from 'node:http';
+import net from 'node:net';
+import autocannon from 'autocannon';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const OPS = ['authenticateTotp+session', 'authenticateTotp', 'createTotp'];
+
+const { values: opt } = parseArgs({
+  options: {
+    users: { type: 'string', default: '20000' },
+    concurrency: { type: 'string', default: '32' },
+    duration: { type: 'string', default: '10' },
+    database: { type: 'string', default: 'sqlite' },
+    jwt: { type: 'string', default: 'RS256' },
+    'create-users': { type: 'string', default: '50000' },
+    ops: { type: 'string', default: OPS.join(',') },
+    json: { type: 'boolean', default: false },
+    out: { type: 'string' },
+  },
+});
+const N = Number(opt.users), C = Number(opt.concurrency), D = Number(opt.duration), SPARE = Number(opt['create-users']);
+const ops = opt.ops.split(',').map((s) => s.trim()).filter(Boolean);
+if (!(Number.isInteger(N) && N >= 1 && Number.isInteger(C) && C >= 1 && D > 0 && Number.isInteger(SPARE) && SPARE >= 0)) {
+  fail('--users, --concurrency and --duration must be positive numbers, --create-users >= 0');
+}
+if (!['sqlite', 'postgres'].includes(opt.database)) fail('--database is sqlite or postgres');
+if (!['RS256', 'ES256', 'EdDSA'].includes(opt.jwt)) fail('--jwt is RS256, ES256 or EdDSA');
+for (const op of ops) if (!OPS.includes(op)) fail(`--ops: unknown operation ${op} (${OPS.join(', ')})`);
+
+function fail(message) {
+  console.error(`bench: ${message}`);
+  process.exit(2);
+}
+const log = (...a) => console.error('[bench]', ...a);
+
+// ---- TOTP, client side (RFC 4648 base32, RFC 4226 HOTP, RFC 6238 TOTP) ----
+const B32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+function base32Decode(str) {
+  const out = [];
+  let bits = 0, value = 0;
+  for (const ch of str.toUpperCase().replace(/=+$/, '')) {
+    const idx = B32.indexOf(ch);
+    if (idx < 0) throw new Error(`invalid base32 character ${ch}`);
+    value = ((value << 5) | idx) & 0xffff;
+    bits += 5;
+    if (bits >= 8) { out.push((value >>> (bits - 8)) & 255); bits -= 8; }
+  }
+  return Buffer.from(out);
+}
+function hotp(key, counter, digits = 6) {
+  const msg = Buffer.alloc(8);
+  msg.writeBigUInt64BE(BigInt(counter));
+  const h = createHmac('sha1', key).update(msg).digest();
+  const off = h[h.length - 1] & 15;
+  return String((h.readUInt32BE(off) & 0x7fffffff) % 10 ** digits).padStart(digits, '0');
+}
+const timeStep = (ms = Date.now()) => Math.floor(ms / 30_000);
+// RFC 6238 Appendix B: ASCII key "12345678901234567890", T = 59 s, SHA1, 8 digits -> 94287082.
+if (hotp(Buffer.from('12345678901234567890'), timeStep(59_000), 8) !== '94287082') throw new Error('TOTP self-test failed (RFC 6238 vector)');
+if (hotp(base32Decode('GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ'), 1, 8) !== '94287082') throw new Error('base32 self-test failed');
+
+// ---- run ----
+const commit = git(['rev-parse', '--short', 'HEAD']);
+const dirty = git(['status', '--porcelain', '--untracked-files=no']) !== '';
+const date = new Date().toISOString();
+const tmp = mkdtempSync(join(tmpdir(), 'totp-bench-'));
+const encryptionKey = randomBytes(32).toString('base64');
+let server, pgDatabase, cleaned = false;
+
+process.on('SIGINT', () => { cleanup().finally(() => process.exit(130)); });
+process.on('SIGTERM', () => { cleanup().finally(() => process.exit(143)); });
+
+try {
+  const databaseUrl = opt.database === 'sqlite' ? `sqlite:${join(tmp, 'gateway.sqlite')}` : await createPostgresDatabase();
+  log(`seeding ${N} users with verified TOTPs + ${SPARE} without (${opt.database}) ...`);
+  const seed = await runSeed(databaseUrl);
+  log(`seeded in ${seed.seed_s} s`);
+  server = await startGateway(databaseUrl);
+  log(`gateway pid ${server.pid} at ${server.url} (${opt.jwt})`);
+
+  const auth = 'Basic ' + Buffer.from(`${seed.projectId}:${seed.secret}`).toString('base64');
+  const headers = { 'content-type': 'application/json', authorization: auth };
+  const verified = seed.users.map((id, i) => ({ id, secret: seed.secrets[i] }));
+  let cursor = 0; // the two authenticate phases take disjoint users from one pool
+  const results = [];
+
+  for (const op of ops) {
+    let pool, build, isOk;
+    if (op === 'createTotp') {
+      pool = seed.spare;
+      const query = 'mutation($i: CreateTotpInput!){ createTotp(input:$i){ totpId secret otpauthUri qrCode recoveryCodes } }';
+      build = (userId) => JSON.stringify({ query, variables: { i: { userId } } });
+      isOk = (status, body) => status === 200 && !body.includes('"errors"') && body.includes('"qrCode":"data:image/png;base64,');
+    } else {
+      const session = op === 'authenticateTotp+session';
+      pool = verified.slice(cursor);
+      const query = session
+        ? 'mutation($i: AuthenticateTotpInput!){ authenticateTotp(input:$i){ userId sessionToken sessionJwt } }'
+        : 'mutation($i: AuthenticateTotpInput!){ authenticateTotp(input:$i){ userId } }';
+      // The code of the step at the moment the request is built; judged within +-1 step by the gateway.
+      build = (u) => JSON.stringify({
+        query,
+        variables: { i: { userId: u.id, totpCode: hotp(base32Decode(u.secret), timeStep()), ...(session && { sessionDurationMinutes: 60 }) } },
+      });
+      isOk = session
+        ? (status, body) => status === 200 && !body.includes('"errors"') && /"sessionToken":"[^"]{20,}"/.test(body)
+        : (status, body) => status === 200 && !body.includes('"errors"') && /"userId":"user-[^"]+"/.test(body);
+    }
+    if (!pool.length) {
+      log(`${op}: no users left, skipped (raise --users)`);
+      continue;
+    }
+    log(`${op}: ${pool.length} users available, ${D} s at concurrency ${C} ...`);
+    const load1 = +loadavg()[0].toFixed(2); // the machine is shared: how busy it was just before
+    const m = await measure(pool, headers, build, isOk);
+    if (op !== 'createTotp') cursor += m.used;
+    const row = {
+      target: 'gateway', op, users: N, database: opt.database, jwt: opt.jwt, concurrency: C, duration_s: D,
+      rps: m.rps, p50_ms: m.p50_ms, p99_ms: m.p99_ms, max_rss_mb: m.max_rss_mb,
+      ok: m.ok, errors: m.errors, requests: m.requests, elapsed_s: m.elapsed_s, ended_by: m.ended_by,
+      ...(m.non_ok && { non_ok: m.non_ok, non_ok_sample: m.non_ok_sample }),
+      ...(m.transport_errors && { transport_errors: m.transport_errors }),
+      seed_s: seed.seed_s, load1_before: load1, date, commit, dirty, node: process.version,
+    };
+    results.push(row);
+    if (opt.json) console.log(JSON.stringify(row));
+    if (opt.out) appendFileSync(opt.out, JSON.stringify(row) + '\n');
+    await sleep(500); // let the server settle between phases
+  }
+  if (!opt.json) printTable(results, seed);
+} finally {
+  await cleanup();
+}
+
+async function cleanup() {
+  if (cleaned) return;
+  cleaned = true;
+  if (server) await server.stop();
+  if (pgDatabase) await dropPostgresDatabase().catch((e) => log(`could not drop database ${pgDatabase.name}: ${e.message}`));
+  rmSync(tmp, { recursive: true, force: true });
+}
+
+function git(args) {
+  try {
+    return execFileSync('git', args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+  } catch {
+    return 'unknown';
+  }
+}
+
+// ---- seeding (child process, on the built gateway) ----
+function runSeed(databaseUrl) {
+  const out = join(tmp, 'seed.json');
+  const child = spawn(process.execPath, [join(ROOT, 'scripts/bench/seed.mjs'), '--users', String(N), '--create-users', String(SPARE), '--out', out], {
+    cwd: ROOT,
+    env: { ...process.env, DATABASE_URL: databaseUrl, GATEWAY_ENCRYPTION_KEY: encryptionKey, SESSION_JWT_ALGORITHM: opt.jwt },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  return new Promise((ok, ko) => {
+    child.once('error', ko);
+    child.once('exit', (code) => (code === 0 ? ok(JSON.parse(readFileSync(out, 'utf8'))) : ko(new Error(`seeding failed (exit ${code})`))));
+  });
+}
+
+// ---- PostgreSQL: a fresh database per run ----
+async function createPostgresDatabase() {
+  const admin = process.env.DATABASE_URL_POSTGRES || 'postgres://postgres@127.0.0.1:5432/postgres';
+  const name = `totp_bench_${Date.now()}_${process.pid}`;
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: admin });
+  await client.connect();
+  try {
+    await client.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await client.end();
+  }
+  pgDatabase = { admin, name, pg };
+  const url = new URL(admin);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+async function dropPostgresDatabase() {
+  const client = new pgDatabase.pg.Client({ connectionString: pgDatabase.admin });
+  await client.connect();
+  try {
+    await client.query(`DROP DATABASE IF EXISTS ${pgDatabase.name} WITH (FORCE)`);
+  } finally {
+    await client.end();
+  }
+}
+
+// ---- the gateway, started like production ----
+function freePort() {
+  return new Promise((ok, ko) => {
+    const s = net.createServer().once('error', ko).listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => ok(port));
+    });
+  });
+}
+
+function healthz(url) {
+  return new Promise((ok) => {
+    const req = http.get(`${url}/healthz`, (res) => { res.resume(); ok(res.statusCode === 200); });
+    req.on('error', () => ok(false));
+    req.setTimeout(2000, () => { req.destroy(); ok(false); });
+  });
+}
+
+async function startGateway(databaseUrl) {
+  const port = await freePort();
+  const nodeArgs = (process.env.TARGET_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, join(ROOT, 'dist/src/main.js')], {
+    cwd: tmp,
+    // Only what the gateway needs: no configuration leaks in from the caller's environment.
+    env: {
+      PATH: process.env.PATH, HOME: process.env.HOME,
+      NODE_ENV: 'production', HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn',
+      DATABASE_URL: databaseUrl, GATEWAY_ENCRYPTION_KEY: encryptionKey, SESSION_JWT_ALGORITHM: opt.jwt,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout.on('data', (d) => process.stderr.write(d)); // its stdout (banner, logs) never mixes with our JSON
+  child.stderr.on('data', (d) => process.stderr.write(d));
+  const exited = new Promise((r) => child.once('exit', r));
+  const url = `http://127.0.0.1:${port}`;
+  const started = performance.now();
+  for (;;) {
+    if (await healthz(url)) break;
+    if (child.exitCode !== null) throw new Error(`gateway exited during start (code ${child.exitCode})`);
+    if (performance.now() - started > 60_000) { child.kill('SIGKILL'); throw new Error('gateway did not answer /healthz within 60 s'); }
+    await sleep(100);
+  }
+  return {
+    url, pid: child.pid,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        await exited;
+        clearTimeout(timer);
+      }
+    },
+  };
+}
+
+function rssMb(pid) {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    if (m) return Number(m[1]) / 1024;
+  } catch { /* no procfs: fall back to ps */ }
+  try {
+    return Number(execFileSync('ps', ['-o', 'rss=', '-p', String(pid)]).toString().trim()) / 1024;
+  } catch {
+    return 0;
+  }
+}
+
+// ---- one timed phase (the same rules as shared/bench/load.mjs) ----
+function measure(pool, headers, build, isOk) {
+  let next = 0, ok = 0, counted = 0, last = 0, transportErrors = 0, sample, maxRss = rssMb(server.pid);
+  const nonOk = {}, lat = [];
+  const sampler = setInterval(() => { maxRss = Math.max(maxRss, rssMb(server.pid)); }, 100);
+  const t0 = performance.now(), deadline = t0 + D * 1000;
+  return new Promise((resolve, reject) => {
+    const inst = autocannon({
+      url: server.url,
+      connections: Math.min(C, pool.length),
+      amount: pool.length, // one request per user, never more
+      timeout: 10,
+      sampleInt: 100, // lets stop() take effect quickly
+      requests: [{
+        setupRequest(req, ctx) {
+          ctx.sent = performance.now();
+          return { ...req, method: 'POST', path: '/graphql', headers, body: build(pool[next++]) };
+        },
+        onResponse(status, body, ctx) {
+          const now = performance.now();
+          if (now > deadline) return;
+          counted++; last = now;
+          if (isOk(status, body)) { ok++; lat.push(now - ctx.sent); }
+          else { nonOk[status] = (nonOk[status] ?? 0) + 1; sample ??= body.slice(0, 300); }
+        },
+      }],
+    }, (err) => {
+      clearTimeout(timer);
+      clearInterval(sampler);
+      maxRss = Math.max(maxRss, rssMb(server.pid));
+      if (err) return reject(err);
+      const ranOut = counted + transportErrors >= pool.length;
+      const elapsed = ((ranOut ? last : deadline) - t0) / 1000;
+      lat.sort((a, b) => a - b);
+      const pct = (p) => (lat.length ? +lat[Math.min(lat.length - 1, Math.floor(p * lat.length))].toFixed(2) : null);
+      resolve({
+        used: Math.min(next, pool.length),
+        requests: counted + transportErrors, ok, errors: counted - ok + transportErrors,
+        rps: Math.round(ok / elapsed), p50_ms: pct(0.5), p99_ms: pct(0.99), max_rss_mb: Math.round(maxRss),
+        elapsed_s: +elapsed.toFixed(2), ended_by: ranOut ? 'users' : 'duration',
+        ...(sample !== undefined && { non_ok: nonOk, non_ok_sample: sample }),
+        ...(transportErrors && { transport_errors: transportErrors }),
+      });
+    });
+    inst.on('reqError', () => { if (performance.now() <= deadline) transportErrors++; });
+    const timer = setTimeout(() => inst.stop(), D * 1000);
+  });
+}
+
+function printTable(rows, seed) {
+  const head = ['operation', 'req/s', 'p50 ms', 'p99 ms', 'max RSS MB', 'ok', 'errors', 'ended by'];
+  const body = rows.map((r) => [r.op, r.rps, r.p50_ms ?? '-', r.p99_ms ?? '-', r.max_rss_mb, r.ok, r.errors, `${r.ended_by} (${r.elapsed_s} s)`].map(String));
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
+  const line = (cells) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  console.log(`\ntotp-gateway ${commit}${dirty ? ' (+uncommitted changes)' : ''}, ${date}`);
+  console.log(`${opt.database}, ${N} users with TOTP (+${SPARE} without; seeded in ${seed.seed_s} s), JWT ${opt.jwt}, ` +
+    `concurrency ${C}, ${D} s per operation, node ${process.version}\n`);
+  console.log(line(head));
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const b of body) console.log(line(b));
+  for (const r of rows) {
+    if (r.non_ok) console.log(`\nnote: ${r.op}: non-ok responses ${JSON.stringify(r.non_ok)}, e.g. ${r.non_ok_sample}`);
+    if (r.ended_by === 'users') console.log(`note: ${r.op} ran out of users after ${r.elapsed_s} s; raise --users (or --create-users)`);
+  }
+}
