@@ -5,7 +5,7 @@
 // attempts and are not recorded. An event never carries a code, a token or a secret.
 import type { EntityManager } from 'typeorm';
 import type { Database } from '../db/database';
-import { insertRow } from '../db/database';
+import { sql } from '../db/sql';
 import { isId, newId } from '../common/ids';
 import { User } from '../users/user.entity';
 import { UserNotFoundError } from '../users/user.errors';
@@ -32,14 +32,12 @@ export class AuditService {
 
   /** Appends one event inside the caller's transaction (it commits or rolls back with it). */
   async record(manager: EntityManager, event: NewAuthEvent): Promise<void> {
-    const { occurredAtMs, ...fields } = event;
-    await insertRow(manager, AuthEvent, Object.assign(new AuthEvent(), {
-      eventId: newId('event'),
-      totpId: null,
-      requestId: null,
-      ...fields,
-      occurredAt: new Date(occurredAtMs),
-    }));
+    // Raw SQL: this runs inside every authentication (src/db/sql.ts says why).
+    await sql(
+      manager,
+      'INSERT INTO auth_events (event_id, project_id, user_id, totp_id, type, outcome, request_id, occurred_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      [newId('event'), event.projectId, event.userId, event.totpId ?? null, event.type, event.outcome, event.requestId ?? null, event.occurredAtMs],
+    );
   }
 
   /**

@@ -1,9 +1,10 @@
 // Projects and their API secrets. A secret is 256 random bits, shown once and stored as a keyed hash;
 // a project may hold several so a backend can rotate without downtime.
 import { randomBytes } from 'node:crypto';
-import { In, IsNull, type EntityManager } from 'typeorm';
+import { IsNull, type EntityManager } from 'typeorm';
 import type { Database } from '../db/database';
 import { insertRow } from '../db/database';
+import { sql } from '../db/sql';
 import type { KeyedHasher } from '../crypto/keyed-hash';
 import type { Clock } from '../common/clock';
 import { isId, newId } from '../common/ids';
@@ -15,6 +16,19 @@ const SECRET_BYTES = 32;
 export const DEFAULT_PROJECT_NAME = 'Default';
 /** Advisory lock key for creating the Default project ("default" in ASCII). */
 const DEFAULT_PROJECT_LOCK_KEY = 0x64656661756c74;
+
+const authenticateQueries = new Map<number, string>();
+
+/** One `?` per hash candidate (one per key in the keyring), then the project id. */
+function authenticateQuery(candidates: number): string {
+  let query = authenticateQueries.get(candidates);
+  if (!query) {
+    query = `SELECT s.id AS "secretId", p.id AS "projectId", p.name AS "name" FROM project_secrets s JOIN projects p ON p.id = s.project_id
+      WHERE s.secret_hash IN (${Array(candidates).fill('?').join(', ')}) AND s.project_id = ? AND s.revoked_at IS NULL`;
+    authenticateQueries.set(candidates, query);
+  }
+  return query;
+}
 
 export interface ProjectCredentials {
   readonly projectId: string;
@@ -78,14 +92,12 @@ export class ProjectService {
   /** The project a (projectId, secret) pair opens, or null. Revoked secrets never match. */
   async authenticate(projectId: string, secret: string): Promise<AuthenticatedProject | null> {
     if (!isId('project', projectId) || !secret) return null;
-    const row = await this.db.read((m) =>
-      m
-        .createQueryBuilder(ProjectSecret, 's')
-        .innerJoin(Project, 'p', 'p.id = s.project_id')
-        .select(['s.id AS "secretId"', 'p.id AS "projectId"', 'p.name AS "name"'])
-        .where({ secretHash: In(this.hasher.candidates(secret)), projectId, revokedAt: IsNull() })
-        .getRawOne<AuthenticatedProject>(),
+    // Raw SQL: this runs on every request (src/db/sql.ts says why).
+    const candidates = this.hasher.candidates(secret);
+    const { rows } = await this.db.read((m) =>
+      sql<AuthenticatedProject>(m, authenticateQuery(candidates.length), [...candidates, projectId]),
     );
+    const row = rows[0];
     return row ?? null;
   }
 

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { compactVerify, createLocalJWKSet, decodeProtectedHeader, SignJWT, type JWTPayload } from 'jose';
 import { In, MoreThan, type EntityManager } from 'typeorm';
 import type { Database } from '../db/database';
-import { insertRow } from '../db/database';
+import { sql } from '../db/sql';
 import type { KeyedHasher } from '../crypto/keyed-hash';
 import type { Clock } from '../common/clock';
 import { MINUTE_MS } from '../common/clock';
@@ -25,6 +25,9 @@ import {
   SessionNotFoundError,
   TooManySessionArgumentsError,
 } from './session.errors';
+
+const INSERT_SESSION = `INSERT INTO sessions (id, project_id, user_id, token_hash, started_at, last_accessed_at, expires_at,
+  authentication_factors, custom_claims) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 
 export const SESSION_DURATION_MINUTES = { min: 5, max: 527_040 } as const;
 export const CUSTOM_CLAIMS_MAX_BYTES = 4096;
@@ -98,7 +101,11 @@ export class SessionService {
         authenticationFactors: [proven],
         customClaims: plan.customClaims,
       });
-      await insertRow(manager, Session, session);
+      // Raw SQL: every authentication with a session lands here (src/db/sql.ts says why).
+      await sql(manager, INSERT_SESSION, [
+        session.sessionId, projectId, userId, session.tokenHash, nowMs, nowMs, session.expiresAt.getTime(),
+        JSON.stringify([{ ...factor, lastAuthenticatedAt: nowMs }]), JSON.stringify(session.customClaims),
+      ]);
       return { session, sessionToken };
     }
     const session = await this.touch(manager, plan.sessionId, nowMs, plan.durationMinutes, plan.customClaims, proven);

@@ -4,6 +4,7 @@
 import { In, IsNull, type EntityManager } from 'typeorm';
 import type { Database } from '../db/database';
 import { insertRow } from '../db/database';
+import { sql } from '../db/sql';
 import type { Envelope } from '../crypto/envelope';
 import type { KeyedHasher } from '../crypto/keyed-hash';
 import type { Clock } from '../common/clock';
@@ -35,6 +36,33 @@ import {
   UnableToAuthenticateRecoveryCodeError,
   UnableToAuthenticateTotpError,
 } from './totp.errors';
+
+// Raw SQL on the authentication path (src/db/sql.ts says why).
+// RFC 6238 §5.2: a verifier must not accept the same code twice. Parameters: step, now, totp id, step.
+const ADVANCE_STEP = 'UPDATE totps SET last_step = ?, verified = TRUE, verified_at = COALESCE(verified_at, ?) WHERE id = ? AND last_step < ?';
+const TOTP_COLUMNS = 'SELECT id, verified, last_step, expires_at, created_at, secret_ciphertext FROM totps WHERE user_id = ? AND project_id = ?';
+/** The verified TOTP, else the newest pending one. */
+const CURRENT_TOTP = `${TOTP_COLUMNS} ORDER BY verified DESC, created_at DESC LIMIT 1`;
+const CURRENT_VERIFIED_TOTP = `${TOTP_COLUMNS} AND verified = TRUE LIMIT 1`;
+
+interface TotpRow {
+  id: string;
+  verified: boolean | number;
+  last_step: number | string;
+  expires_at: number | string;
+  created_at: number | string;
+  secret_ciphertext: string;
+}
+
+const totpFromRow = (row: TotpRow): Totp =>
+  Object.assign(new Totp(), {
+    totpId: row.id,
+    verified: Boolean(row.verified),
+    lastStep: Number(row.last_step),
+    expiresAt: new Date(Number(row.expires_at)),
+    createdAt: new Date(Number(row.created_at)),
+    secretCiphertext: row.secret_ciphertext,
+  });
 
 export const EXPIRATION_MINUTES = { min: 5, max: 1440, default: 1440 } as const;
 
@@ -119,7 +147,7 @@ export class TotpService {
       );
     }
     const nowMs = this.clock.now();
-    const totp = await this.currentTotp(projectId, userId, { withSecret: true });
+    const totp = await this.currentTotp(projectId, userId, {});
     if (!totp.verified && totp.expiresAt.getTime() <= nowMs) throw new TotpExpiredError();
     const plan = await this.sessions.plan(projectId, userId, input);
     // Judged before the transaction (pure CPU); the verdict only counts once the attempt is spent.
@@ -130,13 +158,7 @@ export class TotpService {
       if (step === null) return new UnableToAuthenticateTotpError();
       // RFC 6238 §5.2: a verifier must not accept the same code twice. The row only moves forward,
       // so of any number of concurrent requests with this code exactly one sees affected = 1.
-      const won = await m
-        .createQueryBuilder()
-        .update(Totp)
-        .set({ lastStep: step, verified: true, verifiedAt: () => 'COALESCE(verified_at, :now)' })
-        .where('id = :totpId AND last_step < :step')
-        .setParameters({ totpId: totp.totpId, step, now: nowMs })
-        .execute();
+      const won = await sql(m, ADVANCE_STEP, [step, nowMs, totp.totpId, step]);
       return won.affected === 1 ? null : new TotpCodeAlreadyAuthenticatedError();
     });
   }
@@ -234,19 +256,12 @@ export class TotpService {
   }
 
   /** The user's verified TOTP, else their pending one; distinguishes a missing user from a missing TOTP. */
-  private async currentTotp(projectId: string, userId: string, opts: { withSecret?: boolean; verifiedOnly?: boolean }): Promise<Totp> {
+  private async currentTotp(projectId: string, userId: string, opts: { verifiedOnly?: boolean }): Promise<Totp> {
     return this.db.read(async (m) => {
-      const query = m
-        .createQueryBuilder(Totp, 't')
-        .where('t.user_id = :userId AND t.project_id = :projectId', { userId, projectId })
-        .orderBy('t.verified', 'DESC')
-        .addOrderBy('t.created_at', 'DESC');
-      if (opts.withSecret) query.addSelect('t.secretCiphertext');
-      if (opts.verifiedOnly) query.andWhere('t.verified = :verified', { verified: true });
-      const totp = await query.getOne();
-      if (totp) return totp;
-      if (!(await m.exists(User, { where: { userId, projectId } }))) throw new UserNotFoundError();
-      throw new TotpNotFoundError();
+      const { rows } = await sql<TotpRow>(m, opts.verifiedOnly ? CURRENT_VERIFIED_TOTP : CURRENT_TOTP, [userId, projectId]);
+      if (rows.length) return totpFromRow(rows[0]);
+      const { rows: users } = await sql(m, 'SELECT 1 AS found FROM users WHERE id = ? AND project_id = ?', [userId, projectId]);
+      throw users.length ? new TotpNotFoundError() : new UserNotFoundError();
     });
   }
 

@@ -6,6 +6,16 @@ import type { Config } from '../config';
 import { User } from './user.entity';
 import { UserLockLimitReachedError } from './user.errors';
 import type { GatewayError } from '../errors/error.catalogue';
+import { sql } from '../db/sql';
+
+/** The attempt number this guess would be: a lock that has run out starts a fresh count. */
+const NEXT_ATTEMPT = 'CASE WHEN locked_until IS NULL THEN failed_attempts + 1 ELSE 1 END';
+// Parameters: max attempts, lock deadline, user id, project id, now. (PostgreSQL needs the cast to
+// type the deadline inside CASE.)
+const RESERVE_ATTEMPT = `UPDATE users SET
+    failed_attempts = ${NEXT_ATTEMPT},
+    locked_until = CASE WHEN ${NEXT_ATTEMPT} >= ? THEN CAST(? AS BIGINT) ELSE NULL END
+  WHERE id = ? AND project_id = ? AND (locked_until IS NULL OR locked_until <= ?)`;
 
 export class LockoutService {
   constructor(private readonly config: Config['lockout']) {}
@@ -17,23 +27,13 @@ export class LockoutService {
    * A lock that has run out starts a fresh count.
    */
   async reserveAttempt(manager: EntityManager, projectId: string, userId: string, nowMs: number): Promise<boolean> {
-    const next = 'CASE WHEN locked_until IS NULL THEN failed_attempts + 1 ELSE 1 END';
-    const result = await manager
-      .createQueryBuilder()
-      .update(User)
-      .set({
-        failedAttempts: () => next,
-        lockedUntil: () => `CASE WHEN ${next} >= :maxAttempts THEN CAST(:lockUntil AS BIGINT) ELSE NULL END`,
-      })
-      .where('id = :userId AND project_id = :projectId AND (locked_until IS NULL OR locked_until <= :now)')
-      .setParameters({ userId, projectId, now: nowMs, maxAttempts: this.config.maxAttempts, lockUntil: nowMs + this.config.durationSeconds * 1000 })
-      .execute();
-    return result.affected === 1;
+    const { affected } = await sql(manager, RESERVE_ATTEMPT, [this.config.maxAttempts, nowMs + this.config.durationSeconds * 1000, userId, projectId, nowMs]);
+    return affected === 1;
   }
 
   /** A success clears the count (and a lock the same attempt provisionally set). */
   async reset(manager: EntityManager, userId: string): Promise<void> {
-    await manager.update(User, { userId }, { failedAttempts: 0, lockedUntil: null });
+    await sql(manager, 'UPDATE users SET failed_attempts = 0, locked_until = NULL WHERE id = ?', [userId]);
   }
 
   async lockedError(manager: EntityManager, userId: string): Promise<GatewayError> {
