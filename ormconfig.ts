@@ -34,6 +34,11 @@ export function dataSourceOptions(database: DatabaseConfig): DataSourceOptions {
       prepareDatabase: (db: { pragma(source: string): unknown }) => {
         db.pragma('journal_mode = WAL');
         db.pragma('synchronous = NORMAL');
+        // Hot pages stay in memory: a 64 MiB page cache and memory-mapped reads keep the users,
+        // totps and index pages of a million enrolled users off the read() path.
+        db.pragma('cache_size = -65536');
+        db.pragma('mmap_size = 268435456');
+        db.pragma('temp_store = MEMORY');
       },
     };
   }
