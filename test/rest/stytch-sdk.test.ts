@@ -113,6 +113,8 @@ describe.each(dialects)('the stytch SDK against the gateway on %s', (dialect) =>
   });
 });
 
+// The three requests of Stytch's TOTP guide (create user, create TOTP, authenticate), with the ids
+// and the code this run produced in place of the guide's examples.
 describe('the seed curl requests, verbatim but for the host', () => {
   let gw: TestGateway;
   beforeAll(async () => {
@@ -133,7 +135,7 @@ describe('the seed curl requests, verbatim but for the host', () => {
     const user = await post('/v1/users', '{"email": "sandbox@stytch.com"}');
     expect(user.status).toBe(200);
     const userId = user.json.user_id as string;
-    const totp = await post('/v1/totps', `{"user_id": "${userId}"}`);
+    const totp = await post('/v1/totps', `{"user_id": "${userId}", "expiration_minutes": 60}`);
     expect(totp.status).toBe(200);
     const auth = await post('/v1/totps/authenticate', `{"user_id": "${userId}", "totp_code": "${totpCode(totp.json.secret as string)}"}`);
     expect(auth).toMatchObject({ status: 200, json: { status_code: 200, user_id: userId, session: null, session_token: '', session_jwt: '' } });
