@@ -50,6 +50,14 @@ export interface Config {
   };
   /** Requests (GraphQL operations) per project per fixed one-minute window; 0 turns the limit off. */
   readonly rateLimit: { readonly requestsPerMinute: number };
+  readonly metrics: {
+    /** Basic-auth credentials `GET /metrics` requires (METRICS_AUTH=user:password); null: open. */
+    readonly auth: { readonly username: string; readonly password: string } | null;
+    /** Serve /metrics only on this port, bound to 127.0.0.1 (METRICS_PORT); 0: on the main port. */
+    readonly port: number;
+  };
+  /** Bound on finishing in-flight requests after SIGTERM/SIGINT before connections are cut (exit 1). */
+  readonly shutdownTimeoutSeconds: number;
 }
 
 /** Raised for configuration the gateway refuses to start with; the CLI prints its message as one line. */
@@ -96,6 +104,14 @@ function parseKey(name: string, raw: string): Buffer {
     throw new ConfigError(`${name} must be ${ENCRYPTION_KEY_BYTES} random bytes in base64 (try: openssl rand -base64 32).`);
   }
   return key;
+}
+
+function parseMetricsAuth(env: Env): Config['metrics']['auth'] {
+  const raw = env.METRICS_AUTH;
+  if (raw === undefined || raw === '') return null;
+  const colon = raw.indexOf(':');
+  if (colon < 1 || colon === raw.length - 1) throw new ConfigError('METRICS_AUTH must be user:password (both non-empty).');
+  return { username: raw.slice(0, colon), password: raw.slice(colon + 1) };
 }
 
 function parseDatabase(env: Env, cwd: string): DatabaseConfig {
@@ -198,7 +214,12 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     },
     // Off by default: a gateway's own backend is a trusted, high-volume caller; lockout is always on.
     rateLimit: { requestsPerMinute: int(env, 'RATE_LIMIT_REQUESTS_PER_MINUTE', 0, 0, 1_000_000) },
+    metrics: { auth: parseMetricsAuth(env), port: int(env, 'METRICS_PORT', 0, 0, 65535) },
+    shutdownTimeoutSeconds: int(env, 'SHUTDOWN_TIMEOUT_SECONDS', 10, 1, 3600),
   };
+  if (config.metrics.port !== 0 && config.metrics.port === port) {
+    throw new ConfigError(`METRICS_PORT must differ from PORT (${port}); 0 serves /metrics on the main port.`);
+  }
   return deepFreeze(config);
 }
 

@@ -23,20 +23,54 @@ export async function serve(config: Config, options: { handleSignals?: boolean }
     );
   }
   process.stdout.write(`totp-gateway listening on ${url}/graphql (${config.env}, ${config.database.kind})\n`);
+  if (config.env === 'production') process.stdout.write(`${productionLine(config)}\n`);
   if (options.handleSignals === false) return gateway;
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    gateway.app.log.info({ signal }, 'shutting down');
-    gateway.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
+    gateway.app.log.info({ signal, timeoutSeconds: config.shutdownTimeoutSeconds }, 'shutting down');
+    // close() stops accepting connections, lets in-flight requests finish, then closes the database.
+    // Past the bound, open connections are cut and the exit code says the shutdown was not clean.
+    const timer = setTimeout(() => {
+      gateway.app.log.error({ signal, timeoutSeconds: config.shutdownTimeoutSeconds }, 'shutdown timed out; closing open connections');
+      gateway.app.server.closeAllConnections();
+      process.exit(1);
+    }, config.shutdownTimeoutSeconds * 1000);
+    drainThenClose(gateway).then(
+      () => {
+        clearTimeout(timer);
+        process.exit(0);
+      },
+      (error: unknown) => {
+        gateway.app.log.error({ err: { message: error instanceof Error ? error.message : String(error) } }, 'shutdown failed');
+        process.exit(1);
+      },
     );
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
   return gateway;
+}
+
+/**
+ * Node's server.close() resets every connection with no request in progress, including ones whose
+ * request is already sent but not yet read (the event loop was busy with another request). A few
+ * turns of the loop first accept and read those, so close() then waits for them as in-flight.
+ */
+async function drainThenClose(gateway: Gateway): Promise<void> {
+  for (let turn = 0; turn < DRAIN_TURNS; turn++) await new Promise((resolve) => setImmediate(resolve));
+  await gateway.close();
+}
+const DRAIN_TURNS = 3;
+
+/** The one line production start-up prints: what NODE_ENV=production turned off, and how to turn it back on. */
+export function productionLine(config: Config): string {
+  const state = (on: boolean) => (on ? 'on' : 'off');
+  return (
+    `production mode: Sandbox ${state(config.graphql.sandbox)}, introspection ${state(config.graphql.introspection)} ` +
+    '(GRAPHQL_SANDBOX/GRAPHQL_INTROSPECTION to enable); GATEWAY_ENCRYPTION_KEY required'
+  );
 }
 
 if (require.main === module) {

@@ -25,6 +25,8 @@ import { registerRestRoutes } from './rest/rest.routes';
 import type { AuthenticatedProject } from './auth/project.service';
 import { ERROR_CATALOGUE, GatewayError, BatchTooLargeError, InternalServerError } from './errors/error.catalogue';
 import { systemClock, type Clock } from './common/clock';
+import { GatewayMetrics, metricsAuthorized } from './observability/metrics';
+import { readiness } from './observability/health';
 
 export interface GatewayOptions {
   /** Where logs go (default stdout); tests capture them to prove nothing secret is logged. */
@@ -39,7 +41,8 @@ export interface Gateway {
   readonly services: Services;
   readonly db: Database;
   readonly config: Config;
-  /** Starts listening on config.host:config.port; resolves to the base URL. */
+  readonly metrics: GatewayMetrics;
+  /** Starts listening on config.host:config.port (and METRICS_PORT when set); resolves to the base URL. */
   listen(): Promise<string>;
   close(): Promise<void>;
 }
@@ -62,26 +65,35 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   const db = new Database(dataSource);
   try {
     if (options.migrate !== false) await runMigrations(dataSource);
-    const services = createServices(config, db, options.clock);
+    const metrics = new GatewayMetrics(db);
+    const services = createServices(config, db, options.clock, metrics);
     const app = buildHttp(config, options);
     // Installed only when enabled, so a gateway without a rate limit does no work for it per request.
     const rateLimits = config.rateLimit.requestsPerMinute > 0 ? new RateLimitService(db, options.clock ?? systemClock, config.rateLimit) : undefined;
-    const apollo = buildApollo(config, app, rateLimits);
+    const apollo = buildApollo(config, app, metrics, rateLimits);
     await apollo.start();
     registerRoutes(app, apollo, services, config, rateLimits);
+    registerObservability(app, db, metrics);
+    // METRICS_PORT: /metrics only on its own loopback listener, never on the public port.
+    const metricsApp = config.metrics.port ? Fastify({ logger: false }) : app;
+    registerMetricsRoute(metricsApp, metrics, config);
     await app.ready();
+    if (metricsApp !== app) await metricsApp.ready();
     return {
       app,
       services,
       db,
       config,
+      metrics,
       async listen() {
+        if (metricsApp !== app) await metricsApp.listen({ host: '127.0.0.1', port: config.metrics.port });
         await app.listen({ host: config.host, port: config.port });
         const address = app.server.address();
         const port = typeof address === 'object' && address ? address.port : config.port;
         return `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
       },
       async close() {
+        if (metricsApp !== app) await metricsApp.close();
         await app.close();
         await apollo.stop().catch(() => undefined);
         await db.close();
@@ -109,7 +121,7 @@ function buildHttp(config: Config, options: GatewayOptions): FastifyInstance {
   });
 }
 
-function buildApollo(config: Config, app: FastifyInstance, rateLimits?: RateLimitService): ApolloServer<GatewayContext> {
+function buildApollo(config: Config, app: FastifyInstance, metrics: GatewayMetrics, rateLimits?: RateLimitService): ApolloServer<GatewayContext> {
   // Aliases, depth, directives, cost and root fields as validation rules; tokens while parsing.
   const limits = operationLimits(config.operationLimits);
   return new ApolloServer<GatewayContext>({
@@ -126,6 +138,7 @@ function buildApollo(config: Config, app: FastifyInstance, rateLimits?: RateLimi
       fastifyApolloDrainPlugin(app),
       config.graphql.sandbox ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }) : ApolloServerPluginLandingPageDisabled(),
       requestIdPlugin,
+      operationMetricsPlugin(metrics),
       ...limits.plugins,
       ...(rateLimits ? [rateLimitPlugin(rateLimits)] : []),
     ],
@@ -203,6 +216,52 @@ const requestIdPlugin: ApolloServerPlugin<GatewayContext> = {
     };
   },
 };
+
+/** One count and latency per GraphQL operation (each operation of a batch is its own request here). */
+function operationMetricsPlugin(metrics: GatewayMetrics): ApolloServerPlugin<GatewayContext> {
+  return {
+    async requestDidStart() {
+      const started = process.hrtime.bigint();
+      return {
+        async willSendResponse({ operationName, response, errors, contextValue }) {
+          const failed = Boolean(errors?.length) || (response.body.kind === 'single' && Boolean(response.body.singleResult.errors?.length));
+          metrics.graphqlOperation(operationName, contextValue.project !== null, !failed, Number(process.hrtime.bigint() - started) / 1e9);
+        },
+      };
+    },
+  };
+}
+
+/** Per-route HTTP metrics (by route pattern, never the raw URL) and the readiness probe. */
+function registerObservability(app: FastifyInstance, db: Database, metrics: GatewayMetrics): void {
+  // While closing, a response that finishes an in-flight request also closes its keep-alive
+  // connection; otherwise close() would wait for the idle connection's keep-alive timeout.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onSend', async (_request, reply) => {
+    if (closing) reply.header('connection', 'close');
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    // routeOptions.url is the pattern (`/v1/totps/authenticate`, `/v1/sessions/jwks/:project_id`); unmatched URLs share one label.
+    const route = request.routeOptions.url ?? 'unmatched';
+    metrics.httpRequest(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
+  });
+  app.get('/readyz', async (_request, reply) => {
+    const state = await readiness(db);
+    return reply.status(state.ready ? 200 : 503).send(state.ready ? { status: 'ready' } : { status: 'unavailable', reason: state.reason });
+  });
+}
+
+function registerMetricsRoute(app: FastifyInstance, metrics: GatewayMetrics, config: Config): void {
+  app.get('/metrics', async (request, reply) => {
+    if (config.metrics.auth && !metricsAuthorized(request.headers.authorization, config.metrics.auth)) {
+      return reply.status(401).header('www-authenticate', 'Basic realm="metrics"').send({ status: 'unauthorized' });
+    }
+    return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+}
 
 function registerRoutes(app: FastifyInstance, apollo: ApolloServer<GatewayContext>, services: Services, config: Config, rateLimits?: RateLimitService): void {
   app.addHook('onSend', async (request, reply) => {

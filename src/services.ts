@@ -18,6 +18,7 @@ import { UserResolver } from './users/user.resolver';
 import { TotpResolver } from './totp/totp.resolver';
 import { SessionResolver } from './sessions/session.resolver';
 import { AuditResolver } from './audit/audit.resolver';
+import { noopAuthMetrics, type AuthMetrics } from './observability/metrics';
 
 export interface Services {
   readonly projects: ProjectService;
@@ -29,7 +30,7 @@ export interface Services {
   readonly resolvers: ContainerType;
 }
 
-export function createServices(config: Config, db: Database, clock: Clock = systemClock): Services {
+export function createServices(config: Config, db: Database, clock: Clock = systemClock, metrics: AuthMetrics = noopAuthMetrics): Services {
   const keyring = createKeyring(config.encryption.key, config.encryption.previousKeys);
   const envelope = new Envelope(keyring);
   const hasher = new KeyedHasher(keyring);
@@ -47,7 +48,7 @@ export function createServices(config: Config, db: Database, clock: Clock = syst
   });
   const totps = new TotpService(db, envelope, hasher, users, lockout, sessions, audit, clock, {
     retrievableRecoveryCodes: config.recoveryCodes.retrievable,
-  });
+  }, metrics);
   const instances = new Map<Function, unknown>([
     [UserResolver, new UserResolver(users)],
     [TotpResolver, new TotpResolver(totps)],

@@ -25,6 +25,7 @@ import { RecoveryCode } from './recovery-code.entity';
 import type { AuthenticateTotpInput, CreateTotpInput, RecoverTotpInput } from './totp.inputs';
 import type { AuthenticatePayload, CreateTotpPayload, TotpRecoveryCodes } from './totp.types';
 import * as generator from './totp.generator';
+import { noopAuthMetrics, type AuthMetrics } from '../observability/metrics';
 import {
   ActiveTotpExistsError,
   InvalidExpirationError,
@@ -95,6 +96,7 @@ export class TotpService {
     private readonly audit: AuditService,
     private readonly clock: Clock,
     private readonly options: { retrievableRecoveryCodes: boolean },
+    private readonly metrics: AuthMetrics = noopAuthMetrics,
   ) {}
 
   async create(project: ProjectRef, input: CreateTotpInput): Promise<CreateTotpPayload> {
@@ -226,15 +228,18 @@ export class TotpService {
    */
   private async attempt(guess: Guess, judge: (m: EntityManager) => Promise<GatewayError | null>): Promise<AuthenticatePayload> {
     const { projectId, userId, nowMs, plan, factor } = guess;
+    const type = factor.type === 'totp' ? 'totp' : 'recovery_code';
+    let verdict: AuthEventOutcome | undefined;
     const outcome = await this.db.write(async (m): Promise<Outcome<{ user: User; applied: Awaited<ReturnType<SessionService['applyFactor']>> }>> => {
       const reserved = await this.lockout.reserveAttempt(m, projectId, userId, nowMs);
       const refusal = reserved ? await judge(m) : await this.lockout.lockedError(m, userId);
+      verdict = auditOutcome(refusal);
       await this.audit.record(m, {
         projectId,
         userId,
         totpId: factor.totpId,
-        type: factor.type === 'totp' ? 'totp' : 'recovery_code',
-        outcome: auditOutcome(refusal),
+        type,
+        outcome: verdict,
         requestId: guess.requestId,
         occurredAtMs: nowMs,
       });
@@ -243,6 +248,9 @@ export class TotpService {
       const applied = await this.sessions.applyFactor(m, plan, projectId, userId, factor, nowMs);
       return { ok: true, value: { user: await this.users.require(m, projectId, userId), applied } };
     });
+    // Counted once the verdict is committed, exactly as the audit trail records it.
+    if (verdict) this.metrics.authentication(type, verdict);
+    if (outcome.ok && plan.kind === 'create' && outcome.value.applied) this.metrics.sessionIssued();
     if (!outcome.ok) throw outcome.error;
     const issued: IssuedSession | null = outcome.value.applied ? await this.sessions.issue(projectId, outcome.value.applied) : null;
     return {

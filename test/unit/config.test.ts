@@ -87,3 +87,16 @@ it.each([
 ])('refuses %s=%s with a ConfigError naming it', (name, value) => {
   expect(() => loadConfig({ GATEWAY_ENCRYPTION_KEY: key, [name]: value }, dir)).toThrow(new RegExp(name));
 });
+
+it('reads the metrics and shutdown options, and refuses bad ones with one line', () => {
+  const defaults = loadConfig({ GATEWAY_ENCRYPTION_KEY: key }, dir);
+  expect(defaults.metrics).toEqual({ auth: null, port: 0 });
+  expect(defaults.shutdownTimeoutSeconds).toBe(10);
+  const config = loadConfig({ GATEWAY_ENCRYPTION_KEY: key, METRICS_AUTH: 'prom:pa:ss', METRICS_PORT: '9464', SHUTDOWN_TIMEOUT_SECONDS: '30' }, dir);
+  expect(config.metrics).toEqual({ auth: { username: 'prom', password: 'pa:ss' }, port: 9464 });
+  expect(config.shutdownTimeoutSeconds).toBe(30);
+  expect(Object.isFrozen(config.metrics.auth)).toBe(true);
+  for (const bad of [{ METRICS_AUTH: 'nocolon' }, { METRICS_AUTH: ':pw' }, { METRICS_AUTH: 'user:' }, { METRICS_PORT: '70000' }, { METRICS_PORT: '4000' }, { SHUTDOWN_TIMEOUT_SECONDS: '0' }, { SHUTDOWN_TIMEOUT_SECONDS: 'soon' }]) {
+    expect(() => loadConfig({ GATEWAY_ENCRYPTION_KEY: key, ...bad }, dir)).toThrow(ConfigError);
+  }
+});
