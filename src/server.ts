@@ -10,6 +10,7 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import type { DestinationStream } from 'pino';
+import pinoPretty from 'pino-pretty';
 import type { Config } from './config';
 import { createDataSource } from '../ormconfig';
 import { Database } from './db/database';
@@ -116,7 +117,11 @@ function buildHttp(config: Config, options: GatewayOptions): FastifyInstance {
     logger: {
       level: config.logLevel,
       redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-public-token"]'], censor: '[redacted]' },
-      ...(options.logStream && { stream: options.logStream }),
+      // JSON lines everywhere but development, where people read the terminal (pino-pretty as a
+      // synchronous stream: the same redaction applies, no worker thread).
+      ...(options.logStream
+        ? { stream: options.logStream }
+        : config.env === 'development' && { stream: pinoPretty({ colorize: Boolean(process.stdout.isTTY), translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' }) }),
     },
   });
 }
