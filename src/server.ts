@@ -117,6 +117,10 @@ function buildHttp(config: Config, options: GatewayOptions): FastifyInstance {
     logger: {
       level: config.logLevel,
       redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-public-token"]'], censor: '[redacted]' },
+      // The path only: a GET /graphql?query=... carries codes and tokens in its query string.
+      serializers: {
+        req: (req: { method: string; url: string; id: string }) => ({ method: req.method, url: req.url.split('?')[0], reqId: req.id }),
+      },
       // JSON lines everywhere but development, where people read the terminal (pino-pretty as a
       // synchronous stream: the same redaction applies, no worker thread).
       ...(options.logStream

@@ -75,7 +75,6 @@ export class GatewayError<C extends ErrorCode = ErrorCode> extends GraphQLError 
   }
 }
 
-export const isGatewayError = (e: unknown): e is GatewayError => e instanceof GatewayError;
 
 /** Makes a typed subclass for one catalogue code, so features can `throw new UserNotFoundError()`. */
 export function defineError<C extends ErrorCode>(code: C) {
@@ -87,7 +86,6 @@ export function defineError<C extends ErrorCode>(code: C) {
 }
 
 export const UnauthorizedCredentialsError = defineError('UNAUTHORIZED_CREDENTIALS');
-export const BadUserInputError = defineError('BAD_USER_INPUT');
 export const InternalServerError = defineError('INTERNAL_SERVER_ERROR');
 export const BatchTooLargeError = defineError('BATCH_TOO_LARGE');
 export const TooManyRequestsError = defineError('TOO_MANY_REQUESTS');

@@ -28,10 +28,6 @@ export class RateLimitService {
     private readonly config: { readonly requestsPerMinute: number },
   ) {}
 
-  get enabled(): boolean {
-    return this.config.requestsPerMinute > 0;
-  }
-
   /** Counts one operation of `projectId` against the current window and says whether it may run. */
   async consume(projectId: string): Promise<RateLimitVerdict> {
     const nowMs = this.clock.now();

@@ -1,6 +1,6 @@
 // The Stytch-compatible REST facade (POST /v1/users, /v1/totps/authenticate, ...). Thin adapters:
-// each route maps snake_case to the GraphQL input types, validates with the same class-validator
-// rules and calls the same service method a resolver calls; no rule is written twice.
+// each route maps snake_case to the GraphQL input types (strings checked by `str`, profile fields by the same
+// class-validator rules) and calls the same service method a resolver calls; no rule is written twice.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Services } from '../services';
 import { parseBasicAuth } from '../auth/basic-auth';
@@ -18,7 +18,12 @@ type Body = Record<string, unknown>;
 type Handler = (ctx: { project: AuthenticatedProject; body: Body; params: Record<string, string>; query: Record<string, string> }) => Promise<Body>;
 
 const ERROR_DOCS = 'https://stytch.com/docs/api/errors';
-const str = (v: unknown) => (v === undefined || v === null ? undefined : (v as string));
+/** A string field of a JSON body; anything else (number, object, array) is refused as bad input. */
+function str(v: unknown): string | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'string') throw new GatewayError('BAD_USER_INPUT', { message: 'String fields must be JSON strings.' });
+  return v;
+}
 
 /** Builds a typed input from snake_case fields and validates it exactly as GraphQL would. */
 async function input<T extends object>(target: T, fields: Partial<T>): Promise<T> {

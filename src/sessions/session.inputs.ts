@@ -1,8 +1,10 @@
 import { Field, InputType, Int } from 'type-graphql';
 import { GraphQLJSONObject } from 'graphql-scalars';
 
-/** The session arguments every authenticating mutation accepts (Stytch's session_* parameters). */
-/** Never referenced itself, so never emitted: concrete inputs inherit these fields. */
+/**
+ * The session arguments every authenticating mutation accepts (Stytch's session_* parameters).
+ * Never referenced itself, so never emitted: concrete inputs inherit these fields.
+ */
 @InputType()
 export abstract class SessionArgumentsInput {
   @Field(() => String, { nullable: true, description: 'Add this factor to the session with this token.' })

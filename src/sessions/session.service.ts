@@ -112,6 +112,17 @@ export class SessionService {
     return { session, sessionToken: plan.sessionToken };
   }
 
+  /**
+   * Inside the caller's transaction, before anything is spent: locks the session an `extend` plan
+   * names (PostgreSQL) and says whether it is still live, so a session revoked or expired since
+   * `plan` refuses the request up front instead of rolling back a judged guess.
+   */
+  async holdLive(manager: EntityManager, plan: SessionPlan, nowMs: number): Promise<boolean> {
+    if (plan.kind !== 'extend') return true;
+    const session = await manager.findOne(Session, { where: { sessionId: plan.sessionId }, select: { sessionId: true, expiresAt: true }, lock: this.db.rowLock });
+    return Boolean(session && session.expiresAt.getTime() > nowMs);
+  }
+
   /** Signs a fresh JWT for a session (after its transaction committed). */
   async issue(projectId: string, applied: { session: Session; sessionToken: string | null }): Promise<IssuedSession> {
     return { ...applied, sessionJwt: await this.sign(projectId, applied.session) };
@@ -265,6 +276,9 @@ export class SessionService {
 
   private parseClaims(claims: Record<string, unknown> | null | undefined): Record<string, unknown> | null {
     if (claims == null) return null;
+    if (typeof claims !== 'object' || Array.isArray(claims)) {
+      throw new GatewayError('BAD_USER_INPUT', { message: 'sessionCustomClaims must be a JSON object.', details: { field: 'sessionCustomClaims' } });
+    }
     if (Object.keys(claims).some((k) => RESERVED_CLAIMS.has(k) || k.startsWith('https://stytch.com/'))) throw new ReservedClaimsError();
     if (jsonByteLength(claims) > CUSTOM_CLAIMS_MAX_BYTES) throw new CustomClaimsTooLargeError();
     return claims;

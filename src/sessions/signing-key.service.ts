@@ -14,6 +14,7 @@ import { SigningKey } from './signing-key.entity';
 const DAY_MS = 86_400_000;
 /** How long a process trusts its cached view of the key table before it looks again. */
 const CACHE_TTL_MS = 60_000;
+const FORCED_REFRESH_MS = 5_000;
 
 interface ActiveKey {
   readonly kid: string;
@@ -31,6 +32,7 @@ interface PublicKeys {
 export class SigningKeyService {
   private readonly active = new Map<string, Promise<ActiveKey>>();
   private readonly published = new Map<string, PublicKeys>();
+  private readonly refreshing = new Map<string, Promise<ActiveKey>>();
 
   constructor(
     private readonly db: Database,
@@ -51,22 +53,32 @@ export class SigningKeyService {
       const key = await cached.catch(() => undefined);
       if (key && now - key.loadedAt < CACHE_TTL_MS && now - key.createdAt < this.rotationMs) return key;
     }
-    const loading = this.loadOrCreate(projectId, now);
-    this.active.set(projectId, loading);
-    loading.catch(() => this.active.delete(projectId));
-    return loading;
+    // One refresh per project at a time: concurrent requests share it instead of each creating a key.
+    let refreshing = this.refreshing.get(projectId);
+    if (!refreshing) {
+      refreshing = this.loadOrCreate(projectId, now).finally(() => this.refreshing.delete(projectId));
+      this.refreshing.set(projectId, refreshing);
+      this.active.set(projectId, refreshing);
+      refreshing.catch(() => this.active.delete(projectId));
+    }
+    return refreshing;
   }
 
   /** Public keys still trusted for verification (the JWKS), newest first. */
   async publicKeys(projectId: string, refresh = false): Promise<JWK[]> {
     const now = this.clock.now();
     const cached = this.published.get(projectId);
-    if (cached && !refresh && now - cached.loadedAt < CACHE_TTL_MS) return cached.keys;
+    // A forced refresh (a JWT with an unknown kid) reads the table at most every FORCED_REFRESH_MS,
+    // so tokens with made-up kids cannot turn every request into a database read.
+    const fresh = cached && (refresh ? now - cached.loadedAt < FORCED_REFRESH_MS : now - cached.loadedAt < CACHE_TTL_MS);
+    if (fresh) return cached.keys;
     const rows = await this.db.read((m) =>
       m.find(SigningKey, { where: { projectId, createdAt: MoreThan(new Date(now - 2 * this.rotationMs)) }, order: { createdAt: 'DESC' } }),
     );
     const keys = rows.map((row) => row.publicJwk as JWK);
-    this.published.set(projectId, { keys, loadedAt: now });
+    // Empty answers (any well-formed project id, asked by anyone on the public JWKS route) are not
+    // kept, so the cache holds only projects that have keys.
+    if (keys.length) this.published.set(projectId, { keys, loadedAt: now });
     return keys;
   }
 

@@ -31,7 +31,7 @@ export class Totp {
   verified: boolean;
 
   /**
-   * Highest RFC 6238 time step ever accepted. Advanced only by `UPDATE ... WHERE last_step < :step`,
+   * Highest RFC 6238 time step ever accepted. Advanced only by `UPDATE ... WHERE last_step < step`,
    * so a code (or an older one) can never be accepted twice (RFC 6238 §5.2, last paragraph).
    */
   @BigIntColumn('last_step', { default: 0 })

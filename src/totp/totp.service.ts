@@ -20,6 +20,7 @@ import type { AuditService } from '../audit/audit.service';
 import type { AuthEventOutcome } from '../audit/auth-event.entity';
 import type { NewFactor, SessionPlan, SessionService } from '../sessions/session.service';
 import type { IssuedSession } from '../sessions/session.types';
+import { SessionNotFoundError } from '../sessions/session.errors';
 import { Totp } from './totp.entity';
 import { RecoveryCode } from './recovery-code.entity';
 import type { AuthenticateTotpInput, CreateTotpInput, RecoverTotpInput } from './totp.inputs';
@@ -231,6 +232,7 @@ export class TotpService {
     const type = factor.type === 'totp' ? 'totp' : 'recovery_code';
     let verdict: AuthEventOutcome | undefined;
     const outcome = await this.db.write(async (m): Promise<Outcome<{ user: User; applied: Awaited<ReturnType<SessionService['applyFactor']>> }>> => {
+      if (!(await this.sessions.holdLive(m, plan, nowMs))) return { ok: false, error: new SessionNotFoundError() };
       const reserved = await this.lockout.reserveAttempt(m, projectId, userId, nowMs);
       const refusal = reserved ? await judge(m) : await this.lockout.lockedError(m, userId);
       verdict = auditOutcome(refusal);

@@ -4,7 +4,7 @@
 import type { EntityManager } from 'typeorm';
 import type { Config } from '../config';
 import { User } from './user.entity';
-import { UserLockLimitReachedError } from './user.errors';
+import { UserLockLimitReachedError, UserNotFoundError } from './user.errors';
 import type { GatewayError } from '../errors/error.catalogue';
 import { sql } from '../db/sql';
 
@@ -38,6 +38,8 @@ export class LockoutService {
 
   async lockedError(manager: EntityManager, userId: string): Promise<GatewayError> {
     const user = await manager.findOne(User, { where: { userId }, select: { userId: true, lockedUntil: true } });
-    return new UserLockLimitReachedError({ details: { lockExpiresAt: user?.lockedUntil?.toISOString() ?? null } });
+    // No row: the user was deleted after the request found them, so it is not a lock.
+    if (!user) return new UserNotFoundError();
+    return new UserLockLimitReachedError({ details: { lockExpiresAt: user.lockedUntil?.toISOString() ?? null } });
   }
 }

@@ -109,6 +109,18 @@ describe.each(dialects)('HTTP surface on %s', (dialect: Dialect) => {
     });
   });
 
+  describe('request logs', () => {
+    it('log the path but never the query string, where a GET can carry codes and tokens', async () => {
+      const marker = `tokenmarker${Date.now()}`;
+      const query = encodeURIComponent(`mutation { authenticateTotp(input: {userId: "x", totpCode: "123456", sessionToken: "${marker}"}) { userId } }`);
+      const response = await fetch(`${gw.url}/graphql?query=${query}`, { headers: { 'apollo-require-preflight': 'true', authorization: gw.client.authorization! } });
+      expect(response.status).toBeGreaterThanOrEqual(400);
+      const lines = gw.logs().split('\n').filter((l) => l.includes('"url":"/graphql"'));
+      expect(lines.length).toBeGreaterThan(0);
+      expect(gw.logs()).not.toContain(marker);
+    });
+  });
+
   describe('Sandbox and CSRF prevention', () => {
     it('serves the Apollo Sandbox landing page to a browser in NODE_ENV=test', async () => {
       expect(gw.config.env).toBe('test');
