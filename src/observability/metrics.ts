@@ -1,6 +1,7 @@
 // Prometheus metrics of one gateway, on its own prom-client Registry (never the global default one:
 // tests run several gateways in one process). Services see only the small hooks they need.
-import { timingSafeEqual, createHash } from 'node:crypto';
+import { parseBasicAuth } from '../auth/basic-auth';
+import { constantTimeEqual } from '../crypto/keyed-hash';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Database } from '../db/database';
 import type { AuthEventOutcome } from '../audit/auth-event.entity';
@@ -131,11 +132,8 @@ function poolStats(db: Database): { total: number; idle: number; waiting: number
   return { total: pool?.totalCount ?? 0, idle: pool?.idleCount ?? 0, waiting: pool?.waitingCount ?? 0 };
 }
 
-const digest = (value: string) => createHash('sha256').update(value).digest();
-
-/** Constant-time check of an `Authorization: Basic` header against METRICS_AUTH. */
+/** Check of an `Authorization: Basic` header against METRICS_AUTH, in constant time. */
 export function metricsAuthorized(header: string | undefined, expected: { username: string; password: string }): boolean {
-  const match = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header ?? '');
-  const given = match ? Buffer.from(match[1], 'base64').toString('utf8') : '';
-  return timingSafeEqual(digest(given), digest(`${expected.username}:${expected.password}`));
+  const given = parseBasicAuth(header);
+  return constantTimeEqual(given ? `${given.username}:${given.password}` : '', `${expected.username}:${expected.password}`);
 }
