@@ -3,15 +3,16 @@
 // (requestsPerMinute 0) by default; when off the gateway does not even install it (src/server.ts).
 import type { Clock } from '../common/clock';
 import type { Database } from '../db/database';
+import { sql } from '../db/sql';
 
 export const RATE_LIMIT_WINDOW_MS = 60_000;
 
 // Portable: SQLite (>= 3.35) and PostgreSQL both have ON CONFLICT ... DO UPDATE and RETURNING. The row
 // lock (PostgreSQL) or the writer lock (SQLite) makes concurrent increments queue, never collide.
-const INCREMENT = `INSERT INTO rate_limits (project_id, window_start, count) VALUES (:projectId, :windowStartMs, 1)
+const INCREMENT = `INSERT INTO rate_limits (project_id, window_start, count) VALUES (?, ?, 1)
   ON CONFLICT (project_id, window_start) DO UPDATE SET count = rate_limits.count + 1
   RETURNING count`;
-const DELETE_OLD_WINDOWS = 'DELETE FROM rate_limits WHERE project_id = :projectId AND window_start < :windowStartMs';
+const DELETE_OLD_WINDOWS = 'DELETE FROM rate_limits WHERE project_id = ? AND window_start < ?';
 
 export interface RateLimitVerdict {
   readonly allowed: boolean;
@@ -33,14 +34,10 @@ export class RateLimitService {
     const nowMs = this.clock.now();
     const windowStartMs = nowMs - (nowMs % RATE_LIMIT_WINDOW_MS);
     const count = await this.db.write(async (manager) => {
-      const run = async (sql: string) => {
-        const [query, parameters] = manager.connection.driver.escapeQueryWithParameters(sql, { projectId, windowStartMs });
-        return manager.query(query, parameters);
-      };
-      const rows = (await run(INCREMENT)) as Array<{ count: number | string }>;
+      const { rows } = await sql<{ count: number | string }>(manager, INCREMENT, [projectId, windowStartMs]);
       const value = Number(rows[0]?.count);
       // The window's first operation clears the project's earlier windows (at most one row each).
-      if (value === 1) await run(DELETE_OLD_WINDOWS);
+      if (value === 1) await sql(manager, DELETE_OLD_WINDOWS, [projectId, windowStartMs]);
       return value;
     });
     const retryAfterSeconds = Math.max(1, Math.ceil((windowStartMs + RATE_LIMIT_WINDOW_MS - nowMs) / 1000));

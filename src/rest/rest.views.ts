@@ -1,7 +1,8 @@
 // Stytch's snake_case shapes of users, sessions and TOTP results, built from the same entities the
 // GraphQL resolvers return.
 import type { User } from '../users/user.entity';
-import type { AuthenticationFactor, Session } from '../sessions/session.entity';
+import type { Session } from '../sessions/session.entity';
+import { stytchFactor } from '../sessions/session.service';
 import type { AuthenticatePayload, TotpRecoveryCodes } from '../totp/totp.types';
 
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
@@ -29,13 +30,6 @@ export function userView(user: User) {
   };
 }
 
-function factorView(f: AuthenticationFactor) {
-  const base = { type: f.type, delivery_method: f.deliveryMethod, last_authenticated_at: iso(f.lastAuthenticatedAt) };
-  return f.type === 'totp'
-    ? { ...base, authenticator_app_factor: { totp_id: f.totpId } }
-    : { ...base, recovery_code_factor: { totp_recovery_code_id: f.totpId } };
-}
-
 export function sessionView(session: Session) {
   return {
     session_id: session.sessionId,
@@ -44,7 +38,7 @@ export function sessionView(session: Session) {
     last_accessed_at: iso(session.lastAccessedAt),
     expires_at: iso(session.expiresAt),
     attributes: { ip_address: '', user_agent: '' },
-    authentication_factors: session.authenticationFactors.map(factorView),
+    authentication_factors: session.authenticationFactors.map(stytchFactor),
     custom_claims: session.customClaims,
     roles: [],
   };
