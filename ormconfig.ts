@@ -7,6 +7,7 @@ import { dirname } from 'node:path';
 import type { DatabaseConfig } from './src/config';
 import { Project } from './src/auth/project.entity';
 import { ProjectSecret } from './src/auth/project-secret.entity';
+import { ProjectOrigin } from './src/auth/project-origin.entity';
 import { User } from './src/users/user.entity';
 import { Totp } from './src/totp/totp.entity';
 import { RecoveryCode } from './src/totp/recovery-code.entity';
@@ -17,9 +18,10 @@ import { Initial1764115200000 } from './src/migrations/1764115200000-Initial';
 import { AuthEvents1764201600000 } from './src/migrations/1764201600000-AuthEvents';
 import { RateLimit } from './src/ratelimit/rate-limit.entity';
 import { RateLimits1764288000000 } from './src/migrations/1764288000000-RateLimits';
+import { FrontendAccess1764374400000 } from './src/migrations/1764374400000-FrontendAccess';
 
-export const entities = [Project, ProjectSecret, User, Totp, RecoveryCode, Session, SigningKey, AuthEvent, RateLimit];
-export const migrations = [Initial1764115200000, AuthEvents1764201600000, RateLimits1764288000000];
+export const entities = [Project, ProjectSecret, User, Totp, RecoveryCode, Session, SigningKey, AuthEvent, RateLimit, ProjectOrigin];
+export const migrations = [Initial1764115200000, AuthEvents1764201600000, RateLimits1764288000000, FrontendAccess1764374400000];
 
 const SQLITE_BUSY_TIMEOUT_MS = 5000;
 

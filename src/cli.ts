@@ -19,11 +19,17 @@ export const USAGE = `Usage: totp-gateway <command> [options]
 Commands:
   serve                                          apply migrations and serve GraphQL (same as npm start)
   migrate                                        apply pending database migrations and exit
-  project create --name NAME [--json]            create a project; prints its id and first secret once
+  project create --name NAME [--json]            create a project; prints its id, public token and first secret once
   project list [--json]                          list projects and the ids of their live secrets
   project secret create --project ID [--json]    add a secret to a project (for rotation)
   project secret revoke --project ID --secret-id ID
                                                  revoke a secret; requests using it fail at once
+  project public-token --project ID [--json]     print the project's public token (for browsers; not a secret)
+  project origins add --project ID --origin ORIGIN
+                                                 allow a browser origin (scheme://host[:port]) to call with the
+                                                 public token and a session (CORS, no credentials)
+  project origins remove --project ID --origin ORIGIN
+  project origins list --project ID [--json]     the origins a project allows
   keys rotate [--json]                           re-encrypt TOTP secrets, signing keys and retrievable recovery
                                                  codes still under a previous key to GATEWAY_ENCRYPTION_KEY
                                                  (keyed hashes are one-way and cannot be re-keyed: keep the old
@@ -58,6 +64,7 @@ export async function runCli(argv: string[]): Promise<void> {
       name: { type: 'string' },
       project: { type: 'string' },
       'secret-id': { type: 'string' },
+      origin: { type: 'string' },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -68,7 +75,7 @@ export async function runCli(argv: string[]): Promise<void> {
     return;
   }
   const json = values.json ?? false;
-  const required = (name: 'name' | 'project' | 'secret-id') => {
+  const required = (name: 'name' | 'project' | 'secret-id' | 'origin') => {
     const value = values[name];
     if (!value) throw new UsageError(`"${command}" needs --${name}.`);
     return value;
@@ -96,7 +103,32 @@ export async function runCli(argv: string[]): Promise<void> {
     case 'project create': {
       const name = required('name');
       const created = await withServices(loadConfig(), (s) => s.projects.create(name));
-      print(json, { ...created }, `project ${created.projectId}\nsecret id ${created.secretId}\nsecret ${created.secret}\n(the secret is shown only now)`);
+      print(
+        json,
+        { ...created },
+        `project ${created.projectId}\npublic token ${created.publicToken}\nsecret id ${created.secretId}\nsecret ${created.secret}\n(the secret is shown only now)`,
+      );
+      return;
+    }
+    case 'project public-token': {
+      const projectId = required('project');
+      const publicToken = await withServices(loadConfig(), (s) => s.projects.publicToken(projectId));
+      print(json, { projectId, publicToken }, publicToken);
+      return;
+    }
+    case 'project origins add':
+    case 'project origins remove': {
+      const projectId = required('project');
+      const origin = required('origin');
+      const adding = command.endsWith('add');
+      const done = await withServices(loadConfig(), (s) => (adding ? s.projects.addOrigin(projectId, origin) : s.projects.removeOrigin(projectId, origin)));
+      print(json, { projectId, origin: done, allowed: adding }, `${adding ? 'allowed' : 'removed'} ${done}`);
+      return;
+    }
+    case 'project origins list': {
+      const projectId = required('project');
+      const origins = await withServices(loadConfig(), (s) => s.projects.listOrigins(projectId));
+      print(json, { projectId, origins }, origins.join('\n') || 'no origins');
       return;
     }
     case 'project list': {

@@ -19,6 +19,7 @@ export async function serve(config: Config, options: { handleSignals?: boolean }
     process.stdout.write(
       `\nCreated project "Default" (shown once; store the secret now):\n` +
         `  project id: ${created.projectId}\n  secret:     ${created.secret}\n` +
+        `  public token (for browsers, not a secret; README "From a frontend"): ${created.publicToken}\n` +
         `  try: curl -u ${created.projectId}:SECRET ${url}/graphql ...\n\n`,
     );
   }

@@ -21,9 +21,9 @@ import type { GatewayContext } from './graphql/context';
 import { operationLimits, tokenLimitError } from './graphql/limits';
 import { RateLimitService } from './ratelimit/rate-limit.service';
 import { rateLimitPlugin } from './ratelimit/rate-limit.plugin';
-import { parseBasicAuth } from './auth/basic-auth';
+import { PUBLIC_TOKEN_HEADER, type Caller } from './auth/caller';
+import { allowOrigin, registerCors } from './auth/cors';
 import { registerRestRoutes } from './rest/rest.routes';
-import type { AuthenticatedProject } from './auth/project.service';
 import { ERROR_CATALOGUE, GatewayError, BatchTooLargeError, InternalServerError } from './errors/error.catalogue';
 import { systemClock, type Clock } from './common/clock';
 import { GatewayMetrics, metricsAuthorized } from './observability/metrics';
@@ -59,6 +59,10 @@ const CLIENT_ERROR_CODES = new Set([
   'PERSISTED_QUERY_NOT_SUPPORTED',
 ]);
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+const GRAPHQL_PATH = '/graphql';
+
+/** A header sent once, or undefined (a repeated header is ambiguous, so it counts as absent). */
+const header = (value: string | string[] | undefined) => (typeof value === 'string' ? value : undefined);
 
 export async function createGateway(config: Config, options: GatewayOptions = {}): Promise<Gateway> {
   const dataSource = createDataSource(config.database);
@@ -285,22 +289,27 @@ function registerRoutes(app: FastifyInstance, apollo: ApolloServer<GatewayContex
     void reply.status(status).send({ errors: [{ message, extensions: { code, errorType: code.toLowerCase(), requestId: request.id } }] });
   });
 
+  registerCors(app, GRAPHQL_PATH, services.projects);
   const handler = fastifyApolloHandler(apollo, {
-    context: async (request) => {
-      const credentials = parseBasicAuth(request.headers.authorization);
-      let project: AuthenticatedProject | null = null;
+    context: async (request, reply) => {
+      let caller: Caller;
       try {
-        project = credentials ? await services.projects.authenticate(credentials.username, credentials.password) : null;
+        caller = await services.callers.resolve({
+          authorization: request.headers.authorization,
+          publicToken: header(request.headers[PUBLIC_TOKEN_HEADER]),
+          origin: request.headers.origin,
+        });
       } catch (error) {
         // Apollo runs no request plugin when the context fails, so log and tag the error here.
         logUnexpected(request.log, request.id, error);
         throw new InternalServerError({ details: { requestId: request.id, http: { status: 500 } } });
       }
-      return { project, requestId: request.id, log: request.log, container: services.resolvers };
+      if (caller.corsOrigin) allowOrigin(reply, caller.corsOrigin);
+      return { project: caller.project, session: caller.session, requestId: request.id, log: request.log, container: services.resolvers };
     },
   });
   app.route({
-    url: '/graphql',
+    url: GRAPHQL_PATH,
     method: ['GET', 'POST', 'OPTIONS'],
     preHandler: async (request, reply) => {
       if (Array.isArray(request.body) && request.body.length > config.http.maxBatchOperations) {

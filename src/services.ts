@@ -8,6 +8,7 @@ import { createKeyring } from './crypto/keyring';
 import { Envelope } from './crypto/envelope';
 import { KeyedHasher } from './crypto/keyed-hash';
 import { ProjectService } from './auth/project.service';
+import { CallerResolver } from './auth/caller';
 import { UserService } from './users/user.service';
 import { LockoutService } from './users/lockout.service';
 import { SigningKeyService } from './sessions/signing-key.service';
@@ -22,6 +23,7 @@ import { noopAuthMetrics, type AuthMetrics } from './observability/metrics';
 
 export interface Services {
   readonly projects: ProjectService;
+  readonly callers: CallerResolver;
   readonly users: UserService;
   readonly totps: TotpService;
   readonly sessions: SessionService;
@@ -62,5 +64,6 @@ export function createServices(config: Config, db: Database, clock: Clock = syst
       return instance;
     },
   };
-  return { projects, users, totps, sessions, signingKeys, audit, resolvers };
+  const callers = new CallerResolver(projects, sessions);
+  return { projects, callers, users, totps, sessions, signingKeys, audit, resolvers };
 }

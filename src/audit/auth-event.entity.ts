@@ -3,7 +3,7 @@ import { Field, ID, ObjectType } from 'type-graphql';
 import { EpochColumn, IdColumn } from '../db/columns';
 
 export type AuthEventType = 'totp' | 'recovery_code' | 'session';
-export type AuthEventOutcome = 'success' | 'failure' | 'replay' | 'locked' | 'revoked';
+export type AuthEventOutcome = 'success' | 'failure' | 'replay' | 'locked' | 'revoked' | 'created';
 
 /**
  * One append-only audit record of an authentication attempt or a session revocation (OWASP ASVS

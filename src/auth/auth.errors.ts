@@ -14,3 +14,15 @@ export class SecretNotFoundError extends Error {
     super('No live secret with this id exists in this project.');
   }
 }
+
+export class InvalidOriginError extends Error {
+  constructor(given: string) {
+    super(`"${given}" is not an origin: give scheme://host[:port] with http or https, no path, e.g. https://app.example.com.`);
+  }
+}
+
+export class OriginNotFoundError extends Error {
+  constructor() {
+    super('This origin is not allowed for this project.');
+  }
+}

@@ -1,4 +1,4 @@
-import { Entity, PrimaryColumn, Column } from 'typeorm';
+import { Entity, PrimaryColumn, Column, Index } from 'typeorm';
 import { EpochColumn, ID_LENGTH } from '../db/columns';
 
 /** A tenant: every user, TOTP, session and signing key belongs to exactly one project. */
@@ -13,4 +13,13 @@ export class Project {
 
   @EpochColumn('created_at')
   createdAt: Date;
+
+  /**
+   * Identifies the project to browsers (`X-Public-Token`), like Stytch's public token: not a secret,
+   * it opens nothing alone; a session caller also needs a live session of this project. Null only on
+   * rows the FrontendAccess migration could not reach (none: it fills every existing project).
+   */
+  @Index('uq_projects_public_token', { unique: true })
+  @Column({ type: 'varchar', length: ID_LENGTH, name: 'public_token', nullable: true })
+  publicToken: string | null;
 }

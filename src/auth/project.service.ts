@@ -10,7 +10,9 @@ import type { Clock } from '../common/clock';
 import { isId, newId } from '../common/ids';
 import { Project } from './project.entity';
 import { ProjectSecret } from './project-secret.entity';
-import { ProjectNotFoundError, SecretNotFoundError } from './auth.errors';
+import { ProjectOrigin } from './project-origin.entity';
+import { InvalidOriginError, OriginNotFoundError, ProjectNotFoundError, SecretNotFoundError } from './auth.errors';
+import { parseOrigin } from './origin';
 
 const SECRET_BYTES = 32;
 export const DEFAULT_PROJECT_NAME = 'Default';
@@ -36,12 +38,20 @@ export interface ProjectCredentials {
   readonly secret: string;
 }
 
-/** Who is calling: resolved from `Authorization: Basic` on every request. */
-export interface AuthenticatedProject {
+/** A project as requests see it: its id, and its name (the authenticator app's issuer). */
+export interface ProjectRef {
   readonly projectId: string;
   readonly name: string;
+}
+
+/** Who is calling: resolved from `Authorization: Basic` on every request. */
+export interface AuthenticatedProject extends ProjectRef {
   readonly secretId: string;
 }
+
+const PUBLIC_TOKEN_QUERY = 'SELECT id AS "projectId", name AS "name" FROM projects WHERE public_token = ?';
+const ORIGIN_ALLOWED_QUERY = 'SELECT 1 AS "allowed" FROM project_origins WHERE project_id = ? AND origin = ?';
+const ORIGIN_KNOWN_QUERY = 'SELECT 1 AS "allowed" FROM project_origins WHERE origin = ? LIMIT 1';
 
 export class ProjectService {
   constructor(
@@ -50,7 +60,7 @@ export class ProjectService {
     private readonly clock: Clock,
   ) {}
 
-  async create(name: string): Promise<ProjectCredentials> {
+  async create(name: string): Promise<ProjectCredentials & { publicToken: string }> {
     const trimmed = name.trim();
     if (!trimmed || trimmed.length > 255) throw new RangeError('A project name is 1 to 255 characters.');
     return this.db.write((m) => this.insertProject(m, trimmed));
@@ -60,7 +70,7 @@ export class ProjectService {
    * Creates the `Default` project when the database has none; returns its credentials only then.
    * Exclusive, so processes starting together on one database create it once.
    */
-  async ensureDefault(): Promise<ProjectCredentials | null> {
+  async ensureDefault(): Promise<(ProjectCredentials & { publicToken: string }) | null> {
     if (await this.db.read((m) => m.exists(Project))) return null;
     return this.db.exclusive(DEFAULT_PROJECT_LOCK_KEY, async (m) => {
       return (await m.exists(Project)) ? null : this.insertProject(m, DEFAULT_PROJECT_NAME);
@@ -79,6 +89,65 @@ export class ProjectService {
       m.update(ProjectSecret, { secretId, projectId, revokedAt: IsNull() }, { revokedAt: new Date(this.clock.now()) }),
     );
     if (!result.affected) throw new SecretNotFoundError();
+  }
+
+  /** The project's public token (made now for a project that somehow has none). */
+  async publicToken(projectId: string): Promise<string> {
+    return this.db.write(async (m) => {
+      const project = await m.findOne(Project, { where: { projectId } });
+      if (!project) throw new ProjectNotFoundError();
+      if (project.publicToken) return project.publicToken;
+      const publicToken = newId('public-token');
+      await m.update(Project, { projectId }, { publicToken });
+      return publicToken;
+    });
+  }
+
+  /** The project a public token names, or null. Raw SQL: every session caller's request asks. */
+  async byPublicToken(publicToken: string): Promise<ProjectRef | null> {
+    if (!isId('public-token', publicToken)) return null;
+    const { rows } = await this.db.read((m) => sql<ProjectRef>(m, PUBLIC_TOKEN_QUERY, [publicToken]));
+    return rows[0] ?? null;
+  }
+
+  /** Allows a browser origin (scheme://host[:port]) to call with this project's public token. */
+  async addOrigin(projectId: string, origin: string): Promise<string> {
+    const parsed = parseOrigin(origin);
+    if (!parsed) throw new InvalidOriginError(origin);
+    return this.db.write(async (m) => {
+      if (!(await m.exists(Project, { where: { projectId } }))) throw new ProjectNotFoundError();
+      if (!(await m.exists(ProjectOrigin, { where: { projectId, origin: parsed } }))) {
+        await insertRow(m, ProjectOrigin, Object.assign(new ProjectOrigin(), { projectId, origin: parsed, createdAt: new Date(this.clock.now()) }));
+      }
+      return parsed;
+    });
+  }
+
+  async removeOrigin(projectId: string, origin: string): Promise<string> {
+    const parsed = parseOrigin(origin) ?? origin;
+    const result = await this.db.write((m) => m.delete(ProjectOrigin, { projectId, origin: parsed }));
+    if (!result.affected) throw new OriginNotFoundError();
+    return parsed;
+  }
+
+  async listOrigins(projectId: string): Promise<string[]> {
+    return this.db.read(async (m) => {
+      if (!(await m.exists(Project, { where: { projectId } }))) throw new ProjectNotFoundError();
+      const rows = await m.find(ProjectOrigin, { where: { projectId }, order: { origin: 'ASC' } });
+      return rows.map((r) => r.origin);
+    });
+  }
+
+  /**
+   * Whether `origin` may call as this project (projectId given) or as any project (a CORS preflight
+   * carries no token, so it can only be answered by origin). Read on every request: a removed
+   * origin stops working at once, in every process.
+   */
+  async originAllowed(origin: string, projectId?: string): Promise<boolean> {
+    const { rows } = await this.db.read((m) =>
+      projectId === undefined ? sql(m, ORIGIN_KNOWN_QUERY, [origin]) : sql(m, ORIGIN_ALLOWED_QUERY, [projectId, origin]),
+    );
+    return rows.length > 0;
   }
 
   async list(): Promise<Array<Project & { secrets: ProjectSecret[] }>> {
@@ -101,10 +170,11 @@ export class ProjectService {
     return row ?? null;
   }
 
-  private async insertProject(m: EntityManager, name: string): Promise<ProjectCredentials> {
-    const project = Object.assign(new Project(), { projectId: newId('project'), name, createdAt: new Date(this.clock.now()) });
+  private async insertProject(m: EntityManager, name: string): Promise<ProjectCredentials & { publicToken: string }> {
+    const publicToken = newId('public-token');
+    const project = Object.assign(new Project(), { projectId: newId('project'), name, publicToken, createdAt: new Date(this.clock.now()) });
     await insertRow(m, Project, project);
-    return this.addSecret(m, project.projectId);
+    return { ...(await this.addSecret(m, project.projectId)), publicToken };
   }
 
   private async addSecret(m: EntityManager, projectId: string): Promise<ProjectCredentials> {

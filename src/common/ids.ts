@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { GatewayError, type ErrorCode } from '../errors/error.catalogue';
 
-export type IdPrefix = 'project' | 'secret' | 'user' | 'totp' | 'recovery' | 'session' | 'key' | 'event';
+export type IdPrefix = 'project' | 'secret' | 'user' | 'totp' | 'recovery' | 'session' | 'key' | 'event' | 'public-token';
 
 const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
 const patterns = new Map<IdPrefix, RegExp>();

@@ -4,15 +4,16 @@ import { GraphQLJSONObject } from 'graphql-scalars';
 import { EpochColumn, IdColumn, JsonColumn, ID_LENGTH } from '../db/columns';
 import { User } from '../users/user.entity';
 
-export type FactorType = 'totp' | 'recovery_codes';
-export type DeliveryMethod = 'authenticator_app' | 'recovery_code';
+/** `external`/`backend`: the first factor the customer's own backend proved (createSession). */
+export type FactorType = 'totp' | 'recovery_codes' | 'external';
+export type DeliveryMethod = 'authenticator_app' | 'recovery_code' | 'backend';
 
 @ObjectType()
 export class AuthenticationFactor {
-  @Field(() => String, { description: '"totp" or "recovery_codes"' })
+  @Field(() => String, { description: '"totp", "recovery_codes" or "external" (proven by the project\'s backend: createSession)' })
   type: FactorType;
 
-  @Field(() => String, { description: '"authenticator_app" or "recovery_code"' })
+  @Field(() => String, { description: '"authenticator_app", "recovery_code" or "backend"' })
   deliveryMethod: DeliveryMethod;
 
   @Field(() => ID, { nullable: true })

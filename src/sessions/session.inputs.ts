@@ -1,4 +1,4 @@
-import { Field, InputType, Int } from 'type-graphql';
+import { Field, ID, InputType, Int } from 'type-graphql';
 import { GraphQLJSONObject } from 'graphql-scalars';
 
 /**
@@ -23,6 +23,7 @@ export abstract class SessionArgumentsInput {
 @InputType()
 export class AuthenticateSessionInput extends SessionArgumentsInput {}
 
+/** A session caller gives none of these: it revokes its own session. */
 @InputType()
 export class RevokeSessionInput {
   @Field(() => String, { nullable: true })
@@ -33,4 +34,17 @@ export class RevokeSessionInput {
 
   @Field(() => String, { nullable: true })
   sessionJwt?: string | null;
+}
+
+/** createSession: the project's backend has proven a first factor itself (password, SSO, ...). */
+@InputType()
+export class CreateSessionInput {
+  @Field(() => ID)
+  userId: string;
+
+  @Field(() => Int, { description: 'How long the session lasts: 5..527040 minutes.' })
+  sessionDurationMinutes: number;
+
+  @Field(() => GraphQLJSONObject, { nullable: true, description: 'Extra top-level JWT claims, at most 4 KiB; registered and https://stytch.com/ claims are refused.' })
+  sessionCustomClaims?: Record<string, unknown> | null;
 }

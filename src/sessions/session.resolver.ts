@@ -1,8 +1,8 @@
 import { Arg, Ctx, Directive, ID, Mutation, Query, Resolver } from 'type-graphql';
-import { projectOf, type GatewayContext } from '../graphql/context';
+import { ownRevokeInput, projectOf, sessionOf, type GatewayContext } from '../graphql/context';
 import { Session } from './session.entity';
-import { AuthenticateSessionInput, RevokeSessionInput } from './session.inputs';
-import { AuthenticateSessionPayload, RevokeSessionPayload } from './session.types';
+import { AuthenticateSessionInput, CreateSessionInput, RevokeSessionInput } from './session.inputs';
+import { AuthenticateSessionPayload, CreateSessionPayload, Me, RevokeSessionPayload } from './session.types';
 import type { SessionService } from './session.service';
 
 @Resolver(() => Session)
@@ -15,15 +15,27 @@ export class SessionResolver {
     return this.service.list(projectOf(ctx).projectId, userId);
   }
 
+  @Directive('@auth(requires: [SESSION])')
+  @Query(() => Me, { description: "A session caller's own user and session." })
+  me(@Ctx() ctx: GatewayContext): Promise<Me> {
+    return this.service.me(projectOf(ctx).projectId, sessionOf(ctx));
+  }
+
+  @Directive('@auth')
+  @Mutation(() => CreateSessionPayload, { description: "Starts a session for a user whose first factor the project's backend proved itself (recorded as external/backend)." })
+  createSession(@Arg('input', () => CreateSessionInput) input: CreateSessionInput, @Ctx() ctx: GatewayContext): Promise<CreateSessionPayload> {
+    return this.service.start(projectOf(ctx).projectId, input, ctx.requestId);
+  }
+
   @Directive('@auth')
   @Mutation(() => AuthenticateSessionPayload)
   authenticateSession(@Arg('input', () => AuthenticateSessionInput) input: AuthenticateSessionInput, @Ctx() ctx: GatewayContext): Promise<AuthenticateSessionPayload> {
     return this.service.authenticate(projectOf(ctx).projectId, input);
   }
 
-  @Directive('@auth')
+  @Directive('@auth(requires: [SECRET, SESSION])')
   @Mutation(() => RevokeSessionPayload)
   async revokeSession(@Arg('input', () => RevokeSessionInput) input: RevokeSessionInput, @Ctx() ctx: GatewayContext): Promise<RevokeSessionPayload> {
-    return { sessionId: await this.service.revoke(projectOf(ctx).projectId, input, ctx.requestId) };
+    return { sessionId: await this.service.revoke(projectOf(ctx).projectId, ownRevokeInput(ctx, input), ctx.requestId) };
   }
 }

@@ -16,8 +16,8 @@ import { parseUserId } from '../users/user.service';
 import type { AuditService } from '../audit/audit.service';
 import type { SigningKeyService } from './signing-key.service';
 import { AuthenticationFactor, Session } from './session.entity';
-import type { SessionArgumentsInput, RevokeSessionInput } from './session.inputs';
-import type { AuthenticateSessionPayload, IssuedSession } from './session.types';
+import type { SessionArgumentsInput, RevokeSessionInput, CreateSessionInput } from './session.inputs';
+import type { AuthenticateSessionPayload, CreateSessionPayload, IssuedSession, Me } from './session.types';
 import {
   CustomClaimsTooLargeError,
   InvalidSessionDurationError,
@@ -49,6 +49,22 @@ export type SessionPlan =
     };
 
 export type NewFactor = Omit<AuthenticationFactor, 'lastAuthenticatedAt'>;
+
+/** The first factor of a session the project's backend starts (createSession). */
+const EXTERNAL_FACTOR: NewFactor = { type: 'external', deliveryMethod: 'backend', totpId: null };
+
+/** How a session caller proved itself: the bearer credential, kept to name its session again. */
+export type SessionCredential = { readonly sessionToken: string } | { readonly sessionJwt: string };
+
+/** A browser (or app) calling with a project's public token and one of that project's live sessions. */
+export interface SessionCaller {
+  readonly sessionId: string;
+  readonly userId: string;
+  readonly credential: SessionCredential;
+}
+
+/** A compact JWS has three base64url parts; a session token (base64url) has no dot. */
+const looksLikeJwt = (credential: string) => credential.split('.').length === 3;
 
 export class SessionService {
   constructor(
@@ -138,6 +154,52 @@ export class SessionService {
       user: await this.users.require(m, projectId, found.userId),
     }));
     return { session, user, sessionToken: args.sessionToken ?? null, sessionJwt: await this.sign(projectId, session) };
+  }
+
+  /**
+   * createSession: the project's backend vouches for a first factor it proved itself, as Stytch's
+   * frontend SDKs expect a session to exist before the browser enrolls a second factor.
+   */
+  async start(projectId: string, input: CreateSessionInput, requestId: string | null = null): Promise<CreateSessionPayload> {
+    const userId = parseUserId(input.userId);
+    const durationMinutes = this.parseDuration(input.sessionDurationMinutes);
+    if (durationMinutes === null) throw new InvalidSessionDurationError();
+    const customClaims = this.parseClaims(input.sessionCustomClaims) ?? {};
+    const nowMs = this.clock.now();
+    const { applied, user } = await this.db.write(async (m) => {
+      const user = await this.users.require(m, projectId, userId);
+      const applied = (await this.applyFactor(m, { kind: 'create', durationMinutes, customClaims }, projectId, userId, EXTERNAL_FACTOR, nowMs))!;
+      await this.audit.record(m, { projectId, userId, type: 'session', outcome: 'created', requestId, occurredAtMs: nowMs });
+      return { applied, user };
+    });
+    const issued = await this.issue(projectId, applied);
+    return { userId, user, session: issued.session, sessionToken: issued.sessionToken!, sessionJwt: issued.sessionJwt };
+  }
+
+  /**
+   * The live session a bearer credential (session token or session JWT) names in this project, or
+   * null. A JWT past its 5-minute `exp` still names its session, as in `authenticateSession`; the
+   * session's own expiry and revocation are what end a caller's access.
+   */
+  async callerOf(projectId: string, bearer: string): Promise<SessionCaller | null> {
+    const credential: SessionCredential = looksLikeJwt(bearer) ? { sessionJwt: bearer } : { sessionToken: bearer };
+    try {
+      const session = await this.resolve(projectId, credential);
+      return { sessionId: session.sessionId, userId: session.userId, credential };
+    } catch (error) {
+      if (error instanceof SessionNotFoundError) return null;
+      throw error;
+    }
+  }
+
+  /** `me`: the caller's user and session as they are now. */
+  async me(projectId: string, caller: SessionCaller): Promise<Me> {
+    const now = new Date(this.clock.now());
+    return this.db.read(async (m) => {
+      const session = await m.findOne(Session, { where: { sessionId: caller.sessionId, projectId, expiresAt: MoreThan(now) } });
+      if (!session) throw new SessionNotFoundError();
+      return { userId: session.userId, user: await this.users.require(m, projectId, session.userId), session };
+    });
   }
 
   async revoke(projectId: string, input: RevokeSessionInput, requestId: string | null = null): Promise<string> {
@@ -288,6 +350,7 @@ export class SessionService {
 /** A factor as Stytch spells it inside the session claim. */
 export function stytchFactor(f: AuthenticationFactor) {
   const base = { type: f.type, delivery_method: f.deliveryMethod, last_authenticated_at: f.lastAuthenticatedAt.toISOString() };
+  if (f.type === 'external') return base;
   if (f.type === 'totp') return { ...base, authenticator_app_factor: { totp_id: f.totpId } };
   return { ...base, recovery_code_factor: { totp_recovery_code_id: f.totpId } };
 }

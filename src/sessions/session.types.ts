@@ -18,6 +18,37 @@ export class AuthenticateSessionPayload {
 }
 
 @ObjectType()
+export class CreateSessionPayload {
+  @Field(() => ID)
+  userId: string;
+
+  @Field(() => User)
+  user: User;
+
+  @Field(() => Session)
+  session: Session;
+
+  @Field()
+  sessionToken: string;
+
+  @Field()
+  sessionJwt: string;
+}
+
+/** What a session caller may read about itself. */
+@ObjectType()
+export class Me {
+  @Field(() => ID)
+  userId: string;
+
+  @Field(() => User)
+  user: User;
+
+  @Field(() => Session)
+  session: Session;
+}
+
+@ObjectType()
 export class RevokeSessionPayload {
   @Field(() => ID)
   sessionId: string;

@@ -1,5 +1,5 @@
 import { Arg, Ctx, Directive, ID, Mutation, Query, Resolver } from 'type-graphql';
-import { projectOf, type GatewayContext } from '../graphql/context';
+import { ownInput, ownSessionInput, ownUserId, projectOf, type GatewayContext } from '../graphql/context';
 import { AuthenticateTotpInput, CreateTotpInput, RecoverTotpInput } from './totp.inputs';
 import { AuthenticatePayload, CreateTotpPayload, DeleteTotpPayload, TotpRecoveryCodes } from './totp.types';
 import type { TotpService } from './totp.service';
@@ -14,28 +14,28 @@ export class TotpResolver {
     return this.totps.recoveryCodes(projectOf(ctx).projectId, userId);
   }
 
-  @Directive('@auth')
+  @Directive('@auth(requires: [SECRET, SESSION])')
   @Mutation(() => CreateTotpPayload)
   createTotp(@Arg('input', () => CreateTotpInput) input: CreateTotpInput, @Ctx() ctx: GatewayContext): Promise<CreateTotpPayload> {
-    return this.totps.create(projectOf(ctx), input);
+    return this.totps.create(projectOf(ctx), ownInput(ctx, input));
   }
 
-  @Directive('@auth')
+  @Directive('@auth(requires: [SECRET, SESSION])')
   @Mutation(() => AuthenticatePayload)
   authenticateTotp(@Arg('input', () => AuthenticateTotpInput) input: AuthenticateTotpInput, @Ctx() ctx: GatewayContext): Promise<AuthenticatePayload> {
-    return this.totps.authenticate(projectOf(ctx).projectId, input, ctx.requestId);
+    return this.totps.authenticate(projectOf(ctx).projectId, ownSessionInput(ctx, input), ctx.requestId);
   }
 
-  @Directive('@auth')
+  @Directive('@auth(requires: [SECRET, SESSION])')
   @Mutation(() => AuthenticatePayload)
   recoverTotp(@Arg('input', () => RecoverTotpInput) input: RecoverTotpInput, @Ctx() ctx: GatewayContext): Promise<AuthenticatePayload> {
-    return this.totps.recover(projectOf(ctx).projectId, input, ctx.requestId);
+    return this.totps.recover(projectOf(ctx).projectId, ownSessionInput(ctx, input), ctx.requestId);
   }
 
-  @Directive('@auth')
+  @Directive('@auth(requires: [SECRET, SESSION])')
   @Mutation(() => TotpRecoveryCodes)
   regenerateTotpRecoveryCodes(@Arg('userId', () => ID) userId: string, @Ctx() ctx: GatewayContext): Promise<TotpRecoveryCodes> {
-    return this.totps.regenerateRecoveryCodes(projectOf(ctx).projectId, userId);
+    return this.totps.regenerateRecoveryCodes(projectOf(ctx).projectId, ownUserId(ctx, userId));
   }
 
   @Directive('@auth')

@@ -67,7 +67,12 @@ it('npm start creates the Default project on an empty database and prints its cr
 it('project create --json, secret create and secret revoke work against the running gateway', async () => {
   const url = `http://127.0.0.1:${(gateway!.app.server.address() as { port: number }).port}`;
   const created = JSON.parse(await cli('project', 'create', '--name', 'CLI Co', '--json'));
-  expect(created).toEqual({ projectId: expect.stringMatching(/^project-/), secretId: expect.stringMatching(/^secret-/), secret: expect.any(String) });
+  expect(created).toEqual({
+    projectId: expect.stringMatching(/^project-/),
+    secretId: expect.stringMatching(/^secret-/),
+    secret: expect.any(String),
+    publicToken: expect.stringMatching(/^public-token-[0-9a-f-]{36}$/),
+  });
   const client = new GatewayClient({ url, projectId: created.projectId, secret: created.secret });
   expect((await client.request(CreateUserDocument, { input: { email: 'cli@example.com' } })).status).toBe(200);
 
@@ -85,6 +90,24 @@ it('project create --json, secret create and secret revoke work against the runn
   expect(refused.errors?.[0].extensions.code).toBe('UNAUTHORIZED_CREDENTIALS');
   const rotated = client.with({ secret: second.secret });
   expect((await rotated.request(CreateUserDocument, { input: { email: 'cli3@example.com' } })).status).toBe(200);
+});
+
+it('project public-token and project origins open the project to a browser origin, and close it again', async () => {
+  const url = `http://127.0.0.1:${(gateway!.app.server.address() as { port: number }).port}`;
+  const created = JSON.parse(await cli('project', 'create', '--name', 'Web Co', '--json'));
+  expect(JSON.parse(await cli('project', 'public-token', '--project', created.projectId, '--json'))).toEqual({ projectId: created.projectId, publicToken: created.publicToken });
+  expect(JSON.parse(await cli('project', 'origins', 'add', '--project', created.projectId, '--origin', 'http://localhost:5173/', '--json'))).toEqual({
+    projectId: created.projectId,
+    origin: 'http://localhost:5173',
+    allowed: true,
+  });
+  expect(JSON.parse(await cli('project', 'origins', 'list', '--project', created.projectId, '--json')).origins).toEqual(['http://localhost:5173']);
+  const preflight = () =>
+    fetch(`${url}/graphql`, { method: 'OPTIONS', headers: { origin: 'http://localhost:5173', 'access-control-request-method': 'POST' } });
+  expect((await preflight()).headers.get('access-control-allow-origin')).toBe('http://localhost:5173');
+  expect(await cli('project', 'origins', 'remove', '--project', created.projectId, '--origin', 'http://localhost:5173')).toBe('removed http://localhost:5173\n');
+  expect((await preflight()).headers.get('access-control-allow-origin')).toBeNull();
+  expect(await cli('project', 'origins', 'list', '--project', created.projectId)).toBe('no origins\n');
 });
 
 it('schema prints the committed SDL, migrate reports nothing pending', async () => {
@@ -118,6 +141,10 @@ it('refuses bad usage with exit code 2 and one clear line', async () => {
     process.exitCode = undefined;
     await capture(() => cliMain(['project', 'secret', 'revoke', '--project', 'project-00000000-0000-4000-8000-000000000000', '--secret-id', 'secret-x']));
     expect(process.exitCode).toBe(1);
+    process.exitCode = undefined;
+    await capture(() => cliMain(['project', 'origins', 'add', '--project', 'project-00000000-0000-4000-8000-000000000000', '--origin', 'https://example.com/app']));
+    expect(process.exitCode).toBe(1);
+    expect(String(stderr.mock.calls.at(-1)?.[0])).toContain('is not an origin');
   } finally {
     process.exitCode = undefined;
     stderr.mockRestore();

@@ -28,7 +28,18 @@ export interface TestProject {
   readonly projectId: string;
   readonly secret: string;
   readonly secretId: string;
+  /** For browsers: `X-Public-Token` (see sessionClient). */
+  readonly publicToken: string;
   readonly client: GatewayClient;
+}
+
+/** A client that calls as a session caller: the project's public token and a session's token or JWT. */
+export function sessionClient(base: GatewayClient, publicToken: string, bearer: string, origin?: string): GatewayClient {
+  return base.with({
+    projectId: undefined,
+    secret: undefined,
+    headers: { 'x-public-token': publicToken, authorization: `Bearer ${bearer}`, ...(origin && { origin }) },
+  });
 }
 
 export interface TestGateway {

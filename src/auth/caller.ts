@@ -1,0 +1,53 @@
+// Who is calling, from the request headers. Two kinds of caller (DESIGN.md "Project credentials",
+// issue 8 "Frontends"):
+// - a project's backend: `Authorization: Basic base64(projectId:secret)`;
+// - a browser: `X-Public-Token: public-token-<uuid>` (names the project, opens nothing by itself) and
+//   `Authorization: Bearer <sessionJwt or sessionToken>` of a live session of that project. When the
+//   request carries an `Origin` (every browser request does), it must be one the project allows, so
+//   a page on another site cannot ride a session it got hold of.
+import type { ProjectService, ProjectRef } from './project.service';
+import type { SessionCaller, SessionService } from '../sessions/session.service';
+import { parseBasicAuth } from './basic-auth';
+import { parseOrigin } from './origin';
+
+export const PUBLIC_TOKEN_HEADER = 'x-public-token';
+const BEARER = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/i;
+
+export interface CallerHeaders {
+  readonly authorization?: string;
+  readonly publicToken?: string;
+  readonly origin?: string;
+}
+
+export interface Caller {
+  readonly project: ProjectRef | null;
+  readonly session: SessionCaller | null;
+  /** The request's origin when the project it named allows it: the one CORS may answer. */
+  readonly corsOrigin: string | null;
+}
+
+const ANONYMOUS: Caller = { project: null, session: null, corsOrigin: null };
+
+export class CallerResolver {
+  constructor(
+    private readonly projects: ProjectService,
+    private readonly sessions: SessionService,
+  ) {}
+
+  async resolve(headers: CallerHeaders): Promise<Caller> {
+    const basic = parseBasicAuth(headers.authorization);
+    if (basic) return { ...ANONYMOUS, project: await this.projects.authenticate(basic.username, basic.password) };
+    if (headers.publicToken === undefined) return ANONYMOUS;
+    const project = await this.projects.byPublicToken(headers.publicToken);
+    if (!project) return ANONYMOUS;
+    let corsOrigin: string | null = null;
+    if (headers.origin !== undefined) {
+      const origin = parseOrigin(headers.origin);
+      if (!origin || !(await this.projects.originAllowed(origin, project.projectId))) return ANONYMOUS;
+      corsOrigin = origin;
+    }
+    const bearer = BEARER.exec(headers.authorization?.trim() ?? '')?.[1];
+    const session = bearer ? await this.sessions.callerOf(project.projectId, bearer) : null;
+    return session ? { project, session, corsOrigin } : { ...ANONYMOUS, corsOrigin };
+  }
+}

@@ -1,0 +1,227 @@
+// Session callers (a browser with the public token and a session) may act only for their own user, only through the fields @auth opens to SESSION; a public token alone opens nothing.
+import { parse } from 'graphql';
+import { createRemoteJWKSet, jwtVerify } from 'jose';
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import {
+  AuthenticateTotpDocument,
+  CreateSessionDocument,
+  CreateTotpDocument,
+  MeDocument,
+  RecoverTotpDocument,
+  RegenerateTotpRecoveryCodesDocument,
+  RevokeSessionDocument,
+  type GatewayClient,
+} from '../../client';
+import { codes, dialects, sessionClient, startGateway, totpCode, type TestGateway } from '../support/gateway';
+
+const STYTCH_SESSION = 'https://stytch.com/session';
+const raw = (query: string) => parse(query) as TypedDocumentNode<Record<string, unknown>, Record<string, unknown>>;
+
+interface Caller {
+  userId: string;
+  sessionId: string;
+  sessionToken: string;
+  sessionJwt: string;
+  /** As a session caller, with the session token (or the JWT) as bearer. */
+  client: GatewayClient;
+  jwtClient: GatewayClient;
+}
+
+describe.each(dialects)('session callers on %s', (dialect) => {
+  let gw: TestGateway;
+  beforeAll(async () => {
+    gw = await startGateway({ dialect });
+  });
+  afterAll(() => gw.close());
+
+  /** What a customer's backend does after its own first factor: createSession with the project secret. */
+  async function signedIn(userId?: string): Promise<Caller> {
+    const id = userId ?? (await gw.createUser());
+    const { createSession } = await gw.client.data(CreateSessionDocument, { input: { userId: id, sessionDurationMinutes: 60 } });
+    return {
+      userId: id,
+      sessionId: createSession.session.sessionId,
+      sessionToken: createSession.sessionToken,
+      sessionJwt: createSession.sessionJwt,
+      client: sessionClient(gw.client, gw.project.publicToken, createSession.sessionToken),
+      jwtClient: sessionClient(gw.client, gw.project.publicToken, createSession.sessionJwt),
+    };
+  }
+
+  it('createSession starts a session whose first factor is external/backend, in the row and in the JWT', async () => {
+    const userId = await gw.createUser();
+    const { createSession } = await gw.client.data(CreateSessionDocument, { input: { userId, sessionDurationMinutes: 30, sessionCustomClaims: { plan: 'pro' } } });
+    expect(createSession.userId).toBe(userId);
+    expect(createSession.session.authenticationFactors).toEqual([expect.objectContaining({ type: 'external', deliveryMethod: 'backend', totpId: null })]);
+    expect(createSession.session.customClaims).toEqual({ plan: 'pro' });
+    const jwks = createRemoteJWKSet(new URL(`${gw.url}/v1/sessions/jwks/${gw.project.projectId}`));
+    const { payload } = await jwtVerify(createSession.sessionJwt, jwks, { issuer: gw.config.publicUrl, audience: gw.project.projectId });
+    expect(payload.sub).toBe(userId);
+    expect(payload.plan).toBe('pro');
+    expect((payload[STYTCH_SESSION] as { authentication_factors: unknown[] }).authentication_factors).toEqual([
+      { type: 'external', delivery_method: 'backend', last_authenticated_at: expect.any(String) },
+    ]);
+  });
+
+  it('createSession refuses a bad duration, reserved claims and an unknown user, and starts nothing', async () => {
+    const userId = await gw.createUser();
+    const attempt = (input: Record<string, unknown>) => gw.client.request(CreateSessionDocument, { input: { userId, sessionDurationMinutes: 60, ...input } });
+    expect(codes(await attempt({ sessionDurationMinutes: 4 }))).toEqual(['INVALID_SESSION_DURATION_MINUTES']);
+    expect(codes(await attempt({ sessionCustomClaims: { sub: 'someone-else' } }))).toEqual(['RESERVED_CLAIMS_IN_CUSTOM_CLAIMS']);
+    expect(codes(await attempt({ userId: 'user-00000000-0000-4000-8000-000000000000' }))).toEqual(['USER_NOT_FOUND']);
+    expect(codes(await attempt({ userId: 'not-a-user' }))).toEqual(['INVALID_USER_ID']);
+    const sessions = await gw.client.data(raw('query($u: ID!) { sessions(userId: $u) { sessionId } }'), { u: userId });
+    expect(sessions.sessions).toEqual([]);
+  });
+
+  it.each([
+    ['session token', (c: Caller) => c.client],
+    ['session JWT', (c: Caller) => c.jwtClient],
+  ])('me answers the caller with its own user and session (bearer: %s)', async (_kind, pick) => {
+    const caller = await signedIn();
+    const { me } = await pick(caller).data(MeDocument, {});
+    expect(me.userId).toBe(caller.userId);
+    expect(me.user.userId).toBe(caller.userId);
+    expect(me.session.sessionId).toBe(caller.sessionId);
+  });
+
+  it.each([
+    ['session token', (c: Caller) => c.client, true],
+    ['session JWT', (c: Caller) => c.jwtClient, false],
+  ])('enrolls and verifies TOTP for its own user; the factor lands on the same session, and the JWT shows both (bearer: %s)', async (_kind, pick, tokenEchoed) => {
+    const caller = await signedIn();
+    const client = pick(caller);
+    const { createTotp } = await client.data(CreateTotpDocument, { input: { userId: caller.userId } });
+    expect(createTotp.recoveryCodes).toHaveLength(10);
+    const { authenticateTotp } = await client.data(AuthenticateTotpDocument, { input: { userId: caller.userId, totpCode: totpCode(createTotp.secret) } });
+    expect(authenticateTotp.session?.sessionId).toBe(caller.sessionId);
+    expect(authenticateTotp.sessionToken).toBe(tokenEchoed ? caller.sessionToken : null);
+    expect(authenticateTotp.session?.authenticationFactors.map((f) => f.type).sort()).toEqual(['external', 'totp']);
+    const jwks = createRemoteJWKSet(new URL(`${gw.url}/v1/sessions/jwks/${gw.project.projectId}`));
+    const { payload } = await jwtVerify(authenticateTotp.sessionJwt!, jwks, { issuer: gw.config.publicUrl, audience: gw.project.projectId });
+    const factors = (payload[STYTCH_SESSION] as { id: string; authentication_factors: Array<{ type: string; delivery_method: string }> });
+    expect(factors.id).toBe(caller.sessionId);
+    expect(factors.authentication_factors.map((f) => `${f.type}/${f.delivery_method}`).sort()).toEqual(['external/backend', 'totp/authenticator_app']);
+  });
+
+  it('recovers with a recovery code and regenerates codes, for its own user only', async () => {
+    const caller = await signedIn();
+    const { createTotp } = await caller.client.data(CreateTotpDocument, { input: { userId: caller.userId } });
+    await caller.client.data(AuthenticateTotpDocument, { input: { userId: caller.userId, totpCode: totpCode(createTotp.secret) } });
+    const { recoverTotp } = await caller.client.data(RecoverTotpDocument, { input: { userId: caller.userId, recoveryCode: createTotp.recoveryCodes[0] } });
+    expect(recoverTotp.session?.sessionId).toBe(caller.sessionId);
+    expect(recoverTotp.session?.authenticationFactors.map((f) => f.type).sort()).toEqual(['external', 'recovery_codes', 'totp']);
+    const { regenerateTotpRecoveryCodes } = await caller.client.data(RegenerateTotpRecoveryCodesDocument, { userId: caller.userId });
+    expect(regenerateTotpRecoveryCodes.recoveryCodes).toHaveLength(10);
+  });
+
+  it('a userId naming anyone else answers as a missing user, and changes nothing', async () => {
+    const caller = await signedIn();
+    const other = await gw.enroll({ verify: true });
+    const before = await gw.client.data(raw('query($u: ID!) { user(userId: $u) { isLocked totps { totpId verified } } }'), { u: other.userId });
+    expect(codes(await caller.client.request(CreateTotpDocument, { input: { userId: other.userId } }))).toEqual(['USER_NOT_FOUND']);
+    expect(codes(await caller.client.request(AuthenticateTotpDocument, { input: { userId: other.userId, totpCode: totpCode(other.secret) } }))).toEqual(['USER_NOT_FOUND']);
+    expect(codes(await caller.client.request(RecoverTotpDocument, { input: { userId: other.userId, recoveryCode: other.recoveryCodes[0] } }))).toEqual(['USER_NOT_FOUND']);
+    expect(codes(await caller.client.request(RegenerateTotpRecoveryCodesDocument, { userId: other.userId }))).toEqual(['USER_NOT_FOUND']);
+    const after = await gw.client.data(raw('query($u: ID!) { user(userId: $u) { isLocked totps { totpId verified } } }'), { u: other.userId });
+    expect(after).toEqual(before);
+    // The other user's code and recovery code are still unused.
+    await gw.client.data(AuthenticateTotpDocument, { input: { userId: other.userId, totpCode: totpCode(other.secret) } });
+    await gw.client.data(RecoverTotpDocument, { input: { userId: other.userId, recoveryCode: other.recoveryCodes[0] } });
+  });
+
+  it.each([
+    ['user', 'query($u: ID!) { user(userId: $u) { userId } }'],
+    ['sessions', 'query($u: ID!) { sessions(userId: $u) { sessionId } }'],
+    ['totpRecoveryCodes', 'query($u: ID!) { totpRecoveryCodes(userId: $u) { totpId } }'],
+    ['authEvents', 'query($u: ID!) { authEvents(userId: $u) { edges { cursor } } }'],
+    ['createUser', 'mutation { createUser(input: { email: "intruder@example.com" }) { userId } }'],
+    ['deleteUser', 'mutation($u: ID!) { deleteUser(userId: $u) { userId } }'],
+    ['deleteTotp', 'mutation { deleteTotp(totpId: "totp-00000000-0000-4000-8000-000000000000") { totpId } }'],
+    ['createSession', 'mutation($u: ID!) { createSession(input: { userId: $u, sessionDurationMinutes: 60 }) { sessionToken } }'],
+    ['authenticateSession', 'mutation { authenticateSession(input: { sessionDurationMinutes: 60 }) { sessionJwt } }'],
+  ])('%s answers UNAUTHORIZED_CREDENTIALS (401) to a session caller and does nothing', async (field, query) => {
+    const caller = await signedIn();
+    const variables = query.includes('$u') ? { u: caller.userId } : {};
+    const response = await caller.client.request(raw(query), variables);
+    expect(response.status).toBe(401);
+    expect(codes(response)).toEqual(['UNAUTHORIZED_CREDENTIALS']);
+    if (field === 'deleteUser') expect((await caller.client.data(MeDocument, {})).me.userId).toBe(caller.userId);
+    if (field === 'createUser') {
+      // The email is still free: the intruder's createUser made nothing.
+      const made = await gw.client.data(raw('mutation { createUser(input: { email: "intruder@example.com" }) { userId } }'), {});
+      expect(made.createUser).toBeDefined();
+    }
+  });
+
+  it('me is for session callers only: a project secret gets UNAUTHORIZED_CREDENTIALS', async () => {
+    const response = await gw.client.request(MeDocument, {});
+    expect(response.status).toBe(401);
+    expect(codes(response)).toEqual(['UNAUTHORIZED_CREDENTIALS']);
+  });
+
+  it('a stolen public token without a session, a bearer without the public token, or a bogus bearer open nothing', async () => {
+    const caller = await signedIn();
+    const tokenOnly = gw.client.with({ projectId: undefined, secret: undefined, headers: { 'x-public-token': gw.project.publicToken } });
+    const bearerOnly = gw.client.with({ projectId: undefined, secret: undefined, headers: { authorization: `Bearer ${caller.sessionToken}` } });
+    const bogus = sessionClient(gw.client, gw.project.publicToken, 'not-a-session-token');
+    const wrongToken = sessionClient(gw.client, 'public-token-00000000-0000-4000-8000-000000000000', caller.sessionToken);
+    for (const client of [tokenOnly, bearerOnly, bogus, wrongToken]) {
+      const me = await client.request(MeDocument, {});
+      expect(me.status).toBe(401);
+      expect(codes(me)).toEqual(['UNAUTHORIZED_CREDENTIALS']);
+      expect(codes(await client.request(CreateTotpDocument, { input: { userId: caller.userId } }))).toEqual(['UNAUTHORIZED_CREDENTIALS']);
+    }
+  });
+
+  it("another project's public token does not open this project's session", async () => {
+    const caller = await signedIn();
+    const other = await gw.newProject();
+    const crossed = sessionClient(gw.client, other.publicToken, caller.sessionToken);
+    expect(codes(await crossed.request(MeDocument, {}))).toEqual(['UNAUTHORIZED_CREDENTIALS']);
+    const crossedJwt = sessionClient(gw.client, other.publicToken, caller.sessionJwt);
+    expect(codes(await crossedJwt.request(MeDocument, {}))).toEqual(['UNAUTHORIZED_CREDENTIALS']);
+  });
+
+  it('revokeSession revokes only its own session; afterwards the session opens nothing', async () => {
+    const caller = await signedIn();
+    const other = await signedIn();
+    expect(codes(await caller.client.request(RevokeSessionDocument, { input: { sessionId: other.sessionId } }))).toEqual(['SESSION_NOT_FOUND']);
+    expect(codes(await caller.client.request(RevokeSessionDocument, { input: { sessionToken: other.sessionToken } }))).toEqual(['SESSION_NOT_FOUND']);
+    const { revokeSession } = await caller.client.data(RevokeSessionDocument, { input: {} });
+    expect(revokeSession.sessionId).toBe(caller.sessionId);
+    expect(codes(await caller.client.request(MeDocument, {}))).toEqual(['UNAUTHORIZED_CREDENTIALS']);
+    expect(codes(await caller.jwtClient.request(MeDocument, {}))).toEqual(['UNAUTHORIZED_CREDENTIALS']);
+    expect((await other.client.data(MeDocument, {})).me.session.sessionId).toBe(other.sessionId);
+  });
+
+  it('a session caller cannot move its factor onto another session', async () => {
+    const caller = await signedIn();
+    const other = await signedIn();
+    const { createTotp } = await caller.client.data(CreateTotpDocument, { input: { userId: caller.userId } });
+    const response = await caller.client.request(AuthenticateTotpDocument, {
+      input: { userId: caller.userId, totpCode: totpCode(createTotp.secret), sessionToken: other.sessionToken },
+    });
+    expect(codes(response)).toEqual(['TOO_MANY_SESSION_ARGUMENTS']);
+    // Refused before judging: the code is still good.
+    await caller.client.data(AuthenticateTotpDocument, { input: { userId: caller.userId, totpCode: totpCode(createTotp.secret) } });
+  });
+
+  it('replay and lockout hold whichever way the request comes in', async () => {
+    const enrolled = await gw.enroll({ verify: true });
+    const caller = await signedIn(enrolled.userId);
+    const code = totpCode(enrolled.secret);
+    await gw.client.data(AuthenticateTotpDocument, { input: { userId: enrolled.userId, totpCode: code } });
+    expect(codes(await caller.client.request(AuthenticateTotpDocument, { input: { userId: enrolled.userId, totpCode: code } }))).toEqual(['TOTP_CODE_ALREADY_AUTHENTICATED']);
+    const wrong = code === '000000' ? '111111' : '000000';
+    // The replay was the first failed attempt; the rest of the budget alternates between the paths.
+    const limit = gw.config.lockout.maxAttempts;
+    for (let i = 1; i < limit; i++) {
+      const client = i % 2 ? caller.client : gw.client;
+      expect(codes(await client.request(AuthenticateTotpDocument, { input: { userId: enrolled.userId, totpCode: wrong } }))).toEqual(['UNABLE_TO_AUTHENTICATE_TOTP']);
+    }
+    const locked = await caller.client.request(AuthenticateTotpDocument, { input: { userId: enrolled.userId, totpCode: totpCode(enrolled.secret, 1) } });
+    expect(codes(locked)).toEqual(['USER_LOCK_LIMIT_REACHED']);
+    expect(codes(await gw.client.request(AuthenticateTotpDocument, { input: { userId: enrolled.userId, totpCode: totpCode(enrolled.secret, 1) } }))).toEqual(['USER_LOCK_LIMIT_REACHED']);
+  });
+});
