@@ -5,6 +5,8 @@ import { codes, dialects, sessionClient, startGateway, type TestGateway } from '
 const ALLOWED = 'http://127.0.0.1:5173';
 const OTHER = 'https://evil.example';
 
+type GraphQLBody = Parameters<typeof codes>[0];
+
 describe.each(dialects)('CORS on %s', (dialect) => {
   let gw: TestGateway;
   beforeAll(async () => {
@@ -54,7 +56,7 @@ describe.each(dialects)('CORS on %s', (dialect) => {
     expect(ok.headers.get('access-control-allow-origin')).toBe(ALLOWED);
     expect(ok.headers.get('access-control-allow-credentials')).toBeNull();
     expect(ok.headers.get('access-control-expose-headers')).toContain('x-request-id');
-    expect((await ok.json()).data.me.userId).toBe(userId);
+    expect(((await ok.json()) as { data: { me: { userId: string } } }).data.me.userId).toBe(userId);
     // An expired or revoked session still gets a readable UNAUTHORIZED_CREDENTIALS, so the page can sign in again.
     const stale = await fetch(`${gw.url}/graphql`, {
       method: 'POST',
@@ -63,7 +65,7 @@ describe.each(dialects)('CORS on %s', (dialect) => {
     });
     expect(stale.status).toBe(401);
     expect(stale.headers.get('access-control-allow-origin')).toBe(ALLOWED);
-    expect(codes(await stale.json())).toEqual(['UNAUTHORIZED_CREDENTIALS']);
+    expect(codes((await stale.json()) as GraphQLBody)).toEqual(['UNAUTHORIZED_CREDENTIALS']);
     expect((await page.data(MeDocument, {})).me.userId).toBe(userId);
   });
 
@@ -80,7 +82,7 @@ describe.each(dialects)('CORS on %s', (dialect) => {
       });
       expect(response.status).toBe(401);
       expect(response.headers.get('access-control-allow-origin')).toBeNull();
-      expect(codes(await response.json())).toEqual(['UNAUTHORIZED_CREDENTIALS']);
+      expect(codes((await response.json()) as GraphQLBody)).toEqual(['UNAUTHORIZED_CREDENTIALS']);
     }
   });
 
