@@ -7,7 +7,6 @@
 //   a page on another site cannot ride a session it got hold of.
 import type { ProjectService, ProjectRef } from './project.service';
 import type { SessionCaller, SessionService } from '../sessions/session.service';
-import { parseBasicAuth } from './basic-auth';
 import { parseOrigin } from './origin';
 
 export const PUBLIC_TOKEN_HEADER = 'x-public-token';
@@ -35,8 +34,7 @@ export class CallerResolver {
   ) {}
 
   async resolve(headers: CallerHeaders): Promise<Caller> {
-    const basic = parseBasicAuth(headers.authorization);
-    if (basic) return { ...ANONYMOUS, project: await this.projects.authenticate(basic.username, basic.password) };
+    if (/^Basic /i.test(headers.authorization?.trim() ?? '')) return { ...ANONYMOUS, project: await this.projects.authenticateBasic(headers.authorization) };
     if (headers.publicToken === undefined) return ANONYMOUS;
     const project = await this.projects.byPublicToken(headers.publicToken);
     if (!project) return ANONYMOUS;

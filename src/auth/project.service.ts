@@ -13,6 +13,7 @@ import { ProjectSecret } from './project-secret.entity';
 import { ProjectOrigin } from './project-origin.entity';
 import { InvalidOriginError, OriginNotFoundError, ProjectNotFoundError, SecretNotFoundError } from './auth.errors';
 import { parseOrigin } from './origin';
+import { parseBasicAuth } from './basic-auth';
 
 const SECRET_BYTES = 32;
 export const DEFAULT_PROJECT_NAME = 'Default';
@@ -156,6 +157,12 @@ export class ProjectService {
       const secrets = await m.find(ProjectSecret, { where: { revokedAt: IsNull() }, order: { createdAt: 'ASC' } });
       return projects.map((p) => Object.assign(p, { secrets: secrets.filter((s) => s.projectId === p.projectId) }));
     });
+  }
+
+  /** The project an `Authorization: Basic` header opens, or null: GraphQL and REST ask alike. */
+  async authenticateBasic(authorization: string | undefined): Promise<AuthenticatedProject | null> {
+    const credentials = parseBasicAuth(authorization);
+    return credentials ? this.authenticate(credentials.username, credentials.password) : null;
   }
 
   /** The project a (projectId, secret) pair opens, or null. Revoked secrets never match. */

@@ -3,7 +3,6 @@
 // class-validator rules) and calls the same service method a resolver calls; no rule is written twice.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Services } from '../services';
-import { parseBasicAuth } from '../auth/basic-auth';
 import type { AuthenticatedProject } from '../auth/project.service';
 import { GatewayError, TooManyRequestsError, UnauthorizedCredentialsError } from '../errors/error.catalogue';
 import { isId } from '../common/ids';
@@ -105,8 +104,7 @@ function routes(app: FastifyInstance, services: Services, rateLimits?: RateLimit
       method,
       url,
       handler: async (request: FastifyRequest, reply: FastifyReply) => {
-        const credentials = parseBasicAuth(request.headers.authorization);
-        const project = credentials ? await projects.authenticate(credentials.username, credentials.password) : null;
+        const project = await projects.authenticateBasic(request.headers.authorization);
         if (!project) throw new UnauthorizedCredentialsError();
         if (rateLimits) {
           // The same per-project budget as GraphQL operations (src/ratelimit).
