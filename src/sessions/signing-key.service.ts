@@ -1,6 +1,8 @@
-// JWT signing keys per project, shared by every process through the database. The newest key signs;
-// a key is replaced once older than the rotation period and stays in the JWKS for one more period,
-// so JWTs it signed (5-minute lifetime) and cached JWKS copies keep verifying during the overlap.
+// JWT signing keys per project, shared by every process through the database. A key signs for one
+// rotation period and stays in the JWKS for one more, so JWTs it signed (5-minute lifetime) keep
+// verifying during the overlap. Its successor is published PUBLISH_LEAD_MS before it signs, so a
+// verifier's cached JWKS already holds the new key when the first JWT signed by it arrives (RFC 7517
+// §5 key sets; the usual "publish, then sign" order of key rollover).
 import { exportJWK, exportPKCS8, generateKeyPair, importPKCS8, type CryptoKey, type JWK } from 'jose';
 import { MoreThan } from 'typeorm';
 import type { Database } from '../db/database';
@@ -15,6 +17,13 @@ const DAY_MS = 86_400_000;
 /** How long a process trusts its cached view of the key table before it looks again. */
 const CACHE_TTL_MS = 60_000;
 const FORCED_REFRESH_MS = 5_000;
+/**
+ * How long a new key is published before it signs: well over every cache of the JWKS we control
+ * (CACHE_TTL_MS here, `max-age=60` on GET /v1/sessions/jwks/:projectId) and a verifier's usual one.
+ */
+export const PUBLISH_LEAD_MS = 10 * 60_000;
+
+type StoredKey = Pick<SigningKey, 'kid' | 'algorithm' | 'privateKeyCiphertext' | 'createdAt'>;
 
 interface ActiveKey {
   readonly kid: string;
@@ -51,7 +60,7 @@ export class SigningKeyService {
     const cached = this.active.get(projectId);
     if (cached) {
       const key = await cached.catch(() => undefined);
-      if (key && now - key.loadedAt < CACHE_TTL_MS && now - key.createdAt < this.rotationMs) return key;
+      if (key && now - key.loadedAt < CACHE_TTL_MS && now - key.createdAt < this.rotationMs + PUBLISH_LEAD_MS) return key;
     }
     // One refresh per project at a time: concurrent requests share it instead of each creating a key.
     let refreshing = this.refreshing.get(projectId);
@@ -82,20 +91,44 @@ export class SigningKeyService {
     return keys;
   }
 
+  /**
+   * The key that signs now. The newest key signs once it has been published PUBLISH_LEAD_MS; until
+   * then its predecessor does. A key nearing the end of its period gets a successor (published, not
+   * yet signing). A key is created to sign at once only when nothing usable exists: a new project,
+   * a new algorithm, or a gateway idle past a whole period (verifiers then fetch the JWKS for the
+   * unknown kid, as jose's remote JWK sets do).
+   */
   private async loadOrCreate(projectId: string, now: number): Promise<ActiveKey> {
     const algorithm = this.options.algorithm;
-    const newest = await this.db.read((m) =>
-      m.findOne(SigningKey, {
+    const [newest, previous] = await this.db.read((m) =>
+      m.find(SigningKey, {
         where: { projectId, algorithm },
         order: { createdAt: 'DESC' },
+        take: 2,
         select: { kid: true, algorithm: true, privateKeyCiphertext: true, createdAt: true },
       }),
     );
-    if (newest && now - newest.createdAt.getTime() < this.rotationMs) {
-      const pem = this.envelope.decrypt(newest.privateKeyCiphertext, newest.kid).toString('utf8');
-      return { kid: newest.kid, algorithm, privateKey: await importPKCS8(pem, algorithm), createdAt: newest.createdAt.getTime(), loadedAt: now };
+    const age = (key: StoredKey) => now - key.createdAt.getTime();
+    const usable = (key: StoredKey | undefined): key is StoredKey => key !== undefined && age(key) < this.rotationMs + PUBLISH_LEAD_MS;
+    if (usable(newest) && age(newest) >= PUBLISH_LEAD_MS) {
+      // Two processes may both publish a successor at once; both are then published, which is harmless.
+      if (age(newest) >= this.rotationMs - PUBLISH_LEAD_MS) await this.create(projectId, now);
+      return this.activate(newest, now);
     }
-    // Two processes may both rotate at once; both keys are then published, which is harmless.
+    if (usable(newest) && usable(previous)) return this.activate(previous, now);
+    const created = await this.create(projectId, now);
+    return this.activate(created, now);
+  }
+
+  private async activate(key: StoredKey, now: number): Promise<ActiveKey> {
+    const algorithm = key.algorithm as JwtAlgorithm;
+    const pem = this.envelope.decrypt(key.privateKeyCiphertext, key.kid).toString('utf8');
+    return { kid: key.kid, algorithm, privateKey: await importPKCS8(pem, algorithm), createdAt: key.createdAt.getTime(), loadedAt: now };
+  }
+
+  /** Generates, encrypts and publishes a key (in the JWKS from now on). */
+  private async create(projectId: string, now: number): Promise<StoredKey> {
+    const algorithm = this.options.algorithm;
     const { publicKey, privateKey } = await generateKeyPair(algorithm, { extractable: true, ...(algorithm === 'RS256' && { modulusLength: 2048 }) });
     const kid = newId('key');
     const publicJwk: JWK = { ...(await exportJWK(publicKey)), kid, alg: algorithm, use: 'sig' };
@@ -109,6 +142,6 @@ export class SigningKeyService {
     });
     await this.db.write((m) => insertRow(m, SigningKey, row));
     this.published.delete(projectId);
-    return { kid, algorithm, privateKey, createdAt: now, loadedAt: now };
+    return row;
   }
 }
