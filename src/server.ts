@@ -2,7 +2,7 @@
 // it; tests start as many isolated ones as they like (nothing here is module-global).
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyInstance, type FastifyError, type FastifyBaseLogger } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyError, type FastifyBaseLogger, type FastifyRequest } from 'fastify';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
@@ -21,10 +21,10 @@ import type { GatewayContext } from './graphql/context';
 import { operationLimits, tokenLimitError } from './graphql/limits';
 import { RateLimitService } from './ratelimit/rate-limit.service';
 import { rateLimitPlugin } from './ratelimit/rate-limit.plugin';
-import { PUBLIC_TOKEN_HEADER, type Caller } from './auth/caller';
+import { ANONYMOUS_CALLER, PUBLIC_TOKEN_HEADER, type Caller } from './auth/caller';
 import { allowOrigin, registerCors } from './auth/cors';
 import { registerRestRoutes } from './rest/rest.routes';
-import { ERROR_CATALOGUE, GatewayError, BatchTooLargeError, InternalServerError } from './errors/error.catalogue';
+import { ERROR_CATALOGUE, GatewayError, BatchTooLargeError } from './errors/error.catalogue';
 import { systemClock, type Clock } from './common/clock';
 import { GatewayMetrics, metricsAuthorized } from './observability/metrics';
 import { readiness } from './observability/health';
@@ -61,7 +61,7 @@ const CLIENT_ERROR_CODES = new Set([
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const GRAPHQL_PATH = '/graphql';
 
-/** A header sent once, or undefined (a repeated header is ambiguous, so it counts as absent). */
+/** A header's value, or undefined (Node joins a repeated custom header into one string, which then matches no token). */
 const header = (value: string | string[] | undefined) => (typeof value === 'string' ? value : undefined);
 
 export async function createGateway(config: Config, options: GatewayOptions = {}): Promise<Gateway> {
@@ -142,7 +142,9 @@ function buildApollo(config: Config, app: FastifyInstance, metrics: GatewayMetri
     introspection: config.graphql.introspection,
     // Each operation of a batch is executed, and counted against lockout, on its own.
     allowBatchedHttpRequests: true,
-    csrfPrevention: true,
+    // A request with any of these headers cannot be a "simple" cross-site request (it needs a CORS
+    // preflight), so it may use GET; X-Public-Token is what every browser session caller sends.
+    csrfPrevention: { requestHeaders: ['x-apollo-operation-name', 'apollo-require-preflight', PUBLIC_TOKEN_HEADER] },
     includeStacktraceInErrorResponses: false,
     parseOptions: limits.parseOptions,
     validationRules: limits.validationRules,
@@ -290,22 +292,24 @@ function registerRoutes(app: FastifyInstance, apollo: ApolloServer<GatewayContex
   });
 
   registerCors(app, GRAPHQL_PATH, services.projects);
+  // Who calls is settled in onRequest, before the body is read, so every answer to an allowed origin
+  // carries its CORS headers: a CSRF refusal, a body too large and malformed JSON included. A failing
+  // lookup goes to the error handler above (logged, masked as INTERNAL_SERVER_ERROR).
+  const callers = new WeakMap<FastifyRequest, Caller>();
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.routeOptions.url !== GRAPHQL_PATH || request.method === 'OPTIONS') return;
+    const caller = await services.callers.resolve({
+      authorization: request.headers.authorization,
+      publicToken: header(request.headers[PUBLIC_TOKEN_HEADER]),
+      origin: request.headers.origin,
+    });
+    if (caller.corsOrigin) allowOrigin(reply, caller.corsOrigin);
+    callers.set(request, caller);
+  });
   const handler = fastifyApolloHandler(apollo, {
-    context: async (request, reply) => {
-      let caller: Caller;
-      try {
-        caller = await services.callers.resolve({
-          authorization: request.headers.authorization,
-          publicToken: header(request.headers[PUBLIC_TOKEN_HEADER]),
-          origin: request.headers.origin,
-        });
-      } catch (error) {
-        // Apollo runs no request plugin when the context fails, so log and tag the error here.
-        logUnexpected(request.log, request.id, error);
-        throw new InternalServerError({ details: { requestId: request.id, http: { status: 500 } } });
-      }
-      if (caller.corsOrigin) allowOrigin(reply, caller.corsOrigin);
-      return { project: caller.project, session: caller.session, requestId: request.id, log: request.log, container: services.resolvers };
+    context: async (request) => {
+      const { project, session, refusal } = callers.get(request) ?? ANONYMOUS_CALLER;
+      return { project, session, refusal, requestId: request.id, log: request.log, container: services.resolvers };
     },
   });
   app.route({

@@ -2,7 +2,10 @@
 // default, SESSION (a browser with the project's public token and one of its live sessions) where a
 // field opts in. A schema transform enforces it and fails closed: building the schema throws if any
 // root field lacks @auth, so a new resolver cannot ship open, and a field that does not name SESSION
-// never runs for a session caller.
+// never runs for a session caller. The check covers the whole operation: if any root field is closed
+// to the caller, every root field refuses, so a refused operation changes nothing (no allowed field
+// runs beside the refused one). It lives in the resolvers, not in an Apollo plugin, so every way an
+// operation is executed (Apollo, src/graphql/fast-path.ts) enforces it.
 import {
   defaultFieldResolver,
   DirectiveLocation,
@@ -10,8 +13,12 @@ import {
   GraphQLEnumType,
   GraphQLList,
   GraphQLNonNull,
+  Kind,
   type GraphQLFieldConfig,
+  type GraphQLResolveInfo,
   type GraphQLSchema,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
 } from 'graphql';
 import { getDirective, MapperKind, mapSchema } from '@graphql-tools/utils';
 import { roleOf, unauthorized, type AuthRole, type GatewayContext } from '../graphql/context';
@@ -37,32 +44,80 @@ export const authDirective = new GraphQLDirective({
   },
 });
 
-const SESSION_REFUSED = 'A session may only call me, createTotp, authenticateTotp, recoverTotp, regenerateTotpRecoveryCodes and revokeSession, for its own user; use project credentials for the rest.';
+/** Who may call each root field, by `Type.field`. */
+type RootRoles = ReadonlyMap<string, ReadonlySet<AuthRole>>;
 
 export function applyAuthDirective(schema: GraphQLSchema): GraphQLSchema {
   const roots = new Set([schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()].filter(Boolean).map((t) => t!.name));
+  const rootRoles = new Map<string, ReadonlySet<AuthRole>>();
+  const allowedFor = (field: GraphQLFieldConfig<unknown, unknown>, typeName: string): ReadonlySet<AuthRole> | null => {
+    const directive = getDirective(schema, field, AUTH_DIRECTIVE)?.[0] ?? getDirective(schema, schema.getType(typeName)!, AUTH_DIRECTIVE)?.[0];
+    return directive ? new Set((directive.requires as AuthRole[] | undefined) ?? DEFAULT_ROLES) : null;
+  };
+  // First pass: every root field's roles, so each guard can judge a whole operation.
+  for (const typeName of roots) {
+    const type = schema.getType(typeName) as { getFields(): Record<string, GraphQLFieldConfig<unknown, unknown> & { name: string }> };
+    for (const field of Object.values(type.getFields())) {
+      const allowed = allowedFor(field, typeName);
+      if (!allowed) throw new Error(`${typeName}.${field.name} has no @auth directive; every root field must declare its access.`);
+      rootRoles.set(`${typeName}.${field.name}`, allowed);
+    }
+  }
+  const sessionFields = [...rootRoles].filter(([, roles]) => roles.has('SESSION')).map(([key]) => key.split('.')[1]);
+  const refusals: Record<AuthRole, string> = {
+    SESSION: `A session may only call ${sessionFields.join(', ')}, for its own user; use project credentials for the rest.`,
+    SECRET: 'This field is for session callers (X-Public-Token and a Bearer session), not project secrets.',
+  };
   return mapSchema(schema, {
-    [MapperKind.OBJECT_FIELD]: (field, fieldName, typeName) => {
-      const type = schema.getType(typeName)!;
-      const directive = getDirective(schema, field, AUTH_DIRECTIVE)?.[0] ?? getDirective(schema, type, AUTH_DIRECTIVE)?.[0];
-      if (!directive) {
-        if (roots.has(typeName)) throw new Error(`${typeName}.${fieldName} has no @auth directive; every root field must declare its access.`);
-        return field;
-      }
-      return guard(field, new Set((directive.requires as AuthRole[] | undefined) ?? DEFAULT_ROLES));
+    [MapperKind.OBJECT_FIELD]: (field, _fieldName, typeName) => {
+      const allowed = allowedFor(field, typeName);
+      return allowed ? guard(field, allowed, roots.has(typeName) ? rootRoles : null, refusals) : field;
     },
   });
 }
 
-function guard(field: GraphQLFieldConfig<unknown, GatewayContext>, allowed: ReadonlySet<AuthRole>): GraphQLFieldConfig<unknown, GatewayContext> {
+function guard(
+  field: GraphQLFieldConfig<unknown, GatewayContext>,
+  allowed: ReadonlySet<AuthRole>,
+  rootRoles: RootRoles | null,
+  refusals: Record<AuthRole, string>,
+): GraphQLFieldConfig<unknown, GatewayContext> {
   const resolve = field.resolve ?? defaultFieldResolver;
   return {
     ...field,
     resolve(source, args, context, info) {
       const role = roleOf(context);
-      if (!role) throw unauthorized();
-      if (!allowed.has(role)) throw unauthorized(role === 'SESSION' ? SESSION_REFUSED : 'This field is for session callers (X-Public-Token and a Bearer session), not project secrets.');
+      if (!role) throw unauthorized(context.refusal);
+      if (!allowed.has(role) || (rootRoles && !operationAllowed(info, role, rootRoles))) throw unauthorized(refusals[role]);
       return resolve(source, args, context, info);
     },
   };
+}
+
+/** Per operation and role, whether every root field admits the role (operations are cached documents). */
+const verdicts = new WeakMap<OperationDefinitionNode, Map<AuthRole, boolean>>();
+
+function operationAllowed(info: GraphQLResolveInfo, role: AuthRole, rootRoles: RootRoles): boolean {
+  let byRole = verdicts.get(info.operation);
+  if (!byRole) verdicts.set(info.operation, (byRole = new Map()));
+  let verdict = byRole.get(role);
+  if (verdict === undefined) {
+    const typeName = info.parentType.name;
+    verdict = rootFieldNames(info.operation.selectionSet, info).every((name) => name.startsWith('__') || Boolean(rootRoles.get(`${typeName}.${name}`)?.has(role)));
+    byRole.set(role, verdict);
+  }
+  return verdict;
+}
+
+/** The root fields an operation selects, through inline fragments and fragment spreads (skipped ones included: a refusal errs safe). */
+function rootFieldNames(selectionSet: SelectionSetNode, info: GraphQLResolveInfo, seen = new Set<string>()): string[] {
+  return selectionSet.selections.flatMap((selection) => {
+    if (selection.kind === Kind.FIELD) return [selection.name.value];
+    if (selection.kind === Kind.INLINE_FRAGMENT) return rootFieldNames(selection.selectionSet, info, seen);
+    const name = selection.name.value;
+    const fragment = info.fragments[name];
+    if (!fragment || seen.has(name)) return [];
+    seen.add(name);
+    return rootFieldNames(fragment.selectionSet, info, seen);
+  });
 }

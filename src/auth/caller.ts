@@ -10,7 +10,11 @@ import type { SessionCaller, SessionService } from '../sessions/session.service'
 import { parseOrigin } from './origin';
 
 export const PUBLIC_TOKEN_HEADER = 'x-public-token';
-const BEARER = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/i;
+/** RFC 6750 §2.1 b64token after one or more spaces (RFC 7235 §2.1). */
+const BEARER = /^Bearer +([A-Za-z0-9._~+/-]+=*)$/i;
+/** What a refused browser is told: the public token opens nothing alone. */
+const SESSION_REFUSAL =
+  'Send X-Public-Token with a live session of its project as Authorization: Bearer <sessionJwt or sessionToken>, from an origin the project allows; if the session expired or was revoked, sign in again.';
 
 export interface CallerHeaders {
   readonly authorization?: string;
@@ -23,9 +27,13 @@ export interface Caller {
   readonly session: SessionCaller | null;
   /** The request's origin when the project it named allows it: the one CORS may answer. */
   readonly corsOrigin: string | null;
+  /** Why an anonymous caller is refused, when the default (send project credentials) would mislead. */
+  readonly refusal?: string;
 }
 
-const ANONYMOUS: Caller = { project: null, session: null, corsOrigin: null };
+export const ANONYMOUS_CALLER: Caller = { project: null, session: null, corsOrigin: null };
+const ANONYMOUS = ANONYMOUS_CALLER;
+const REFUSED_BROWSER: Caller = { ...ANONYMOUS, refusal: SESSION_REFUSAL };
 
 export class CallerResolver {
   constructor(
@@ -37,15 +45,15 @@ export class CallerResolver {
     if (/^Basic /i.test(headers.authorization?.trim() ?? '')) return { ...ANONYMOUS, project: await this.projects.authenticateBasic(headers.authorization) };
     if (headers.publicToken === undefined) return ANONYMOUS;
     const project = await this.projects.byPublicToken(headers.publicToken);
-    if (!project) return ANONYMOUS;
+    if (!project) return REFUSED_BROWSER;
     let corsOrigin: string | null = null;
     if (headers.origin !== undefined) {
       const origin = parseOrigin(headers.origin);
-      if (!origin || !(await this.projects.originAllowed(origin, project.projectId))) return ANONYMOUS;
+      if (!origin || !(await this.projects.originAllowed(origin, project.projectId))) return REFUSED_BROWSER;
       corsOrigin = origin;
     }
     const bearer = BEARER.exec(headers.authorization?.trim() ?? '')?.[1];
     const session = bearer ? await this.sessions.callerOf(project.projectId, bearer) : null;
-    return session ? { project, session, corsOrigin } : { ...ANONYMOUS, corsOrigin };
+    return session ? { project, session, corsOrigin } : { ...REFUSED_BROWSER, corsOrigin };
   }
 }

@@ -8,7 +8,8 @@ import { parseOrigin } from './origin';
 /** How long a browser may cache a preflight answer (seconds); short, so a removed origin ends soon. */
 const PREFLIGHT_MAX_AGE_SECONDS = 600;
 const ALLOWED_METHODS = 'GET, POST';
-const ALLOWED_HEADERS = 'content-type, authorization, x-public-token, x-request-id, apollo-require-preflight';
+const ALLOWED_HEADERS = 'content-type, authorization, x-public-token, x-request-id, apollo-require-preflight, x-apollo-operation-name';
+const ALLOW = 'GET, POST, OPTIONS';
 /** What a page may read besides the CORS-safelisted headers: the id to quote, and when to retry. */
 const EXPOSED_HEADERS = 'x-request-id, retry-after';
 
@@ -19,10 +20,14 @@ export function allowOrigin(reply: FastifyReply, origin: string): void {
 
 export function registerCors(app: FastifyInstance, path: string, projects: ProjectService): void {
   app.addHook('onRequest', async (request, reply) => {
-    if (request.routeOptions.url !== path || request.headers.origin === undefined) return;
-    // Answers differ by Origin, so shared caches must key on it.
+    if (request.routeOptions.url !== path) return;
+    // Answers differ by Origin, so shared caches must key on it (Fetch standard §3.2.5 "CORS protocol and HTTP caches").
     void reply.header('vary', 'Origin');
-    if (request.method !== 'OPTIONS' || request.headers['access-control-request-method'] === undefined) return;
+    if (request.method !== 'OPTIONS') return;
+    // An OPTIONS that is no preflight asks what the resource allows (RFC 9110 §9.3.7).
+    if (request.headers.origin === undefined || request.headers['access-control-request-method'] === undefined) {
+      return reply.status(204).header('allow', ALLOW).send();
+    }
     // A preflight carries no token (only header names), so it is answered for any project's origin;
     // the request itself is then held to its own project's list (src/auth/caller.ts).
     const origin = parseOrigin(request.headers.origin);

@@ -126,7 +126,10 @@ export class ProjectService {
 
   async removeOrigin(projectId: string, origin: string): Promise<string> {
     const parsed = parseOrigin(origin) ?? origin;
-    const result = await this.db.write((m) => m.delete(ProjectOrigin, { projectId, origin: parsed }));
+    const result = await this.db.write(async (m) => {
+      if (!(await m.exists(Project, { where: { projectId } }))) throw new ProjectNotFoundError();
+      return m.delete(ProjectOrigin, { projectId, origin: parsed });
+    });
     if (!result.affected) throw new OriginNotFoundError();
     return parsed;
   }

@@ -25,6 +25,7 @@ export const ERROR_CATALOGUE = {
   USER_LOCK_LIMIT_REACHED: { status: 429, errorType: 'user_lock_limit_reached', message: 'Too many failed attempts; the user is locked until lockExpiresAt.' },
   TOO_MANY_REQUESTS: { status: 429, errorType: 'too_many_requests', message: 'Too many requests; retry after retryAfterSeconds.' },
   INVALID_SESSION_DURATION_MINUTES: { status: 400, errorType: 'invalid_session_duration_minutes', message: 'sessionDurationMinutes must be between 5 and 527040.' },
+  SECOND_FACTOR_REQUIRED: { status: 403, errorType: 'second_factor_required', message: 'Prove a second factor in this session first (authenticateTotp or recoverTotp), then try again.' },
   SESSION_NOT_FOUND: { status: 404, errorType: 'session_not_found', message: 'The session does not exist, has expired or was revoked.' },
   TOO_MANY_SESSION_ARGUMENTS: { status: 400, errorType: 'too_many_session_arguments', message: 'Give either sessionToken or sessionJwt, not both.' },
   CUSTOM_CLAIMS_TOO_LARGE: { status: 400, errorType: 'custom_claims_too_large', message: 'sessionCustomClaims must be at most 4 KiB of JSON.' },

@@ -13,6 +13,8 @@ export interface GatewayContext {
   readonly project: ProjectRef | null;
   /** Set for a session caller (public token + session); null for a project secret or no credentials. */
   readonly session: SessionCaller | null;
+  /** The message an unauthenticated caller gets, when it is not the default's "send project credentials". */
+  readonly refusal?: string;
   readonly requestId: string;
   readonly log: FastifyBaseLogger;
   /** This server's resolver instances (per server, never module-global). */
@@ -26,7 +28,7 @@ export function roleOf(ctx: Pick<GatewayContext, 'project' | 'session'>): AuthRo
 
 /** The project of an authenticated request; @auth has already refused anonymous ones. */
 export function projectOf(ctx: GatewayContext): ProjectRef {
-  if (!ctx.project) throw unauthorized();
+  if (!ctx.project) throw unauthorized(ctx.refusal);
   return ctx.project;
 }
 
@@ -57,17 +59,44 @@ export function ownInput<T extends { userId: string }>(ctx: GatewayContext, inpu
   return input;
 }
 
+/** Factors that prove the user, not just the customer's backend (createSession's `external`). */
+const SECOND_FACTORS = new Set(['totp', 'recovery_codes']);
+
 /**
  * Session arguments of an authenticating mutation: a session caller's factor always lands on its own
- * session (the one in `Authorization`), so naming another one as well is refused.
+ * session (the one in `Authorization`), so naming another one is refused. Its lifetime and claims are
+ * the backend's to set (createSession, authenticateSession): a browser could otherwise write claims
+ * the backend trusts, or stretch its own session.
  */
-export function ownSessionInput<T extends { userId: string; sessionToken?: string | null; sessionJwt?: string | null }>(ctx: GatewayContext, input: T): T {
+export function ownSessionInput<
+  T extends { userId: string; sessionToken?: string | null; sessionJwt?: string | null; sessionDurationMinutes?: number | null; sessionCustomClaims?: object | null },
+>(ctx: GatewayContext, input: T): T {
   ownInput(ctx, input);
   if (!ctx.session) return input;
   if (input.sessionToken != null || input.sessionJwt != null) {
     throw new GatewayError('TOO_MANY_SESSION_ARGUMENTS', { message: 'A session caller adds factors to its own session: leave sessionToken and sessionJwt out.' });
   }
+  const backendOnly = input.sessionDurationMinutes != null ? 'sessionDurationMinutes' : input.sessionCustomClaims != null ? 'sessionCustomClaims' : null;
+  if (backendOnly) {
+    throw new GatewayError('BAD_USER_INPUT', {
+      errorType: 'session_argument_not_allowed',
+      message: `${backendOnly} is set by the project's backend (createSession or authenticateSession), not by a session caller.`,
+      details: { field: backendOnly },
+    });
+  }
   return { ...input, ...ctx.session.credential };
+}
+
+/**
+ * For what would void the user's second factor (new recovery codes): a session caller must have
+ * proven one in this session, or a password alone (createSession) could mint recovery codes and then
+ * pass the second factor with them (NIST SP 800-63B §6.1.2.3: replacing an authenticator needs the
+ * authenticators the subscriber already has).
+ */
+export function ownUserWithSecondFactor<T>(ctx: GatewayContext, userId: T): T {
+  ownUserId(ctx, userId);
+  if (ctx.session && !ctx.session.factors.some((type) => SECOND_FACTORS.has(type))) throw new GatewayError('SECOND_FACTOR_REQUIRED');
+  return userId;
 }
 
 /** revokeSession by a session caller: only its own session, named or not. */

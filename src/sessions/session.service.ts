@@ -15,7 +15,7 @@ import type { UserService } from '../users/user.service';
 import { parseUserId } from '../users/user.service';
 import type { AuditService } from '../audit/audit.service';
 import type { SigningKeyService } from './signing-key.service';
-import { AuthenticationFactor, Session } from './session.entity';
+import { AuthenticationFactor, Session, type FactorType } from './session.entity';
 import type { SessionArgumentsInput, RevokeSessionInput, CreateSessionInput } from './session.inputs';
 import type { AuthenticateSessionPayload, CreateSessionPayload, IssuedSession, Me } from './session.types';
 import {
@@ -61,6 +61,8 @@ export interface SessionCaller {
   readonly sessionId: string;
   readonly userId: string;
   readonly credential: SessionCredential;
+  /** The factor types the session has proven so far (`external`, `totp`, `recovery_codes`). */
+  readonly factors: readonly FactorType[];
 }
 
 /** A compact JWS has three base64url parts; a session token (base64url) has no dot. */
@@ -178,14 +180,14 @@ export class SessionService {
 
   /**
    * The live session a bearer credential (session token or session JWT) names in this project, or
-   * null. A JWT past its 5-minute `exp` still names its session, as in `authenticateSession`; the
-   * session's own expiry and revocation are what end a caller's access.
+   * null. Unlike `authenticateSession` (a backend asking), a Bearer JWT past its 5-minute `exp` is
+   * refused: a JWT forwarded to other services must not stay a key to this API for the session's life.
    */
   async callerOf(projectId: string, bearer: string): Promise<SessionCaller | null> {
     const credential: SessionCredential = looksLikeJwt(bearer) ? { sessionJwt: bearer } : { sessionToken: bearer };
     try {
-      const session = await this.resolve(projectId, credential);
-      return { sessionId: session.sessionId, userId: session.userId, credential };
+      const session = await this.resolve(projectId, credential, true);
+      return { sessionId: session.sessionId, userId: session.userId, credential, factors: session.authenticationFactors.map((f) => f.type) };
     } catch (error) {
       if (error instanceof SessionNotFoundError) return null;
       throw error;
@@ -234,14 +236,14 @@ export class SessionService {
   }
 
   /** The live session named by a token or a JWT of this project; both at once is refused. */
-  private async resolve(projectId: string, args: { sessionToken?: string | null; sessionJwt?: string | null }): Promise<Session> {
+  private async resolve(projectId: string, args: { sessionToken?: string | null; sessionJwt?: string | null }, unexpiredJwt = false): Promise<Session> {
     if (args.sessionToken != null && args.sessionJwt != null) throw new TooManySessionArgumentsError();
     const now = new Date(this.clock.now());
     let where: Record<string, unknown>;
     if (args.sessionToken != null) {
       where = { tokenHash: In(this.hasher.candidates(args.sessionToken)) };
     } else if (args.sessionJwt != null) {
-      where = { sessionId: await this.sessionIdFromJwt(projectId, args.sessionJwt) };
+      where = { sessionId: await this.sessionIdFromJwt(projectId, args.sessionJwt, unexpiredJwt) };
     } else {
       throw new GatewayError('BAD_USER_INPUT', {
         errorType: 'session_argument_required',
@@ -255,10 +257,11 @@ export class SessionService {
   }
 
   /**
-   * Checks signature, issuer and audience, but not `exp`: an expired JWT still names its session,
-   * which is then checked in the database, as Stytch's sessions.authenticate does.
+   * Checks signature, issuer and audience. `exp` only when asked (`unexpired`, for a browser's Bearer
+   * JWT): otherwise an expired JWT still names its session, which is then checked in the database,
+   * as Stytch's sessions.authenticate does for a backend.
    */
-  private async sessionIdFromJwt(projectId: string, jwt: string): Promise<string> {
+  private async sessionIdFromJwt(projectId: string, jwt: string, unexpired = false): Promise<string> {
     try {
       const { kid } = decodeProtectedHeader(jwt);
       let keys = await this.keys.publicKeys(projectId);
@@ -268,6 +271,7 @@ export class SessionService {
       const audience = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
       const sessionId = claims[STYTCH_SESSION_CLAIM]?.id;
       if (claims.iss !== this.options.issuer || !audience.includes(projectId) || !isId('session', sessionId)) throw new Error('claims do not match');
+      if (unexpired && !(typeof claims.exp === 'number' && claims.exp * 1000 > this.clock.now())) throw new Error('the JWT has expired');
       return sessionId;
     } catch (cause) {
       throw new SessionNotFoundError({ cause });

@@ -1,5 +1,5 @@
 import { Arg, Ctx, Directive, ID, Mutation, Query, Resolver } from 'type-graphql';
-import { ownInput, ownSessionInput, ownUserId, projectOf, type GatewayContext } from '../graphql/context';
+import { ownInput, ownSessionInput, ownUserWithSecondFactor, projectOf, type GatewayContext } from '../graphql/context';
 import { AuthenticateTotpInput, CreateTotpInput, RecoverTotpInput } from './totp.inputs';
 import { AuthenticatePayload, CreateTotpPayload, DeleteTotpPayload, TotpRecoveryCodes } from './totp.types';
 import type { TotpService } from './totp.service';
@@ -35,7 +35,7 @@ export class TotpResolver {
   @Directive('@auth(requires: [SECRET, SESSION])')
   @Mutation(() => TotpRecoveryCodes)
   regenerateTotpRecoveryCodes(@Arg('userId', () => ID) userId: string, @Ctx() ctx: GatewayContext): Promise<TotpRecoveryCodes> {
-    return this.totps.regenerateRecoveryCodes(projectOf(ctx).projectId, ownUserId(ctx, userId));
+    return this.totps.regenerateRecoveryCodes(projectOf(ctx).projectId, ownUserWithSecondFactor(ctx, userId));
   }
 
   @Directive('@auth')

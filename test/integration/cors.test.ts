@@ -105,6 +105,38 @@ describe.each(dialects)('CORS on %s', (dialect) => {
     expect(await gw.gateway.services.projects.listOrigins(gw.project.projectId)).toEqual([ALLOWED]);
   });
 
+  it('lets the allowed origin read errors raised before any resolver: malformed JSON, a body too large', async () => {
+    const { token } = await sessionToken();
+    const headers = { 'content-type': 'application/json', origin: ALLOWED, 'x-public-token': gw.project.publicToken, authorization: `Bearer ${token}` };
+    const malformed = await fetch(`${gw.url}/graphql`, { method: 'POST', headers, body: '{"query": ' });
+    expect(malformed.status).toBe(400);
+    expect(malformed.headers.get('access-control-allow-origin')).toBe(ALLOWED);
+    const huge = await fetch(`${gw.url}/graphql`, { method: 'POST', headers, body: JSON.stringify({ query: '{ me { userId } }', pad: 'x'.repeat(gw.config.http.bodyLimitBytes) }) });
+    expect(huge.status).toBe(413);
+    expect(huge.headers.get('access-control-allow-origin')).toBe(ALLOWED);
+  });
+
+  it('serves a browser\'s GET: X-Public-Token forces a preflight, so CSRF prevention lets it through', async () => {
+    const { userId, token } = await sessionToken();
+    const response = await fetch(`${gw.url}/graphql?query=${encodeURIComponent('{ me { userId } }')}`, {
+      headers: { origin: ALLOWED, 'x-public-token': gw.project.publicToken, authorization: `Bearer ${token}` },
+    });
+    expect(response.status).toBe(200);
+    expect(((await response.json()) as { data: { me: { userId: string } } }).data.me.userId).toBe(userId);
+    // Without it (a simple cross-site GET) CSRF prevention still refuses.
+    const simple = await fetch(`${gw.url}/graphql?query=${encodeURIComponent('{ me { userId } }')}`, { headers: { origin: OTHER } });
+    expect(simple.status).toBe(400);
+  });
+
+  it('answers an OPTIONS that is not a preflight with what the resource allows', async () => {
+    for (const headers of [{}, { origin: ALLOWED }]) {
+      const response = await fetch(`${gw.url}/graphql`, { method: 'OPTIONS', headers });
+      expect(response.status).toBe(204);
+      expect(response.headers.get('allow')).toBe('GET, POST, OPTIONS');
+      expect(response.headers.get('access-control-allow-origin')).toBeNull();
+    }
+  });
+
   it('leaves server-to-server callers alone: Basic auth needs no Origin and gets no CORS headers without one', async () => {
     const response = await fetch(`${gw.url}/graphql`, {
       method: 'POST',

@@ -12,10 +12,25 @@ import {
   RevokeSessionDocument,
   type GatewayClient,
 } from '../../client';
+import { gatewaySchema } from '../../src/graphql/schema';
 import { codes, dialects, sessionClient, startGateway, totpCode, type TestGateway } from '../support/gateway';
 
 const STYTCH_SESSION = 'https://stytch.com/session';
 const raw = (query: string) => parse(query) as TypedDocumentNode<Record<string, unknown>, Record<string, unknown>>;
+
+/** The root fields a session caller may call; every other root field must be in REFUSED. */
+const ALLOWED_FOR_SESSIONS = ['me', 'createTotp', 'authenticateTotp', 'recoverTotp', 'regenerateTotpRecoveryCodes', 'revokeSession'];
+const REFUSED: Array<[string, string]> = [
+  ['user', 'query($u: ID!) { user(userId: $u) { userId } }'],
+  ['sessions', 'query($u: ID!) { sessions(userId: $u) { sessionId } }'],
+  ['totpRecoveryCodes', 'query($u: ID!) { totpRecoveryCodes(userId: $u) { totpId } }'],
+  ['authEvents', 'query($u: ID!) { authEvents(userId: $u) { edges { cursor } } }'],
+  ['createUser', 'mutation { createUser(input: { email: "intruder@example.com" }) { userId } }'],
+  ['deleteUser', 'mutation($u: ID!) { deleteUser(userId: $u) { userId } }'],
+  ['deleteTotp', 'mutation { deleteTotp(totpId: "totp-00000000-0000-4000-8000-000000000000") { totpId } }'],
+  ['createSession', 'mutation($u: ID!) { createSession(input: { userId: $u, sessionDurationMinutes: 60 }) { sessionToken } }'],
+  ['authenticateSession', 'mutation { authenticateSession(input: { sessionDurationMinutes: 60 }) { sessionJwt } }'],
+];
 
 interface Caller {
   userId: string;
@@ -130,17 +145,7 @@ describe.each(dialects)('session callers on %s', (dialect) => {
     await gw.client.data(RecoverTotpDocument, { input: { userId: other.userId, recoveryCode: other.recoveryCodes[0] } });
   });
 
-  it.each([
-    ['user', 'query($u: ID!) { user(userId: $u) { userId } }'],
-    ['sessions', 'query($u: ID!) { sessions(userId: $u) { sessionId } }'],
-    ['totpRecoveryCodes', 'query($u: ID!) { totpRecoveryCodes(userId: $u) { totpId } }'],
-    ['authEvents', 'query($u: ID!) { authEvents(userId: $u) { edges { cursor } } }'],
-    ['createUser', 'mutation { createUser(input: { email: "intruder@example.com" }) { userId } }'],
-    ['deleteUser', 'mutation($u: ID!) { deleteUser(userId: $u) { userId } }'],
-    ['deleteTotp', 'mutation { deleteTotp(totpId: "totp-00000000-0000-4000-8000-000000000000") { totpId } }'],
-    ['createSession', 'mutation($u: ID!) { createSession(input: { userId: $u, sessionDurationMinutes: 60 }) { sessionToken } }'],
-    ['authenticateSession', 'mutation { authenticateSession(input: { sessionDurationMinutes: 60 }) { sessionJwt } }'],
-  ])('%s answers UNAUTHORIZED_CREDENTIALS (401) to a session caller and does nothing', async (field, query) => {
+  it.each(REFUSED)('%s answers UNAUTHORIZED_CREDENTIALS (401) to a session caller and does nothing', async (field, query) => {
     const caller = await signedIn();
     const variables = query.includes('$u') ? { u: caller.userId } : {};
     const response = await caller.client.request(raw(query), variables);
@@ -152,6 +157,59 @@ describe.each(dialects)('session callers on %s', (dialect) => {
       const made = await gw.client.data(raw('mutation { createUser(input: { email: "intruder@example.com" }) { userId } }'), {});
       expect(made.createUser).toBeDefined();
     }
+  });
+
+  it('an operation mixing an allowed field with a refused one runs neither', async () => {
+    const caller = await signedIn();
+    const response = await caller.client.request(
+      raw('mutation($u: ID!) { createTotp(input: { userId: $u }) { totpId } deleteUser(userId: $u) { userId } }'),
+      { u: caller.userId },
+    );
+    expect(response.status).toBe(401);
+    expect(new Set(codes(response))).toEqual(new Set(['UNAUTHORIZED_CREDENTIALS']));
+    const { user } = await gw.client.data(raw('query($u: ID!) { user(userId: $u) { totps { totpId } } }'), { u: caller.userId });
+    expect(user).toEqual({ totps: [] });
+    // The same through a fragment spread at the root.
+    const spread = await caller.client.request(
+      raw('mutation($u: ID!) { ...Both } fragment Both on Mutation { createTotp(input: { userId: $u }) { totpId } deleteUser(userId: $u) { userId } }'),
+      { u: caller.userId },
+    );
+    expect(new Set(codes(spread))).toEqual(new Set(['UNAUTHORIZED_CREDENTIALS']));
+    expect((await gw.client.data(raw('query($u: ID!) { user(userId: $u) { totps { totpId } } }'), { u: caller.userId })).user).toEqual({ totps: [] });
+  });
+
+  it('every root field is either open to sessions (and tested as allowed) or tested as refused', () => {
+    const schema = gatewaySchema();
+    const roots = [schema.getQueryType()!, schema.getMutationType()!].flatMap((type) => Object.keys(type.getFields()));
+    expect([...ALLOWED_FOR_SESSIONS, ...REFUSED.map(([field]) => field)].sort()).toEqual(roots.sort());
+  });
+
+  it('regenerateTotpRecoveryCodes needs a second factor in the session: a password alone cannot mint recovery codes', async () => {
+    const enrolled = await gw.enroll({ verify: true });
+    const caller = await signedIn(enrolled.userId);
+    const refused = await caller.client.request(RegenerateTotpRecoveryCodesDocument, { userId: enrolled.userId });
+    expect(codes(refused)).toEqual(['SECOND_FACTOR_REQUIRED']);
+    // The user's codes are untouched.
+    await gw.client.data(RecoverTotpDocument, { input: { userId: enrolled.userId, recoveryCode: enrolled.recoveryCodes[0] } });
+    await caller.client.data(AuthenticateTotpDocument, { input: { userId: enrolled.userId, totpCode: totpCode(enrolled.secret) } });
+    const { regenerateTotpRecoveryCodes } = await caller.client.data(RegenerateTotpRecoveryCodesDocument, { userId: enrolled.userId });
+    expect(regenerateTotpRecoveryCodes.recoveryCodes).toHaveLength(10);
+  });
+
+  it.each([
+    ['sessionCustomClaims', { sessionCustomClaims: { role: 'admin' } }],
+    ['sessionDurationMinutes', { sessionDurationMinutes: 527040 }],
+  ])('%s is the backend\'s to set: a session caller gets BAD_USER_INPUT and its code is not spent', async (field, extra) => {
+    const caller = await signedIn();
+    const { createTotp } = await caller.client.data(CreateTotpDocument, { input: { userId: caller.userId } });
+    const code = totpCode(createTotp.secret);
+    const refused = await caller.client.request(AuthenticateTotpDocument, { input: { userId: caller.userId, totpCode: code, ...extra } });
+    expect(codes(refused)).toEqual(['BAD_USER_INPUT']);
+    expect(refused.errors?.[0].extensions).toMatchObject({ errorType: 'session_argument_not_allowed', field });
+    const refusedRecovery = await caller.client.request(RecoverTotpDocument, { input: { userId: caller.userId, recoveryCode: createTotp.recoveryCodes[0], ...extra } });
+    expect(codes(refusedRecovery)).toEqual(['BAD_USER_INPUT']);
+    const { authenticateTotp } = await caller.client.data(AuthenticateTotpDocument, { input: { userId: caller.userId, totpCode: code } });
+    expect(authenticateTotp.session?.customClaims).toEqual({});
   });
 
   it('me is for session callers only: a project secret gets UNAUTHORIZED_CREDENTIALS', async () => {
@@ -223,5 +281,30 @@ describe.each(dialects)('session callers on %s', (dialect) => {
     const locked = await caller.client.request(AuthenticateTotpDocument, { input: { userId: enrolled.userId, totpCode: totpCode(enrolled.secret, 1) } });
     expect(codes(locked)).toEqual(['USER_LOCK_LIMIT_REACHED']);
     expect(codes(await gw.client.request(AuthenticateTotpDocument, { input: { userId: enrolled.userId, totpCode: totpCode(enrolled.secret, 1) } }))).toEqual(['USER_LOCK_LIMIT_REACHED']);
+  });
+});
+
+describe.each(dialects)('session callers over time on %s', (dialect) => {
+  let gw: TestGateway;
+  let nowMs = Date.now();
+  beforeAll(async () => {
+    gw = await startGateway({ dialect, clock: { now: () => nowMs } });
+  });
+  afterAll(() => gw.close());
+
+  it('a Bearer JWT past its 5-minute exp is refused (the token still works); an expired session opens nothing', async () => {
+    const userId = await gw.createUser();
+    const { createSession } = await gw.client.data(CreateSessionDocument, { input: { userId, sessionDurationMinutes: 30 } });
+    const byToken = sessionClient(gw.client, gw.project.publicToken, createSession.sessionToken);
+    const byJwt = sessionClient(gw.client, gw.project.publicToken, createSession.sessionJwt);
+    expect((await byJwt.data(MeDocument, {})).me.userId).toBe(userId);
+    nowMs += gw.config.sessions.jwtLifetimeSeconds * 1000 + 1000;
+    const stale = await byJwt.request(MeDocument, {});
+    expect(stale.status).toBe(401);
+    expect(codes(stale)).toEqual(['UNAUTHORIZED_CREDENTIALS']);
+    expect((await byToken.data(MeDocument, {})).me.userId).toBe(userId);
+    nowMs += 30 * 60_000;
+    expect(codes(await byToken.request(MeDocument, {}))).toEqual(['UNAUTHORIZED_CREDENTIALS']);
+    expect(codes(await byToken.request(CreateTotpDocument, { input: { userId } }))).toEqual(['UNAUTHORIZED_CREDENTIALS']);
   });
 });
