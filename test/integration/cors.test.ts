@@ -129,7 +129,7 @@ describe.each(dialects)('CORS on %s', (dialect) => {
   });
 
   it('answers an OPTIONS that is not a preflight with what the resource allows', async () => {
-    for (const headers of [{}, { origin: ALLOWED }]) {
+    for (const headers of [{}, { origin: ALLOWED }] as Array<Record<string, string>>) {
       const response = await fetch(`${gw.url}/graphql`, { method: 'OPTIONS', headers });
       expect(response.status).toBe(204);
       expect(response.headers.get('allow')).toBe('GET, POST, OPTIONS');
