@@ -19,4 +19,11 @@ export default tseslint.config(
     files: ['src/config.ts', 'test/**', 'scripts/**', 'bin/**', 'eslint.config.mjs', 'jest.config.js'],
     rules: { 'no-restricted-properties': 'off', '@typescript-eslint/no-require-imports': 'off' },
   },
+  {
+    // The frontend demo's Node programs (plain JavaScript run by `npm run demo`): not the gateway, so
+    // they read their own environment.
+    files: ['examples/web/*.mjs'],
+    languageOptions: { globals: { fetch: 'readonly', URL: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly' } },
+    rules: { 'no-restricted-properties': 'off' },
+  },
 );

@@ -1,5 +1,6 @@
 // A small typed client over the generated documents (codegen.yml): each call's variables and result
-// are typed from schema/schema.graphql. Used by the integration tests over real HTTP.
+// are typed from schema/schema.graphql. Used by the integration tests over real HTTP, and by the
+// browser demo (examples/web), so it uses only what both Node and browsers have (no Buffer).
 import { print, type DocumentNode, type GraphQLFormattedError } from 'graphql';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 
@@ -39,6 +40,13 @@ export class GatewayRequestError extends Error {
   }
 }
 
+/** Base64 of the UTF-8 bytes of `text`: btoa takes only Latin-1, so encode to bytes first. */
+function base64(text: string): string {
+  let binary = '';
+  for (const byte of new TextEncoder().encode(text)) binary += String.fromCharCode(byte);
+  return btoa(binary);
+}
+
 const printed = new WeakMap<DocumentNode, string>();
 
 export class GatewayClient {
@@ -51,7 +59,7 @@ export class GatewayClient {
 
   get authorization(): string | undefined {
     const { projectId, secret } = this.options;
-    return projectId === undefined ? undefined : 'Basic ' + Buffer.from(`${projectId}:${secret ?? ''}`).toString('base64');
+    return projectId === undefined ? undefined : 'Basic ' + base64(`${projectId}:${secret ?? ''}`);
   }
 
   async request<TData, TVariables>(document: TypedDocumentNode<TData, TVariables>, variables: TVariables): Promise<GatewayResponse<TData>> {
@@ -59,6 +67,8 @@ export class GatewayClient {
     if (!query) printed.set(document, (query = print(document)));
     const response = await fetch(`${this.options.url}/graphql`, {
       method: 'POST',
+      // Credentials are headers, never cookies: the gateway's CORS answers allow no credentials.
+      credentials: 'omit',
       headers: {
         'content-type': 'application/json',
         ...(this.authorization && { authorization: this.authorization }),
