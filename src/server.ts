@@ -19,6 +19,8 @@ import { createServices, type Services } from './services';
 import { gatewaySchema } from './graphql/schema';
 import type { GatewayContext } from './graphql/context';
 import { operationLimits, tokenLimitError } from './graphql/limits';
+import { GraphqlFastPath, type FastPathSettings } from './graphql/fast-path';
+import { stampArrival } from './common/arrival';
 import { RateLimitService } from './ratelimit/rate-limit.service';
 import { rateLimitPlugin } from './ratelimit/rate-limit.plugin';
 import { ANONYMOUS_CALLER, PUBLIC_TOKEN_HEADER, type Caller } from './auth/caller';
@@ -73,11 +75,14 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     const metrics = new GatewayMetrics(db);
     const services = createServices(config, db, options.clock, metrics);
     const app = buildHttp(config, options);
+    stampArrival(app, options.clock ?? systemClock);
     // Installed only when enabled, so a gateway without a rate limit does no work for it per request.
     const rateLimits = config.rateLimit.requestsPerMinute > 0 ? new RateLimitService(db, options.clock ?? systemClock, config.rateLimit) : undefined;
     const apollo = buildApollo(config, app, metrics, rateLimits);
     await apollo.start();
-    registerRoutes(app, apollo, services, config, rateLimits);
+    // The rate limit is an Apollo plugin the fast path does not drive: with it on, Apollo answers everything.
+    const fastPath = rateLimits ? undefined : buildFastPath(config, metrics);
+    registerRoutes(app, apollo, services, config, rateLimits, fastPath);
     registerObservability(app, db, metrics);
     // METRICS_PORT: /metrics only on its own loopback listener, never on the public port.
     const metricsApp = config.metrics.port ? Fastify({ logger: false }) : app;
@@ -158,6 +163,19 @@ function buildApollo(config: Config, app: FastifyInstance, metrics: GatewayMetri
       ...(rateLimits ? [rateLimitPlugin(rateLimits)] : []),
     ],
   });
+}
+
+/** Apollo's parse options, validation rules, formatError and request plugins for src/graphql/fast-path.ts. */
+function buildFastPath(config: Config, metrics: GatewayMetrics): FastPathSettings {
+  const limits = operationLimits(config.operationLimits);
+  return {
+    schema: gatewaySchema(),
+    parseOptions: limits.parseOptions,
+    introspection: config.graphql.introspection,
+    validationRules: limits.validationRules,
+    formatError: (formatted, error) => formatError(formatted, error, config.operationLimits),
+    plugins: [requestIdPlugin, operationMetricsPlugin(metrics), ...limits.plugins],
+  };
 }
 
 /**
@@ -278,7 +296,14 @@ function registerMetricsRoute(app: FastifyInstance, metrics: GatewayMetrics, con
   });
 }
 
-function registerRoutes(app: FastifyInstance, apollo: ApolloServer<GatewayContext>, services: Services, config: Config, rateLimits?: RateLimitService): void {
+function registerRoutes(
+  app: FastifyInstance,
+  apollo: ApolloServer<GatewayContext>,
+  services: Services,
+  config: Config,
+  rateLimits?: RateLimitService,
+  fastPath?: FastPathSettings,
+): void {
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
@@ -306,12 +331,16 @@ function registerRoutes(app: FastifyInstance, apollo: ApolloServer<GatewayContex
     if (caller.corsOrigin) allowOrigin(reply, caller.corsOrigin);
     callers.set(request, caller);
   });
-  const handler = fastifyApolloHandler(apollo, {
-    context: async (request) => {
+  // One context function for Apollo and the fast path.
+  const apolloOptions = {
+    context: async (request: FastifyRequest): Promise<GatewayContext> => {
       const { project, session, refusal } = callers.get(request) ?? ANONYMOUS_CALLER;
-      return { project, session, refusal, requestId: request.id, log: request.log, container: services.resolvers };
+      return { project, session, refusal, requestId: request.id, receivedAtMs: request.receivedAtMs, log: request.log, container: services.resolvers };
     },
-  });
+  };
+  const apolloHandler = fastifyApolloHandler(apollo, apolloOptions);
+  // Basic-auth POSTs of one JSON operation skip Apollo's per-request pipeline (src/graphql/fast-path.ts).
+  const handler = fastPath ? new GraphqlFastPath({ ...fastPath, context: apolloOptions.context }).handler(apolloHandler) : apolloHandler;
   app.route({
     url: GRAPHQL_PATH,
     method: ['GET', 'POST', 'OPTIONS'],

@@ -16,6 +16,8 @@ export interface GatewayContext {
   /** The message an unauthenticated caller gets, when it is not the default's "send project credentials". */
   readonly refusal?: string;
   readonly requestId: string;
+  /** When the HTTP request arrived (src/common/arrival.ts): the moment a TOTP code is judged at. */
+  readonly receivedAtMs?: number;
   readonly log: FastifyBaseLogger;
   /** This server's resolver instances (per server, never module-global). */
   readonly container: ContainerType;

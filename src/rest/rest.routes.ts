@@ -14,7 +14,14 @@ import { AuthenticateSessionInput, RevokeSessionInput } from '../sessions/sessio
 import { authenticateView, recoveryCodesView, sessionView, userView } from './rest.views';
 
 type Body = Record<string, unknown>;
-type Handler = (ctx: { project: AuthenticatedProject; body: Body; params: Record<string, string>; query: Record<string, string> }) => Promise<Body>;
+type Handler = (ctx: {
+  project: AuthenticatedProject;
+  body: Body;
+  params: Record<string, string>;
+  query: Record<string, string>;
+  requestId: string;
+  receivedAtMs: number;
+}) => Promise<Body>;
 
 const ERROR_DOCS = 'https://stytch.com/docs/api/errors';
 /** A string field of a JSON body; anything else (number, object, array) is refused as bad input. */
@@ -115,7 +122,14 @@ function routes(app: FastifyInstance, services: Services, rateLimits?: RateLimit
           }
         }
         const body = request.body && typeof request.body === 'object' && !Array.isArray(request.body) ? (request.body as Body) : {};
-        const result = await handler({ project, body, params: request.params as Record<string, string>, query: request.query as Record<string, string> });
+        const result = await handler({
+          project,
+          body,
+          params: request.params as Record<string, string>,
+          query: request.query as Record<string, string>,
+          requestId: request.id,
+          receivedAtMs: request.receivedAtMs,
+        });
         return reply.status(200).send({ status_code: 200, request_id: request.id, ...result });
       },
     });
@@ -146,16 +160,25 @@ function routes(app: FastifyInstance, services: Services, rateLimits?: RateLimit
     return { totp_id: created.totpId, secret: created.secret, qr_code: created.qrCode, recovery_codes: created.recoveryCodes, user_id: created.userId, user: userView(created.user) };
   });
 
-  route('POST', '/totps/authenticate', async ({ project, body }) =>
-    authenticateView(await totps.authenticate(project.projectId, await input(new AuthenticateTotpInput(), { userId: str(body.user_id)!, totpCode: String(body.totp_code ?? ''), ...sessionFields(body) }))),
+  route('POST', '/totps/authenticate', async ({ project, body, requestId, receivedAtMs }) =>
+    authenticateView(
+      await totps.authenticate(
+        project.projectId,
+        await input(new AuthenticateTotpInput(), { userId: str(body.user_id)!, totpCode: String(body.totp_code ?? ''), ...sessionFields(body) }),
+        requestId,
+        receivedAtMs,
+      ),
+    ),
   );
 
   route('POST', '/totps/recovery_codes', async ({ project, body }) =>
     recoveryCodesView(str(body.user_id)!, await totps.recoveryCodes(project.projectId, body.user_id)),
   );
 
-  route('POST', '/totps/recover', async ({ project, body }) =>
-    authenticateView(await totps.recover(project.projectId, await input(new RecoverTotpInput(), { userId: str(body.user_id)!, recoveryCode: String(body.recovery_code ?? ''), ...sessionFields(body) }))),
+  route('POST', '/totps/recover', async ({ project, body, requestId }) =>
+    authenticateView(
+      await totps.recover(project.projectId, await input(new RecoverTotpInput(), { userId: str(body.user_id)!, recoveryCode: String(body.recovery_code ?? ''), ...sessionFields(body) }), requestId),
+    ),
   );
 
   route('DELETE', '/users/totps/:totp_id', async ({ project, params }) => {
@@ -168,8 +191,12 @@ function routes(app: FastifyInstance, services: Services, rateLimits?: RateLimit
     return { session: sessionView(result.session), session_token: result.sessionToken ?? '', session_jwt: result.sessionJwt, user: userView(result.user) };
   });
 
-  route('POST', '/sessions/revoke', async ({ project, body }) => {
-    await sessions.revoke(project.projectId, await input(new RevokeSessionInput(), { sessionId: str(body.session_id), sessionToken: str(body.session_token), sessionJwt: str(body.session_jwt) }));
+  route('POST', '/sessions/revoke', async ({ project, body, requestId }) => {
+    await sessions.revoke(
+      project.projectId,
+      await input(new RevokeSessionInput(), { sessionId: str(body.session_id), sessionToken: str(body.session_token), sessionJwt: str(body.session_jwt) }),
+      requestId,
+    );
     return {};
   });
 

@@ -23,7 +23,7 @@ export class TotpResolver {
   @Directive('@auth(requires: [SECRET, SESSION])')
   @Mutation(() => AuthenticatePayload)
   authenticateTotp(@Arg('input', () => AuthenticateTotpInput) input: AuthenticateTotpInput, @Ctx() ctx: GatewayContext): Promise<AuthenticatePayload> {
-    return this.totps.authenticate(projectOf(ctx).projectId, ownSessionInput(ctx, input), ctx.requestId);
+    return this.totps.authenticate(projectOf(ctx).projectId, ownSessionInput(ctx, input), ctx.requestId, ctx.receivedAtMs ?? null);
   }
 
   @Directive('@auth(requires: [SECRET, SESSION])')

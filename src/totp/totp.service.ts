@@ -24,7 +24,7 @@ import { SessionNotFoundError } from '../sessions/session.errors';
 import { Totp } from './totp.entity';
 import { RecoveryCode } from './recovery-code.entity';
 import type { AuthenticateTotpInput, CreateTotpInput, RecoverTotpInput } from './totp.inputs';
-import type { AuthenticatePayload, CreateTotpPayload, TotpRecoveryCodes } from './totp.types';
+import { CreateTotpPayload, type AuthenticatePayload, type TotpRecoveryCodes } from './totp.types';
 import * as generator from './totp.generator';
 import { noopAuthMetrics, type AuthMetrics } from '../observability/metrics';
 import {
@@ -135,11 +135,18 @@ export class TotpService {
 
     const base32 = generator.encodeBase32(secret);
     const otpauthUri = generator.otpauthUri({ issuer: project.name, account: user.email ?? user.phoneNumber ?? user.userId, secret: base32 });
-    const qr = generator.qrCodes(otpauthUri);
-    return { totpId: totp.totpId, secret: base32, otpauthUri, qrCode: qr.png, qrCodeSvg: qr.svg, recoveryCodes, userId, user };
+    // The QR images are drawn only if the caller reads them (CreateTotpPayload).
+    return new CreateTotpPayload({ totpId: totp.totpId, secret: base32, otpauthUri, recoveryCodes, userId, user });
   }
 
-  async authenticate(projectId: string, input: AuthenticateTotpInput, requestId: string | null = null): Promise<AuthenticatePayload> {
+  /**
+   * `receivedAtMs` is when the request arrived (the HTTP layer stamps it before anything queues): the
+   * code is judged against that moment's time step, as RFC 6238 §5.2 frames the window (the delay
+   * between the code's generation and its arrival), so time spent waiting inside the gateway cannot
+   * age a code out. The window itself stays ±STEP_WINDOW; everything else (expiry, lockout, audit,
+   * the session) uses the time of processing.
+   */
+  async authenticate(projectId: string, input: AuthenticateTotpInput, requestId: string | null = null, receivedAtMs: number | null = null): Promise<AuthenticatePayload> {
     const userId = parseUserId(input.userId);
     const code = input.totpCode;
     if (!generator.TOTP_CODE_PATTERN.test(code)) {
@@ -154,7 +161,8 @@ export class TotpService {
     if (!totp.verified && totp.expiresAt.getTime() <= nowMs) throw new TotpExpiredError();
     const plan = await this.sessions.plan(projectId, userId, input);
     // Judged before the transaction (pure CPU); the verdict only counts once the attempt is spent.
-    const step = generator.matchStep(this.envelope.decrypt(totp.secretCiphertext, totp.totpId), code, nowMs);
+    const judgedAtMs = receivedAtMs !== null && receivedAtMs <= nowMs ? receivedAtMs : nowMs;
+    const step = generator.matchStep(this.envelope.decrypt(totp.secretCiphertext, totp.totpId), code, judgedAtMs);
 
     const factor: NewFactor = { type: 'totp', deliveryMethod: 'authenticator_app', totpId: totp.totpId };
     return this.attempt({ projectId, userId, requestId, nowMs, plan, factor }, async (m) => {

@@ -1,7 +1,13 @@
 import { Field, ID, Int, ObjectType } from 'type-graphql';
 import { User } from '../users/user.entity';
 import { Session } from '../sessions/session.entity';
+import { qrMatrix, qrPngDataUrl, qrSvgImage, type QrMatrix } from './totp.generator';
 
+/**
+ * What createTotp returns. The QR images are drawn from `otpauthUri` on first read, so a caller that
+ * selects neither `qrCode` nor `qrCodeSvg` (a backend that renders its own, or one that seeds users)
+ * pays for no QR encoding, PNG deflate or SVG path; each is drawn at most once per payload.
+ */
 @ObjectType()
 export class CreateTotpPayload {
   @Field(() => ID)
@@ -13,11 +19,23 @@ export class CreateTotpPayload {
   @Field()
   otpauthUri: string;
 
-  @Field({ description: 'data:image/png;base64 QR code of otpauthUri.' })
-  qrCode: string;
+  private matrix?: QrMatrix;
+  private png?: string;
+  private svg?: string;
 
-  @Field({ description: 'SVG QR code of otpauthUri.' })
-  qrCodeSvg: string;
+  constructor(fields?: Pick<CreateTotpPayload, 'totpId' | 'secret' | 'otpauthUri' | 'recoveryCodes' | 'userId' | 'user'>) {
+    if (fields) Object.assign(this, fields);
+  }
+
+  @Field(() => String, { description: 'data:image/png;base64 QR code of otpauthUri.' })
+  get qrCode(): string {
+    return (this.png ??= qrPngDataUrl(this.qrMatrix()));
+  }
+
+  @Field(() => String, { description: 'SVG QR code of otpauthUri.' })
+  get qrCodeSvg(): string {
+    return (this.svg ??= qrSvgImage(this.qrMatrix()));
+  }
 
   @Field(() => [String], { description: 'Ten single-use codes, xxxx-xxxx-xxxx. Shown once.' })
   recoveryCodes: string[];
@@ -27,6 +45,10 @@ export class CreateTotpPayload {
 
   @Field(() => User)
   user: User;
+
+  private qrMatrix(): QrMatrix {
+    return (this.matrix ??= qrMatrix(this.otpauthUri));
+  }
 }
 
 @ObjectType()

@@ -1,0 +1,58 @@
+// A TOTP code is judged at the time step in which its request arrived (RFC 6238 §5.2), never with a window wider than ±1 step.
+import { AuthenticateTotpInput } from '../../src/totp/totp.inputs';
+import { startGateway, totpCode, type TestGateway } from '../support/gateway';
+
+const STEP_MS = 30_000;
+
+describe('TOTP arrival time', () => {
+  // The gateway's clock: a request "arrives" 1 s before a step boundary and is processed after it.
+  const clock = { t: 0, now() { return this.t; } };
+  let gw: TestGateway;
+  let arrivedAt: number;
+
+  beforeAll(async () => {
+    arrivedAt = Math.floor(Date.now() / STEP_MS) * STEP_MS + STEP_MS - 1_000;
+    clock.t = arrivedAt;
+    gw = await startGateway({ clock });
+  });
+  afterAll(() => gw.close());
+
+  /** A fresh user with an unverified TOTP, enrolled at the arrival time. */
+  async function enrolled() {
+    clock.t = arrivedAt;
+    return gw.enroll();
+  }
+
+  const authenticate = (userId: string, code: string, receivedAtMs: number | null) =>
+    gw.gateway.services.totps.authenticate(gw.project.projectId, Object.assign(new AuthenticateTotpInput(), { userId, totpCode: code }), null, receivedAtMs);
+
+  it('accepts the previous step of the arrival time after the request waited past a boundary', async () => {
+    const { userId, secret } = await enrolled();
+    const previousAtArrival = totpCode(secret, -1, arrivedAt);
+    clock.t = arrivedAt + 2_000; // processed in the next step: the code is now two steps old
+    await expect(authenticate(userId, previousAtArrival, null)).rejects.toMatchObject({ code: 'UNABLE_TO_AUTHENTICATE_TOTP' });
+    await expect(authenticate(userId, previousAtArrival, arrivedAt)).resolves.toMatchObject({ userId });
+  });
+
+  it('keeps the window at ±1 step around the arrival time', async () => {
+    const { userId, secret } = await enrolled();
+    clock.t = arrivedAt + 2_000;
+    await expect(authenticate(userId, totpCode(secret, -2, arrivedAt), arrivedAt)).rejects.toMatchObject({ code: 'UNABLE_TO_AUTHENTICATE_TOTP' });
+    await expect(authenticate(userId, totpCode(secret, 2, arrivedAt), arrivedAt)).rejects.toMatchObject({ code: 'UNABLE_TO_AUTHENTICATE_TOTP' });
+    await expect(authenticate(userId, totpCode(secret, 1, arrivedAt), arrivedAt)).resolves.toMatchObject({ userId });
+  });
+
+  it('ignores an arrival time later than the processing time', async () => {
+    const { userId, secret } = await enrolled();
+    clock.t = arrivedAt;
+    await expect(authenticate(userId, totpCode(secret, 2, arrivedAt), arrivedAt + 2 * STEP_MS)).rejects.toMatchObject({ code: 'UNABLE_TO_AUTHENTICATE_TOTP' });
+  });
+
+  it('still refuses a replay of a code accepted at its arrival time', async () => {
+    const { userId, secret } = await enrolled();
+    const code = totpCode(secret, 0, arrivedAt);
+    await expect(authenticate(userId, code, arrivedAt)).resolves.toMatchObject({ userId });
+    clock.t = arrivedAt + 2_000;
+    await expect(authenticate(userId, code, arrivedAt)).rejects.toMatchObject({ code: 'TOTP_CODE_ALREADY_AUTHENTICATED' });
+  });
+});
