@@ -4,7 +4,12 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 
 export type DatabaseConfig =
-  | { readonly kind: 'sqlite'; readonly path: string }
+  | {
+      readonly kind: 'sqlite';
+      readonly path: string;
+      /** WAL checkpoints in a worker thread instead of inside a request's COMMIT (src/db/checkpointer.ts). */
+      readonly backgroundCheckpoint: boolean;
+    }
   | {
       readonly kind: 'postgres';
       readonly url: string;
@@ -119,7 +124,7 @@ function parseDatabase(env: Env, cwd: string): DatabaseConfig {
   if (url.startsWith('sqlite:')) {
     const path = url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
     if (!path) throw new ConfigError('DATABASE_URL must name a file after "sqlite:", e.g. sqlite:./data/gateway.sqlite.');
-    return { kind: 'sqlite', path: isAbsolute(path) ? path : resolve(cwd, path) };
+    return { kind: 'sqlite', path: isAbsolute(path) ? path : resolve(cwd, path), backgroundCheckpoint: bool(env, 'SQLITE_BACKGROUND_CHECKPOINT', true) };
   }
   if (/^postgres(ql)?:\/\//.test(url)) {
     try {

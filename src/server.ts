@@ -14,6 +14,7 @@ import pinoPretty from 'pino-pretty';
 import type { Config } from './config';
 import { createDataSource } from '../ormconfig';
 import { Database } from './db/database';
+import { DEFAULT_CHECKPOINTER } from './db/checkpointer';
 import { runMigrations } from './db/migrate';
 import { createServices, type Services } from './services';
 import { gatewaySchema } from './graphql/schema';
@@ -75,6 +76,8 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     const metrics = new GatewayMetrics(db);
     const services = createServices(config, db, options.clock, metrics);
     const app = buildHttp(config, options);
+    // Logged only: a failed background checkpoint leaves the WAL longer, it loses nothing.
+    if (config.database.kind === 'sqlite' && config.database.backgroundCheckpoint) await db.checkpointInBackground(DEFAULT_CHECKPOINTER, (message) => app.log.warn({ message }, 'SQLite background checkpoint failed'));
     stampArrival(app, options.clock ?? systemClock);
     // Installed only when enabled, so a gateway without a rate limit does no work for it per request.
     const rateLimits = config.rateLimit.requestsPerMinute > 0 ? new RateLimitService(db, options.clock ?? systemClock, config.rateLimit) : undefined;

@@ -7,6 +7,7 @@
 // of work therefore runs through a FIFO mutex; better-sqlite3 is synchronous, so the mutex only
 // orders promise hops and costs microseconds. PostgreSQL gets a pooled connection per transaction.
 import type { DataSource, EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
+import { INLINE_CHECKPOINT_PAGES, WalCheckpointer, type CheckpointerOptions } from './checkpointer';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -58,7 +59,23 @@ export class Database {
     return this.dialect === 'postgres' ? { mode: 'pessimistic_write' } : undefined;
   }
 
+  private checkpointer?: WalCheckpointer;
+
+  /**
+   * SQLite: moves most WAL checkpointing from this connection (inside a request's COMMIT) to a worker
+   * thread (src/db/checkpointer.ts). PostgreSQL: nothing to do. The last connection to close
+   * checkpoints whatever is left, as SQLite always does.
+   */
+  async checkpointInBackground(options: CheckpointerOptions, onError: (message: string) => void): Promise<void> {
+    if (this.dialect !== 'sqlite' || this.checkpointer) return;
+    const path = String(this.dataSource.options.database);
+    await this.read((m) => m.query(`PRAGMA wal_autocheckpoint = ${INLINE_CHECKPOINT_PAGES}`));
+    this.checkpointer = WalCheckpointer.start(path, options, onError);
+  }
+
   async close(): Promise<void> {
+    await this.checkpointer?.stop();
+    this.checkpointer = undefined;
     if (this.dataSource.isInitialized) await this.dataSource.destroy();
   }
 }

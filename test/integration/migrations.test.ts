@@ -16,7 +16,7 @@ async function freshDatabase(dialect: string): Promise<{ database: DatabaseConfi
     return { database: { kind: 'postgres', url: pg.url, poolSize: 4, statementTimeoutMs: 5000 }, cleanup: pg.drop };
   }
   const dir = mkdtempSync(join(tmpdir(), 'totp-gateway-migrations-'));
-  return { database: { kind: 'sqlite', path: join(dir, 'm.sqlite') }, cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
+  return { database: { kind: 'sqlite', path: join(dir, 'm.sqlite'), backgroundCheckpoint: false }, cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
 }
 
 describe.each(dialects)('migrations on %s', (dialect) => {
