@@ -36,10 +36,11 @@ export function dataSourceOptions(database: DatabaseConfig): DataSourceOptions {
       prepareDatabase: (db: { pragma(source: string): unknown }) => {
         db.pragma('journal_mode = WAL');
         db.pragma('synchronous = NORMAL');
-        // Hot pages stay in memory: a 64 MiB page cache and memory-mapped reads keep the users,
-        // totps and index pages of a million enrolled users off the read() path.
-        db.pragma('cache_size = -65536');
-        db.pragma('mmap_size = 268435456');
+        // A 16 MiB page cache and no memory map: at 1M enrolled users a 64 MiB cache plus a 256 MiB
+        // map measured the same throughput (523 vs 520 req/s) but counted the mapped file in the
+        // process's resident memory (396 MB against 170 MB); the OS page cache serves those reads.
+        db.pragma('cache_size = -16384');
+        db.pragma('mmap_size = 0');
         db.pragma('temp_store = MEMORY');
       },
     };
