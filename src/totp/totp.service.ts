@@ -67,6 +67,12 @@ const totpFromRow = (row: TotpRow): Totp =>
   });
 
 export const EXPIRATION_MINUTES = { min: 5, max: 1440, default: 1440 } as const;
+/**
+ * How far before processing a request's arrival stamp may place the judged time step: enough for
+ * queueing under load (p99 is well under a second), far too little to keep a step open for a code
+ * that leaks later (a step lasts 30 s).
+ */
+export const MAX_ARRIVAL_LAG_MS = 5_000;
 
 export interface ProjectRef {
   readonly projectId: string;
@@ -140,8 +146,8 @@ export class TotpService {
   }
 
   /**
-   * `receivedAtMs` is when the request arrived (the HTTP layer stamps it before anything queues): the
-   * code is judged against that moment's time step, as RFC 6238 §5.2 frames the window (the delay
+   * `receivedAtMs` is when the request's body arrived (the HTTP layer stamps it before anything
+   * queues), bounded to MAX_ARRIVAL_LAG_MS before now: the code is judged against that moment's time step, as RFC 6238 §5.2 frames the window (the delay
    * between the code's generation and its arrival), so time spent waiting inside the gateway cannot
    * age a code out. The window itself stays ±STEP_WINDOW; everything else (expiry, lockout, audit,
    * the session) uses the time of processing.
@@ -161,7 +167,8 @@ export class TotpService {
     if (!totp.verified && totp.expiresAt.getTime() <= nowMs) throw new TotpExpiredError();
     const plan = await this.sessions.plan(projectId, userId, input);
     // Judged before the transaction (pure CPU); the verdict only counts once the attempt is spent.
-    const judgedAtMs = receivedAtMs !== null && receivedAtMs <= nowMs ? receivedAtMs : nowMs;
+    // Never later than now, and never earlier than MAX_ARRIVAL_LAG_MS before it, whatever the stamp says.
+    const judgedAtMs = receivedAtMs === null ? nowMs : Math.min(nowMs, Math.max(receivedAtMs, nowMs - MAX_ARRIVAL_LAG_MS));
     const step = generator.matchStep(this.envelope.decrypt(totp.secretCiphertext, totp.totpId), code, judgedAtMs);
 
     const factor: NewFactor = { type: 'totp', deliveryMethod: 'authenticator_app', totpId: totp.totpId };
