@@ -40,6 +40,14 @@ import type { GatewayContext } from './context';
 const MAX_CACHED_DOCUMENTS = 500;
 /** Longer query texts are not cached (they still take this path, parsed and validated each time). */
 const MAX_CACHED_QUERY_CHARS = 16_384;
+/**
+ * All cached query texts together. A parsed document with locations takes about 100 times its text
+ * (measured: ~370 KB for a 700-token operation), so this bounds the cache near 25 MB, as Apollo's own
+ * document store is bounded by size rather than by count.
+ */
+const MAX_CACHED_TOTAL_CHARS = 256 * 1024;
+/** Apollo's cache-control plugin marks every answer without cache hints (all of ours) as not storable. */
+const NO_STORE = 'no-store';
 /** The media type Apollo answers a single result with when the client accepts JSON (Apollo's MEDIA_TYPES.APPLICATION_JSON). */
 const APPLICATION_JSON = 'application/json; charset=utf-8';
 /** Accept headers for which Apollo's negotiation picks application/json without a doubt. */
@@ -75,6 +83,7 @@ interface Operation {
 
 export class GraphqlFastPath {
   private readonly documents = new Map<string, DocumentNode>();
+  private cachedChars = 0;
   private readonly rules: readonly ValidationRule[];
   /** Turned off for good when a plugin needs a hook this path does not drive. */
   private enabled = true;
@@ -98,7 +107,7 @@ export class GraphqlFastPath {
   /** The response body, or false when Apollo must answer (nothing has executed then). */
   private async answer(op: Operation, request: FastifyRequest, reply: FastifyReply): Promise<string | false> {
     const { schema } = this.options;
-    const document = this.document(op.query);
+    const { document, cached } = this.document(op.query);
     const operation = document && getOperationAST(document, op.operationName);
     if (!document || !operation || operation.operation === 'subscription') return false;
     const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], op.variables ?? {});
@@ -114,6 +123,8 @@ export class GraphqlFastPath {
       const errors = this.formatErrors([asGraphQLError(error, 'Context creation failed: ')], head);
       return this.send(reply, head, { errors }, 500);
     }
+    // Only documents an authenticated caller sent are kept: anyone can send a Basic header.
+    if (!cached && contextValue.project) this.remember(op.query, document);
     const operationName = operation.name?.value ?? null;
     const requestContext: Record<string, unknown> = {
       schema,
@@ -151,32 +162,41 @@ export class GraphqlFastPath {
   /** Status, headers and body as Apollo's Fastify integration writes them (prettyJSONStringify: JSON and a newline). */
   private send(reply: FastifyReply, head: HTTPGraphQLHead, body: object, defaultStatus: number): string {
     if (!head.headers.has('content-type')) head.headers.set('content-type', APPLICATION_JSON);
+    if (!head.headers.has('cache-control')) head.headers.set('cache-control', NO_STORE);
     for (const [name, value] of head.headers) void reply.header(name, value);
     void reply.code(head.status ?? defaultStatus);
     return JSON.stringify(body) + '\n';
   }
 
-  /** Parsed and validated, from the cache or now; undefined when Apollo must report a parse or validation error. */
-  private document(query: string): DocumentNode | undefined {
-    const cached = this.documents.get(query);
-    if (cached) {
+  /** Parsed and validated, from the cache or now; no document when Apollo must report a parse or validation error. */
+  private document(query: string): { document?: DocumentNode; cached: boolean } {
+    const hit = this.documents.get(query);
+    if (hit) {
       // Map order is insertion order: re-inserting marks it most recently used.
       this.documents.delete(query);
-      this.documents.set(query, cached);
-      return cached;
+      this.documents.set(query, hit);
+      return { document: hit, cached: true };
     }
     let document: DocumentNode;
     try {
       document = parse(query, this.options.parseOptions);
     } catch {
-      return undefined;
+      return { cached: false };
     }
-    if (validate(this.options.schema, document, this.rules).length) return undefined;
-    if (query.length <= MAX_CACHED_QUERY_CHARS) {
-      if (this.documents.size >= MAX_CACHED_DOCUMENTS) this.documents.delete(this.documents.keys().next().value!);
-      this.documents.set(query, document);
+    if (validate(this.options.schema, document, this.rules).length) return { cached: false };
+    return { document, cached: false };
+  }
+
+  /** Caches a validated document, dropping the least recently used past either bound. */
+  private remember(query: string, document: DocumentNode): void {
+    if (query.length > MAX_CACHED_QUERY_CHARS || this.documents.has(query)) return;
+    while (this.documents.size && (this.documents.size >= MAX_CACHED_DOCUMENTS || this.cachedChars + query.length > MAX_CACHED_TOTAL_CHARS)) {
+      const oldest = this.documents.keys().next().value!;
+      this.documents.delete(oldest);
+      this.cachedChars -= oldest.length;
     }
-    return document;
+    this.documents.set(query, document);
+    this.cachedChars += query.length;
   }
 
   /** Apollo's error normalisation (errorNormalize.ts), then formatError; a formatError that throws masks the error as Apollo does. */

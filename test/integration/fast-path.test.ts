@@ -5,10 +5,12 @@ import { startGateway, totpCode, type TestGateway } from '../support/gateway';
 
 interface Answer {
   status: number;
-  contentType: string | null;
-  requestId: string | null;
+  /** Every response header but the ones that differ between any two responses (date, keep-alive). */
+  headers: Record<string, string>;
   body: string;
 }
+
+const PER_RESPONSE_HEADERS = new Set(['date', 'keep-alive', 'connection']);
 
 /** Apollo negotiates this Accept header to application/json as well; the fast path leaves it to Apollo. */
 const FORCE_APOLLO = { accept: 'application/json;q=1' };
@@ -39,7 +41,8 @@ describe('GraphQL fast path', () => {
       headers: { 'content-type': 'application/json', authorization: basic, 'x-request-id': requestId, ...headers },
       body: typeof body === 'string' ? body : JSON.stringify(body),
     });
-    return { status: response.status, contentType: response.headers.get('content-type'), requestId: response.headers.get('x-request-id'), body: await response.text() };
+    const kept = [...response.headers].filter(([name]) => !PER_RESPONSE_HEADERS.has(name));
+    return { status: response.status, headers: Object.fromEntries(kept), body: await response.text() };
   }
 
   /** Whether the fast path answered the requests since the last clear (true), or left them all to Apollo (false). */
@@ -75,9 +78,10 @@ describe('GraphQL fast path', () => {
     const { fast, apollo, viaFastPath } = await both(body);
     expect(viaFastPath).toBe(true);
     expect(fast).toEqual(apollo);
-    expect(fast.contentType).toBe('application/json; charset=utf-8');
+    expect(fast.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(fast.headers['cache-control']).toBe('no-store');
     const parsed = JSON.parse(fast.body) as { errors?: Array<{ extensions: Record<string, unknown> }> };
-    for (const error of parsed.errors ?? []) expect(error.extensions).toEqual(expect.objectContaining({ code: expect.any(String), errorType: expect.any(String), requestId: fast.requestId }));
+    for (const error of parsed.errors ?? []) expect(error.extensions).toEqual(expect.objectContaining({ code: expect.any(String), errorType: expect.any(String), requestId: fast.headers['x-request-id'] }));
   });
 
   it('answers wrong credentials with the same 401 and UNAUTHORIZED_CREDENTIALS', async () => {
@@ -103,6 +107,22 @@ describe('GraphQL fast path', () => {
     expect(viaFastPath).toBe(false);
     expect(fast).toEqual(apollo);
     expect(fast.status).toBe(400);
+  });
+
+  it('caches only documents an authenticated caller sent: a made-up Basic header cannot fill the cache', async () => {
+    const remember = jest.spyOn(GraphqlFastPath.prototype as unknown as { remember: (query: string) => void }, 'remember');
+    try {
+      const stranger = `Basic ${Buffer.from(`${gw.project.projectId}:not-the-secret`).toString('base64')}`;
+      for (let i = 0; i < 5; i++) {
+        const response = await send({ query: `query Probe${i} { user(userId: "${UNKNOWN_USER}") { userId } }` }, { authorization: stranger });
+        expect(response.status).toBe(401);
+      }
+      expect(remember).not.toHaveBeenCalled();
+      await send({ query: 'query Known { user(userId: "' + UNKNOWN_USER + '") { userId } }' });
+      expect(remember).toHaveBeenCalledTimes(1);
+    } finally {
+      remember.mockRestore();
+    }
   });
 
   it('leaves batches, GET, other Accept headers and session callers to Apollo', async () => {
