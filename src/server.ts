@@ -76,8 +76,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     const metrics = new GatewayMetrics(db);
     const services = createServices(config, db, options.clock, metrics);
     const app = buildHttp(config, options);
-    // Logged only: a failed background checkpoint leaves the WAL longer, it loses nothing.
-    if (config.database.kind === 'sqlite' && config.database.backgroundCheckpoint) await db.checkpointInBackground(DEFAULT_CHECKPOINTER, (message) => app.log.warn({ message }, 'SQLite background checkpoint failed'));
+    if (config.database.kind === 'sqlite' && config.database.backgroundCheckpoint) await db.checkpointInBackground(DEFAULT_CHECKPOINTER, (message) => app.log.warn(message));
     stampArrival(app, options.clock ?? systemClock);
     // Installed only when enabled, so a gateway without a rate limit does no work for it per request.
     const rateLimits = config.rateLimit.requestsPerMinute > 0 ? new RateLimitService(db, options.clock ?? systemClock, config.rateLimit) : undefined;

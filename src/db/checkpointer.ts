@@ -14,24 +14,39 @@ import { Worker } from 'node:worker_threads';
 export interface CheckpointerOptions {
   /** How often the worker checkpoints. */
   readonly intervalMs: number;
-  readonly busyTimeoutMs: number;
+  /** A failing checkpoint is reported at most this often (it is retried every interval). */
+  readonly errorReportIntervalMs: number;
 }
 
-export const DEFAULT_CHECKPOINTER: CheckpointerOptions = { intervalMs: 200, busyTimeoutMs: 5000 };
+export const DEFAULT_CHECKPOINTER: CheckpointerOptions = { intervalMs: 200, errorReportIntervalMs: 60_000 };
 
 /** The gateway connection's own checkpoint threshold with a worker running: 64 MiB of 4 KiB pages. */
 export const INLINE_CHECKPOINT_PAGES = 16_384;
+/** SQLite's default threshold, restored if the worker stops unexpectedly. */
+export const SQLITE_DEFAULT_CHECKPOINT_PAGES = 1000;
+/** After a reset the WAL file is truncated to this, so one burst does not leave a 64 MiB file behind. */
+export const WAL_SIZE_LIMIT_BYTES = 4 * 1024 * 1024;
+
+export interface CheckpointerEvents {
+  readonly onError: (message: string) => void;
+  /** The worker stopped without being asked to (it crashed): nothing checkpoints in the background now. */
+  readonly onExit: () => void;
+}
 
 // Plain JavaScript run with `eval` (the gateway may run from TypeScript under jest, or from dist/):
 // it needs only better-sqlite3, resolved by the parent so the worker finds the same copy.
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const Sqlite = require(workerData.driver);
-const db = new Sqlite(workerData.path, { timeout: workerData.busyTimeoutMs });
+// PASSIVE checkpoints never wait on the busy handler, so no busy timeout is needed.
+const db = new Sqlite(workerData.path);
+let reportedAt = -Infinity;
 const timer = setInterval(() => {
   try {
     db.pragma('wal_checkpoint(PASSIVE)');
   } catch (error) {
+    if (Date.now() - reportedAt < workerData.errorReportIntervalMs) return;
+    reportedAt = Date.now();
     parentPort.postMessage({ error: String(error && error.message) });
   }
 }, workerData.intervalMs);
@@ -43,26 +58,33 @@ parentPort.on('message', () => {
 
 export class WalCheckpointer {
   private readonly exited: Promise<void>;
+  private stopping = false;
 
-  private constructor(private readonly worker: Worker) {
-    this.exited = new Promise((resolve) => worker.once('exit', () => resolve()));
+  private constructor(private readonly worker: Worker, events: CheckpointerEvents) {
+    this.exited = new Promise((resolve) =>
+      worker.once('exit', () => {
+        if (!this.stopping) events.onExit();
+        resolve();
+      }),
+    );
   }
 
   /** Starts checkpointing `path` in a worker; the caller raises its own connection's threshold. */
-  static start(path: string, options: CheckpointerOptions, onError: (message: string) => void): WalCheckpointer {
+  static start(path: string, options: CheckpointerOptions, events: CheckpointerEvents): WalCheckpointer {
     const worker = new Worker(WORKER_SOURCE, {
       eval: true,
       workerData: { path, driver: require.resolve('better-sqlite3'), ...options },
     });
-    worker.on('message', (message: { error?: string }) => message.error && onError(message.error));
-    worker.on('error', (error) => onError(error.message));
+    worker.on('message', (message: { error?: string }) => message.error && events.onError(message.error));
+    worker.on('error', (error) => events.onError(error.message));
     // The gateway's lifetime is its server's, not this thread's.
     worker.unref();
-    return new WalCheckpointer(worker);
+    return new WalCheckpointer(worker, events);
   }
 
   /** Stops the worker (closing its connection); resolves at once if it has already exited. */
   async stop(): Promise<void> {
+    this.stopping = true;
     this.worker.postMessage('stop');
     await this.exited;
   }

@@ -7,7 +7,7 @@
 // of work therefore runs through a FIFO mutex; better-sqlite3 is synchronous, so the mutex only
 // orders promise hops and costs microseconds. PostgreSQL gets a pooled connection per transaction.
 import type { DataSource, EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
-import { INLINE_CHECKPOINT_PAGES, WalCheckpointer, type CheckpointerOptions } from './checkpointer';
+import { INLINE_CHECKPOINT_PAGES, SQLITE_DEFAULT_CHECKPOINT_PAGES, WAL_SIZE_LIMIT_BYTES, WalCheckpointer, type CheckpointerOptions } from './checkpointer';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -66,11 +66,22 @@ export class Database {
    * thread (src/db/checkpointer.ts). PostgreSQL: nothing to do. The last connection to close
    * checkpoints whatever is left, as SQLite always does.
    */
-  async checkpointInBackground(options: CheckpointerOptions, onError: (message: string) => void): Promise<void> {
+  async checkpointInBackground(options: CheckpointerOptions, log: (message: string) => void): Promise<void> {
     if (this.dialect !== 'sqlite' || this.checkpointer) return;
     const path = String(this.dataSource.options.database);
-    await this.read((m) => m.query(`PRAGMA wal_autocheckpoint = ${INLINE_CHECKPOINT_PAGES}`));
-    this.checkpointer = WalCheckpointer.start(path, options, onError);
+    await this.read(async (m) => {
+      await m.query(`PRAGMA wal_autocheckpoint = ${INLINE_CHECKPOINT_PAGES}`);
+      await m.query(`PRAGMA journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
+    });
+    this.checkpointer = WalCheckpointer.start(path, options, {
+      // Logged only: a failed background checkpoint leaves the WAL longer, it loses nothing.
+      onError: (message) => log(`SQLite background checkpoint failed: ${message}`),
+      onExit: () => {
+        log('SQLite background checkpointer stopped; checkpointing inline again');
+        this.checkpointer = undefined;
+        void this.read((m) => m.query(`PRAGMA wal_autocheckpoint = ${SQLITE_DEFAULT_CHECKPOINT_PAGES}`)).catch((error: Error) => log(error.message));
+      },
+    });
   }
 
   async close(): Promise<void> {

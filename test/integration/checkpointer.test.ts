@@ -3,7 +3,7 @@ import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DEFAULT_CHECKPOINTER, INLINE_CHECKPOINT_PAGES } from '../../src/db/checkpointer';
+import { DEFAULT_CHECKPOINTER, INLINE_CHECKPOINT_PAGES, SQLITE_DEFAULT_CHECKPOINT_PAGES } from '../../src/db/checkpointer';
 import { startGateway, type TestGateway } from '../support/gateway';
 
 /** The part of better-sqlite3's API used here (the package ships no types). */
@@ -53,11 +53,32 @@ describe('SQLite background checkpoints', () => {
     }
   });
 
+  it('falls back to inline checkpoints if the worker dies', async () => {
+    const gw = await startGateway();
+    try {
+      const checkpointer = (gw.gateway.db as unknown as { checkpointer: { worker: { terminate(): Promise<number> } } }).checkpointer;
+      await checkpointer.worker.terminate();
+      const threshold = async () =>
+        ((await gw.gateway.db.dataSource.query('PRAGMA wal_autocheckpoint')) as Array<{ wal_autocheckpoint: number }>)[0].wal_autocheckpoint;
+      let value = await threshold();
+      for (let i = 0; i < 50 && value !== SQLITE_DEFAULT_CHECKPOINT_PAGES; i++) {
+        await sleep(20);
+        value = await threshold();
+      }
+      expect(value).toBe(SQLITE_DEFAULT_CHECKPOINT_PAGES);
+      expect(gw.logs()).toContain('SQLite background checkpointer stopped');
+      // Still serving, and closing does not wait for the dead worker.
+      await gw.createUser();
+    } finally {
+      await gw.close();
+    }
+  });
+
   it('SQLITE_BACKGROUND_CHECKPOINT=false keeps SQLite\'s inline default', async () => {
     const gw = await startGateway({ env: { SQLITE_BACKGROUND_CHECKPOINT: 'false' } });
     try {
       const [{ wal_autocheckpoint: threshold }] = (await gw.gateway.db.dataSource.query('PRAGMA wal_autocheckpoint')) as Array<{ wal_autocheckpoint: number }>;
-      expect(threshold).toBe(1000);
+      expect(threshold).toBe(SQLITE_DEFAULT_CHECKPOINT_PAGES);
       for (let i = 0; i < 5; i++) await gw.createUser();
       await sleep(3 * DEFAULT_CHECKPOINTER.intervalMs);
       expect(usersInDatabaseFile(gw)).toBe(0);
