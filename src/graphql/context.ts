@@ -1,8 +1,9 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { ContainerType } from 'type-graphql';
 import type { ProjectRef } from '../auth/project.service';
-import type { SessionCaller } from '../sessions/session.service';
+import { SESSION_DURATION_MINUTES, type SessionCaller } from '../sessions/session.service';
 import { isId } from '../common/ids';
+import { MINUTE_MS } from '../common/clock';
 import { GatewayError, UnauthorizedCredentialsError as Unauthorized } from '../errors/error.catalogue';
 
 /** Who may call a field (`@auth(requires: [...])`): a project's backend, or a browser with a session. */
@@ -66,27 +67,32 @@ const SECOND_FACTORS = new Set(['totp', 'recovery_codes']);
 
 /**
  * Session arguments of an authenticating mutation: a session caller's factor always lands on its own
- * session (the one in `Authorization`), so naming another one is refused. Its lifetime and claims are
- * the backend's to set (createSession, authenticateSession): a browser could otherwise write claims
- * the backend trusts, or stretch its own session.
+ * session (the one in `Authorization`), so naming another one is refused. Custom claims are the
+ * backend's alone (it trusts them; Stytch's frontend SDKs cannot set them either). A lifetime is
+ * accepted, as Stytch's frontend SDKs send `session_duration_minutes` with every authenticate, but it
+ * may only shorten the session: one that would end later than the backend's expiry is ignored.
  */
 export function ownSessionInput<
   T extends { userId: string; sessionToken?: string | null; sessionJwt?: string | null; sessionDurationMinutes?: number | null; sessionCustomClaims?: object | null },
 >(ctx: GatewayContext, input: T): T {
   ownInput(ctx, input);
-  if (!ctx.session) return input;
+  const caller = ctx.session;
+  if (!caller) return input;
   if (input.sessionToken != null || input.sessionJwt != null) {
     throw new GatewayError('TOO_MANY_SESSION_ARGUMENTS', { message: 'A session caller adds factors to its own session: leave sessionToken and sessionJwt out.' });
   }
-  const backendOnly = input.sessionDurationMinutes != null ? 'sessionDurationMinutes' : input.sessionCustomClaims != null ? 'sessionCustomClaims' : null;
-  if (backendOnly) {
+  if (input.sessionCustomClaims != null) {
     throw new GatewayError('BAD_USER_INPUT', {
       errorType: 'session_argument_not_allowed',
-      message: `${backendOnly} is set by the project's backend (createSession or authenticateSession), not by a session caller.`,
-      details: { field: backendOnly },
+      message: "sessionCustomClaims is set by the project's backend (createSession or authenticateSession), not by a session caller.",
+      details: { field: 'sessionCustomClaims' },
     });
   }
-  return { ...input, ...ctx.session.credential };
+  const minutes = input.sessionDurationMinutes;
+  const nowMs = ctx.receivedAtMs ?? Date.now();
+  // Out-of-range values go on to the service, which refuses them as for any caller.
+  const wouldExtend = typeof minutes === 'number' && minutes <= SESSION_DURATION_MINUTES.max && nowMs + minutes * MINUTE_MS > caller.expiresAtMs;
+  return { ...input, ...caller.credential, ...(wouldExtend && { sessionDurationMinutes: null }) };
 }
 
 /**

@@ -63,6 +63,8 @@ export interface SessionCaller {
   readonly credential: SessionCredential;
   /** The factor types the session has proven so far (`external`, `totp`, `recovery_codes`). */
   readonly factors: readonly FactorType[];
+  /** When the session ends, as the backend set it: a session caller may shorten it, never extend it. */
+  readonly expiresAtMs: number;
 }
 
 /** A compact JWS has three base64url parts; a session token (base64url) has no dot. */
@@ -187,7 +189,13 @@ export class SessionService {
     const credential: SessionCredential = looksLikeJwt(bearer) ? { sessionJwt: bearer } : { sessionToken: bearer };
     try {
       const session = await this.resolve(projectId, credential, true);
-      return { sessionId: session.sessionId, userId: session.userId, credential, factors: session.authenticationFactors.map((f) => f.type) };
+      return {
+        sessionId: session.sessionId,
+        userId: session.userId,
+        credential,
+        factors: session.authenticationFactors.map((f) => f.type),
+        expiresAtMs: session.expiresAt.getTime(),
+      };
     } catch (error) {
       if (error instanceof SessionNotFoundError) return null;
       throw error;

@@ -196,20 +196,35 @@ describe.each(dialects)('session callers on %s', (dialect) => {
     expect(regenerateTotpRecoveryCodes.recoveryCodes).toHaveLength(10);
   });
 
-  it.each([
-    ['sessionCustomClaims', { sessionCustomClaims: { role: 'admin' } }],
-    ['sessionDurationMinutes', { sessionDurationMinutes: 527040 }],
-  ])('%s is the backend\'s to set: a session caller gets BAD_USER_INPUT and its code is not spent', async (field, extra) => {
+  it("sessionCustomClaims is the backend's to set: a session caller gets BAD_USER_INPUT and its code is not spent", async () => {
     const caller = await signedIn();
     const { createTotp } = await caller.client.data(CreateTotpDocument, { input: { userId: caller.userId } });
     const code = totpCode(createTotp.secret);
-    const refused = await caller.client.request(AuthenticateTotpDocument, { input: { userId: caller.userId, totpCode: code, ...extra } });
+    const claims = { sessionCustomClaims: { role: 'admin' } };
+    const refused = await caller.client.request(AuthenticateTotpDocument, { input: { userId: caller.userId, totpCode: code, ...claims } });
     expect(codes(refused)).toEqual(['BAD_USER_INPUT']);
-    expect(refused.errors?.[0].extensions).toMatchObject({ errorType: 'session_argument_not_allowed', field });
-    const refusedRecovery = await caller.client.request(RecoverTotpDocument, { input: { userId: caller.userId, recoveryCode: createTotp.recoveryCodes[0], ...extra } });
+    expect(refused.errors?.[0].extensions).toMatchObject({ errorType: 'session_argument_not_allowed', field: 'sessionCustomClaims' });
+    const refusedRecovery = await caller.client.request(RecoverTotpDocument, { input: { userId: caller.userId, recoveryCode: createTotp.recoveryCodes[0], ...claims } });
     expect(codes(refusedRecovery)).toEqual(['BAD_USER_INPUT']);
     const { authenticateTotp } = await caller.client.data(AuthenticateTotpDocument, { input: { userId: caller.userId, totpCode: code } });
     expect(authenticateTotp.session?.customClaims).toEqual({});
+  });
+
+  it('sessionDurationMinutes from a session caller may shorten its session but never extend it (Stytch SDKs always send one)', async () => {
+    const caller = await signedIn(); // 60 minutes, set by the backend
+    const { createTotp } = await caller.client.data(CreateTotpDocument, { input: { userId: caller.userId } });
+    const before = Date.parse((await caller.client.data(MeDocument, {})).me.session.expiresAt);
+    const longer = await caller.client.data(AuthenticateTotpDocument, {
+      input: { userId: caller.userId, totpCode: totpCode(createTotp.secret), sessionDurationMinutes: 527040 },
+    });
+    expect(Date.parse(longer.authenticateTotp.session!.expiresAt)).toBe(before);
+    const shorter = await caller.client.data(RecoverTotpDocument, {
+      input: { userId: caller.userId, recoveryCode: createTotp.recoveryCodes[0], sessionDurationMinutes: 10 },
+    });
+    expect(Date.parse(shorter.recoverTotp.session!.expiresAt)).toBeLessThan(before - 45 * 60_000);
+    expect(codes(await caller.client.request(RecoverTotpDocument, {
+      input: { userId: caller.userId, recoveryCode: createTotp.recoveryCodes[1], sessionDurationMinutes: 527041 },
+    }))).toEqual(['INVALID_SESSION_DURATION_MINUTES']);
   });
 
   it('me is for session callers only: a project secret gets UNAUTHORIZED_CREDENTIALS', async () => {
