@@ -32,8 +32,7 @@ export interface Caller {
 }
 
 export const ANONYMOUS_CALLER: Caller = { project: null, session: null, corsOrigin: null };
-const ANONYMOUS = ANONYMOUS_CALLER;
-const REFUSED_BROWSER: Caller = { ...ANONYMOUS, refusal: SESSION_REFUSAL };
+const REFUSED_BROWSER: Caller = { ...ANONYMOUS_CALLER, refusal: SESSION_REFUSAL };
 
 export class CallerResolver {
   constructor(
@@ -42,8 +41,8 @@ export class CallerResolver {
   ) {}
 
   async resolve(headers: CallerHeaders): Promise<Caller> {
-    if (/^Basic /i.test(headers.authorization?.trim() ?? '')) return { ...ANONYMOUS, project: await this.projects.authenticateBasic(headers.authorization) };
-    if (headers.publicToken === undefined) return ANONYMOUS;
+    if (/^Basic /i.test(headers.authorization?.trim() ?? '')) return { ...ANONYMOUS_CALLER, project: await this.projects.authenticateBasic(headers.authorization) };
+    if (headers.publicToken === undefined) return ANONYMOUS_CALLER;
     const project = await this.projects.byPublicToken(headers.publicToken);
     if (!project) return REFUSED_BROWSER;
     let corsOrigin: string | null = null;
