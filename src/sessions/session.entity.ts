@@ -19,6 +19,9 @@ export class AuthenticationFactor {
   @Field(() => ID, { nullable: true })
   totpId: string | null;
 
+  @Field(() => ID, { nullable: true, description: 'The recovery code spent (recovery_codes factors only).' })
+  recoveryCodeId?: string | null;
+
   @Field()
   lastAuthenticatedAt: Date;
 }

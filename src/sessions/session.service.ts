@@ -364,5 +364,5 @@ export function stytchFactor(f: AuthenticationFactor) {
   const base = { type: f.type, delivery_method: f.deliveryMethod, last_authenticated_at: f.lastAuthenticatedAt.toISOString() };
   if (f.type === 'external') return base;
   if (f.type === 'totp') return { ...base, authenticator_app_factor: { totp_id: f.totpId } };
-  return { ...base, recovery_code_factor: { totp_recovery_code_id: f.totpId } };
+  return { ...base, recovery_code_factor: { totp_recovery_code_id: f.recoveryCodeId ?? null } };
 }

@@ -10,7 +10,7 @@ import type { KeyedHasher } from '../crypto/keyed-hash';
 import type { Clock } from '../common/clock';
 import { MINUTE_MS } from '../common/clock';
 import { newId, parseId } from '../common/ids';
-import type { GatewayError } from '../errors/error.catalogue';
+import { GatewayError } from '../errors/error.catalogue';
 import { User } from '../users/user.entity';
 import { UserNotFoundError } from '../users/user.errors';
 import type { UserService } from '../users/user.service';
@@ -177,7 +177,7 @@ export class TotpService {
       // RFC 6238 §5.2: a verifier must not accept the same code twice. The row only moves forward,
       // so of any number of concurrent requests with this code exactly one sees affected = 1.
       const won = await sql(m, ADVANCE_STEP, [step, nowMs, totp.totpId, step]);
-      return won.affected === 1 ? null : new TotpCodeAlreadyAuthenticatedError();
+      return won.affected === 1 ? factor : new TotpCodeAlreadyAuthenticatedError();
     });
   }
 
@@ -197,13 +197,14 @@ export class TotpService {
 
     const factor: NewFactor = { type: 'recovery_codes', deliveryMethod: 'recovery_code', totpId: totp.totpId };
     return this.attempt({ projectId, userId, requestId, nowMs, plan, factor }, async (m) => {
-      // Single use: of concurrent requests with one code, exactly one flips used_at from NULL.
-      const used = await m.update(
-        RecoveryCode,
-        { totpId: totp.totpId, codeHash: In(this.hasher.candidates(code)), usedAt: IsNull() },
-        { usedAt: new Date(nowMs) },
-      );
-      return used.affected === 1 ? null : new UnableToAuthenticateRecoveryCodeError();
+      // Single use: of concurrent requests with one code, exactly one flips used_at from NULL (the
+      // UPDATE re-checks it under the row lock), and the factor names the code it spent.
+      const match = await m.findOne(RecoveryCode, {
+        where: { totpId: totp.totpId, codeHash: In(this.hasher.candidates(code)), usedAt: IsNull() },
+        select: { id: true },
+      });
+      const used = match ? await m.update(RecoveryCode, { id: match.id, usedAt: IsNull() }, { usedAt: new Date(nowMs) }) : undefined;
+      return used?.affected === 1 ? { ...factor, recoveryCodeId: match!.id } : new UnableToAuthenticateRecoveryCodeError();
     });
   }
 
@@ -242,14 +243,16 @@ export class TotpService {
    * the session. A refused guess commits only its spent attempt and its event; the error is thrown
    * after the commit.
    */
-  private async attempt(guess: Guess, judge: (m: EntityManager) => Promise<GatewayError | null>): Promise<AuthenticatePayload> {
+  /** `judge` answers the proven factor (as the session will record it), or why the guess fails. */
+  private async attempt(guess: Guess, judge: (m: EntityManager) => Promise<NewFactor | GatewayError>): Promise<AuthenticatePayload> {
     const { projectId, userId, nowMs, plan, factor } = guess;
     const type = factor.type === 'totp' ? 'totp' : 'recovery_code';
     let verdict: AuthEventOutcome | undefined;
     const outcome = await this.db.write(async (m): Promise<Outcome<{ user: User; applied: Awaited<ReturnType<SessionService['applyFactor']>> }>> => {
       if (!(await this.sessions.holdLive(m, plan, nowMs))) return { ok: false, error: new SessionNotFoundError() };
       const reserved = await this.lockout.reserveAttempt(m, projectId, userId, nowMs);
-      const refusal = reserved ? await judge(m) : await this.lockout.lockedError(m, userId);
+      const judged = reserved ? await judge(m) : await this.lockout.lockedError(m, userId);
+      const refusal = judged instanceof GatewayError ? judged : null;
       verdict = auditOutcome(refusal);
       await this.audit.record(m, {
         projectId,
@@ -262,7 +265,7 @@ export class TotpService {
       });
       if (refusal) return { ok: false, error: refusal };
       await this.lockout.reset(m, userId);
-      const applied = await this.sessions.applyFactor(m, plan, projectId, userId, factor, nowMs);
+      const applied = await this.sessions.applyFactor(m, plan, projectId, userId, judged as NewFactor, nowMs);
       return { ok: true, value: { user: await this.users.require(m, projectId, userId), applied } };
     });
     // Counted once the verdict is committed, exactly as the audit trail records it.

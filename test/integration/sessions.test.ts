@@ -73,7 +73,7 @@ describe.each(dialects)('sessions on %s', (dialect: Dialect) => {
         startedAt: ISO,
         lastAccessedAt: ISO,
         expiresAt: ISO,
-        authenticationFactors: [{ type: 'totp', deliveryMethod: 'authenticator_app', totpId: user.totpId, lastAuthenticatedAt: ISO }],
+        authenticationFactors: [{ type: 'totp', deliveryMethod: 'authenticator_app', totpId: user.totpId, recoveryCodeId: null, lastAuthenticatedAt: ISO }],
         customClaims: {},
       });
       const session = r.session!;
@@ -107,6 +107,22 @@ describe.each(dialects)('sessions on %s', (dialect: Dialect) => {
       );
       expect(ms(claim.started_at as string)).toBe(ms(session.startedAt));
       expect(ms(claim.expires_at as string)).toBe(ms(session.expiresAt));
+    });
+
+    it('names the spent recovery code in a recovery_codes factor, on the session and in the JWT', async () => {
+      const user = await verifiedUser(gw);
+      const r = await recoverySession(gw.client, user);
+      const [factor] = r.session!.authenticationFactors;
+      expect(factor).toEqual(expect.objectContaining({ type: 'recovery_codes', deliveryMethod: 'recovery_code', totpId: user.totpId }));
+      expect(factor.recoveryCodeId).toMatch(/^recovery-[0-9a-f-]{36}$/);
+      const { payload } = await verify(r.sessionJwt!);
+      const [claimed] = (payload[STYTCH_SESSION] as { authentication_factors: Array<Record<string, unknown>> }).authentication_factors;
+      expect(claimed.recovery_code_factor).toEqual({ totp_recovery_code_id: factor.recoveryCodeId });
+      // A second recovery adds nothing new but names the newer code.
+      const again = await gw.client.data(RecoverTotpDocument, { input: { userId: user.userId, recoveryCode: user.recoveryCode(), sessionToken: r.sessionToken } });
+      const latest = again.recoverTotp.session!.authenticationFactors.find((f) => f.type === 'recovery_codes')!;
+      expect(latest.recoveryCodeId).toMatch(/^recovery-/);
+      expect(latest.recoveryCodeId).not.toBe(factor.recoveryCodeId);
     });
 
     it('returns custom claims on the session and puts them at the top level of the JWT', async () => {
@@ -185,7 +201,7 @@ describe.each(dialects)('sessions on %s', (dialect: Dialect) => {
       const user = await verifiedUser(gw);
       const started = await recoverySession(gw.client, user);
       expect(started.session?.authenticationFactors).toEqual([
-        { type: 'recovery_codes', deliveryMethod: 'recovery_code', totpId: user.totpId, lastAuthenticatedAt: ISO },
+        { type: 'recovery_codes', deliveryMethod: 'recovery_code', totpId: user.totpId, recoveryCodeId: expect.stringMatching(/^recovery-/), lastAuthenticatedAt: ISO },
       ]);
       const { authenticateTotp: r } = await gw.client.data(AuthenticateTotpDocument, {
         input: { userId: user.userId, totpCode: user.code(), [by]: started[by] },
