@@ -17,24 +17,6 @@ export class AuthenticateSessionPayload {
   user: User;
 }
 
-@ObjectType()
-export class CreateSessionPayload {
-  @Field(() => ID)
-  userId: string;
-
-  @Field(() => User)
-  user: User;
-
-  @Field(() => Session)
-  session: Session;
-
-  @Field()
-  sessionToken: string;
-
-  @Field()
-  sessionJwt: string;
-}
-
 /** What a session caller may read about itself. */
 @ObjectType()
 export class Me {
@@ -46,6 +28,16 @@ export class Me {
 
   @Field(() => Session)
   session: Session;
+}
+
+/** A new session: what `me` would show, plus its credentials (the token only this once). */
+@ObjectType()
+export class CreateSessionPayload extends Me {
+  @Field()
+  sessionToken: string;
+
+  @Field()
+  sessionJwt: string;
 }
 
 @ObjectType()
