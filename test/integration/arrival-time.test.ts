@@ -1,7 +1,8 @@
-// A TOTP code is judged at the time step in which its request arrived (RFC 6238 §5.2), never with a window wider than ±1 step.
+// A TOTP code is judged at the time step in which its request arrived (RFC 6238 §5.2), never with a window wider than ±1 step (plus the transit grace after a boundary).
 import { connect } from 'node:net';
 import { AuthenticateTotpInput } from '../../src/totp/totp.inputs';
 import { MAX_ARRIVAL_LAG_MS } from '../../src/totp/totp.service';
+import { TRANSIT_GRACE_MS } from '../../src/totp/totp.generator';
 import { startGateway, totpCode, type TestGateway } from '../support/gateway';
 
 const STEP_MS = 30_000;
@@ -31,9 +32,19 @@ describe('TOTP arrival time', () => {
   it('accepts the previous step of the arrival time after the request waited past a boundary', async () => {
     const { userId, secret } = await enrolled();
     const previousAtArrival = totpCode(secret, -1, arrivedAt);
-    clock.t = arrivedAt + 2_000; // processed in the next step: the code is now two steps old
+    // Processed in the next step, past its transit grace: judged now, the code is two steps old.
+    clock.t = arrivedAt + 1_000 + TRANSIT_GRACE_MS;
     await expect(authenticate(userId, previousAtArrival, null)).rejects.toMatchObject({ code: 'UNABLE_TO_AUTHENTICATE_TOTP' });
     await expect(authenticate(userId, previousAtArrival, arrivedAt)).resolves.toMatchObject({ userId });
+  });
+
+  it('accepts the previous step of a code sent just before a boundary that arrives just after it (transit grace), once', async () => {
+    const { userId, secret } = await enrolled();
+    const previous = totpCode(secret, -1, arrivedAt);
+    const landed = arrivedAt + 1_000 + TRANSIT_GRACE_MS / 2;
+    clock.t = landed;
+    await expect(authenticate(userId, previous, landed)).resolves.toMatchObject({ userId });
+    await expect(authenticate(userId, previous, landed)).rejects.toMatchObject({ code: 'TOTP_CODE_ALREADY_AUTHENTICATED' });
   });
 
   it('keeps the window at ±1 step around the arrival time', async () => {

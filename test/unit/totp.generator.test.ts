@@ -56,6 +56,17 @@ describe('matchStep', () => {
     }
   });
 
+  it('keeps the step before the previous one for TRANSIT_GRACE_MS after a boundary, and no longer', () => {
+    const boundary = step * generator.PERIOD_SECONDS * 1000;
+    const twoBack = generator.codeAt(secret, step - 2);
+    expect(generator.matchStep(secret, twoBack, boundary)).toBe(step - 2);
+    expect(generator.matchStep(secret, twoBack, boundary + generator.TRANSIT_GRACE_MS - 1)).toBe(step - 2);
+    expect(generator.matchStep(secret, twoBack, boundary + generator.TRANSIT_GRACE_MS)).toBeNull();
+    // Only the past side grows: the step after next is refused at the boundary too.
+    expect(generator.matchStep(secret, generator.codeAt(secret, step + 2), boundary)).toBeNull();
+    expect(generator.matchStep(secret, generator.codeAt(secret, step - 3), boundary)).toBeNull();
+  });
+
   it('refuses codes two steps away and wrong codes', () => {
     expect(generator.matchStep(secret, generator.codeAt(secret, step - 2), now)).toBeNull();
     expect(generator.matchStep(secret, generator.codeAt(secret, step + 2), now)).toBeNull();
