@@ -130,8 +130,9 @@ describe('matchStep judges every candidate step', () => {
     const compare = jest.spyOn(keyedHash, 'constantTimeEqual');
     try {
       const secret = newSecret();
-      const now = Date.now();
-      const current = timeStep(now);
+      // Mid-step, so the transit grace (one more candidate) is not in play; it has its own case below.
+      const current = timeStep(Date.now());
+      const now = during(current);
       const cases: Array<[string, string]> = [
         ['step -1', codeAt(secret, current - 1)],
         ['step 0', codeAt(secret, current)],
@@ -144,6 +145,13 @@ describe('matchStep judges every candidate step', () => {
         matchStep(secret, code, now);
         expect({ label, calls: compare.mock.calls.length }).toEqual({ label, calls: 2 * STEP_WINDOW + 1 });
         expect(compare.mock.calls.map(([, given]) => given)).toEqual([code, code, code]);
+      }
+      // In the first TRANSIT_GRACE_MS of a step: four candidates, all compared, whichever matches.
+      const boundary = current * STEP_MS;
+      for (const code of [codeAt(secret, current - 2), codeAt(secret, current + 1), 'abc']) {
+        compare.mockClear();
+        matchStep(secret, code, boundary);
+        expect(compare.mock.calls.map(([, given]) => given)).toEqual([code, code, code, code]);
       }
     } finally {
       compare.mockRestore();
