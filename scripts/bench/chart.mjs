@@ -18,7 +18,15 @@ const last = (pred) => rows.filter(pred).at(-1);
 const systems = [
   { name: 'raw floor', note: 'node:http + better-sqlite3', color: '#9aa5b1', r: last((r) => r.target === 'raw') },
   { name: 'better-auth', note: 'twoFactor plugin', color: '#e8a33d', r: last((r) => r.target === 'better-auth') },
-  { name: 'totp-gateway', note: 'authenticateTotp + session', color: '#2f6fb3', r: last((r) => r.target === 'gateway' && r.op === 'authenticateTotp+session') },
+  // The harness's own gateway line when the file has one (the three then come from one harness run).
+  {
+    name: 'totp-gateway',
+    note: 'authenticateTotp + session',
+    color: '#2f6fb3',
+    r:
+      last((r) => r.target === 'gateway' && r.op === 'authenticateTotp+session' && r.source === 'shared/bench load.mjs') ??
+      last((r) => r.target === 'gateway' && r.op === 'authenticateTotp+session'),
+  },
 ].filter((s) => s.r);
 for (const s of systems) if (s.r.target === 'gateway') s.note += ` | ${[s.r.jwt && `${s.r.jwt} JWT`, s.r.database].filter(Boolean).join(', ')}`;
 if (!systems.length) throw new Error(`${file}: no raw, better-auth or gateway (authenticateTotp+session) results`);
