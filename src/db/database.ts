@@ -9,6 +9,7 @@
 import type { DataSource, EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
 import { INLINE_CHECKPOINT_PAGES, SQLITE_DEFAULT_CHECKPOINT_PAGES, WAL_SIZE_LIMIT_BYTES, WalCheckpointer, type CheckpointerOptions } from './checkpointer';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
+import { sqliteConnection } from './sql';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -39,8 +40,33 @@ export class Database {
 
   /** Runs `fn` in one transaction; it commits when `fn` resolves and rolls back when it throws. */
   write<T>(fn: (manager: EntityManager) => Promise<T>): Promise<T> {
-    const run = () => this.dataSource.transaction(fn);
-    return this.mutex ? this.mutex.run(run) : run();
+    if (this.mutex) return this.mutex.run(() => this.sqliteWrite(fn));
+    return this.dataSource.transaction(fn);
+  }
+
+  /**
+   * SQLite: `BEGIN IMMEDIATE` on the one connection, not TypeORM's `BEGIN` (DEFERRED). A deferred
+   * transaction that reads before it writes holds a read snapshot; if another process (the CLI,
+   * a second gateway) commits in between, its first write fails at once with SQLITE_BUSY_SNAPSHOT,
+   * which no busy timeout retries. IMMEDIATE takes the write lock up front, waiting for it under
+   * the busy timeout like any writer (https://sqlite.org/lang_transaction.html). Every TypeORM or
+   * raw statement `fn` runs goes to the same connection, so it runs inside this transaction; the
+   * mutex keeps any other unit of work out until it ends. (It also skips TypeORM's transaction
+   * wrapper, whose events and awaits cost a few percent of an authentication.)
+   */
+  private async sqliteWrite<T>(fn: (manager: EntityManager) => Promise<T>): Promise<T> {
+    const connection = sqliteConnection(this.dataSource);
+    if (!connection) throw new TypeError('the SQLite connection is not open');
+    connection.exec('BEGIN IMMEDIATE');
+    try {
+      const result = await fn(this.dataSource.manager);
+      connection.exec('COMMIT');
+      return result;
+    } catch (error) {
+      // A failed COMMIT (disk full, I/O error) leaves the transaction open; roll that back too.
+      if (connection.inTransaction) connection.exec('ROLLBACK');
+      throw error;
+    }
   }
 
   /**

@@ -10,7 +10,7 @@
 // TypeORM keeps exactly one connection, so a statement run on that connection joins whatever
 // transaction is open on it, exactly as the query runner would; Database's mutex keeps units of work
 // from interleaving either way.
-import { QueryFailedError, type EntityManager } from 'typeorm';
+import { QueryFailedError, type DataSource, type EntityManager } from 'typeorm';
 
 export interface SqlResult<T> {
   readonly rows: T[];
@@ -29,14 +29,16 @@ function forPostgres(text: string): string {
   return converted;
 }
 
-/** The part of better-sqlite3's API used here. */
+/** The part of better-sqlite3's API used here and by Database. */
 interface SqliteStatement {
   readonly reader: boolean;
   all(...params: unknown[]): unknown[];
   run(...params: unknown[]): { changes: number };
 }
-interface SqliteConnection {
+export interface SqliteConnection {
+  readonly inTransaction: boolean;
   prepare(text: string): SqliteStatement;
+  exec(text: string): unknown;
 }
 
 /**
@@ -45,9 +47,10 @@ interface SqliteConnection {
  */
 const prepared = new WeakMap<SqliteConnection, Map<string, SqliteStatement>>();
 
-function sqliteConnection(manager: EntityManager): SqliteConnection | undefined {
-  if (manager.connection.options.type !== 'better-sqlite3') return undefined;
-  return (manager.connection.driver as unknown as { databaseConnection?: SqliteConnection }).databaseConnection;
+/** better-sqlite3's connection under a DataSource (TypeORM keeps exactly one), once initialised. */
+export function sqliteConnection(dataSource: DataSource): SqliteConnection | undefined {
+  if (dataSource.options.type !== 'better-sqlite3') return undefined;
+  return (dataSource.driver as unknown as { databaseConnection?: SqliteConnection }).databaseConnection;
 }
 
 function runOnSqlite<T>(connection: SqliteConnection, text: string, params: unknown[]): SqlResult<T> {
@@ -71,7 +74,7 @@ function runOnSqlite<T>(connection: SqliteConnection, text: string, params: unkn
  * transaction; outside, SQLite uses its one connection and PostgreSQL borrows one from the pool.
  */
 export async function sql<T = Record<string, unknown>>(manager: EntityManager, text: string, params: unknown[]): Promise<SqlResult<T>> {
-  const sqlite = sqliteConnection(manager);
+  const sqlite = sqliteConnection(manager.connection);
   if (sqlite) return runOnSqlite<T>(sqlite, text, params);
   const postgres = manager.connection.options.type === 'postgres';
   const runner = manager.queryRunner ?? manager.connection.createQueryRunner();
