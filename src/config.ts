@@ -41,7 +41,7 @@ export interface Config {
     readonly jwtLifetimeSeconds: number;
     readonly signingKeyRotationDays: number;
   };
-  readonly http: { readonly bodyLimitBytes: number; readonly maxBatchOperations: number };
+  readonly http: { readonly bodyLimitBytes: number; readonly maxBatchOperations: number; readonly requestTimeoutSeconds: number };
   readonly graphql: { readonly sandbox: boolean; readonly introspection: boolean };
   /** Per-operation limits (src/graphql/limits.ts); an operation over any of them is refused unexecuted. */
   readonly operationLimits: {
@@ -201,6 +201,9 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     http: {
       bodyLimitBytes: int(env, 'BODY_LIMIT_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
       maxBatchOperations: int(env, 'GRAPHQL_MAX_BATCH_OPERATIONS', 10, 1, 1000),
+      // Slow-request (slowloris) bound: a request whose headers and body have not all arrived by then
+      // gets 408 and its connection is closed. Fastify's default is no limit at all.
+      requestTimeoutSeconds: int(env, 'HTTP_REQUEST_TIMEOUT_SECONDS', 30, 1, 600),
     },
     graphql: {
       sandbox: bool(env, 'GRAPHQL_SANDBOX', !production),

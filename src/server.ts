@@ -63,6 +63,8 @@ const CLIENT_ERROR_CODES = new Set([
 ]);
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const GRAPHQL_PATH = '/graphql';
+/** How often Node looks for requests past HTTP_REQUEST_TIMEOUT_SECONDS (a pass over open connections). */
+const REQUEST_TIMEOUT_CHECK_MS = 1000;
 
 /** A header's value, or undefined (Node joins a repeated custom header into one string, which then matches no token). */
 const header = (value: string | string[] | undefined) => (typeof value === 'string' ? value : undefined);
@@ -118,8 +120,13 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
 }
 
 function buildHttp(config: Config, options: GatewayOptions): FastifyInstance {
+  const requestTimeoutMs = config.http.requestTimeoutSeconds * 1000;
   return Fastify({
     bodyLimit: config.http.bodyLimitBytes,
+    requestTimeout: requestTimeoutMs,
+    // Node checks request and header deadlines on an interval (30 s by default), so a 30 s limit could
+    // take a minute to act; headers may not take longer than the whole request.
+    http: { connectionsCheckingInterval: Math.min(REQUEST_TIMEOUT_CHECK_MS, requestTimeoutMs), headersTimeout: requestTimeoutMs },
     // A caller's X-Request-Id is kept when it is safe to log; otherwise we make one.
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
