@@ -92,7 +92,8 @@ export function ownSessionInput<
   const nowMs = ctx.receivedAtMs ?? Date.now();
   // Out-of-range values go on to the service, which refuses them as for any caller.
   const wouldExtend = typeof minutes === 'number' && minutes <= SESSION_DURATION_MINUTES.max && nowMs + minutes * MINUTE_MS > caller.expiresAtMs;
-  return { ...input, ...caller.credential, ...(wouldExtend && { sessionDurationMinutes: null }) };
+  // The session itself goes to the service as the caller (GuessOptions.caller), already resolved.
+  return wouldExtend ? { ...input, sessionDurationMinutes: null } : input;
 }
 
 /**

@@ -165,8 +165,7 @@ function routes(app: FastifyInstance, services: Services, rateLimits?: RateLimit
       await totps.authenticate(
         project.projectId,
         await input(new AuthenticateTotpInput(), { userId: str(body.user_id)!, totpCode: String(body.totp_code ?? ''), ...sessionFields(body) }),
-        requestId,
-        receivedAtMs,
+        { requestId, receivedAtMs },
       ),
     ),
   );
@@ -177,7 +176,7 @@ function routes(app: FastifyInstance, services: Services, rateLimits?: RateLimit
 
   route('POST', '/totps/recover', async ({ project, body, requestId }) =>
     authenticateView(
-      await totps.recover(project.projectId, await input(new RecoverTotpInput(), { userId: str(body.user_id)!, recoveryCode: String(body.recovery_code ?? ''), ...sessionFields(body) }), requestId),
+      await totps.recover(project.projectId, await input(new RecoverTotpInput(), { userId: str(body.user_id)!, recoveryCode: String(body.recovery_code ?? ''), ...sessionFields(body) }), { requestId }),
     ),
   );
 

@@ -81,10 +81,20 @@ export class SessionService {
     private readonly options: { issuer: string; jwtLifetimeSeconds: number },
   ) {}
 
-  /** Validates the session arguments and finds the session they name; writes nothing. */
-  async plan(projectId: string, userId: string, args: SessionArgumentsInput): Promise<SessionPlan> {
+  /**
+   * Validates the session arguments and finds the session they name (or, for a session caller, takes
+   * its own, resolved when its request arrived); writes nothing. The session is locked and checked
+   * live again inside the guess's transaction (holdLive).
+   */
+  async plan(projectId: string, userId: string, args: SessionArgumentsInput, caller: SessionCaller | null = null): Promise<SessionPlan> {
     const durationMinutes = this.parseDuration(args.sessionDurationMinutes);
     const customClaims = this.parseClaims(args.sessionCustomClaims);
+    if (caller) {
+      if (args.sessionToken != null || args.sessionJwt != null) throw new TooManySessionArgumentsError();
+      if (caller.userId !== userId) throw new SessionNotFoundError();
+      const sessionToken = 'sessionToken' in caller.credential ? caller.credential.sessionToken : null;
+      return { kind: 'extend', sessionId: caller.sessionId, sessionToken, durationMinutes, customClaims };
+    }
     if (args.sessionToken == null && args.sessionJwt == null) {
       if (durationMinutes === null) {
         if (customClaims) {

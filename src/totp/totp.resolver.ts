@@ -23,13 +23,13 @@ export class TotpResolver {
   @Directive('@auth(requires: [SECRET, SESSION])')
   @Mutation(() => AuthenticatePayload)
   authenticateTotp(@Arg('input', () => AuthenticateTotpInput) input: AuthenticateTotpInput, @Ctx() ctx: GatewayContext): Promise<AuthenticatePayload> {
-    return this.totps.authenticate(projectOf(ctx).projectId, ownSessionInput(ctx, input), ctx.requestId, ctx.receivedAtMs ?? null);
+    return this.totps.authenticate(projectOf(ctx).projectId, ownSessionInput(ctx, input), { requestId: ctx.requestId, receivedAtMs: ctx.receivedAtMs, caller: ctx.session });
   }
 
   @Directive('@auth(requires: [SECRET, SESSION])')
   @Mutation(() => AuthenticatePayload)
   recoverTotp(@Arg('input', () => RecoverTotpInput) input: RecoverTotpInput, @Ctx() ctx: GatewayContext): Promise<AuthenticatePayload> {
-    return this.totps.recover(projectOf(ctx).projectId, ownSessionInput(ctx, input), ctx.requestId);
+    return this.totps.recover(projectOf(ctx).projectId, ownSessionInput(ctx, input), { requestId: ctx.requestId, caller: ctx.session });
   }
 
   @Directive('@auth(requires: [SECRET, SESSION])')

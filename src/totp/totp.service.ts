@@ -18,7 +18,7 @@ import { parseUserId } from '../users/user.service';
 import type { LockoutService } from '../users/lockout.service';
 import type { AuditService } from '../audit/audit.service';
 import type { AuthEventOutcome } from '../audit/auth-event.entity';
-import type { NewFactor, SessionPlan, SessionService } from '../sessions/session.service';
+import type { NewFactor, SessionCaller, SessionPlan, SessionService } from '../sessions/session.service';
 import type { IssuedSession } from '../sessions/session.types';
 import { SessionNotFoundError } from '../sessions/session.errors';
 import { Totp } from './totp.entity';
@@ -81,6 +81,18 @@ export interface ProjectRef {
 
 /** How a guess ended inside its transaction; errors are thrown only after the attempt is committed. */
 type Outcome<T> = { ok: true; value: T } | { ok: false; error: GatewayError };
+
+/** Where a guess comes from: the request (for the audit trail and arrival-time judging) and its caller. */
+export interface GuessOptions {
+  readonly requestId?: string | null;
+  /** When the request's body arrived (see `authenticate`); recovery codes ignore it. */
+  readonly receivedAtMs?: number | null;
+  /**
+   * A session caller (a browser): its session, already resolved from its Bearer credential when the
+   * request arrived, is the one the factor is added to; it is not looked up again.
+   */
+  readonly caller?: SessionCaller | null;
+}
 
 /** One guess: whose, with which factor, for which request, and what to do with a session on success. */
 interface Guess {
@@ -152,7 +164,7 @@ export class TotpService {
    * age a code out. The window itself stays ±STEP_WINDOW; everything else (expiry, lockout, audit,
    * the session) uses the time of processing.
    */
-  async authenticate(projectId: string, input: AuthenticateTotpInput, requestId: string | null = null, receivedAtMs: number | null = null): Promise<AuthenticatePayload> {
+  async authenticate(projectId: string, input: AuthenticateTotpInput, { requestId = null, receivedAtMs = null, caller = null }: GuessOptions = {}): Promise<AuthenticatePayload> {
     const userId = parseUserId(input.userId);
     const code = input.totpCode;
     if (!generator.TOTP_CODE_PATTERN.test(code)) {
@@ -165,7 +177,7 @@ export class TotpService {
     const nowMs = this.clock.now();
     const totp = await this.currentTotp(projectId, userId, {});
     if (!totp.verified && totp.expiresAt.getTime() <= nowMs) throw new TotpExpiredError();
-    const plan = await this.sessions.plan(projectId, userId, input);
+    const plan = await this.sessions.plan(projectId, userId, input, caller);
     // Judged before the transaction (pure CPU); the verdict only counts once the attempt is spent.
     // Never later than now, and never earlier than MAX_ARRIVAL_LAG_MS before it, whatever the stamp says.
     const judgedAtMs = receivedAtMs === null ? nowMs : Math.min(nowMs, Math.max(receivedAtMs, nowMs - MAX_ARRIVAL_LAG_MS));
@@ -181,7 +193,7 @@ export class TotpService {
     });
   }
 
-  async recover(projectId: string, input: RecoverTotpInput, requestId: string | null = null): Promise<AuthenticatePayload> {
+  async recover(projectId: string, input: RecoverTotpInput, { requestId = null, caller = null }: GuessOptions = {}): Promise<AuthenticatePayload> {
     const userId = parseUserId(input.userId);
     const code = input.recoveryCode.trim().toLowerCase();
     if (!generator.RECOVERY_CODE_PATTERN.test(code)) {
@@ -193,7 +205,7 @@ export class TotpService {
     }
     const nowMs = this.clock.now();
     const totp = await this.currentTotp(projectId, userId, { verifiedOnly: true });
-    const plan = await this.sessions.plan(projectId, userId, input);
+    const plan = await this.sessions.plan(projectId, userId, input, caller);
 
     const factor: NewFactor = { type: 'recovery_codes', deliveryMethod: 'recovery_code', totpId: totp.totpId };
     return this.attempt({ projectId, userId, requestId, nowMs, plan, factor }, async (m) => {

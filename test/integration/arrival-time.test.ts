@@ -27,7 +27,7 @@ describe('TOTP arrival time', () => {
   }
 
   const authenticate = (userId: string, code: string, receivedAtMs: number | null) =>
-    gw.gateway.services.totps.authenticate(gw.project.projectId, Object.assign(new AuthenticateTotpInput(), { userId, totpCode: code }), null, receivedAtMs);
+    gw.gateway.services.totps.authenticate(gw.project.projectId, Object.assign(new AuthenticateTotpInput(), { userId, totpCode: code }), { receivedAtMs });
 
   it('accepts the previous step of the arrival time after the request waited past a boundary', async () => {
     const { userId, secret } = await enrolled();

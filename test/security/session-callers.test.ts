@@ -119,6 +119,19 @@ describe.each(dialects)('session callers on %s', (dialect) => {
     expect(factors.authentication_factors.map((f) => `${f.type}/${f.delivery_method}`).sort()).toEqual(['external/backend', 'totp/authenticator_app']);
   });
 
+  it('looks its session up once per authenticateTotp: when the request arrives, not again to add the factor', async () => {
+    const caller = await signedIn();
+    const { createTotp } = await caller.jwtClient.data(CreateTotpDocument, { input: { userId: caller.userId } });
+    const lookups = jest.spyOn(gw.gateway.services.sessions as unknown as { resolve: () => Promise<unknown> }, 'resolve');
+    try {
+      const { authenticateTotp } = await caller.jwtClient.data(AuthenticateTotpDocument, { input: { userId: caller.userId, totpCode: totpCode(createTotp.secret) } });
+      expect(authenticateTotp.session?.sessionId).toBe(caller.sessionId);
+      expect(lookups).toHaveBeenCalledTimes(1);
+    } finally {
+      lookups.mockRestore();
+    }
+  });
+
   it('recovers with a recovery code and regenerates codes, for its own user only', async () => {
     const caller = await signedIn();
     const { createTotp } = await caller.client.data(CreateTotpDocument, { input: { userId: caller.userId } });
