@@ -60,26 +60,28 @@ export function codeAt(secret: Uint8Array, step: number, digits = DIGITS, algori
 }
 
 /**
- * RFC 6238 §5.2 allows for the delay between a code's generation and its arrival. A code read in the
- * last moment of a step can arrive in the next one, after the step it was meant to fall within a ±1
- * window of has moved on: a client that sends the previous step's code (to keep the current one for a
- * later request, as the shared load harness does when it seeds users) is refused whenever its
- * request crosses a boundary, about once a minute under load. For this long after each boundary the
- * window therefore also keeps the step before it. The window stays 90 s of codes, plus these 2 s once
- * per step: an online guess gains one candidate code for 2 of every 30 seconds (from 3 to 4 in a
- * million), and replay is unaffected (the matched step is stored and must advance).
+ * Enrollment transit grace. RFC 6238 §5.2 allows for the delay between a code's generation and its
+ * arrival. A code read in the last moment of a step can arrive in the next one: a client that confirms
+ * a new TOTP with the previous step's code (keeping the current one for its first sign-in, as the
+ * shared load harness does when it seeds users) is refused whenever its request crosses a boundary,
+ * about once a minute under load. While a TOTP is still unverified, for this long after each boundary
+ * the window also keeps the step before the previous one. Sign-in with a verified TOTP gets no grace:
+ * an attacker can choose when a guess arrives, and four candidates instead of three would be a third
+ * more per guess. A pending TOTP protects nothing a guess could take: whoever can call
+ * authenticateTotp for the user (project credentials, or the user's own session) can replace a
+ * pending TOTP with createTotp anyway. Replay is unaffected: the matched step is stored and must advance.
  */
 export const TRANSIT_GRACE_MS = 2_000;
 
 /**
  * The time step whose code equals `code`, or null. Candidates: ±STEP_WINDOW around the step of
- * `nowMs`, and in the first TRANSIT_GRACE_MS of a step, one more step back. Every candidate is computed
- * and compared in constant time, with no early exit, so timing does not reveal which step matched
- * (how many candidates there are depends on the time alone). If two steps share a code (a
- * 1-in-a-million coincidence) the newest wins.
+ * `nowMs`, and, within `graceMs` after a step boundary, one more step back. Every candidate is
+ * computed and compared in constant time, with no early exit, so timing does not reveal which step
+ * matched (how many candidates there are depends on the time and the grace alone). If two steps share
+ * a code (a 1-in-a-million coincidence) the newest wins.
  */
-export function matchStep(secret: Uint8Array, code: string, nowMs: number): number | null {
-  const oldest = timeStep(nowMs - TRANSIT_GRACE_MS) - STEP_WINDOW;
+export function matchStep(secret: Uint8Array, code: string, nowMs: number, graceMs = 0): number | null {
+  const oldest = timeStep(nowMs - graceMs) - STEP_WINDOW;
   const newest = timeStep(nowMs) + STEP_WINDOW;
   let matched: number | null = null;
   for (let step = oldest; step <= newest; step++) {

@@ -181,7 +181,8 @@ export class TotpService {
     // Judged before the transaction (pure CPU); the verdict only counts once the attempt is spent.
     // Never later than now, and never earlier than MAX_ARRIVAL_LAG_MS before it, whatever the stamp says.
     const judgedAtMs = receivedAtMs === null ? nowMs : Math.min(nowMs, Math.max(receivedAtMs, nowMs - MAX_ARRIVAL_LAG_MS));
-    const step = generator.matchStep(this.envelope.decrypt(totp.secretCiphertext, totp.totpId), code, judgedAtMs);
+    const grace = totp.verified ? 0 : generator.TRANSIT_GRACE_MS;
+    const step = generator.matchStep(this.envelope.decrypt(totp.secretCiphertext, totp.totpId), code, judgedAtMs, grace);
 
     const factor: NewFactor = { type: 'totp', deliveryMethod: 'authenticator_app', totpId: totp.totpId };
     return this.attempt({ projectId, userId, requestId, nowMs, plan, factor }, async (m) => {

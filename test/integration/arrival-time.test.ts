@@ -1,4 +1,4 @@
-// A TOTP code is judged at the time step in which its request arrived (RFC 6238 §5.2), never with a window wider than ±1 step (plus the transit grace after a boundary).
+// A TOTP code is judged at the time step in which its request arrived (RFC 6238 §5.2), never with a window wider than ±1 step (plus, for an enrollment, the transit grace after a boundary).
 import { connect } from 'node:net';
 import { AuthenticateTotpInput } from '../../src/totp/totp.inputs';
 import { MAX_ARRIVAL_LAG_MS } from '../../src/totp/totp.service';
@@ -38,13 +38,25 @@ describe('TOTP arrival time', () => {
     await expect(authenticate(userId, previousAtArrival, arrivedAt)).resolves.toMatchObject({ userId });
   });
 
-  it('accepts the previous step of a code sent just before a boundary that arrives just after it (transit grace), once', async () => {
+  it('confirms an enrollment with the previous step of a code sent just before a boundary that lands just after it (transit grace), once', async () => {
     const { userId, secret } = await enrolled();
     const previous = totpCode(secret, -1, arrivedAt);
     const landed = arrivedAt + 1_000 + TRANSIT_GRACE_MS / 2;
     clock.t = landed;
     await expect(authenticate(userId, previous, landed)).resolves.toMatchObject({ userId });
-    await expect(authenticate(userId, previous, landed)).rejects.toMatchObject({ code: 'TOTP_CODE_ALREADY_AUTHENTICATED' });
+    // Now verified: no grace, and the step is spent anyway.
+    await expect(authenticate(userId, previous, landed)).rejects.toMatchObject({ code: 'UNABLE_TO_AUTHENTICATE_TOTP' });
+  });
+
+  it('gives a verified TOTP no transit grace: a code two steps old is refused just after a boundary', async () => {
+    const { userId, secret } = await enrolled();
+    // Verified a minute earlier, so the code below is newer than the last accepted step.
+    const earlier = arrivedAt - 2 * STEP_MS;
+    clock.t = earlier;
+    await expect(authenticate(userId, totpCode(secret, 0, earlier), earlier)).resolves.toMatchObject({ userId });
+    const landed = arrivedAt + 1_000 + TRANSIT_GRACE_MS / 2;
+    clock.t = landed;
+    await expect(authenticate(userId, totpCode(secret, -1, arrivedAt), landed)).rejects.toMatchObject({ code: 'UNABLE_TO_AUTHENTICATE_TOTP' });
   });
 
   it('keeps the window at ±1 step around the arrival time', async () => {

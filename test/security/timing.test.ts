@@ -2,7 +2,7 @@
 import fc from 'fast-check';
 import * as keyedHash from '../../src/crypto/keyed-hash';
 import { constantTimeEqual } from '../../src/crypto/keyed-hash';
-import { codeAt, matchStep, newSecret, PERIOD_SECONDS, STEP_WINDOW, timeStep } from '../../src/totp/totp.generator';
+import { codeAt, matchStep, newSecret, PERIOD_SECONDS, STEP_WINDOW, timeStep, TRANSIT_GRACE_MS } from '../../src/totp/totp.generator';
 
 const STEP_MS = PERIOD_SECONDS * 1000;
 /** The middle of time step `step`. */
@@ -130,7 +130,6 @@ describe('matchStep judges every candidate step', () => {
     const compare = jest.spyOn(keyedHash, 'constantTimeEqual');
     try {
       const secret = newSecret();
-      // Mid-step, so the transit grace (one more candidate) is not in play; it has its own case below.
       const current = timeStep(Date.now());
       const now = during(current);
       const cases: Array<[string, string]> = [
@@ -146,11 +145,11 @@ describe('matchStep judges every candidate step', () => {
         expect({ label, calls: compare.mock.calls.length }).toEqual({ label, calls: 2 * STEP_WINDOW + 1 });
         expect(compare.mock.calls.map(([, given]) => given)).toEqual([code, code, code]);
       }
-      // In the first TRANSIT_GRACE_MS of a step: four candidates, all compared, whichever matches.
+      // With the enrollment grace, in a step's first TRANSIT_GRACE_MS: four candidates, all compared.
       const boundary = current * STEP_MS;
       for (const code of [codeAt(secret, current - 2), codeAt(secret, current + 1), 'abc']) {
         compare.mockClear();
-        matchStep(secret, code, boundary);
+        matchStep(secret, code, boundary, TRANSIT_GRACE_MS);
         expect(compare.mock.calls.map(([, given]) => given)).toEqual([code, code, code, code]);
       }
     } finally {

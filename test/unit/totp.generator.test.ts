@@ -43,6 +43,16 @@ describe('codeAt against otplib', () => {
     // About one code in ten starts with 0; padding is what this checks.
     expect(leadingZeros).toBeGreaterThan(0);
   });
+
+  it('agrees for counters past 2^32, where the high bytes of the counter are no longer zero', () => {
+    for (const step of [2 ** 32 - 1, 2 ** 32, 2 ** 32 + 12_345, 2 ** 40 + 7, 2 ** 47 + 99]) {
+      const secret = randomBytes(generator.SECRET_BYTES);
+      expect({ step, code: generator.codeAt(secret, step) }).toEqual({
+        step,
+        code: generateSync({ secret, epoch: step * generator.PERIOD_SECONDS, period: generator.PERIOD_SECONDS }),
+      });
+    }
+  });
 });
 
 describe('matchStep', () => {
@@ -56,15 +66,18 @@ describe('matchStep', () => {
     }
   });
 
-  it('keeps the step before the previous one for TRANSIT_GRACE_MS after a boundary, and no longer', () => {
+  it('with a grace, keeps the step before the previous one for that long after a boundary, and no longer', () => {
     const boundary = step * generator.PERIOD_SECONDS * 1000;
+    const grace = generator.TRANSIT_GRACE_MS;
     const twoBack = generator.codeAt(secret, step - 2);
-    expect(generator.matchStep(secret, twoBack, boundary)).toBe(step - 2);
-    expect(generator.matchStep(secret, twoBack, boundary + generator.TRANSIT_GRACE_MS - 1)).toBe(step - 2);
-    expect(generator.matchStep(secret, twoBack, boundary + generator.TRANSIT_GRACE_MS)).toBeNull();
+    expect(generator.matchStep(secret, twoBack, boundary, grace)).toBe(step - 2);
+    expect(generator.matchStep(secret, twoBack, boundary + grace - 1, grace)).toBe(step - 2);
+    expect(generator.matchStep(secret, twoBack, boundary + grace, grace)).toBeNull();
     // Only the past side grows: the step after next is refused at the boundary too.
-    expect(generator.matchStep(secret, generator.codeAt(secret, step + 2), boundary)).toBeNull();
-    expect(generator.matchStep(secret, generator.codeAt(secret, step - 3), boundary)).toBeNull();
+    expect(generator.matchStep(secret, generator.codeAt(secret, step + 2), boundary, grace)).toBeNull();
+    expect(generator.matchStep(secret, generator.codeAt(secret, step - 3), boundary, grace)).toBeNull();
+    // Without one (a verified TOTP), the boundary changes nothing.
+    expect(generator.matchStep(secret, twoBack, boundary)).toBeNull();
   });
 
   it('refuses codes two steps away and wrong codes', () => {
