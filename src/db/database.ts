@@ -6,10 +6,10 @@
 // request's transaction is open would silently join (and roll back with) it. On SQLite every unit
 // of work therefore runs through a FIFO mutex; better-sqlite3 is synchronous, so the mutex only
 // orders promise hops and costs microseconds. PostgreSQL gets a pooled connection per transaction.
-import type { DataSource, EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
+import { QueryFailedError, type DataSource, type EntityManager, type EntityTarget, type ObjectLiteral } from 'typeorm';
 import { INLINE_CHECKPOINT_PAGES, SQLITE_DEFAULT_CHECKPOINT_PAGES, WAL_SIZE_LIMIT_BYTES, WalCheckpointer, type CheckpointerOptions } from './checkpointer';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
-import { sqliteConnection } from './sql';
+import { sqliteConnection, type SqliteConnection } from './sql';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -57,14 +57,19 @@ export class Database {
   private async sqliteWrite<T>(fn: (manager: EntityManager) => Promise<T>): Promise<T> {
     const connection = sqliteConnection(this.dataSource);
     if (!connection) throw new TypeError('the SQLite connection is not open');
-    connection.exec('BEGIN IMMEDIATE');
+    control(connection, 'BEGIN IMMEDIATE');
     try {
       const result = await fn(this.dataSource.manager);
-      connection.exec('COMMIT');
+      control(connection, 'COMMIT');
       return result;
     } catch (error) {
-      // A failed COMMIT (disk full, I/O error) leaves the transaction open; roll that back too.
-      if (connection.inTransaction) connection.exec('ROLLBACK');
+      // A failed COMMIT (disk full, I/O error) leaves the transaction open; roll that back too. The
+      // unit's own error is the one to report, even if the ROLLBACK fails as well.
+      try {
+        if (connection.inTransaction) connection.exec('ROLLBACK');
+      } catch {
+        // SQLite has already rolled back or the connection is broken; the next BEGIN will say which.
+      }
       throw error;
     }
   }
@@ -114,6 +119,15 @@ export class Database {
     await this.checkpointer?.stop();
     this.checkpointer = undefined;
     if (this.dataSource.isInitialized) await this.dataSource.destroy();
+  }
+}
+
+/** A transaction-control statement, failing as TypeORM's runner fails (QueryFailedError), like sql(). */
+function control(connection: SqliteConnection, statement: string): void {
+  try {
+    connection.exec(statement);
+  } catch (error) {
+    throw new QueryFailedError(statement, [], error as Error);
   }
 }
 
