@@ -1,9 +1,8 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { ContainerType } from 'type-graphql';
 import type { ProjectRef } from '../auth/project.service';
-import { SESSION_DURATION_MINUTES, type SessionCaller } from '../sessions/session.service';
+import type { SessionCaller } from '../sessions/session.service';
 import { isId } from '../common/ids';
-import { MINUTE_MS } from '../common/clock';
 import { GatewayError, UnauthorizedCredentialsError as Unauthorized } from '../errors/error.catalogue';
 
 /** Who may call a field (`@auth(requires: [...])`): a project's backend, or a browser with a session. */
@@ -70,7 +69,8 @@ const SECOND_FACTORS = new Set(['totp', 'recovery_codes']);
  * session (the one in `Authorization`), so naming another one is refused. Custom claims are the
  * backend's alone (it trusts them; Stytch's frontend SDKs cannot set them either). A lifetime is
  * accepted, as Stytch's frontend SDKs send `session_duration_minutes` with every authenticate, but it
- * may only shorten the session: one that would end later than the backend's expiry is ignored.
+ * may only shorten the session: one that would end later than the session's expiry changes nothing
+ * (SessionService applies that rule to the row it locks).
  */
 export function ownSessionInput<
   T extends { userId: string; sessionToken?: string | null; sessionJwt?: string | null; sessionDurationMinutes?: number | null; sessionCustomClaims?: object | null },
@@ -88,12 +88,9 @@ export function ownSessionInput<
       details: { field: 'sessionCustomClaims' },
     });
   }
-  const minutes = input.sessionDurationMinutes;
-  const nowMs = ctx.receivedAtMs ?? Date.now();
-  // Out-of-range values go on to the service, which refuses them as for any caller.
-  const wouldExtend = typeof minutes === 'number' && minutes <= SESSION_DURATION_MINUTES.max && nowMs + minutes * MINUTE_MS > caller.expiresAtMs;
-  // The session itself goes to the service as the caller (GuessOptions.caller), already resolved.
-  return wouldExtend ? { ...input, sessionDurationMinutes: null } : input;
+  // Its own session goes to the service as the caller (GuessOptions.caller), already resolved; a
+  // duration there may only shorten it (SessionPlan.shortenOnly).
+  return input;
 }
 
 /**

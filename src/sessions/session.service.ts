@@ -45,8 +45,18 @@ export type SessionPlan =
       readonly sessionId: string;
       readonly sessionToken: string | null;
       readonly durationMinutes: number | null;
+      /** A session caller's own session: its duration may end the session sooner, never later. */
+      readonly shortenOnly: boolean;
       readonly customClaims: Record<string, unknown> | null;
     };
+
+/** What `touch` records on a session besides the access. */
+interface SessionChanges {
+  readonly durationMinutes: number | null;
+  readonly shortenOnly?: boolean;
+  readonly customClaims: Record<string, unknown> | null;
+  readonly factor: AuthenticationFactor | null;
+}
 
 export type NewFactor = Omit<AuthenticationFactor, 'lastAuthenticatedAt'>;
 
@@ -93,7 +103,7 @@ export class SessionService {
       if (args.sessionToken != null || args.sessionJwt != null) throw new TooManySessionArgumentsError();
       if (caller.userId !== userId) throw new SessionNotFoundError();
       const sessionToken = 'sessionToken' in caller.credential ? caller.credential.sessionToken : null;
-      return { kind: 'extend', sessionId: caller.sessionId, sessionToken, durationMinutes, customClaims };
+      return { kind: 'extend', sessionId: caller.sessionId, sessionToken, durationMinutes, shortenOnly: true, customClaims };
     }
     if (args.sessionToken == null && args.sessionJwt == null) {
       if (durationMinutes === null) {
@@ -110,7 +120,7 @@ export class SessionService {
     }
     const session = await this.resolve(projectId, args);
     if (session.userId !== userId) throw new SessionNotFoundError();
-    return { kind: 'extend', sessionId: session.sessionId, sessionToken: args.sessionToken ?? null, durationMinutes, customClaims };
+    return { kind: 'extend', sessionId: session.sessionId, sessionToken: args.sessionToken ?? null, durationMinutes, shortenOnly: false, customClaims };
   }
 
   /** Inside the caller's transaction: records the factor on a new or existing session. */
@@ -138,7 +148,7 @@ export class SessionService {
       ]);
       return { session, sessionToken };
     }
-    const session = await this.touch(manager, plan.sessionId, nowMs, plan.durationMinutes, plan.customClaims, proven);
+    const session = await this.touch(manager, plan.sessionId, nowMs, { ...plan, factor: proven });
     return { session, sessionToken: plan.sessionToken };
   }
 
@@ -164,7 +174,7 @@ export class SessionService {
     const found = await this.resolve(projectId, args);
     const nowMs = this.clock.now();
     const { session, user } = await this.db.write(async (m) => ({
-      session: await this.touch(m, found.sessionId, nowMs, durationMinutes, customClaims, null),
+      session: await this.touch(m, found.sessionId, nowMs, { durationMinutes, customClaims, factor: null }),
       user: await this.users.require(m, projectId, found.userId),
     }));
     return { session, user, sessionToken: args.sessionToken ?? null, sessionJwt: await this.sign(projectId, session) };
@@ -297,18 +307,17 @@ export class SessionService {
   }
 
   /** Locks the row (PostgreSQL) and records an access, a factor, a new expiry or new claims. */
-  private async touch(
-    manager: EntityManager,
-    sessionId: string,
-    nowMs: number,
-    durationMinutes: number | null,
-    customClaims: Record<string, unknown> | null,
-    factor: AuthenticationFactor | null,
-  ): Promise<Session> {
+  private async touch(manager: EntityManager, sessionId: string, nowMs: number, changes: SessionChanges): Promise<Session> {
+    const { durationMinutes, shortenOnly = false, customClaims, factor } = changes;
     const session = await manager.findOne(Session, { where: { sessionId }, lock: this.db.rowLock });
     if (!session || session.expiresAt.getTime() <= nowMs) throw new SessionNotFoundError();
     session.lastAccessedAt = new Date(nowMs);
-    if (durationMinutes !== null) session.expiresAt = new Date(nowMs + durationMinutes * MINUTE_MS);
+    if (durationMinutes !== null) {
+      // Judged against the row as locked now, at the time of processing, so neither a queued request
+      // nor an expiry the backend changed meanwhile lets a session caller outlive its session.
+      const requested = nowMs + durationMinutes * MINUTE_MS;
+      if (!shortenOnly || requested < session.expiresAt.getTime()) session.expiresAt = new Date(requested);
+    }
     if (customClaims) session.customClaims = this.parseClaims({ ...session.customClaims, ...customClaims })!;
     if (factor) {
       session.authenticationFactors = [
