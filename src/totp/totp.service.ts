@@ -161,7 +161,8 @@ export class TotpService {
    * `receivedAtMs` is when the request's body arrived (the HTTP layer stamps it before anything
    * queues), bounded to MAX_ARRIVAL_LAG_MS before now: the code is judged against that moment's time step, as RFC 6238 §5.2 frames the window (the delay
    * between the code's generation and its arrival), so time spent waiting inside the gateway cannot
-   * age a code out. The window itself stays ±STEP_WINDOW; everything else (expiry, lockout, audit,
+   * age a code out. The window itself stays ±STEP_WINDOW (an unverified TOTP also gets the transit
+   * grace, totp.generator.ts); everything else (expiry, lockout, audit,
    * the session) uses the time of processing.
    */
   async authenticate(projectId: string, input: AuthenticateTotpInput, { requestId = null, receivedAtMs = null, caller = null }: GuessOptions = {}): Promise<AuthenticatePayload> {
