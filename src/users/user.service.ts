@@ -56,10 +56,16 @@ export const parseUserId = (userId: unknown) => parseId('user', userId, 'INVALID
  * The normal form of an optional identifier (identity.normalize.ts). Input validation refuses values
  * without one first; this keeps the service safe for any caller.
  */
-function normalized(raw: string | null | undefined, normalize: (raw: string) => string | null, errorType: string, message: string): string | null {
+function normalized(
+  field: 'email' | 'phoneNumber',
+  raw: string | null | undefined,
+  normalize: (raw: string) => string | null,
+  errorType: string,
+  message: string,
+): string | null {
   if (raw === null || raw === undefined) return null;
   const value = normalize(raw);
-  if (value === null) throw new GatewayError('BAD_USER_INPUT', { errorType, message, details: { field: errorType.slice('invalid_'.length) } });
+  if (value === null) throw new GatewayError('BAD_USER_INPUT', { errorType, message, details: { field } });
   return value;
 }
 
@@ -85,8 +91,8 @@ export class UserService {
 
   async create(projectId: string, input: CreateUserInput): Promise<User> {
     // One person, one user: uniqueness is on the normal forms, and only they are stored.
-    const email = normalized(input.email, normalizeEmail, 'invalid_email', INVALID_EMAIL_MESSAGE);
-    const phoneNumber = normalized(input.phoneNumber, normalizePhoneNumber, 'invalid_phone_number', INVALID_PHONE_NUMBER_MESSAGE);
+    const email = normalized('email', input.email, normalizeEmail, 'invalid_email', INVALID_EMAIL_MESSAGE);
+    const phoneNumber = normalized('phoneNumber', input.phoneNumber, normalizePhoneNumber, 'invalid_phone_number', INVALID_PHONE_NUMBER_MESSAGE);
     if (!email && !phoneNumber) {
       throw new GatewayError('BAD_USER_INPUT', {
         errorType: 'missing_email_or_phone_number',
