@@ -1,7 +1,10 @@
 // The migration that normalises stored emails and phone numbers: it rewrites rows into the normal form, refuses (naming project and users, changing nothing) when two users would collide, and adds the phone unique index.
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import type { DataSource } from 'typeorm';
 import { createDataSource, migrations } from '../../ormconfig';
 import { runMigrations } from '../../src/db/migrate';
@@ -9,6 +12,7 @@ import { isUniqueViolation } from '../../src/db/database';
 import type { DatabaseConfig } from '../../src/config';
 import { dialects } from '../support/gateway';
 import { createDatabase } from '../support/postgres';
+import { ensureBuilt } from '../support/process';
 
 const MIGRATION = 'IdentityNormalization1764633600000';
 const NFC_E = '\u00e9';
@@ -35,14 +39,15 @@ async function freshDatabase(dialect: string): Promise<{ database: DatabaseConfi
 
 describe.each(dialects)('identity normalisation migration on %s', (dialect) => {
   let dataSource: DataSource;
+  let database: DatabaseConfig;
   let cleanup: () => Promise<void>;
   const p = (n: number) => (dialect === 'postgres' ? `$${n}` : '?');
 
   /** A database as it was before the migration: everything up to it applied, it and later ones undone. */
   beforeEach(async () => {
     const fresh = await freshDatabase(dialect);
-    cleanup = fresh.cleanup;
-    dataSource = await createDataSource(fresh.database).initialize();
+    ({ database, cleanup } = fresh);
+    dataSource = await createDataSource(database).initialize();
     await runMigrations(dataSource);
     const index = migrations.findIndex((m) => m.name === MIGRATION);
     expect(index).toBeGreaterThan(0);
@@ -138,5 +143,29 @@ describe.each(dialects)('identity normalisation migration on %s', (dialect) => {
     await dataSource.query(`UPDATE users SET phone_number = NULL WHERE id = ${p(1)}`, [user(15)]);
     expect(await runMigrations(dataSource)).toEqual(pending());
     expect((await stored()).map((u) => u.email)).toEqual([`jos${NFC_E}@example.com`, 'ada@xn--bcher-kva.example', 'other@example.com', 'bystander@example.com']);
+  });
+
+  it('stops `totp-gateway migrate` with exit code 1 and the refusal on stderr', async () => {
+    await insert(
+      { id: user(21), projectId: P1, email: null, phoneNumber: '+1 415 555 0199' },
+      { id: user(22), projectId: P1, email: null, phoneNumber: '+14155550199' },
+    );
+    ensureBuilt();
+    const result = await promisify(execFile)(process.execPath, [join(__dirname, '..', '..', 'bin', 'totp-gateway.js'), 'migrate'], {
+      env: {
+        PATH: process.env.PATH ?? '',
+        NODE_ENV: 'test',
+        LOG_LEVEL: 'silent',
+        DATABASE_URL: database.kind === 'sqlite' ? `sqlite:${database.path}` : database.url,
+        GATEWAY_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+      },
+    }).then(
+      () => ({ code: 0, stderr: '' }),
+      (e: { code: number; stderr: string }) => ({ code: e.code, stderr: e.stderr }),
+    );
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`totp-gateway: ${MIGRATION} refused`);
+    expect(result.stderr).toContain(`project ${P1}: users ${user(21)}, ${user(22)} share one phone_number`);
+    expect(await applied()).not.toContain(MIGRATION);
   });
 });
