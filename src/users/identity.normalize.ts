@@ -9,8 +9,6 @@ import { parsePhoneNumberFromString } from 'libphonenumber-js';
 export const EMAIL_MAX_CHARS = 320;
 /** Longest phone input looked at (spaces, dashes and brackets included); E.164 itself is at most 16. */
 export const PHONE_NUMBER_INPUT_MAX_CHARS = 64;
-/** A `+`, then digits and the visual separators people write (space, dash, dot, brackets). */
-const INTERNATIONAL_PHONE_FORMAT = /^\+[0-9 ().-]+$/;
 
 /**
  * The one stored form of an email address, or null when it is not a valid address.
@@ -52,8 +50,9 @@ function isValidEmailSyntax(email: string): boolean {
  * possible number.
  *
  * The input must be international: a `+` and the country calling code, then digits, optionally
- * separated by spaces, dashes, dots or brackets (`+1 (415) 555-0199`). Fullwidth forms are folded
- * first (Unicode NFKC). There is no default region, so a national number (`415 555 0199`) or one
+ * separated as people write them (spaces, dashes, dots, slashes, brackets: `+1 (415) 555-0199`, as
+ * libphonenumber's grammar allows) and nothing else around them. Fullwidth forms are folded first
+ * (Unicode NFKC). There is no default region, so a national number (`415 555 0199`) or one
  * written with a dialling prefix (`0044 ...`, `011 ...`) is refused rather than guessed at; so is an
  * extension, which E.164 cannot hold. The number must then be possible for its country calling code
  * per libphonenumber's metadata (a known code and a length that code allows). Possible, not
@@ -62,8 +61,9 @@ function isValidEmailSyntax(email: string): boolean {
  */
 export function normalizePhoneNumber(raw: string): string | null {
   const text = raw.normalize('NFKC').trim();
-  if (text.length > PHONE_NUMBER_INPUT_MAX_CHARS || !INTERNATIONAL_PHONE_FORMAT.test(text)) return null;
-  const parsed = parsePhoneNumberFromString(text);
+  if (text.length > PHONE_NUMBER_INPUT_MAX_CHARS || !text.startsWith('+')) return null;
+  // extract: false: the whole input must be the number, not a number found somewhere inside text.
+  const parsed = parsePhoneNumberFromString(text, { extract: false });
   return parsed && parsed.isPossible() && !parsed.ext ? parsed.number : null;
 }
 

@@ -70,6 +70,9 @@ describe('normalizePhoneNumber', () => {
     '+1.415.555.0199',
     '  +1 415 555 0199 ',
     '＋１４１５５５５０１９９', // fullwidth, folded by NFKC
+    '+1 415–555–0199', // en dashes
+    '+1/415/555/0199',
+    '+(1) 415 555 0199',
   ])('%s is +14155550199', (raw) => {
     expect(normalizePhoneNumber(raw)).toBe('+14155550199');
   });
@@ -86,6 +89,10 @@ describe('normalizePhoneNumber', () => {
     ['a US dialling prefix', '011 44 20 7946 0958'],
     ['an extension', '+1 415 555 0199 ext. 12'],
     ['an x extension', '+1 415 555 0199 x12'],
+    ['an RFC 3966 extension', '+1 415 555 0199;ext=12'],
+    ['a # extension', '+1 415 555 0199 #12'],
+    ['text after the number', '+1 415 555 0199 please'],
+    ['a tab inside', '+1\t415 555 0199'],
     ['too few digits for its country', '+1 415 555'],
     ['too many digits for its country', '+1 415 555 0199 0000'],
     ['an unassigned country calling code', '+999 123 456 789'],
