@@ -150,6 +150,8 @@ describe.each(dialects)('identity normalisation on %s', (dialect) => {
       ['too few digits for its country', '+1 415 555'],
       ['too many digits for its country', '+1 415 555 0199 0000'],
       ['an unassigned country calling code', '+999 123 456 789'],
+      ['an unassigned country calling code in E.164 shape', '+999123456789'],
+      ['an E.164-shaped number too short for its country', '+1234567'],
       ['an extension', '+1 415 555 0199 ext. 12'],
       ['letters', '+1 415 555 CALL'],
     ])('refuses %s with BAD_USER_INPUT / invalid_phone_number and writes nothing', async (_label, phoneNumber) => {
