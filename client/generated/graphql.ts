@@ -44,12 +44,12 @@ export type CreateTotpInput = {
 };
 
 export type CreateUserInput = {
-  /** Unique per project, case-insensitively. */
+  /** Unique per project after normalisation (Unicode NFC, local part lower-cased, domain in its IDNA ASCII form); stored and returned normalised. */
   email?: string | null | undefined;
   /** Your system's id for this user; unique per project. */
   externalId?: string | null | undefined;
   name?: UserNameInput | null | undefined;
-  /** E.164, e.g. +15555550123. */
+  /** International form with the country code, e.g. +15555550123 or +1 (555) 555-0123; stored as E.164; unique per project. */
   phoneNumber?: string | null | undefined;
   /** Set by your backend only; at most 4 KiB. */
   trustedMetadata?: Record<string, unknown> | null | undefined;

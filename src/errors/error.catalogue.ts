@@ -12,6 +12,7 @@ export const ERROR_CATALOGUE = {
   INVALID_SESSION_ID: { status: 400, errorType: 'invalid_session_id', message: 'The session id is malformed; session ids look like session-<uuid>.' },
   USER_NOT_FOUND: { status: 404, errorType: 'user_not_found', message: 'No user with this id exists in this project.' },
   DUPLICATE_EMAIL: { status: 409, errorType: 'duplicate_email', message: 'A user with this email already exists in this project.' },
+  DUPLICATE_PHONE_NUMBER: { status: 409, errorType: 'duplicate_phone_number', message: 'A user with this phone number already exists in this project.' },
   DUPLICATE_EXTERNAL_ID: { status: 409, errorType: 'duplicate_external_id', message: 'A user with this external id already exists in this project.' },
   INVALID_EXPIRATION: { status: 400, errorType: 'invalid_expiration', message: 'expirationMinutes must be between 5 and 1440.' },
   ACTIVE_TOTP_EXISTS: { status: 409, errorType: 'active_totp_exists', message: 'The user already has a verified TOTP; delete it before creating another.' },

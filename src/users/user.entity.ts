@@ -37,6 +37,7 @@ export class UserName {
 
 @Entity({ name: 'users' })
 @Index('uq_users_project_email', ['projectId', 'email'], { unique: true })
+@Index('uq_users_project_phone_number', ['projectId', 'phoneNumber'], { unique: true })
 @Index('uq_users_project_external_id', ['projectId', 'externalId'], { unique: true })
 @ObjectType()
 export class User {
@@ -47,10 +48,11 @@ export class User {
   @IdColumn('project_id')
   projectId: string;
 
-  /** Stored lower-cased so uniqueness per project ignores case. */
+  /** Stored normalised (identity.normalize.ts: NFC, lower-cased, IDNA ASCII domain) so uniqueness per project is on the normal form. */
   @Column({ type: 'varchar', length: 320, nullable: true })
   email: string | null;
 
+  /** E.164; unique per project (NULLs are distinct on both dialects, so users without one do not collide). */
   @Column({ type: 'varchar', length: 32, name: 'phone_number', nullable: true })
   phoneNumber: string | null;
 

@@ -1,31 +1,25 @@
 import { Field, InputType } from 'type-graphql';
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { jsonByteLength } from '../common/json';
-import { isEmail, IsOptional, Length, Matches, MaxLength, ValidateNested, registerDecorator, type ValidationOptions } from 'class-validator';
+import { IsOptional, Length, MaxLength, ValidateNested, registerDecorator, type ValidationOptions } from 'class-validator';
+import { EMAIL_MAX_CHARS, normalizeEmail, normalizePhoneNumber } from './identity.normalize';
 
 /** Stytch caps each metadata object; 4 KiB of JSON keeps rows and JWTs small. */
 export const METADATA_MAX_BYTES = 4096;
-const E164 = /^\+[1-9]\d{6,14}$/;
 
 // Both custom validators are async on purpose: class-validator 0.15 attaches a constraint's `context`
 // (our errorType) to custom validators' failures only on its async path.
 
-/** class-validator's isEmail throws on some malformed input (e.g. a lone "%" reaches decodeURIComponent): that is just invalid. */
-function IsValidEmail(options: ValidationOptions) {
+/** Valid when the value has a normal form (identity.normalize.ts): the service stores that form. */
+function Normalizes(normalize: (raw: string) => string | null, options: ValidationOptions) {
   return (target: object, property: string) =>
     registerDecorator({
-      name: 'isValidEmail',
+      name: `normalizes_${property}`,
       target: target.constructor,
       propertyName: property,
       options,
       validator: {
-        validate: async (value: unknown) => {
-          try {
-            return typeof value === 'string' && isEmail(value);
-          } catch {
-            return false;
-          }
-        },
+        validate: async (value: unknown) => typeof value === 'string' && normalize(value) !== null,
       },
     });
 }
@@ -42,6 +36,10 @@ function IsSmallJsonObject(options: ValidationOptions) {
       },
     });
 }
+
+/** Public messages for identifiers without a normal form; the service uses them too. */
+export const INVALID_EMAIL_MESSAGE = 'The email address is not valid.';
+export const INVALID_PHONE_NUMBER_MESSAGE = 'The phone number is not a possible number: give it with + and its country code, without an extension, e.g. +15555550123.';
 
 const invalid = (errorType: string, message: string) => ({ context: { errorType, message } });
 
@@ -65,15 +63,21 @@ export class UserNameInput {
 
 @InputType()
 export class CreateUserInput {
-  @Field(() => String, { nullable: true, description: 'Unique per project, case-insensitively.' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'Unique per project after normalisation (Unicode NFC, local part lower-cased, domain in its IDNA ASCII form); stored and returned normalised.',
+  })
   @IsOptional()
-  @MaxLength(320, invalid('invalid_email', 'The email address is not valid.'))
-  @IsValidEmail(invalid('invalid_email', 'The email address is not valid.'))
+  @MaxLength(EMAIL_MAX_CHARS, invalid('invalid_email', INVALID_EMAIL_MESSAGE))
+  @Normalizes(normalizeEmail, invalid('invalid_email', INVALID_EMAIL_MESSAGE))
   email?: string | null;
 
-  @Field(() => String, { nullable: true, description: 'E.164, e.g. +15555550123.' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'International form with the country code, e.g. +15555550123 or +1 (555) 555-0123; stored as E.164; unique per project.',
+  })
   @IsOptional()
-  @Matches(E164, invalid('invalid_phone_number', 'The phone number must be in E.164 format, e.g. +15555550123.'))
+  @Normalizes(normalizePhoneNumber, invalid('invalid_phone_number', INVALID_PHONE_NUMBER_MESSAGE))
   phoneNumber?: string | null;
 
   @Field(() => UserNameInput, { nullable: true })

@@ -7,8 +7,9 @@ import type { Clock } from '../common/clock';
 import { newId, parseId } from '../common/ids';
 import { GatewayError } from '../errors/error.catalogue';
 import { User } from './user.entity';
-import type { CreateUserInput } from './user.inputs';
-import { DuplicateEmailError, DuplicateExternalIdError, UserNotFoundError } from './user.errors';
+import { INVALID_EMAIL_MESSAGE, INVALID_PHONE_NUMBER_MESSAGE, type CreateUserInput } from './user.inputs';
+import { DuplicateEmailError, DuplicateExternalIdError, DuplicatePhoneNumberError, UserNotFoundError } from './user.errors';
+import { normalizeEmail, normalizePhoneNumber } from './identity.normalize';
 
 const SELECT_USER = `SELECT id, project_id, email, phone_number, first_name, middle_name, last_name, status, external_id,
   trusted_metadata, untrusted_metadata, failed_attempts, locked_until, created_at FROM users WHERE id = ? AND project_id = ?`;
@@ -51,6 +52,37 @@ const userFromRow = (row: UserRow): User =>
 
 export const parseUserId = (userId: unknown) => parseId('user', userId, 'INVALID_USER_ID');
 
+/**
+ * The normal form of an optional identifier (identity.normalize.ts). Input validation refuses values
+ * without one first; this keeps the service safe for any caller.
+ */
+function normalized(
+  field: 'email' | 'phoneNumber',
+  raw: string | null | undefined,
+  normalize: (raw: string) => string | null,
+  errorType: string,
+  message: string,
+): string | null {
+  if (raw === null || raw === undefined) return null;
+  const value = normalize(raw);
+  if (value === null) throw new GatewayError('BAD_USER_INPUT', { errorType, message, details: { field } });
+  return value;
+}
+
+/**
+ * Which unique index of `users` a failed INSERT hit. Judged on the driver's message only (SQLite names
+ * the columns, PostgreSQL the index), never on its detail, which quotes the offending value.
+ */
+function violatedUserIndex(error: unknown): 'email' | 'phone_number' | 'external_id' | null {
+  if (!isUniqueViolation(error)) return null;
+  const e = error as { driverError?: { message?: string }; message?: string };
+  const message = e.driverError?.message ?? e.message ?? '';
+  for (const column of ['email', 'phone_number', 'external_id'] as const) {
+    if (message.includes(`users.${column}`) || message.includes(`"uq_users_project_${column}"`)) return column;
+  }
+  return null;
+}
+
 export class UserService {
   constructor(
     private readonly db: Database,
@@ -58,8 +90,9 @@ export class UserService {
   ) {}
 
   async create(projectId: string, input: CreateUserInput): Promise<User> {
-    const email = input.email?.trim().toLowerCase() || null;
-    const phoneNumber = input.phoneNumber || null;
+    // One person, one user: uniqueness is on the normal forms, and only they are stored.
+    const email = normalized('email', input.email, normalizeEmail, 'invalid_email', INVALID_EMAIL_MESSAGE);
+    const phoneNumber = normalized('phoneNumber', input.phoneNumber, normalizePhoneNumber, 'invalid_phone_number', INVALID_PHONE_NUMBER_MESSAGE);
     if (!email && !phoneNumber) {
       throw new GatewayError('BAD_USER_INPUT', {
         errorType: 'missing_email_or_phone_number',
@@ -87,8 +120,10 @@ export class UserService {
       await this.db.write((m) => insertRow(m, User, user));
     } catch (error) {
       // The unique indexes, not a prior SELECT, decide: two concurrent creates cannot both pass.
-      if (isUniqueViolation(error, 'external_id')) throw new DuplicateExternalIdError({ cause: error });
-      if (isUniqueViolation(error, 'email')) throw new DuplicateEmailError({ cause: error });
+      const index = violatedUserIndex(error);
+      if (index === 'external_id') throw new DuplicateExternalIdError({ cause: error });
+      if (index === 'email') throw new DuplicateEmailError({ cause: error });
+      if (index === 'phone_number') throw new DuplicatePhoneNumberError({ cause: error });
       throw error;
     }
     user.totps = [];
