@@ -266,6 +266,8 @@ export class TotpService {
   private async attempt(guess: Guess, judge: (m: EntityManager) => Promise<NewFactor | GatewayError>): Promise<AuthenticatePayload> {
     const { projectId, userId, nowMs, plan, factor } = guess;
     const type = factor.type === 'totp' ? 'totp' : 'recovery_code';
+    // Whatever issuing the session needs after the commit is loaded before it.
+    await this.sessions.prepare(projectId, plan);
     let verdict: AuthEventOutcome | undefined;
     const outcome = await this.db.write(async (m): Promise<Outcome<{ user: User; applied: Awaited<ReturnType<SessionService['applyFactor']>> }>> => {
       if (!(await this.sessions.holdLive(m, plan, nowMs))) return { ok: false, error: new SessionNotFoundError() };
