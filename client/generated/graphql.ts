@@ -24,7 +24,7 @@ export type AuthenticateTotpInput = {
   sessionJwt?: string | null | undefined;
   /** Add this factor to the session with this token. */
   sessionToken?: string | null | undefined;
-  /** The 6-digit code the authenticator app shows. */
+  /** The 6-digit code the authenticator app shows; spaces, hyphens and dots between digits are ignored. */
   totpCode: string;
   userId: string;
 };
@@ -58,7 +58,7 @@ export type CreateUserInput = {
 };
 
 export type RecoverTotpInput = {
-  /** One of the recovery codes, xxxx-xxxx-xxxx; each works once. */
+  /** One of the recovery codes, xxxx-xxxx-xxxx, in any case, with or without separators; each works once. */
   recoveryCode: string;
   /** Extra top-level JWT claims, at most 4 KiB; registered and https://stytch.com/ claims are refused. */
   sessionCustomClaims?: Record<string, unknown> | null | undefined;

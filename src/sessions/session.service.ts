@@ -164,6 +164,15 @@ export class SessionService {
   }
 
   /** Signs a fresh JWT for a session (after its transaction committed). */
+  /**
+   * Loads (or creates) the project's signing key when `plan` will issue a session. Called before the
+   * guess's transaction, so signing after the commit finds the key cached: a key that cannot be loaded
+   * fails the request before it has written anything.
+   */
+  async prepare(projectId: string, plan: SessionPlan): Promise<void> {
+    if (plan.kind !== 'none') await this.keys.signingKey(projectId);
+  }
+
   async issue(projectId: string, applied: { session: Session; sessionToken: string | null }): Promise<IssuedSession> {
     return { ...applied, sessionJwt: await this.sign(projectId, applied.session) };
   }
@@ -172,6 +181,7 @@ export class SessionService {
     const durationMinutes = this.parseDuration(args.sessionDurationMinutes);
     const customClaims = this.parseClaims(args.sessionCustomClaims);
     const found = await this.resolve(projectId, args);
+    await this.keys.signingKey(projectId); // loaded before the write, so signing after it cannot fail on the key
     const nowMs = this.clock.now();
     const { session, user } = await this.db.write(async (m) => ({
       session: await this.touch(m, found.sessionId, nowMs, { durationMinutes, customClaims, factor: null }),
@@ -189,6 +199,7 @@ export class SessionService {
     const durationMinutes = this.parseDuration(input.sessionDurationMinutes);
     if (durationMinutes === null) throw new InvalidSessionDurationError();
     const customClaims = this.parseClaims(input.sessionCustomClaims) ?? {};
+    await this.keys.signingKey(projectId); // loaded before the write, so signing after it cannot fail on the key
     const nowMs = this.clock.now();
     const { applied, user } = await this.db.write(async (m) => {
       const user = await this.users.require(m, projectId, userId);

@@ -12,6 +12,8 @@ import { ScureBase32Plugin } from '@otplib/plugin-base32-scure';
 import QRCode from 'qrcode';
 import { crc32, deflateSync } from 'node:zlib';
 import { constantTimeEqual } from '../crypto/keyed-hash';
+import { formatRecoveryCode, parseRecoveryCode, parseTotpCode, RECOVERY_CODE_ALPHABET, RECOVERY_CODE_CHARS } from './code.format';
+import { otpauthLabel } from './otpauth.label';
 
 const base32 = new ScureBase32Plugin();
 
@@ -23,9 +25,18 @@ export const DIGITS = 6;
 export const STEP_WINDOW = 1;
 export const RECOVERY_CODE_COUNT = 10;
 
-export const TOTP_CODE_PATTERN = /^\d{6}$/;
+/** The stored and displayed shape of a recovery code; typed codes are read by `readRecoveryCode`. */
 export const RECOVERY_CODE_PATTERN = /^[a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{4}$/;
-const RECOVERY_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
+
+/** The TOTP code in what a person typed, or null when it is malformed (code.format.ts says what is accepted). */
+export function readTotpCode(typed: string): string | null {
+  return parseTotpCode(typed, DIGITS);
+}
+
+/** The stored forms a typed recovery code may match, or null when it is malformed (code.format.ts). */
+export function readRecoveryCode(typed: string): string[] | null {
+  return parseRecoveryCode(typed);
+}
 
 export function newSecret(): Buffer {
   return randomBytes(SECRET_BYTES);
@@ -91,14 +102,29 @@ export function matchStep(secret: Uint8Array, code: string, nowMs: number, grace
 }
 
 /**
+ * Byte-mode capacity, in bytes, of a version-25 QR symbol (117 modules a side) at error correction M
+ * (ISO/IEC 18004:2015 Table 7). Every otpauth URI is at most this long (otpauthUri), so its QR code
+ * always encodes, and stays dense enough for a phone camera to read off a screen.
+ */
+export const OTPAUTH_URI_MAX_BYTES = 997;
+/** The QR error correction level (ISO/IEC 18004 §6.5.1: M restores about 15% of the symbol). */
+export const QR_ERROR_CORRECTION = 'M';
+
+/**
  * Key URI format (github.com/google/google-authenticator/wiki/Key-Uri-Format): the label is
  * ISSUER:ACCOUNT and the issuer is repeated as a parameter; every parameter is spelled out so apps
- * that ignore defaults still agree.
+ * that ignore defaults still agree. Issuer and account go through otpauthLabel (otpauth.label.ts):
+ * no colon but the separator, no control characters, each bounded in percent-encoded bytes, so the
+ * URI is at most OTPAUTH_URI_MAX_BYTES for a base32 secret of SECRET_BYTES.
+ * Throws RangeError only for a secret longer than that (a caller's bug, never user input).
  */
 export function otpauthUri(params: { issuer: string; account: string; secret: string }): string {
-  const issuer = encodeURIComponent(params.issuer);
-  const account = encodeURIComponent(params.account);
-  return `otpauth://totp/${issuer}:${account}?secret=${params.secret}&issuer=${issuer}&algorithm=SHA1&digits=${DIGITS}&period=${PERIOD_SECONDS}`;
+  const label = otpauthLabel(params.issuer, params.account);
+  const issuer = encodeURIComponent(label.issuer);
+  const account = encodeURIComponent(label.account);
+  const uri = `otpauth://totp/${issuer}:${account}?secret=${params.secret}&issuer=${issuer}&algorithm=SHA1&digits=${DIGITS}&period=${PERIOD_SECONDS}`;
+  if (Buffer.byteLength(uri) > OTPAUTH_URI_MAX_BYTES) throw new RangeError(`otpauth URI of ${Buffer.byteLength(uri)} bytes exceeds ${OTPAUTH_URI_MAX_BYTES}`);
+  return uri;
 }
 
 /** Pixels per QR module in the PNG, and the quiet zone in modules (ISO/IEC 18004 §6.3.8 asks for 4). */
@@ -118,11 +144,12 @@ export interface QrMatrix {
 }
 
 /**
- * The QR matrix of `uri`, encoded by `qrcode` (error correction M). The PNG and the SVG are drawn
- * from it here, each only when asked for (a caller that selects neither pays for neither).
+ * The QR matrix of `uri`, encoded by `qrcode` (error correction QR_ERROR_CORRECTION). The PNG and the
+ * SVG are drawn from it here, each only when asked for (a caller that selects neither pays for
+ * neither). Cannot fail for a URI of at most OTPAUTH_URI_MAX_BYTES.
  */
 export function qrMatrix(uri: string): QrMatrix {
-  const { modules } = QRCode.create(uri, { errorCorrectionLevel: 'M' });
+  const { modules } = QRCode.create(uri, { errorCorrectionLevel: QR_ERROR_CORRECTION });
   return { size: modules.size, dark: (row, col) => Boolean(modules.get(row, col)) };
 }
 
@@ -197,10 +224,12 @@ function qrSvg(size: number, dark: (row: number, col: number) => boolean): strin
   );
 }
 
-/** 12 characters from a 36-letter alphabet: about 62 bits each, drawn without modulo bias. */
+/**
+ * Ten codes of 12 characters from the 32-letter Crockford alphabet (code.format.ts): 60 bits each,
+ * drawn without modulo bias, shown and stored as `xxxx-xxxx-xxxx`.
+ */
 export function newRecoveryCodes(count = RECOVERY_CODE_COUNT): string[] {
-  return Array.from({ length: count }, () => {
-    const chars = Array.from({ length: 12 }, () => RECOVERY_ALPHABET[randomInt(RECOVERY_ALPHABET.length)]).join('');
-    return `${chars.slice(0, 4)}-${chars.slice(4, 8)}-${chars.slice(8)}`;
-  });
+  return Array.from({ length: count }, () =>
+    formatRecoveryCode(Array.from({ length: RECOVERY_CODE_CHARS }, () => RECOVERY_CODE_ALPHABET[randomInt(RECOVERY_CODE_ALPHABET.length)]).join('')),
+  );
 }

@@ -15,7 +15,7 @@ export class AuthenticateTotpInput extends SessionArgumentsInput {
   @Field(() => ID)
   userId: string;
 
-  @Field({ description: 'The 6-digit code the authenticator app shows.' })
+  @Field({ description: 'The 6-digit code the authenticator app shows; spaces, hyphens and dots between digits are ignored.' })
   totpCode: string;
 }
 
@@ -24,6 +24,6 @@ export class RecoverTotpInput extends SessionArgumentsInput {
   @Field(() => ID)
   userId: string;
 
-  @Field({ description: 'One of the recovery codes, xxxx-xxxx-xxxx; each works once.' })
+  @Field({ description: 'One of the recovery codes, xxxx-xxxx-xxxx, in any case, with or without separators; each works once.' })
   recoveryCode: string;
 }

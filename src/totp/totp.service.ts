@@ -138,8 +138,12 @@ export class TotpService {
       verifiedAt: null,
     });
     totp.secretCiphertext = this.envelope.encrypt(secret, totp.totpId);
+    const base32 = generator.encodeBase32(secret);
 
-    const user = await this.db.write(async (m) => {
+    // Everything that can fail happens inside the transaction, so a failed request writes nothing: the
+    // URI is built (and bounded, so its QR code is sure to encode) before the commit; only the QR
+    // images are drawn after it, on first read (CreateTotpPayload), and they cannot fail.
+    const { user, otpauthUri } = await this.db.write(async (m) => {
       // The user row lock serialises concurrent enrollments of one user on PostgreSQL.
       const owner = await m.findOne(User, { where: { userId, projectId: project.projectId }, select: { userId: true }, lock: this.db.rowLock });
       if (!owner) throw new UserNotFoundError();
@@ -148,12 +152,10 @@ export class TotpService {
       if (existing.length) await m.delete(Totp, { userId, verified: false });
       await insertRow(m, Totp, totp);
       await this.insertRecoveryCodes(m, totp.totpId, recoveryCodes);
-      return this.users.require(m, project.projectId, userId);
+      const user = await this.users.require(m, project.projectId, userId);
+      const account = user.email ?? user.phoneNumber ?? user.userId;
+      return { user, otpauthUri: generator.otpauthUri({ issuer: project.name, account, secret: base32 }) };
     });
-
-    const base32 = generator.encodeBase32(secret);
-    const otpauthUri = generator.otpauthUri({ issuer: project.name, account: user.email ?? user.phoneNumber ?? user.userId, secret: base32 });
-    // The QR images are drawn only if the caller reads them (CreateTotpPayload).
     return new CreateTotpPayload({ totpId: totp.totpId, secret: base32, otpauthUri, recoveryCodes, userId, user });
   }
 
@@ -167,10 +169,11 @@ export class TotpService {
    */
   async authenticate(projectId: string, input: AuthenticateTotpInput, { requestId = null, receivedAtMs = null, caller = null }: GuessOptions = {}): Promise<AuthenticatePayload> {
     const userId = parseUserId(input.userId);
-    const code = input.totpCode;
-    if (!generator.TOTP_CODE_PATTERN.test(code)) {
+    // Separators dropped first (code.format.ts); a code still malformed spends no attempt.
+    const code = generator.readTotpCode(input.totpCode);
+    if (code === null) {
       throw new InvalidTotpCodeError(
-        generator.RECOVERY_CODE_PATTERN.test(code.toLowerCase())
+        generator.readRecoveryCode(input.totpCode)
           ? { message: 'This is a recovery code, not a TOTP code; send it to recoverTotp.', details: { reason: 'recovery_code_given' } }
           : undefined,
       );
@@ -197,10 +200,12 @@ export class TotpService {
 
   async recover(projectId: string, input: RecoverTotpInput, { requestId = null, caller = null }: GuessOptions = {}): Promise<AuthenticatePayload> {
     const userId = parseUserId(input.userId);
-    const code = input.recoveryCode.trim().toLowerCase();
-    if (!generator.RECOVERY_CODE_PATTERN.test(code)) {
+    // Separators and letter case dropped, look-alikes read as Crockford does (code.format.ts); a code
+    // still malformed spends no attempt.
+    const forms = generator.readRecoveryCode(input.recoveryCode);
+    if (forms === null) {
       throw new InvalidRecoveryCodeError(
-        generator.TOTP_CODE_PATTERN.test(code)
+        generator.readTotpCode(input.recoveryCode) !== null
           ? { message: 'This is a TOTP code, not a recovery code; send it to authenticateTotp.', details: { reason: 'totp_code_given' } }
           : undefined,
       );
@@ -214,7 +219,7 @@ export class TotpService {
       // Single use: of concurrent requests with one code, exactly one flips used_at from NULL (the
       // UPDATE re-checks it under the row lock), and the factor names the code it spent.
       const match = await m.findOne(RecoveryCode, {
-        where: { totpId: totp.totpId, codeHash: In(this.hasher.candidates(code)), usedAt: IsNull() },
+        where: { totpId: totp.totpId, codeHash: In(forms.flatMap((form) => this.hasher.candidates(form))), usedAt: IsNull() },
         select: { id: true },
       });
       const used = match ? await m.update(RecoveryCode, { id: match.id, usedAt: IsNull() }, { usedAt: new Date(nowMs) }) : undefined;
@@ -261,6 +266,8 @@ export class TotpService {
   private async attempt(guess: Guess, judge: (m: EntityManager) => Promise<NewFactor | GatewayError>): Promise<AuthenticatePayload> {
     const { projectId, userId, nowMs, plan, factor } = guess;
     const type = factor.type === 'totp' ? 'totp' : 'recovery_code';
+    // Whatever issuing the session needs after the commit is loaded before it.
+    await this.sessions.prepare(projectId, plan);
     let verdict: AuthEventOutcome | undefined;
     const outcome = await this.db.write(async (m): Promise<Outcome<{ user: User; applied: Awaited<ReturnType<SessionService['applyFactor']>> }>> => {
       if (!(await this.sessions.holdLive(m, plan, nowMs))) return { ok: false, error: new SessionNotFoundError() };
