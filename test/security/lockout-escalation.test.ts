@@ -128,6 +128,41 @@ describe.each(dialects)('lockout escalation on %s', (dialect) => {
     expect(await right(e)).toBe('OK');
   });
 
+  it('holds under parallel guesses from two gateways on one database: after a lock ends a burst gets at most N judged, one short of the hard limit only one', async () => {
+    const other = await startGateway({
+      dialect,
+      clock,
+      databaseUrl: gw.config.database.kind === 'sqlite' ? `sqlite:${gw.config.database.path}` : gw.config.database.url,
+      env: { ...ENV, GATEWAY_ENCRYPTION_KEY: gw.config.encryption.key.toString('base64') },
+    });
+    try {
+      const there = other.project.client.with({ projectId: gw.project.projectId, secret: gw.project.secret });
+      await parallelBursts((e, i) => (i % 2 === 0 ? wrong(e) : verdictOf(authenticate(e, wrongCode(e.secret, clock.t), there))));
+    } finally {
+      await other.close();
+    }
+  });
+
+  /** Bursts of 20 parallel wrong guesses (the i-th sent by `guess`) at the start of the second run and at one short of the hard limit. */
+  async function parallelBursts(guess: (e: Enrollment, i: number) => Promise<string>): Promise<void> {
+    const e = await gw.enroll({ verify: true });
+    expect(await wrongs(e, N)).toEqual(Array(N).fill(UNABLE));
+    await outlast(e);
+    const at = clock.t;
+    const burst = await Promise.all(Array.from({ length: 20 }, (_, i) => guess(e, i)));
+    expect(burst.filter((v) => v === UNABLE)).toHaveLength(N);
+    expect(burst.filter((v) => v === LOCKED)).toHaveLength(20 - N);
+    expect(await lockOf(e)).toEqual(expect.objectContaining({ isLocked: true, lockedUntil: new Date(at + 2 * FIRST_LOCK_MS).toISOString(), consecutiveFailures: 2 * N }));
+
+    await outlast(e);
+    expect(await wrongs(e, N)).toEqual(Array(N).fill(UNABLE)); // 9: the capped third lock
+    await outlast(e);
+    const last = await Promise.all(Array.from({ length: 20 }, (_, i) => guess(e, i)));
+    expect(last.filter((v) => v === UNABLE)).toHaveLength(1); // the 10th failure: the hard limit
+    expect(last.filter((v) => v === LOCKED)).toHaveLength(19);
+    expect(await lockOf(e)).toEqual(expect.objectContaining({ isLocked: true, lockedUntil: null, consecutiveFailures: 10 }));
+  }
+
   it('unlockUser clears the lock and the count, and is audited as "unlocked" with its request id', async () => {
     const e = await gw.enroll({ verify: true });
     expect(await wrongs(e, N)).toEqual(Array(N).fill(UNABLE));
