@@ -57,8 +57,8 @@ export function lockAfterFailure(policy: LockoutPolicy, failures: number): LockD
 
 /**
  * The distinct timed-lock lengths before the cap, in order: entry i (0-based) is the length of the lock
- * set at (i + 1) * N failures; every later lock lasts `lockDurationMs` of the cap. At most
- * ceil(log2(MAX / D)) + 1 entries (13 with the widest settings), so the SQL CASE built from it is short.
+ * set at (i + 1) * N failures; every later lock lasts the cap. ceil(log2(MAX / D)) entries at most
+ * (17 with the widest settings: 5 minutes doubled up to 365 days), so the SQL CASE built from it is short.
  */
 export function escalationSteps(policy: LockoutPolicy): number[] {
   const maxMs = policy.maxDurationSeconds * SECOND_MS;
