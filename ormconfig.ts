@@ -19,10 +19,18 @@ import { AuthEvents1764201600000 } from './src/migrations/1764201600000-AuthEven
 import { RateLimit } from './src/ratelimit/rate-limit.entity';
 import { RateLimits1764288000000 } from './src/migrations/1764288000000-RateLimits';
 import { FrontendAccess1764374400000 } from './src/migrations/1764374400000-FrontendAccess';
+import { LockedEventCounts1764460800000 } from './src/migrations/1764460800000-LockedEventCounts';
 import { IdentityNormalization1764633600000 } from './src/migrations/1764633600000-IdentityNormalization';
 
 export const entities = [Project, ProjectSecret, User, Totp, RecoveryCode, Session, SigningKey, AuthEvent, RateLimit, ProjectOrigin];
-export const migrations = [Initial1764115200000, AuthEvents1764201600000, RateLimits1764288000000, FrontendAccess1764374400000, IdentityNormalization1764633600000];
+export const migrations = [
+  Initial1764115200000,
+  AuthEvents1764201600000,
+  RateLimits1764288000000,
+  FrontendAccess1764374400000,
+  LockedEventCounts1764460800000,
+  IdentityNormalization1764633600000,
+];
 
 const SQLITE_BUSY_TIMEOUT_MS = 5000;
 

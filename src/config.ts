@@ -34,7 +34,15 @@ export interface Config {
     /** Set when the key was generated into the data folder (development only). */
     readonly generatedKeyPath?: string;
   };
-  readonly lockout: { readonly maxAttempts: number; readonly durationSeconds: number };
+  /** Per-user lockout (src/users/lockout.policy.ts explains the arithmetic). */
+  readonly lockout: {
+    readonly maxAttempts: number;
+    readonly durationSeconds: number;
+    /** Cap on any one timed lock; each further lock in a run of failures doubles up to it. */
+    readonly maxDurationSeconds: number;
+    /** Consecutive failures that lock until an administrator's unlock. */
+    readonly hardLimit: number;
+  };
   readonly recoveryCodes: { readonly retrievable: boolean };
   readonly sessions: {
     readonly jwtAlgorithm: JwtAlgorithm;
@@ -109,6 +117,26 @@ function parseKey(name: string, raw: string): Buffer {
     throw new ConfigError(`${name} must be ${ENCRYPTION_KEY_BYTES} random bytes in base64 (try: openssl rand -base64 32).`);
   }
   return key;
+}
+
+const DAY = 24 * 60 * MINUTE;
+
+/**
+ * NIST SP 800-63B §5.2.2 allows at most 100 consecutive failed attempts; 10 is Stytch's threshold.
+ * The cap must admit the first lock, and the hard limit cannot come before the first lock.
+ */
+function parseLockout(env: Env): Config['lockout'] {
+  const maxAttempts = int(env, 'LOCKOUT_MAX_ATTEMPTS', 10, 1, 100);
+  const durationSeconds = int(env, 'LOCKOUT_DURATION_SECONDS', 60 * MINUTE, 5 * MINUTE, 7 * DAY);
+  const maxDurationSeconds = int(env, 'LOCKOUT_MAX_DURATION_SECONDS', 7 * DAY, 5 * MINUTE, 365 * DAY);
+  const hardLimit = int(env, 'LOCKOUT_HARD_LIMIT', 100, 10, 100);
+  if (maxDurationSeconds < durationSeconds) {
+    throw new ConfigError(`LOCKOUT_MAX_DURATION_SECONDS (${maxDurationSeconds}) must be at least LOCKOUT_DURATION_SECONDS (${durationSeconds}).`);
+  }
+  if (hardLimit < maxAttempts) {
+    throw new ConfigError(`LOCKOUT_HARD_LIMIT (${hardLimit}) must be at least LOCKOUT_MAX_ATTEMPTS (${maxAttempts}).`);
+  }
+  return { maxAttempts, durationSeconds, maxDurationSeconds, hardLimit };
 }
 
 function parseMetricsAuth(env: Env): Config['metrics']['auth'] {
@@ -187,11 +215,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
     database,
     encryption: parseEncryption(env, mode, database, cwd),
-    lockout: {
-      // NIST SP 800-63B §5.2.2 allows at most 100 consecutive failures; 10 is Stytch's threshold.
-      maxAttempts: int(env, 'LOCKOUT_MAX_ATTEMPTS', 10, 1, 100),
-      durationSeconds: int(env, 'LOCKOUT_DURATION_SECONDS', 60 * MINUTE, 5 * MINUTE, 7 * 24 * 60 * MINUTE),
-    },
+    lockout: parseLockout(env),
     recoveryCodes: { retrievable: bool(env, 'RECOVERY_CODES_RETRIEVABLE', false) },
     sessions: {
       jwtAlgorithm: oneOf(env, 'SESSION_JWT_ALGORITHM', JWT_ALGORITHMS, 'RS256'),

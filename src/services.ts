@@ -37,9 +37,9 @@ export function createServices(config: Config, db: Database, clock: Clock = syst
   const envelope = new Envelope(keyring);
   const hasher = new KeyedHasher(keyring);
   const projects = new ProjectService(db, hasher, clock);
-  const users = new UserService(db, clock);
   const lockout = new LockoutService(config.lockout);
   const audit = new AuditService(db);
+  const users = new UserService(db, clock, lockout, audit);
   const signingKeys = new SigningKeyService(db, envelope, clock, {
     algorithm: config.sessions.jwtAlgorithm,
     rotationDays: config.sessions.signingKeyRotationDays,

@@ -1,12 +1,14 @@
 // The audit trail of authentication: every guess that spends a lockout attempt (TOTP and recovery
-// codes: success, failure, replay, locked) and every session revocation, appended in the same
-// transaction as the change it describes, so the record and the counters always agree.
+// codes: success, failure, replay, locked), every session revocation and every unlock, written in the
+// same transaction as the change it describes, so the record and the counters always agree. Guesses
+// refused while locked are counted into one row per user, factor and minute (see `record`).
 // Requests refused before any attempt is spent (malformed code, unknown user, expired TOTP) are not
 // attempts and are not recorded. An event never carries a code, a token or a secret.
 import type { EntityManager } from 'typeorm';
 import type { Database } from '../db/database';
 import { sql } from '../db/sql';
 import { isId, newId } from '../common/ids';
+import { MINUTE_MS } from '../common/clock';
 import { User } from '../users/user.entity';
 import { UserNotFoundError } from '../users/user.errors';
 import { parseUserId } from '../users/user.service';
@@ -15,6 +17,21 @@ import type { AuthEventConnection } from './audit.types';
 import { invalidCursor, invalidPageSize } from './audit.errors';
 
 export const PAGE_SIZE = { min: 1, max: 100, default: 20 } as const;
+
+/**
+ * Guesses refused because the user is locked are not judged, and an attacker can send them without
+ * limit: they are counted per user, factor and window instead of appended one by one, so the trail
+ * grows at most one row per window however fast they come.
+ */
+export const AGGREGATION_WINDOW_MS = MINUTE_MS;
+const AGGREGATED_OUTCOMES: ReadonlySet<AuthEventOutcome> = new Set(['locked']);
+
+const APPEND = 'INSERT INTO auth_events (event_id, project_id, user_id, totp_id, type, outcome, request_id, occurred_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)';
+// One atomic upsert on the unique (user_id, type, outcome, window_start) index, as the rate limit's:
+// concurrent refusals queue on the row (PostgreSQL) or the writer lock (SQLite) and each adds one.
+const COUNT_INTO_WINDOW = `INSERT INTO auth_events (event_id, project_id, user_id, totp_id, type, outcome, request_id, occurred_at, count, window_start)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?)
+  ON CONFLICT (user_id, type, outcome, window_start) DO UPDATE SET count = auth_events.count + 1`;
 
 export interface NewAuthEvent {
   readonly projectId: string;
@@ -30,14 +47,19 @@ export interface NewAuthEvent {
 export class AuditService {
   constructor(private readonly db: Database) {}
 
-  /** Appends one event inside the caller's transaction (it commits or rolls back with it). */
+  /**
+   * Appends one event inside the caller's transaction (it commits or rolls back with it). A "locked"
+   * event (a guess refused unjudged) is instead counted into its user's, factor's and minute's one
+   * row, created by the first such guess (its request id and time) and incremented by the rest.
+   */
   async record(manager: EntityManager, event: NewAuthEvent): Promise<void> {
+    const values = [newId('event'), event.projectId, event.userId, event.totpId ?? null, event.type, event.outcome, event.requestId ?? null, event.occurredAtMs];
     // Raw SQL: this runs inside every authentication (src/db/sql.ts says why).
-    await sql(
-      manager,
-      'INSERT INTO auth_events (event_id, project_id, user_id, totp_id, type, outcome, request_id, occurred_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-      [newId('event'), event.projectId, event.userId, event.totpId ?? null, event.type, event.outcome, event.requestId ?? null, event.occurredAtMs],
-    );
+    if (AGGREGATED_OUTCOMES.has(event.outcome)) {
+      await sql(manager, COUNT_INTO_WINDOW, [...values, event.occurredAtMs - (event.occurredAtMs % AGGREGATION_WINDOW_MS)]);
+    } else {
+      await sql(manager, APPEND, values);
+    }
   }
 
   /**

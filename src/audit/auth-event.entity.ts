@@ -1,9 +1,9 @@
 import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
-import { Field, ID, ObjectType } from 'type-graphql';
-import { EpochColumn, IdColumn } from '../db/columns';
+import { Field, ID, Int, ObjectType } from 'type-graphql';
+import { BigIntColumn, EpochColumn, IdColumn } from '../db/columns';
 
-export type AuthEventType = 'totp' | 'recovery_code' | 'session';
-export type AuthEventOutcome = 'success' | 'failure' | 'replay' | 'locked' | 'revoked' | 'created';
+export type AuthEventType = 'totp' | 'recovery_code' | 'session' | 'user';
+export type AuthEventOutcome = 'success' | 'failure' | 'replay' | 'locked' | 'revoked' | 'created' | 'unlocked';
 
 /**
  * One append-only audit record of an authentication attempt or a session revocation (OWASP ASVS
@@ -14,6 +14,9 @@ export type AuthEventOutcome = 'success' | 'failure' | 'replay' | 'locked' | 're
  */
 @Entity({ name: 'auth_events' })
 @Index('idx_auth_events_user', ['userId', 'occurredAt'])
+// The conflict target of the aggregating upsert (AuditService.record); rows with a NULL window_start
+// never collide (NULLs are distinct in unique indexes on SQLite and PostgreSQL).
+@Index('uq_auth_events_window', ['userId', 'type', 'outcome', 'windowStart'], { unique: true })
 @ObjectType()
 export class AuthEvent {
   /** Insertion order, the tie-break for events of the same millisecond; never leaves the database. */
@@ -36,11 +39,13 @@ export class AuthEvent {
   @IdColumn('totp_id', { nullable: true })
   totpId: string | null;
 
-  @Field(() => String, { description: '"totp", "recovery_code" or "session"' })
+  @Field(() => String, { description: '"totp", "recovery_code", "session" or "user" (an unlock)' })
   @Column({ type: 'varchar', length: 16 })
   type: AuthEventType;
 
-  @Field(() => String, { description: '"success", "failure" (wrong code), "replay" (code already used), "locked" (refused: user locked) or "revoked"' })
+  @Field(() => String, {
+    description: '"success", "failure" (wrong code), "replay" (code already used), "locked" (refused: user locked), "revoked", "created" or "unlocked" (unlockUser)',
+  })
   @Column({ type: 'varchar', length: 16 })
   outcome: AuthEventOutcome;
 
@@ -48,7 +53,20 @@ export class AuthEvent {
   @Column({ type: 'varchar', length: 128, name: 'request_id', nullable: true })
   requestId: string | null;
 
-  @Field()
+  @Field({ description: 'When it happened; for an aggregated "locked" event, the first guess of its minute.' })
   @EpochColumn('occurred_at')
   occurredAt: Date;
+
+  /**
+   * How many attempts the event stands for: 1, except for "locked" events, one per user, factor and
+   * minute, which count every guess refused unjudged in that minute (OWASP ASVS 7.1 without letting a
+   * locked-out attacker grow the trail without bound).
+   */
+  @Field(() => Int, { description: 'Attempts this event stands for: 1, or for "locked", every guess refused while locked in that minute (requestId: the first).' })
+  @Column({ type: 'integer', default: 1 })
+  count: number;
+
+  /** Aggregated ("locked") events only: the start of their minute (epoch ms); null for every other event. */
+  @BigIntColumn('window_start', { nullable: true })
+  windowStart: number | null;
 }

@@ -153,6 +153,12 @@ function routes(app: FastifyInstance, services: Services, rateLimits?: RateLimit
 
   route('GET', '/users/:user_id', async ({ project, params }) => userView(await users.get(project.projectId, params.user_id)));
 
+  // Not in Stytch's API: the gateway's unlockUser (project secret only, as every /v1 route).
+  route('POST', '/users/:user_id/unlock', async ({ project, params, requestId }) => {
+    const user = await users.unlock(project.projectId, params.user_id, requestId);
+    return { user_id: user.userId, user: userView(user) };
+  });
+
   route('DELETE', '/users/:user_id', async ({ project, params }) => ({ user_id: await users.delete(project.projectId, params.user_id) }));
 
   route('POST', '/totps', async ({ project, body }) => {

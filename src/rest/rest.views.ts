@@ -26,6 +26,9 @@ export function userView(user: User) {
     password: null,
     is_locked: user.isLocked,
     lock_expires_at: iso(user.lockExpiresAt),
+    // null while is_locked is true: locked until unlocked (POST /v1/users/:user_id/unlock).
+    locked_until: iso(user.lockedUntil),
+    consecutive_failures: user.consecutiveFailures,
     created_at: iso(user.createdAt),
   };
 }

@@ -272,7 +272,7 @@ export class TotpService {
     const outcome = await this.db.write(async (m): Promise<Outcome<{ user: User; applied: Awaited<ReturnType<SessionService['applyFactor']>> }>> => {
       if (!(await this.sessions.holdLive(m, plan, nowMs))) return { ok: false, error: new SessionNotFoundError() };
       const reserved = await this.lockout.reserveAttempt(m, projectId, userId, nowMs);
-      const judged = reserved ? await judge(m) : await this.lockout.lockedError(m, userId);
+      const judged = reserved ? await judge(m) : await this.lockout.lockedError(m, userId, nowMs);
       const refusal = judged instanceof GatewayError ? judged : null;
       verdict = auditOutcome(refusal);
       await this.audit.record(m, {

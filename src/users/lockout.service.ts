@@ -1,33 +1,54 @@
 // Per-user throttling of TOTP and recovery-code guesses (NIST SP 800-63B §5.2.2; OWASP ASVS 2.2.1).
 // State lives in the users row, never in process memory, so every process and every request shape
-// (aliases, batches, parallel connections) draws from the same budget.
+// (aliases, batches, parallel connections) draws from the same budget. The rule itself (consecutive
+// failures survive the end of a lock; escalating locks; a hard limit) is lockout.policy.ts.
 import type { EntityManager } from 'typeorm';
-import type { Config } from '../config';
 import { User } from './user.entity';
 import { UserLockLimitReachedError, UserNotFoundError } from './user.errors';
 import type { GatewayError } from '../errors/error.catalogue';
 import { sql } from '../db/sql';
+import { escalationSteps, HARD_LOCK_UNTIL_MS, lockDurationMs, lockView, type LockoutPolicy } from './lockout.policy';
 
-/** The attempt number this guess would be: a lock that has run out starts a fresh count. */
-const NEXT_ATTEMPT = 'CASE WHEN locked_until IS NULL THEN failed_attempts + 1 ELSE 1 END';
-// Parameters: max attempts, lock deadline, user id, project id, now. (PostgreSQL needs the cast to
-// type the deadline inside CASE.)
-const RESERVE_ATTEMPT = `UPDATE users SET
+/** The attempt number this guess would be: the count runs on across locks until a success or unlock. */
+const NEXT_ATTEMPT = '(failed_attempts + 1)';
+const CLEAR = 'UPDATE users SET failed_attempts = 0, locked_until = NULL WHERE id = ? AND project_id = ?';
+
+/**
+ * The one conditional UPDATE that spends an attempt, with lockout.policy.ts's arithmetic compiled into
+ * it, so the count, the lock it sets and the check that no lock is in force are one atomic step on
+ * SQLite and PostgreSQL alike (PostgreSQL re-evaluates the WHERE on the row a concurrent UPDATE left).
+ * Only the policy's validated integers are inlined; values are bound. Parameters: now, user id,
+ * project id, now. (PostgreSQL needs the cast to type the deadline inside CASE.)
+ */
+export function reserveAttemptSql(policy: LockoutPolicy): string {
+  const n = policy.maxAttempts;
+  const steps = escalationSteps(policy);
+  const capMs = lockDurationMs(policy, steps.length + 1);
+  const length = steps.length ? `CASE ${NEXT_ATTEMPT} ${steps.map((ms, i) => `WHEN ${(i + 1) * n} THEN ${ms}`).join(' ')} ELSE ${capMs} END` : String(capMs);
+  return `UPDATE users SET
     failed_attempts = ${NEXT_ATTEMPT},
-    locked_until = CASE WHEN ${NEXT_ATTEMPT} >= ? THEN CAST(? AS BIGINT) ELSE NULL END
+    locked_until = CASE
+      WHEN ${NEXT_ATTEMPT} >= ${policy.hardLimit} THEN ${HARD_LOCK_UNTIL_MS}
+      WHEN ${NEXT_ATTEMPT} % ${n} = 0 THEN CAST(? AS BIGINT) + ${length}
+      ELSE NULL END
   WHERE id = ? AND project_id = ? AND (locked_until IS NULL OR locked_until <= ?)`;
+}
 
 export class LockoutService {
-  constructor(private readonly config: Config['lockout']) {}
+  private readonly reserveSql: string;
+
+  constructor(private readonly policy: LockoutPolicy) {
+    this.reserveSql = reserveAttemptSql(policy);
+  }
 
   /**
    * Spends one attempt before the guess is judged, in one conditional UPDATE. Returns false when the
-   * user is locked. The attempt that reaches the threshold sets the lock at once, so a burst of
-   * parallel guesses gets at most `maxAttempts` judged; a success then lifts it via `reset`.
-   * A lock that has run out starts a fresh count.
+   * user is locked. The attempt that reaches a lock sets it at once, so a burst of parallel guesses
+   * gets at most `maxAttempts` judged per lock; a success then lifts it via `reset`. The end of a lock
+   * leaves the count as it is: the next `maxAttempts` failures set a longer lock.
    */
   async reserveAttempt(manager: EntityManager, projectId: string, userId: string, nowMs: number): Promise<boolean> {
-    const { affected } = await sql(manager, RESERVE_ATTEMPT, [this.config.maxAttempts, nowMs + this.config.durationSeconds * 1000, userId, projectId, nowMs]);
+    const { affected } = await sql(manager, this.reserveSql, [nowMs, userId, projectId, nowMs]);
     return affected === 1;
   }
 
@@ -36,10 +57,24 @@ export class LockoutService {
     await sql(manager, 'UPDATE users SET failed_attempts = 0, locked_until = NULL WHERE id = ?', [userId]);
   }
 
-  async lockedError(manager: EntityManager, userId: string): Promise<GatewayError> {
-    const user = await manager.findOne(User, { where: { userId }, select: { userId: true, lockedUntil: true } });
+  /** An administrator's unlock: clears the lock and the count. False when the project has no such user. */
+  async unlock(manager: EntityManager, projectId: string, userId: string): Promise<boolean> {
+    const { affected } = await sql(manager, CLEAR, [userId, projectId]);
+    return affected === 1;
+  }
+
+  /** USER_LOCK_LIMIT_REACHED with the lock's end; a lock only an unlock lifts has none and says so. */
+  async lockedError(manager: EntityManager, userId: string, nowMs: number): Promise<GatewayError> {
+    const user = await manager.findOne(User, { where: { userId }, select: { userId: true, lockDeadline: true } });
     // No row: the user was deleted after the request found them, so it is not a lock.
     if (!user) return new UserNotFoundError();
-    return new UserLockLimitReachedError({ details: { lockExpiresAt: user.lockedUntil?.toISOString() ?? null } });
+    const { isLocked, lockedUntil } = lockView(user.lockDeadline?.getTime() ?? null, nowMs);
+    if (isLocked && lockedUntil === null) {
+      return new UserLockLimitReachedError({
+        message: 'Too many consecutive failed attempts; the user stays locked until the project unlocks them (unlockUser).',
+        details: { lockExpiresAt: null, unlockRequired: true },
+      });
+    }
+    return new UserLockLimitReachedError({ details: { lockExpiresAt: lockedUntil?.toISOString() ?? null, unlockRequired: false } });
   }
 }

@@ -1,8 +1,9 @@
 import { Entity, PrimaryColumn, Column, Index, OneToMany } from 'typeorm';
-import { Field, ID, ObjectType } from 'type-graphql';
+import { Field, ID, Int, ObjectType } from 'type-graphql';
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { EpochColumn, IdColumn, JsonColumn, ID_LENGTH } from '../db/columns';
 import { Totp } from '../totp/totp.entity';
+import { lockView } from './lockout.policy';
 
 @ObjectType()
 export class UserEmail {
@@ -81,12 +82,16 @@ export class User {
   @JsonColumn('untrusted_metadata')
   untrustedMetadata: Record<string, unknown>;
 
-  /** Consecutive failed TOTP/recovery attempts (NIST SP 800-63B §5.2.2 throttling). */
+  /**
+   * Consecutive failed TOTP/recovery attempts (NIST SP 800-63B §5.2.2 throttling): only a success or
+   * an unlock clears it, never the end of a lock.
+   */
   @Column({ type: 'integer', name: 'failed_attempts', default: 0 })
   failedAttempts: number;
 
+  /** The stored lock end, possibly past; HARD_LOCK_UNTIL_MS (lockout.policy.ts) for a lock only an unlock lifts. */
   @EpochColumn('locked_until', { nullable: true })
-  lockedUntil: Date | null;
+  lockDeadline: Date | null;
 
   @Field()
   @EpochColumn('created_at')
@@ -114,14 +119,36 @@ export class User {
     return { firstName: this.firstName, middleName: this.middleName, lastName: this.lastName };
   }
 
-  @Field()
-  get isLocked(): boolean {
-    return this.lockExpiresAt !== null;
+  /** The lock as it stands when the row was read. */
+  private get lock(): { isLocked: boolean; lockedUntil: Date | null } {
+    return lockView(this.lockDeadline?.getTime() ?? null, this.observedAtMs ?? Date.now());
   }
 
-  /** The lock's end while it is in force; null once it has passed. */
-  @Field(() => Date, { nullable: true })
+  @Field({ description: 'True while a lock is in force, timed or until an unlock (then lockedUntil is null).' })
+  get isLocked(): boolean {
+    return this.lock.isLocked;
+  }
+
+  /**
+   * The end of the lock in force. Null when the user is not locked, and also when the lock lasts until
+   * an administrator's unlockUser: read it with isLocked (true and null = locked until unlocked).
+   */
+  @Field(() => Date, {
+    nullable: true,
+    description: 'When the lock in force ends. Null when not locked, and when isLocked is true but only unlockUser ends the lock (hard limit reached).',
+  })
+  get lockedUntil(): Date | null {
+    return this.lock.lockedUntil;
+  }
+
+  /** The same as lockedUntil (the original name, kept for existing clients). */
+  @Field(() => Date, { nullable: true, description: 'Same as lockedUntil.' })
   get lockExpiresAt(): Date | null {
-    return this.lockedUntil && this.lockedUntil.getTime() > (this.observedAtMs ?? Date.now()) ? this.lockedUntil : null;
+    return this.lockedUntil;
+  }
+
+  @Field(() => Int, { description: 'Consecutive failed TOTP/recovery-code attempts; only a success or unlockUser resets it (not the end of a lock).' })
+  get consecutiveFailures(): number {
+    return this.failedAttempts;
   }
 }

@@ -2,7 +2,7 @@ import { Arg, Ctx, Directive, ID, Mutation, Query, Resolver } from 'type-graphql
 import { projectOf, type GatewayContext } from '../graphql/context';
 import { User } from './user.entity';
 import { CreateUserInput } from './user.inputs';
-import { CreateUserPayload, DeleteUserPayload } from './user.types';
+import { CreateUserPayload, DeleteUserPayload, UnlockUserPayload } from './user.types';
 import type { UserService } from './user.service';
 
 @Resolver(() => User)
@@ -26,6 +26,14 @@ export class UserResolver {
   async deleteUser(@Arg('userId', () => ID) userId: string, @Ctx() ctx: GatewayContext): Promise<DeleteUserPayload> {
     return { userId: await this.users.delete(projectOf(ctx).projectId, userId) };
   }
+
+  /** Project credentials only (a session caller cannot lift its own user's lock). */
+  @Directive('@auth')
+  @Mutation(() => UnlockUserPayload, { description: "Lifts the user's lock, timed or until unlock, and clears the consecutive-failure count; audited as \"unlocked\"." })
+  async unlockUser(@Arg('userId', () => ID) userId: string, @Ctx() ctx: GatewayContext): Promise<UnlockUserPayload> {
+    return toUnlockUserPayload(await this.users.unlock(projectOf(ctx).projectId, userId, ctx.requestId));
+  }
 }
 
+const toUnlockUserPayload = (user: User): UnlockUserPayload => ({ userId: user.userId, user });
 const toCreateUserPayload = (user: User): CreateUserPayload => ({ userId: user.userId, user });

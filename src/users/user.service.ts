@@ -10,6 +10,8 @@ import { User } from './user.entity';
 import { INVALID_EMAIL_MESSAGE, INVALID_PHONE_NUMBER_MESSAGE, type CreateUserInput } from './user.inputs';
 import { DuplicateEmailError, DuplicateExternalIdError, DuplicatePhoneNumberError, UserNotFoundError } from './user.errors';
 import { normalizeEmail, normalizePhoneNumber } from './identity.normalize';
+import type { LockoutService } from './lockout.service';
+import type { AuditService } from '../audit/audit.service';
 
 const SELECT_USER = `SELECT id, project_id, email, phone_number, first_name, middle_name, last_name, status, external_id,
   trusted_metadata, untrusted_metadata, failed_attempts, locked_until, created_at FROM users WHERE id = ? AND project_id = ?`;
@@ -46,7 +48,7 @@ const userFromRow = (row: UserRow): User =>
     trustedMetadata: JSON.parse(row.trusted_metadata),
     untrustedMetadata: JSON.parse(row.untrusted_metadata),
     failedAttempts: Number(row.failed_attempts),
-    lockedUntil: row.locked_until == null ? null : new Date(Number(row.locked_until)),
+    lockDeadline: row.locked_until == null ? null : new Date(Number(row.locked_until)),
     createdAt: new Date(Number(row.created_at)),
   });
 
@@ -87,6 +89,8 @@ export class UserService {
   constructor(
     private readonly db: Database,
     private readonly clock: Clock,
+    private readonly lockout: LockoutService,
+    private readonly audit: AuditService,
   ) {}
 
   async create(projectId: string, input: CreateUserInput): Promise<User> {
@@ -113,7 +117,7 @@ export class UserService {
       trustedMetadata: input.trustedMetadata ?? {},
       untrustedMetadata: input.untrustedMetadata ?? {},
       failedAttempts: 0,
-      lockedUntil: null,
+      lockDeadline: null,
       createdAt: new Date(this.clock.now()),
     });
     try {
@@ -142,6 +146,21 @@ export class UserService {
     const result = await this.db.write((m) => m.delete(User, { userId: id, projectId }));
     if (!result.affected) throw new UserNotFoundError();
     return id;
+  }
+
+  /**
+   * The project's unlock of a user (NIST SP 800-63B §5.2.2: after the hard limit only an unlock ends
+   * the lock): clears any lock and the consecutive-failure count in one UPDATE, and records an
+   * "unlocked" event in the same transaction. Idempotent; USER_NOT_FOUND for a user the project lacks.
+   */
+  async unlock(projectId: string, userId: unknown, requestId: string | null = null): Promise<User> {
+    const id = parseUserId(userId);
+    const nowMs = this.clock.now();
+    return this.db.write(async (m) => {
+      if (!(await this.lockout.unlock(m, projectId, id))) throw new UserNotFoundError();
+      await this.audit.record(m, { projectId, userId: id, type: 'user', outcome: 'unlocked', requestId, occurredAtMs: nowMs });
+      return this.require(m, projectId, id);
+    });
   }
 
   /** The user with their TOTPs; another project's user answers exactly like a missing one. */

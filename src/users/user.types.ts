@@ -15,3 +15,12 @@ export class DeleteUserPayload {
   @Field(() => ID)
   userId: string;
 }
+
+@ObjectType()
+export class UnlockUserPayload {
+  @Field(() => ID)
+  userId: string;
+
+  @Field(() => User, { description: 'The user after the unlock: isLocked false, consecutiveFailures 0.' })
+  user: User;
+}

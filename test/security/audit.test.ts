@@ -136,7 +136,7 @@ describe.each(dialects)('audit trail on %s', (dialect: Dialect) => {
       );
       expect(rows.length).toBe(events.length);
       for (const row of rows) {
-        expect(Object.keys(row).sort()).toEqual(['event_id', 'occurred_at', 'outcome', 'project_id', 'request_id', 'seq', 'totp_id', 'type', 'user_id']);
+        expect(Object.keys(row).sort()).toEqual(['count', 'event_id', 'occurred_at', 'outcome', 'project_id', 'request_id', 'seq', 'totp_id', 'type', 'user_id', 'window_start']);
         const event = events.find((e) => e.eventId === row.event_id)!;
         expect(row).toEqual({
           seq: expect.anything(),
@@ -148,6 +148,8 @@ describe.each(dialects)('audit trail on %s', (dialect: Dialect) => {
           outcome: event.outcome,
           request_id: event.requestId,
           occurred_at: expect.anything(),
+          count: 1,
+          window_start: null,
         });
         expect(Number(row.occurred_at)).toBe(Date.parse(event.occurredAt));
       }

@@ -162,6 +162,7 @@ const DOCUMENTS = {
   totpRecoveryCodes: 'query($id: ID!) { totpRecoveryCodes(userId: $id) { remaining } }',
   regenerateTotpRecoveryCodes: 'mutation($id: ID!) { regenerateTotpRecoveryCodes(userId: $id) { remaining } }',
   deleteUser: 'mutation($id: ID!) { deleteUser(userId: $id) { userId } }',
+  unlockUser: 'mutation($id: ID!) { unlockUser(userId: $id) { userId } }',
   deleteTotp: 'mutation($id: ID!) { deleteTotp(totpId: $id) { totpId } }',
 } as const;
 type Operation = keyof typeof DOCUMENTS;
@@ -204,7 +205,7 @@ const EDGE_BODIES: string[] = [
   JSON.stringify(Array.from({ length: 5000 }, () => 0)),
 ];
 
-const ID_OPERATIONS = ['user', 'sessions', 'totpRecoveryCodes', 'regenerateTotpRecoveryCodes', 'deleteUser', 'deleteTotp'] as const;
+const ID_OPERATIONS = ['user', 'sessions', 'totpRecoveryCodes', 'regenerateTotpRecoveryCodes', 'deleteUser', 'unlockUser', 'deleteTotp'] as const;
 const READ_OPERATIONS = new Set<Operation>(['user', 'sessions', 'totpRecoveryCodes']);
 
 /** Errors that a well-formed but wrong guess earns: the attempt is counted (and audited) by design. */
@@ -491,7 +492,7 @@ describe.each(dialects)('malformed input on %s', (dialect: Dialect) => {
     await stillHealthy();
   });
 
-  it('user, sessions, totpRecoveryCodes, regenerateTotpRecoveryCodes, deleteUser and deleteTotp: their id', async () => {
+  it('user, sessions, totpRecoveryCodes, regenerateTotpRecoveryCodes, deleteUser, unlockUser and deleteTotp: their id', async () => {
     const prefixed = fc.tuple(fc.constantFrom('user', 'totp', 'session', 'project', 'key', 'recovery'), fc.uuid()).map(([p, u]) => `${p}-${u}`);
     // Real ids go to the read operations only: a destructive one would legitimately delete the fixture.
     const real = () => fc.constantFrom(victim.userId, victim.totpId, victim.sessionId, pendingUserId, ` ${victim.userId}`, victim.userId.toUpperCase(), `${victim.userId}\n`);

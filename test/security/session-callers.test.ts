@@ -27,6 +27,7 @@ const REFUSED: Array<[string, string]> = [
   ['authEvents', 'query($u: ID!) { authEvents(userId: $u) { edges { cursor } } }'],
   ['createUser', 'mutation { createUser(input: { email: "intruder@example.com" }) { userId } }'],
   ['deleteUser', 'mutation($u: ID!) { deleteUser(userId: $u) { userId } }'],
+  ['unlockUser', 'mutation($u: ID!) { unlockUser(userId: $u) { userId } }'],
   ['deleteTotp', 'mutation { deleteTotp(totpId: "totp-00000000-0000-4000-8000-000000000000") { totpId } }'],
   ['createSession', 'mutation($u: ID!) { createSession(input: { userId: $u, sessionDurationMinutes: 60 }) { sessionToken } }'],
   ['authenticateSession', 'mutation { authenticateSession(input: { sessionDurationMinutes: 60 }) { sessionJwt } }'],

@@ -18,6 +18,7 @@ import {
   RevokeSessionDocument,
   SessionsDocument,
   TotpRecoveryCodesDocument,
+  UnlockUserDocument,
   type GatewayResponse,
 } from '../../client';
 import { applyAuthDirective } from '../../src/auth/auth.directive';
@@ -181,6 +182,7 @@ describe.each(dialects)('tenant isolation on %s', (dialect: Dialect) => {
   const operations: Array<[string, string, (c: GatewayClient, ids: Ids) => Promise<GatewayResponse<unknown>>]> = [
     ['user', 'USER_NOT_FOUND', (c, i) => c.request(GetUserDocument, { userId: i.userId })],
     ['deleteUser', 'USER_NOT_FOUND', (c, i) => c.request(DeleteUserDocument, { userId: i.userId })],
+    ['unlockUser', 'USER_NOT_FOUND', (c, i) => c.request(UnlockUserDocument, { userId: i.userId })],
     ['totpRecoveryCodes', 'USER_NOT_FOUND', (c, i) => c.request(TotpRecoveryCodesDocument, { userId: i.userId })],
     ['sessions', 'USER_NOT_FOUND', (c, i) => c.request(SessionsDocument, { userId: i.userId })],
     ['createTotp', 'USER_NOT_FOUND', (c, i) => c.request(CreateTotpDocument, { input: { userId: i.userId } })],

@@ -19,7 +19,7 @@ it('has the documented defaults', () => {
     publicUrl: 'http://127.0.0.1:4000',
     logLevel: 'info',
     database: { kind: 'sqlite', path: join(dir, 'data/gateway.sqlite') },
-    lockout: { maxAttempts: 10, durationSeconds: 3600 },
+    lockout: { maxAttempts: 10, durationSeconds: 3600, maxDurationSeconds: 604800, hardLimit: 100 },
     recoveryCodes: { retrievable: false },
     sessions: { jwtAlgorithm: 'RS256', jwtLifetimeSeconds: 300 },
     http: { bodyLimitBytes: 1048576 },
@@ -86,6 +86,23 @@ it.each([
   ['RATE_LIMIT_REQUESTS_PER_MINUTE', '1000001'],
 ])('refuses %s=%s with a ConfigError naming it', (name, value) => {
   expect(() => loadConfig({ GATEWAY_ENCRYPTION_KEY: key, [name]: value }, dir)).toThrow(new RegExp(name));
+});
+
+it('reads the lockout escalation settings and refuses a cap below the base duration or a hard limit below the threshold', () => {
+  const config = loadConfig({ GATEWAY_ENCRYPTION_KEY: key, LOCKOUT_MAX_ATTEMPTS: '5', LOCKOUT_DURATION_SECONDS: '600', LOCKOUT_MAX_DURATION_SECONDS: '86400', LOCKOUT_HARD_LIMIT: '40' }, dir);
+  expect(config.lockout).toEqual({ maxAttempts: 5, durationSeconds: 600, maxDurationSeconds: 86400, hardLimit: 40 });
+  expect(loadConfig({ GATEWAY_ENCRYPTION_KEY: key, LOCKOUT_MAX_ATTEMPTS: '100' }, dir).lockout.hardLimit).toBe(100);
+  for (const [bad, name] of [
+    [{ LOCKOUT_MAX_DURATION_SECONDS: '299' }, 'LOCKOUT_MAX_DURATION_SECONDS'],
+    [{ LOCKOUT_MAX_DURATION_SECONDS: '31536001' }, 'LOCKOUT_MAX_DURATION_SECONDS'],
+    [{ LOCKOUT_DURATION_SECONDS: '7200', LOCKOUT_MAX_DURATION_SECONDS: '3600' }, 'LOCKOUT_MAX_DURATION_SECONDS'],
+    [{ LOCKOUT_HARD_LIMIT: '9' }, 'LOCKOUT_HARD_LIMIT'],
+    [{ LOCKOUT_HARD_LIMIT: '101' }, 'LOCKOUT_HARD_LIMIT'],
+    [{ LOCKOUT_MAX_ATTEMPTS: '20', LOCKOUT_HARD_LIMIT: '15' }, 'LOCKOUT_HARD_LIMIT'],
+  ] as const) {
+    expect(() => loadConfig({ GATEWAY_ENCRYPTION_KEY: key, ...bad }, dir)).toThrow(ConfigError);
+    expect(() => loadConfig({ GATEWAY_ENCRYPTION_KEY: key, ...bad }, dir)).toThrow(new RegExp(name));
+  }
 });
 
 it('reads the metrics and shutdown options, and refuses bad ones with one line', () => {
