@@ -191,6 +191,9 @@ export class SessionService {
     const customClaims = this.parseClaims(input.sessionCustomClaims) ?? {};
     const nowMs = this.clock.now();
     const { applied, user } = await this.db.write(async (m) => {
+      // Held until the session row is in: a concurrent deleteUser waits and takes it along (cascade),
+      // or has already committed and this answers USER_NOT_FOUND, never a foreign-key failure.
+      await this.users.lock(m, projectId, userId);
       const user = await this.users.require(m, projectId, userId);
       const applied = (await this.applyFactor(m, { kind: 'create', durationMinutes, customClaims }, projectId, userId, EXTERNAL_FACTOR, nowMs))!;
       await this.audit.record(m, { projectId, userId, type: 'session', outcome: 'created', requestId, occurredAtMs: nowMs });
