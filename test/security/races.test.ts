@@ -17,6 +17,10 @@ import {
 } from '../../client';
 import { codes, dialects, startGateway, totpCode, type TestGateway } from '../support/gateway';
 import { createDatabase } from '../support/postgres';
+import { newId } from '../../src/common/ids';
+import { isForeignKeyViolation, isUniqueViolation } from '../../src/db/database';
+import { sql } from '../../src/db/sql';
+import { missingParentError } from '../../src/errors/missing-parent';
 import { ensureBuilt, startProcess, type GatewayProcess } from '../support/process';
 
 const CONCURRENT = 10;
@@ -218,6 +222,34 @@ describe.each(dialects)('concurrent writes on %s', (dialect) => {
         await client.data(AuthenticateTotpDocument, { input: { userId, totpCode: totpCode(survivor.secret) } });
       }
     }
+  });
+
+  it('maps a foreign-key violation to the missing parent\'s not-found where the driver names the parent', async () => {
+    const nowMs = Date.now();
+    const orphanCode = ['INSERT INTO totp_recovery_codes (id, totp_id, code_hash, position) VALUES (?, ?, ?, ?)', [newId('recovery'), newId('totp'), 'x', 0]] as const;
+    const orphanSession = [
+      'INSERT INTO sessions (id, project_id, user_id, token_hash, started_at, last_accessed_at, expires_at, authentication_factors, custom_claims) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      [newId('session'), gw.project.projectId, newId('user'), newId('secret'), nowMs, nowMs, nowMs + 60_000, '[]', '{}'],
+    ] as const;
+    for (const [[text, params], parent] of [[orphanCode, 'TOTP_NOT_FOUND'], [orphanSession, 'USER_NOT_FOUND']] as const) {
+      const error: unknown = await gw.gateway.db.write((m) => sql(m, text, [...params])).catch((e: unknown) => e);
+      expect(isForeignKeyViolation(error)).toBe(true);
+      expect(isUniqueViolation(error)).toBe(false);
+      // SQLite's message names no table; its writes are serialised, so a parent never vanishes mid-write.
+      expect(missingParentError(error)?.code).toBe(dialect === 'postgres' ? parent : undefined);
+    }
+  });
+
+  it('gives concurrent callers one public token and one origin row', async () => {
+    const project = await gw.newProject();
+    await gw.gateway.db.write((m) => sql(m, 'UPDATE projects SET public_token = NULL WHERE id = ?', [project.projectId]));
+    const { projects } = gw.gateway.services;
+    const tokens = await Promise.all(Array.from({ length: 5 }, () => projects.publicToken(project.projectId)));
+    expect(new Set(tokens).size).toBe(1);
+    expect(await projects.byPublicToken(tokens[0])).toMatchObject({ projectId: project.projectId });
+    const origins = await Promise.all(Array.from({ length: 5 }, () => projects.addOrigin(project.projectId, 'https://app.example.com')));
+    expect(origins).toEqual(Array(5).fill('https://app.example.com'));
+    expect(await projects.listOrigins(project.projectId)).toEqual(['https://app.example.com']);
   });
 });
 
