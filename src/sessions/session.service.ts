@@ -153,9 +153,10 @@ export class SessionService {
   }
 
   /**
-   * Inside the caller's transaction, before anything is spent: locks the session an `extend` plan
-   * names (PostgreSQL) and says whether it is still live, so a session revoked or expired since
-   * `plan` refuses the request up front instead of rolling back a judged guess.
+   * Inside the caller's transaction, after the user's row and before the guess is judged: locks the
+   * session an `extend` plan names (PostgreSQL) and says whether it is still live, so a session
+   * revoked or expired since `plan` refuses the request up front instead of rolling back a judged
+   * guess. (The user first: deleteUser locks the user, then its sessions.)
    */
   async holdLive(manager: EntityManager, plan: SessionPlan, nowMs: number): Promise<boolean> {
     if (plan.kind !== 'extend') return true;

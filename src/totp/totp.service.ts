@@ -274,7 +274,8 @@ export class TotpService {
    * One guess, in one transaction: spend a lockout attempt (or stop if locked), let `judge` decide,
    * record the verdict in the audit trail, and on success clear the count and record the factor on
    * the session. A refused guess commits only its spent attempt and its event; the error is thrown
-   * after the commit.
+   * after the commit. A guess whose session, user or TOTP is gone by then rolls back instead: there
+   * was nothing left to guess against.
    */
   /** `judge` answers the proven factor (as the session will record it), or why the guess fails. */
   private async attempt(guess: Guess, judge: (m: EntityManager) => Promise<NewFactor | GatewayError>): Promise<AuthenticatePayload> {
