@@ -28,6 +28,7 @@ import { ANONYMOUS_CALLER, PUBLIC_TOKEN_HEADER, type Caller } from './auth/calle
 import { allowOrigin, registerCors } from './auth/cors';
 import { registerRestRoutes } from './rest/rest.routes';
 import { ERROR_CATALOGUE, GatewayError, BatchTooLargeError } from './errors/error.catalogue';
+import { missingParentError } from './errors/missing-parent';
 import { systemClock, type Clock } from './common/clock';
 import { GatewayMetrics, metricsAuthorized } from './observability/metrics';
 import { readiness } from './observability/health';
@@ -195,7 +196,7 @@ function catalogueError(error: unknown): GatewayError | undefined {
   const original = unwrapResolverError(error);
   if (original instanceof GatewayError) return original;
   if (original instanceof GraphQLError && original.originalError instanceof GatewayError) return original.originalError;
-  return undefined;
+  return missingParentError(original);
 }
 
 /** Every error leaves with `code` and `errorType`; anything not in the catalogue is masked. */
@@ -244,7 +245,7 @@ const requestIdPlugin: ApolloServerPlugin<GatewayContext> = {
       async didEncounterErrors({ errors, contextValue }) {
         for (const error of errors) {
           const original = unwrapResolverError(error);
-          if (original instanceof GatewayError || CLIENT_ERROR_CODES.has(String(error.extensions?.code)) || hasClientStatus(error)) continue;
+          if (original instanceof GatewayError || missingParentError(original) || CLIENT_ERROR_CODES.has(String(error.extensions?.code)) || hasClientStatus(error)) continue;
           logUnexpected(contextValue.log, contextValue.requestId, original);
         }
       },

@@ -95,7 +95,8 @@ export class ProjectService {
   /** The project's public token (made now for a project that somehow has none). */
   async publicToken(projectId: string): Promise<string> {
     return this.db.write(async (m) => {
-      const project = await m.findOne(Project, { where: { projectId } });
+      // Locked: two concurrent calls must not each make a token and leave only the later working.
+      const project = await m.findOne(Project, { where: { projectId }, lock: this.db.rowLock });
       if (!project) throw new ProjectNotFoundError();
       if (project.publicToken) return project.publicToken;
       const publicToken = newId('public-token');
@@ -116,7 +117,8 @@ export class ProjectService {
     const parsed = parseOrigin(origin);
     if (!parsed) throw new InvalidOriginError(origin);
     return this.db.write(async (m) => {
-      if (!(await m.exists(Project, { where: { projectId } }))) throw new ProjectNotFoundError();
+      // The project row lock serialises concurrent adds of one origin: the second sees the first's row.
+      if (!(await m.findOne(Project, { where: { projectId }, select: { projectId: true }, lock: this.db.rowLock }))) throw new ProjectNotFoundError();
       if (!(await m.exists(ProjectOrigin, { where: { projectId, origin: parsed } }))) {
         await insertRow(m, ProjectOrigin, Object.assign(new ProjectOrigin(), { projectId, origin: parsed, createdAt: new Date(this.clock.now()) }));
       }

@@ -141,6 +141,20 @@ export function isUniqueViolation(error: unknown, constraintHint?: string): bool
 }
 
 /**
+ * True when a driver error is a foreign-key violation (SQLite or PostgreSQL): a row was written whose
+ * parent is gone. With `parentTable`, only when that is the missing parent (PostgreSQL names it in the
+ * error's detail; SQLite names no table, so it never matches a `parentTable`).
+ */
+export function isForeignKeyViolation(error: unknown, parentTable?: string): boolean {
+  const e = error as { code?: string; driverError?: { code?: string; message?: string; detail?: string }; message?: string; detail?: string };
+  const code = e?.driverError?.code ?? e?.code;
+  const message = e?.driverError?.message ?? e?.message ?? '';
+  const foreignKey = code === '23503' || code === 'SQLITE_CONSTRAINT_FOREIGNKEY' || /FOREIGN KEY constraint failed/.test(message);
+  const detail = e?.driverError?.detail ?? e?.detail ?? '';
+  return foreignKey && (parentTable === undefined || detail.includes(`is not present in table "${parentTable}"`));
+}
+
+/**
  * INSERT of a fully built entity. TypeORM's insert() types JSON-typed columns as nested partials,
  * which rejects plain `Record<string, unknown>`; the row is complete, so the cast is sound.
  */

@@ -6,6 +6,7 @@ import type { Services } from '../services';
 import type { AuthenticatedProject } from '../auth/project.service';
 import { GatewayError, TooManyRequestsError, UnauthorizedCredentialsError } from '../errors/error.catalogue';
 import { isId } from '../common/ids';
+import { missingParentError } from '../errors/missing-parent';
 import type { RateLimitService } from '../ratelimit/rate-limit.service';
 import { validateInput } from '../graphql/validation';
 import { CreateUserInput, UserNameInput } from '../users/user.inputs';
@@ -57,10 +58,8 @@ export function errorBody(error: GatewayError, requestId: string) {
 
 /** Stytch's error body for any failure: catalogue errors as they are, anything else masked. */
 function sendError(error: unknown, request: FastifyRequest, reply: FastifyReply, log: (error: unknown) => void) {
-  let failure: GatewayError;
-  if (error instanceof GatewayError) {
-    failure = error;
-  } else {
+  let failure: GatewayError | undefined = error instanceof GatewayError ? error : missingParentError(error);
+  if (!failure) {
     const status = (error as { statusCode?: number })?.statusCode;
     if (status && status >= 400 && status < 500) {
       failure = new GatewayError('BAD_USER_INPUT', { message: (error as Error).message, errorType: status === 413 ? 'request_too_large' : 'invalid_request' });

@@ -153,9 +153,10 @@ export class SessionService {
   }
 
   /**
-   * Inside the caller's transaction, before anything is spent: locks the session an `extend` plan
-   * names (PostgreSQL) and says whether it is still live, so a session revoked or expired since
-   * `plan` refuses the request up front instead of rolling back a judged guess.
+   * Inside the caller's transaction, after the user's row and before the guess is judged: locks the
+   * session an `extend` plan names (PostgreSQL) and says whether it is still live, so a session
+   * revoked or expired since `plan` refuses the request up front instead of rolling back a judged
+   * guess. (The user first: deleteUser locks the user, then its sessions.)
    */
   async holdLive(manager: EntityManager, plan: SessionPlan, nowMs: number): Promise<boolean> {
     if (plan.kind !== 'extend') return true;
@@ -202,6 +203,9 @@ export class SessionService {
     await this.keys.signingKey(projectId); // loaded before the write, so signing after it cannot fail on the key
     const nowMs = this.clock.now();
     const { applied, user } = await this.db.write(async (m) => {
+      // Held until the session row is in: a concurrent deleteUser waits and takes it along (cascade),
+      // or has already committed and this answers USER_NOT_FOUND, never a foreign-key failure.
+      await this.users.lock(m, projectId, userId);
       const user = await this.users.require(m, projectId, userId);
       const applied = (await this.applyFactor(m, { kind: 'create', durationMinutes, customClaims }, projectId, userId, EXTERNAL_FACTOR, nowMs))!;
       await this.audit.record(m, { projectId, userId, type: 'session', outcome: 'created', requestId, occurredAtMs: nowMs });

@@ -144,9 +144,9 @@ export class TotpService {
     // URI is built (and bounded, so its QR code is sure to encode) before the commit; only the QR
     // images are drawn after it, on first read (CreateTotpPayload), and they cannot fail.
     const { user, otpauthUri } = await this.db.write(async (m) => {
-      // The user row lock serialises concurrent enrollments of one user on PostgreSQL.
-      const owner = await m.findOne(User, { where: { userId, projectId: project.projectId }, select: { userId: true }, lock: this.db.rowLock });
-      if (!owner) throw new UserNotFoundError();
+      // The user row lock serialises concurrent enrollments (and verifications, deletions and
+      // regenerations) of one user on PostgreSQL.
+      await this.users.lock(m, project.projectId, userId);
       const existing = await m.find(Totp, { where: { userId } });
       if (existing.some((t) => t.verified)) throw new ActiveTotpExistsError();
       if (existing.length) await m.delete(Totp, { userId, verified: false });
@@ -194,7 +194,9 @@ export class TotpService {
       // RFC 6238 §5.2: a verifier must not accept the same code twice. The row only moves forward,
       // so of any number of concurrent requests with this code exactly one sees affected = 1.
       const won = await sql(m, ADVANCE_STEP, [step, nowMs, totp.totpId, step]);
-      return won.affected === 1 ? factor : new TotpCodeAlreadyAuthenticatedError();
+      if (won.affected === 1) return factor;
+      await this.requireTotp(m, totp.totpId);
+      return new TotpCodeAlreadyAuthenticatedError();
     });
   }
 
@@ -223,7 +225,9 @@ export class TotpService {
         select: { id: true },
       });
       const used = match ? await m.update(RecoveryCode, { id: match.id, usedAt: IsNull() }, { usedAt: new Date(nowMs) }) : undefined;
-      return used?.affected === 1 ? { ...factor, recoveryCodeId: match!.id } : new UnableToAuthenticateRecoveryCodeError();
+      if (used?.affected === 1) return { ...factor, recoveryCodeId: match!.id };
+      await this.requireTotp(m, totp.totpId);
+      return new UnableToAuthenticateRecoveryCodeError();
     });
   }
 
@@ -235,23 +239,38 @@ export class TotpService {
     });
   }
 
+  /**
+   * Replaces the current TOTP's codes with a new set. Under the user's row lock, and with the TOTP
+   * read inside the same transaction: of concurrent regenerations each replaces the set the previous
+   * one stored, so exactly one set (the last) is ever valid; a TOTP replaced or deleted meanwhile
+   * answers TOTP_NOT_FOUND or gets the codes of its successor, never orphan codes.
+   */
   async regenerateRecoveryCodes(projectId: string, userId: unknown): Promise<TotpRecoveryCodes> {
     const id = parseUserId(userId);
-    const totp = await this.currentTotp(projectId, id, {});
     const codes = generator.newRecoveryCodes();
-    await this.db.write(async (m) => {
-      await m.delete(RecoveryCode, { totpId: totp.totpId });
-      await this.insertRecoveryCodes(m, totp.totpId, codes);
+    const totp = await this.db.write(async (m) => {
+      await this.users.lock(m, projectId, id);
+      const current = await this.findCurrentTotp(m, projectId, id, {});
+      await m.delete(RecoveryCode, { totpId: current.totpId });
+      await this.insertRecoveryCodes(m, current.totpId, codes);
+      return current;
     });
     return { totpId: totp.totpId, verified: totp.verified, recoveryCodes: codes, remaining: codes.length };
   }
 
+  /** Of concurrent deletions of one TOTP exactly one succeeds; the others answer TOTP_NOT_FOUND. */
   async delete(projectId: string, totpId: unknown): Promise<{ totpId: string; userId: string }> {
     const id = parseId('totp', totpId, 'INVALID_TOTP_ID');
     return this.db.write(async (m) => {
-      const totp = await m.findOne(Totp, { where: { totpId: id, projectId } });
+      const totp = await m.findOne(Totp, { where: { totpId: id, projectId }, select: { totpId: true, userId: true } });
       if (!totp) throw new TotpNotFoundError();
-      await m.delete(Totp, { totpId: id });
+      // The owner first, as every other write on a user's TOTPs (and deleteUser) takes it; a user
+      // deleted meanwhile took the TOTP with it.
+      await this.users.lock(m, projectId, totp.userId).catch((error: unknown) => {
+        throw error instanceof UserNotFoundError ? new TotpNotFoundError({ cause: error }) : error;
+      });
+      const { affected } = await m.delete(Totp, { totpId: id, projectId });
+      if (!affected) throw new TotpNotFoundError();
       return { totpId: id, userId: totp.userId };
     });
   }
@@ -260,7 +279,8 @@ export class TotpService {
    * One guess, in one transaction: spend a lockout attempt (or stop if locked), let `judge` decide,
    * record the verdict in the audit trail, and on success clear the count and record the factor on
    * the session. A refused guess commits only its spent attempt and its event; the error is thrown
-   * after the commit.
+   * after the commit. A guess whose session, user or TOTP is gone by then rolls back instead: there
+   * was nothing left to guess against.
    */
   /** `judge` answers the proven factor (as the session will record it), or why the guess fails. */
   private async attempt(guess: Guess, judge: (m: EntityManager) => Promise<NewFactor | GatewayError>): Promise<AuthenticatePayload> {
@@ -270,9 +290,13 @@ export class TotpService {
     await this.sessions.prepare(projectId, plan);
     let verdict: AuthEventOutcome | undefined;
     const outcome = await this.db.write(async (m): Promise<Outcome<{ user: User; applied: Awaited<ReturnType<SessionService['applyFactor']>> }>> => {
-      if (!(await this.sessions.holdLive(m, plan, nowMs))) return { ok: false, error: new SessionNotFoundError() };
+      // The user row first (reserveAttempt's UPDATE locks it), then the session: the order deleteUser
+      // locks them in (the user, then its sessions by cascade), so the two never deadlock. A refusal
+      // here (session gone, user gone, TOTP gone) throws and rolls the spent attempt back.
       const reserved = await this.lockout.reserveAttempt(m, projectId, userId, nowMs);
+      if (!(await this.sessions.holdLive(m, plan, nowMs))) throw new SessionNotFoundError();
       const judged = reserved ? await judge(m) : await this.lockout.lockedError(m, userId, nowMs);
+      if (judged instanceof UserNotFoundError) throw judged;
       const refusal = judged instanceof GatewayError ? judged : null;
       verdict = auditOutcome(refusal);
       await this.audit.record(m, {
@@ -306,12 +330,25 @@ export class TotpService {
 
   /** The user's verified TOTP, else their pending one; distinguishes a missing user from a missing TOTP. */
   private async currentTotp(projectId: string, userId: string, opts: { verifiedOnly?: boolean }): Promise<Totp> {
-    return this.db.read(async (m) => {
-      const { rows } = await sql<TotpRow>(m, opts.verifiedOnly ? CURRENT_VERIFIED_TOTP : CURRENT_TOTP, [userId, projectId]);
-      if (rows.length) return totpFromRow(rows[0]);
-      const { rows: users } = await sql(m, 'SELECT 1 AS found FROM users WHERE id = ? AND project_id = ?', [userId, projectId]);
-      throw users.length ? new TotpNotFoundError() : new UserNotFoundError();
-    });
+    return this.db.read((m) => this.findCurrentTotp(m, projectId, userId, opts));
+  }
+
+  private async findCurrentTotp(m: EntityManager, projectId: string, userId: string, opts: { verifiedOnly?: boolean }): Promise<Totp> {
+    const { rows } = await sql<TotpRow>(m, opts.verifiedOnly ? CURRENT_VERIFIED_TOTP : CURRENT_TOTP, [userId, projectId]);
+    if (rows.length) return totpFromRow(rows[0]);
+    const { rows: users } = await sql(m, 'SELECT 1 AS found FROM users WHERE id = ? AND project_id = ?', [userId, projectId]);
+    throw users.length ? new TotpNotFoundError() : new UserNotFoundError();
+  }
+
+  /**
+   * Inside a guess, after it failed to spend the TOTP or code it judged: TOTP_NOT_FOUND (rolling the
+   * attempt back) when that TOTP was deleted or replaced since the request read it, not a verdict on
+   * a factor that no longer exists. Runs under the user's row lock, which deleteTotp and createTotp
+   * take too, so the answer is settled.
+   */
+  private async requireTotp(m: EntityManager, totpId: string): Promise<void> {
+    const { rows } = await sql(m, 'SELECT 1 AS found FROM totps WHERE id = ?', [totpId]);
+    if (!rows.length) throw new TotpNotFoundError();
   }
 
   private async insertRecoveryCodes(m: EntityManager, totpId: string, codes: string[]): Promise<void> {

@@ -163,6 +163,18 @@ export class UserService {
     });
   }
 
+  /**
+   * Inside a write transaction: locks the user's row (PostgreSQL `SELECT ... FOR UPDATE`; SQLite's
+   * write transaction is already exclusive) or throws USER_NOT_FOUND. Every read-then-write on a
+   * user's TOTPs, recovery codes or new sessions takes this lock first, as deleteUser's DELETE does,
+   * so they run one at a time, see each other's commits, and never wait on each other in a cycle.
+   * After the wait, READ COMMITTED reads the row as committed then: a user deleted meanwhile is gone.
+   */
+  async lock(manager: EntityManager, projectId: string, userId: string): Promise<void> {
+    const owner = await manager.findOne(User, { where: { userId, projectId }, select: { userId: true }, lock: this.db.rowLock });
+    if (!owner) throw new UserNotFoundError();
+  }
+
   /** The user with their TOTPs; another project's user answers exactly like a missing one. */
   async require(manager: EntityManager, projectId: string, userId: string): Promise<User> {
     // Raw SQL: every authentication returns the user (src/db/sql.ts says why).
