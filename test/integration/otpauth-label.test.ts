@@ -21,8 +21,8 @@ function read(uri: string) {
 }
 
 const unique = () => Math.random().toString(36).slice(2, 10);
-/** The longest email of non-Latin script the email rules accept: 21 CJK characters (63 UTF-8 bytes) before the @. */
-const longCjkEmail = () => `${'用'.repeat(13)}${unique()}@${'例'.repeat(20)}.${'例'.repeat(63)}.jp`;
+/** A long email of non-Latin script the email rules accept: 21 CJK characters (63 UTF-8 bytes) before the @, and a domain whose longest label is 63 characters in its IDNA (punycode) form. */
+const longCjkEmail = () => `${'用'.repeat(13)}${unique()}@${'例'.repeat(20)}.${'例'.repeat(57)}.jp`;
 /** 254 characters, the most RFC 5321 allows in a path. */
 const longAsciiEmail = () => `${unique()}${'a'.repeat(56)}@${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(57)}.com`;
 
