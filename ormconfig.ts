@@ -20,9 +20,10 @@ import { RateLimit } from './src/ratelimit/rate-limit.entity';
 import { RateLimits1764288000000 } from './src/migrations/1764288000000-RateLimits';
 import { FrontendAccess1764374400000 } from './src/migrations/1764374400000-FrontendAccess';
 import { SigningSchedule1764892800000 } from './src/migrations/1764892800000-SigningSchedule';
+import { RateLimitBuckets1764892800001 } from './src/migrations/1764892800001-RateLimitBuckets';
 
 export const entities = [Project, ProjectSecret, User, Totp, RecoveryCode, Session, SigningKey, AuthEvent, RateLimit, ProjectOrigin];
-export const migrations = [Initial1764115200000, AuthEvents1764201600000, RateLimits1764288000000, FrontendAccess1764374400000, SigningSchedule1764892800000];
+export const migrations = [Initial1764115200000, AuthEvents1764201600000, RateLimits1764288000000, FrontendAccess1764374400000, SigningSchedule1764892800000, RateLimitBuckets1764892800001];
 
 const SQLITE_BUSY_TIMEOUT_MS = 5000;
 
