@@ -101,7 +101,7 @@ describe.each(dialects)('signing-key rollover on %s', (dialect) => {
     expect((await fetchJwks(project.projectId)).keys.map((k) => k.kid).sort()).toEqual([k1, k2].sort());
   });
 
-  it('keeps a key that signs in the JWKS however long ago it was created', async () => {
+  it('keeps a key that signs in the JWKS however long ago it was created, and a restarted process agrees', async () => {
     const { project, clients, userId } = await setUp();
     const k1 = (await sign(clients[0], userId)).kid;
     // Idle for three periods: the old key still signs (its successor is only now published).
@@ -109,6 +109,25 @@ describe.each(dialects)('signing-key rollover on %s', (dialect) => {
     const signed = await sign(clients[1], userId);
     expect(signed.kid).toBe(k1);
     expect(await verifies(signed, (await fetchJwks(project.projectId)).keys)).toBe(true);
+    // A process started now (no cache at all) signs with the same key until the successor's lead is over.
+    const database = a.config.database;
+    const restarted = await startGateway({
+      dialect,
+      clock,
+      databaseUrl: database.kind === 'postgres' ? database.url : `sqlite:${join(a.dataDir, 'gateway.sqlite')}`,
+      env: { ...ENV, GATEWAY_ENCRYPTION_KEY: a.config.encryption.key.toString('base64') },
+    });
+    try {
+      const viaRestarted = new GatewayClient({ url: restarted.url }).with({ projectId: project.projectId, secret: project.secret });
+      nowMs += PUBLISH_LEAD_MS - 1;
+      expect((await sign(viaRestarted, userId)).kid).toBe(k1);
+      nowMs += 1;
+      const successor = await sign(viaRestarted, userId);
+      expect(successor.kid).not.toBe(k1);
+      expect((await sign(clients[0], userId)).kid).toBe(successor.kid);
+    } finally {
+      await restarted.close();
+    }
   });
 
   /** Gaps between requests: bursts, around the caches and the lead, around a period, quiet spells. */
