@@ -5,15 +5,12 @@
 // whole with TOO_MANY_REQUESTS and spends nothing: a partial run would leave the client unsure which
 // fields ran. Requests without valid credentials are not counted (@auth refuses them anyway).
 import { HeaderMap, type ApolloServerPlugin } from '@apollo/server';
-import { getVariableValues, type FragmentDefinitionNode, type GraphQLSchema, type OperationDefinitionNode, type DocumentNode } from 'graphql';
-import { collectFields } from 'graphql/execution/collectFields';
 import { TooManyRequestsError } from '../errors/error.catalogue';
 import type { GatewayContext } from '../graphql/context';
 import type { RateLimitService } from './rate-limit.service';
+import { MIN_UNITS, rootFieldUnits } from './rate-limit.rules';
 
-/** Every operation costs at least this, even one whose fields are all skipped. */
-const MIN_UNITS = 1;
-
+/** Charges each resolved operation's units to its caller's budgets; refuses it (429) when they lack room. */
 export function rateLimitPlugin(limiter: RateLimitService): ApolloServerPlugin<GatewayContext> {
   return {
     async requestDidStart({ contextValue }) {
@@ -38,38 +35,4 @@ export function rateLimitPlugin(limiter: RateLimitService): ApolloServerPlugin<G
       };
     },
   };
-}
-
-/**
- * The root fields graphql-js will execute for `operation`: one per response key (alias or name),
- * fragments flattened, @skip/@include applied with the request's variables. When the variables do
- * not coerce (execution will then refuse them), every selected key counts, @skip/@include ignored.
- */
-export function rootFieldUnits(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, variables: Record<string, unknown>): number {
-  const rootType = operation.operation === 'mutation' ? schema.getMutationType() : schema.getQueryType();
-  if (!rootType) return MIN_UNITS;
-  const fragments: Record<string, FragmentDefinitionNode> = {};
-  for (const definition of document.definitions) if (definition.kind === 'FragmentDefinition') fragments[definition.name.value] = definition;
-  const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], variables);
-  const values = coerced.coerced ?? {};
-  const keys = coerced.errors ? allResponseKeys(operation, fragments) : collectFields(schema, fragments, values, rootType, operation.selectionSet).size;
-  return Math.max(MIN_UNITS, keys);
-}
-
-/** Distinct response keys of the root selection set, through fragments, skipped ones included. */
-function allResponseKeys(operation: OperationDefinitionNode, fragments: Record<string, FragmentDefinitionNode>): number {
-  const keys = new Set<string>();
-  const seen = new Set<string>();
-  const visit = (selections: OperationDefinitionNode['selectionSet']['selections']): void => {
-    for (const selection of selections) {
-      if (selection.kind === 'Field') keys.add((selection.alias ?? selection.name).value);
-      else if (selection.kind === 'InlineFragment') visit(selection.selectionSet.selections);
-      else if (!seen.has(selection.name.value) && fragments[selection.name.value]) {
-        seen.add(selection.name.value);
-        visit(fragments[selection.name.value].selectionSet.selections);
-      }
-    }
-  };
-  visit(operation.selectionSet.selections);
-  return keys.size;
 }

@@ -9,6 +9,7 @@ import type { Clock } from '../common/clock';
 import type { RateLimitConfig } from '../config';
 import type { Database } from '../db/database';
 import { sql } from '../db/sql';
+import { budgetsOf, type RateLimitCaller } from './rate-limit.rules';
 
 export const RATE_LIMIT_WINDOW_MS = 60_000;
 const MS_PER_SECOND = 1000;
@@ -22,39 +23,12 @@ const CHARGE = `INSERT INTO rate_limits (bucket, window_start, project_id, count
   RETURNING count`;
 const DELETE_OLD_WINDOWS = 'DELETE FROM rate_limits WHERE window_start < ?';
 
-/** Who is charged: a project's backend (no session) or a session caller, from `clientIp`. */
-export interface RateLimitCaller {
-  readonly projectId: string;
-  /** Set for a session caller. */
-  readonly sessionId?: string | null;
-  /** The client's address (behind TRUSTED_PROXIES, from X-Forwarded-For). */
-  readonly clientIp?: string;
-}
-
-/** One budget a caller draws from: its counter's key and its per-minute limit in units. */
-export interface Budget {
-  readonly bucket: string;
-  readonly limit: number;
-}
-
 export interface RateLimitVerdict {
   readonly allowed: boolean;
   /** When refused: the operation needs more units than a whole window allows, so it can never run. */
   readonly neverFits: boolean;
   /** Whole seconds until the window ends (at least 1). */
   readonly retryAfterSeconds: number;
-}
-
-/** The budgets `caller` draws from under `config`, ordered by bucket (the order rows are locked in). */
-export function budgetsOf(config: RateLimitConfig, caller: RateLimitCaller): Budget[] {
-  const budgets: Budget[] = [];
-  if (!caller.sessionId) {
-    if (config.requestsPerMinute > 0) budgets.push({ bucket: `project:${caller.projectId}`, limit: config.requestsPerMinute });
-  } else {
-    if (config.sessionRequestsPerMinute > 0) budgets.push({ bucket: `session:${caller.sessionId}`, limit: config.sessionRequestsPerMinute });
-    if (config.ipRequestsPerMinute > 0 && caller.clientIp) budgets.push({ bucket: `ip:${caller.projectId}:${caller.clientIp}`, limit: config.ipRequestsPerMinute });
-  }
-  return budgets.sort((a, b) => (a.bucket < b.bucket ? -1 : 1));
 }
 
 /** Thrown inside the charging transaction so that a refused charge spends nothing on any budget. */
