@@ -21,6 +21,8 @@ import { RateLimits1764288000000 } from './src/migrations/1764288000000-RateLimi
 import { FrontendAccess1764374400000 } from './src/migrations/1764374400000-FrontendAccess';
 import { LockedEventCounts1764460800000 } from './src/migrations/1764460800000-LockedEventCounts';
 import { IdentityNormalization1764633600000 } from './src/migrations/1764633600000-IdentityNormalization';
+import { SigningSchedule1764892800000 } from './src/migrations/1764892800000-SigningSchedule';
+import { RateLimitBuckets1764892800001 } from './src/migrations/1764892800001-RateLimitBuckets';
 
 export const entities = [Project, ProjectSecret, User, Totp, RecoveryCode, Session, SigningKey, AuthEvent, RateLimit, ProjectOrigin];
 export const migrations = [
@@ -30,6 +32,8 @@ export const migrations = [
   FrontendAccess1764374400000,
   LockedEventCounts1764460800000,
   IdentityNormalization1764633600000,
+  SigningSchedule1764892800000,
+  RateLimitBuckets1764892800001,
 ];
 
 const SQLITE_BUSY_TIMEOUT_MS = 5000;

@@ -2,6 +2,7 @@
 import { readFileSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
 
 export type DatabaseConfig =
   | {
@@ -49,7 +50,13 @@ export interface Config {
     readonly jwtLifetimeSeconds: number;
     readonly signingKeyRotationDays: number;
   };
-  readonly http: { readonly bodyLimitBytes: number; readonly maxBatchOperations: number; readonly requestTimeoutSeconds: number };
+  readonly http: {
+    readonly bodyLimitBytes: number;
+    readonly maxBatchOperations: number;
+    readonly requestTimeoutSeconds: number;
+    /** Proxies (IPs, CIDRs or `loopback`/`linklocal`/`uniquelocal`) whose X-Forwarded-For names the client; empty: none. */
+    readonly trustedProxies: readonly string[];
+  };
   readonly graphql: { readonly sandbox: boolean; readonly introspection: boolean };
   /** Per-operation limits (src/graphql/limits.ts); an operation over any of them is refused unexecuted. */
   readonly operationLimits: {
@@ -62,7 +69,7 @@ export interface Config {
     readonly maxRootFields: number;
   };
   /** Requests (GraphQL operations) per project per fixed one-minute window; 0 turns the limit off. */
-  readonly rateLimit: { readonly requestsPerMinute: number };
+  readonly rateLimit: RateLimitConfig;
   readonly metrics: {
     /** Basic-auth credentials `GET /metrics` requires (METRICS_AUTH=user:password); null: open. */
     readonly auth: { readonly username: string; readonly password: string } | null;
@@ -71,6 +78,17 @@ export interface Config {
   };
   /** Bound on finishing in-flight requests after SIGTERM/SIGINT before connections are cut (exit 1). */
   readonly shutdownTimeoutSeconds: number;
+}
+
+/**
+ * Per-minute budgets in root fields executed (0: no limit). A project's backend (project secret) has
+ * one budget per project; each session caller one per session, and all session callers from one
+ * client IP one per project and IP.
+ */
+export interface RateLimitConfig {
+  readonly requestsPerMinute: number;
+  readonly sessionRequestsPerMinute: number;
+  readonly ipRequestsPerMinute: number;
 }
 
 /** Raised for configuration the gateway refuses to start with; the CLI prints its message as one line. */
@@ -137,6 +155,34 @@ function parseLockout(env: Env): Config['lockout'] {
     throw new ConfigError(`LOCKOUT_HARD_LIMIT (${hardLimit}) must be at least LOCKOUT_MAX_ATTEMPTS (${maxAttempts}).`);
   }
   return { maxAttempts, durationSeconds, maxDurationSeconds, hardLimit };
+}
+
+/** proxy-addr's named ranges (Fastify's `trustProxy`): 127.0.0.0/8 and ::1, link-local, unique-local. */
+const PROXY_RANGE_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+
+/** TRUSTED_PROXIES: comma-separated IPs, CIDRs (`10.0.0.0/8`) or proxy-addr's range names. */
+function parseTrustedProxies(env: Env): string[] {
+  const entries = (env.TRUSTED_PROXIES ?? '').split(',').map((entry) => entry.trim()).filter(Boolean);
+  for (const entry of entries) {
+    const [address, prefix, ...rest] = entry.split('/');
+    const version = isIP(address);
+    const validPrefix = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (version === 6 ? 128 : 32));
+    if (!PROXY_RANGE_NAMES.includes(entry) && (!version || !validPrefix || rest.length)) {
+      throw new ConfigError(`TRUSTED_PROXIES must list IP addresses, CIDR ranges or ${PROXY_RANGE_NAMES.join('/')}, got "${entry}".`);
+    }
+  }
+  return entries;
+}
+
+function parseRateLimit(env: Env): RateLimitConfig {
+  const requestsPerMinute = int(env, 'RATE_LIMIT_REQUESTS_PER_MINUTE', 0, 0, 1_000_000);
+  return {
+    requestsPerMinute,
+    // Each session gets as much as the whole backend by default: one browser is one user.
+    sessionRequestsPerMinute: int(env, 'RATE_LIMIT_SESSION_REQUESTS_PER_MINUTE', requestsPerMinute, 0, 1_000_000),
+    // Off by default: many users may share one address (NAT, a corporate proxy).
+    ipRequestsPerMinute: int(env, 'RATE_LIMIT_IP_REQUESTS_PER_MINUTE', 0, 0, 1_000_000),
+  };
 }
 
 function parseMetricsAuth(env: Env): Config['metrics']['auth'] {
@@ -228,6 +274,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       // Slow-request (slowloris) bound: a request whose headers and body have not all arrived by then
       // gets 408 and its connection is closed. Fastify's default is no limit at all.
       requestTimeoutSeconds: int(env, 'HTTP_REQUEST_TIMEOUT_SECONDS', 30, 1, 600),
+      trustedProxies: parseTrustedProxies(env),
     },
     graphql: {
       sandbox: bool(env, 'GRAPHQL_SANDBOX', !production),
@@ -245,7 +292,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       maxRootFields: int(env, 'GRAPHQL_MAX_ROOT_FIELDS', 50, 1, 10_000),
     },
     // Off by default: a gateway's own backend is a trusted, high-volume caller; lockout is always on.
-    rateLimit: { requestsPerMinute: int(env, 'RATE_LIMIT_REQUESTS_PER_MINUTE', 0, 0, 1_000_000) },
+    rateLimit: parseRateLimit(env),
     metrics: { auth: parseMetricsAuth(env), port: int(env, 'METRICS_PORT', 0, 0, 65535) },
     shutdownTimeoutSeconds: int(env, 'SHUTDOWN_TIMEOUT_SECONDS', 10, 1, 3600),
   };

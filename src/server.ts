@@ -82,11 +82,14 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     if (config.database.kind === 'sqlite' && config.database.backgroundCheckpoint) await db.checkpointInBackground(DEFAULT_CHECKPOINTER, (message) => app.log.warn(message));
     stampArrival(app, options.clock ?? systemClock);
     // Installed only when enabled, so a gateway without a rate limit does no work for it per request.
-    const rateLimits = config.rateLimit.requestsPerMinute > 0 ? new RateLimitService(db, options.clock ?? systemClock, config.rateLimit) : undefined;
+    const { requestsPerMinute, sessionRequestsPerMinute, ipRequestsPerMinute } = config.rateLimit;
+    const limited = requestsPerMinute > 0 || sessionRequestsPerMinute > 0 || ipRequestsPerMinute > 0;
+    const rateLimits = limited ? new RateLimitService(db, options.clock ?? systemClock, config.rateLimit) : undefined;
     const apollo = buildApollo(config, app, metrics, rateLimits);
     await apollo.start();
-    // The rate limit is an Apollo plugin the fast path does not drive: with it on, Apollo answers everything.
-    const fastPath = rateLimits ? undefined : buildFastPath(config, metrics);
+    // The rate limit is an Apollo plugin the fast path (project-secret callers only) does not drive:
+    // with a backend limit on, Apollo answers everything.
+    const fastPath = rateLimits?.limitsBackend ? undefined : buildFastPath(config, metrics);
     registerRoutes(app, apollo, services, config, rateLimits, fastPath);
     registerObservability(app, db, metrics);
     // METRICS_PORT: /metrics only on its own loopback listener, never on the public port.
@@ -124,6 +127,9 @@ function buildHttp(config: Config, options: GatewayOptions): FastifyInstance {
   const requestTimeoutMs = config.http.requestTimeoutSeconds * 1000;
   return Fastify({
     bodyLimit: config.http.bodyLimitBytes,
+    // request.ip is the peer's address, or behind these proxies the client X-Forwarded-For names;
+    // without them X-Forwarded-For is ignored, so a caller cannot pick its own address.
+    trustProxy: config.http.trustedProxies.length ? [...config.http.trustedProxies] : false,
     requestTimeout: requestTimeoutMs,
     // Node checks request and header deadlines on an interval (30 s by default), so a 30 s limit could
     // take a minute to act; headers may not take longer than the whole request.
@@ -345,7 +351,7 @@ function registerRoutes(
   const apolloOptions = {
     context: async (request: FastifyRequest): Promise<GatewayContext> => {
       const { project, session, refusal } = callers.get(request) ?? ANONYMOUS_CALLER;
-      return { project, session, refusal, requestId: request.id, receivedAtMs: request.receivedAtMs, log: request.log, container: services.resolvers };
+      return { project, session, refusal, requestId: request.id, receivedAtMs: request.receivedAtMs, clientIp: request.ip, log: request.log, container: services.resolvers };
     },
   };
   const apolloHandler = fastifyApolloHandler(apollo, apolloOptions);

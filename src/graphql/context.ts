@@ -18,6 +18,8 @@ export interface GatewayContext {
   readonly requestId: string;
   /** When the HTTP request arrived (src/common/arrival.ts): the moment a TOTP code is judged at. */
   readonly receivedAtMs?: number;
+  /** The client's address: the peer's, or behind TRUSTED_PROXIES the one X-Forwarded-For names. */
+  readonly clientIp?: string;
   readonly log: FastifyBaseLogger;
   /** This server's resolver instances (per server, never module-global). */
   readonly container: ContainerType;

@@ -25,6 +25,8 @@ type Handler = (ctx: {
 }) => Promise<Body>;
 
 const ERROR_DOCS = 'https://stytch.com/docs/api/errors';
+/** Rate-limit units of one REST call: it runs one service method, as one GraphQL root field does. */
+const REST_ROUTE_UNITS = 1;
 /** A string field of a JSON body; anything else (number, object, array) is refused as bad input. */
 function str(v: unknown): string | undefined {
   if (v === undefined || v === null) return undefined;
@@ -113,8 +115,8 @@ function routes(app: FastifyInstance, services: Services, rateLimits?: RateLimit
         const project = await projects.authenticateBasic(request.headers.authorization);
         if (!project) throw new UnauthorizedCredentialsError();
         if (rateLimits) {
-          // The same per-project budget as GraphQL operations (src/ratelimit).
-          const { allowed, retryAfterSeconds } = await rateLimits.consume(project.projectId);
+          // The backend's per-project budget, as for GraphQL: each route runs one operation, one unit (src/ratelimit).
+          const { allowed, retryAfterSeconds } = await rateLimits.consume({ projectId: project.projectId, clientIp: request.ip }, REST_ROUTE_UNITS);
           if (!allowed) {
             void reply.header('retry-after', String(retryAfterSeconds));
             throw new TooManyRequestsError({ details: { retryAfterSeconds } });

@@ -1,36 +1,50 @@
-// JWT signing keys per project, shared by every process through the database. A key signs for one
-// rotation period and stays in the JWKS for one more, so JWTs it signed (5-minute lifetime) keep
-// verifying during the overlap. Its successor is published PUBLISH_LEAD_MS before it signs, so a
-// verifier's cached JWKS already holds the new key when the first JWT signed by it arrives (RFC 7517
-// §5 key sets; the usual "publish, then sign" order of key rollover).
+// JWT signing keys per project, shared by every process through the database. The keys of a project
+// and algorithm form a chain whose schedule lives in the table (`generation`, `signs_from`,
+// `signs_until`; rules in src/sessions/signing-schedule.rules.ts), so every process picks the same
+// signer at the same instant: a key signs only after it has been in the JWKS for PUBLISH_LEAD_MS
+// (the usual "publish, then sign" order of key rollover over RFC 7517 §5 key sets), exactly one key
+// of a chain signs at a time, and a key that signed stays in the JWKS for one more rotation period
+// after it stops, so the JWTs it signed (5-minute lifetime) keep verifying.
+//
+// Rollover is decided in the database: a successor is stored in a write transaction that re-reads the
+// chain's tail, and the unique index on (project, algorithm, generation) lets one process store each
+// generation; the others' inserts fail and they read the winner's key. After a quiet spell longer
+// than a period the last key keeps signing (its period is extended) until a successor stored then
+// has had its lead. Only a chain with no key at all (a new project or a newly configured algorithm)
+// gets a key that signs at once: no verifier can hold a key set of that chain without it.
 import { exportJWK, exportPKCS8, generateKeyPair, importPKCS8, type CryptoKey, type JWK } from 'jose';
-import { MoreThan } from 'typeorm';
+import { IsNull, MoreThan, type EntityManager } from 'typeorm';
 import type { Database } from '../db/database';
-import { insertRow } from '../db/database';
+import { insertRow, isUniqueViolation } from '../db/database';
 import type { Envelope } from '../crypto/envelope';
 import type { Clock } from '../common/clock';
 import type { JwtAlgorithm } from '../config';
 import { newId } from '../common/ids';
+import { InternalServerError } from '../errors/error.catalogue';
 import { SigningKey } from './signing-key.entity';
+import { PUBLISH_LEAD_MS, SCHEDULE_CACHE_TTL_MS, signerAt, successorDue, successorSignsFrom, type ScheduledKey } from './signing-schedule.rules';
+
+export { PUBLISH_LEAD_MS, SCHEDULE_CACHE_TTL_MS };
 
 const DAY_MS = 86_400_000;
-/** How long a process trusts its cached view of the key table before it looks again. */
-const CACHE_TTL_MS = 60_000;
+/** How long a process trusts its cached JWKS before it looks again (below PUBLISH_LEAD_MS). */
+const JWKS_CACHE_TTL_MS = 60_000;
 const FORCED_REFRESH_MS = 5_000;
-/**
- * How long a new key is published before it signs: well over every cache of the JWKS we control
- * (CACHE_TTL_MS here, `max-age=60` on GET /v1/sessions/jwks/:projectId) and a verifier's usual one.
- */
-export const PUBLISH_LEAD_MS = 10 * 60_000;
-
-type StoredKey = Pick<SigningKey, 'kid' | 'algorithm' | 'privateKeyCiphertext' | 'createdAt'>;
+/** Reads of the chain per signing request at most: a lost race to store a key costs one more. */
+const CHAIN_READ_ATTEMPTS = 3;
 
 interface ActiveKey {
   readonly kid: string;
   readonly algorithm: JwtAlgorithm;
   readonly privateKey: CryptoKey;
-  readonly createdAt: number;
+}
+
+/** A process's copy of one project's chain: the keys signing at `loadedAt` or later, by generation. */
+interface Chain {
+  readonly keys: readonly ScheduledKey[];
   readonly loadedAt: number;
+  /** Decrypted private keys by kid, loaded on first use. */
+  readonly privateKeys: Map<string, Promise<ActiveKey>>;
 }
 
 interface PublicKeys {
@@ -39,9 +53,9 @@ interface PublicKeys {
 }
 
 export class SigningKeyService {
-  private readonly active = new Map<string, Promise<ActiveKey>>();
+  private readonly chains = new Map<string, Chain>();
+  private readonly refreshing = new Map<string, Promise<Chain>>();
   private readonly published = new Map<string, PublicKeys>();
-  private readonly refreshing = new Map<string, Promise<ActiveKey>>();
 
   constructor(
     private readonly db: Database,
@@ -54,35 +68,43 @@ export class SigningKeyService {
     return this.options.rotationDays * DAY_MS;
   }
 
-  /** The key that signs now; loaded or created on first use, refreshed every CACHE_TTL_MS. */
+  /**
+   * The key that signs now. Picked by time from this process's copy of the chain while that copy is
+   * younger than SCHEDULE_CACHE_TTL_MS (which is below PUBLISH_LEAD_MS, so no key another process
+   * stored meanwhile can sign yet) and its signer needs no successor; otherwise the chain is read
+   * again, and the successor or first key stored, in the database.
+   */
   async signingKey(projectId: string): Promise<ActiveKey> {
     const now = this.clock.now();
-    const cached = this.active.get(projectId);
-    if (cached) {
-      const key = await cached.catch(() => undefined);
-      if (key && now - key.loadedAt < CACHE_TTL_MS && now - key.createdAt < this.rotationMs + PUBLISH_LEAD_MS) return key;
+    const cached = this.chains.get(projectId);
+    if (cached && now - cached.loadedAt < SCHEDULE_CACHE_TTL_MS) {
+      const signer = signerAt(cached.keys, now);
+      if (signer && !successorDue(cached.keys, signer, now, this.rotationMs)) return this.activate(projectId, cached, signer);
     }
-    // One refresh per project at a time: concurrent requests share it instead of each creating a key.
-    let refreshing = this.refreshing.get(projectId);
-    if (!refreshing) {
-      refreshing = this.loadOrCreate(projectId, now).finally(() => this.refreshing.delete(projectId));
-      this.refreshing.set(projectId, refreshing);
-      this.active.set(projectId, refreshing);
-      refreshing.catch(() => this.active.delete(projectId));
-    }
-    return refreshing;
+    const chain = await this.refresh(projectId);
+    // A refreshed chain always has a signer at its loadedAt, hence at any later time.
+    const signer = signerAt(chain.keys, Math.max(this.clock.now(), chain.loadedAt));
+    if (!signer) throw new InternalServerError({ message: 'the signing-key chain has no signer' });
+    return this.activate(projectId, chain, signer);
   }
 
-  /** Public keys still trusted for verification (the JWKS), newest first. */
+  /**
+   * Public keys to trust for verification (the JWKS), newest first: every key that signs now or
+   * will (a successor is published from the moment it is stored), and every key that stopped
+   * signing less than one rotation period ago, of every algorithm.
+   */
   async publicKeys(projectId: string, refresh = false): Promise<JWK[]> {
     const now = this.clock.now();
     const cached = this.published.get(projectId);
     // A forced refresh (a JWT with an unknown kid) reads the table at most every FORCED_REFRESH_MS,
     // so tokens with made-up kids cannot turn every request into a database read.
-    const fresh = cached && (refresh ? now - cached.loadedAt < FORCED_REFRESH_MS : now - cached.loadedAt < CACHE_TTL_MS);
+    const fresh = cached && (refresh ? now - cached.loadedAt < FORCED_REFRESH_MS : now - cached.loadedAt < JWKS_CACHE_TTL_MS);
     if (fresh) return cached.keys;
     const rows = await this.db.read((m) =>
-      m.find(SigningKey, { where: { projectId, createdAt: MoreThan(new Date(now - 2 * this.rotationMs)) }, order: { createdAt: 'DESC' } }),
+      m.find(SigningKey, {
+        where: [{ projectId, signsUntil: IsNull() }, { projectId, signsUntil: MoreThan(new Date(now - this.rotationMs)) }],
+        order: { createdAt: 'DESC' },
+      }),
     );
     const keys = rows.map((row) => row.publicJwk as JWK);
     // Empty answers (any well-formed project id, asked by anyone on the public JWKS route) are not
@@ -91,57 +113,96 @@ export class SigningKeyService {
     return keys;
   }
 
-  /**
-   * The key that signs now. The newest key signs once it has been published PUBLISH_LEAD_MS; until
-   * then its predecessor does. A key nearing the end of its period gets a successor (published, not
-   * yet signing). A key is created to sign at once only when nothing usable exists: a new project,
-   * a new algorithm, or a gateway idle past a whole period (verifiers then fetch the JWKS for the
-   * unknown kid, as jose's remote JWK sets do).
-   */
-  private async loadOrCreate(projectId: string, now: number): Promise<ActiveKey> {
-    const algorithm = this.options.algorithm;
-    const [newest, previous] = await this.db.read((m) =>
-      m.find(SigningKey, {
-        where: { projectId, algorithm },
-        order: { createdAt: 'DESC' },
-        take: 2,
-        select: { kid: true, algorithm: true, privateKeyCiphertext: true, createdAt: true },
-      }),
-    );
-    const age = (key: StoredKey) => now - key.createdAt.getTime();
-    const usable = (key: StoredKey | undefined): key is StoredKey => key !== undefined && age(key) < this.rotationMs + PUBLISH_LEAD_MS;
-    if (usable(newest) && age(newest) >= PUBLISH_LEAD_MS) {
-      // Two processes may both publish a successor at once; both are then published, which is harmless.
-      if (age(newest) >= this.rotationMs - PUBLISH_LEAD_MS) await this.create(projectId, now);
-      return this.activate(newest, now);
+  /** One read (and, if needed, one store) of a project's chain at a time per process. */
+  private refresh(projectId: string): Promise<Chain> {
+    let pending = this.refreshing.get(projectId);
+    if (!pending) {
+      pending = this.loadOrStore(projectId).finally(() => this.refreshing.delete(projectId));
+      this.refreshing.set(projectId, pending);
     }
-    if (usable(newest) && usable(previous)) return this.activate(previous, now);
-    const created = await this.create(projectId, now);
-    return this.activate(created, now);
+    return pending;
   }
 
-  private async activate(key: StoredKey, now: number): Promise<ActiveKey> {
-    const algorithm = key.algorithm as JwtAlgorithm;
-    const pem = this.envelope.decrypt(key.privateKeyCiphertext, key.kid).toString('utf8');
-    return { kid: key.kid, algorithm, privateKey: await importPKCS8(pem, algorithm), createdAt: key.createdAt.getTime(), loadedAt: now };
+  /** Reads the chain; stores its first key or its signer's due successor, then reads it again. */
+  private async loadOrStore(projectId: string): Promise<Chain> {
+    for (let attempt = 1; attempt <= CHAIN_READ_ATTEMPTS; attempt++) {
+      const now = this.clock.now();
+      const keys = await this.db.read((m) => this.readChain(m, projectId, now));
+      const signer = signerAt(keys, now);
+      if (signer && !successorDue(keys, signer, now, this.rotationMs)) {
+        const previous = this.chains.get(projectId)?.privateKeys;
+        const privateKeys = new Map([...(previous ?? [])].filter(([kid]) => keys.some((key) => key.kid === kid)));
+        const chain = { keys, loadedAt: now, privateKeys };
+        this.chains.set(projectId, chain);
+        return chain;
+      }
+      await this.store(projectId, keys.at(-1), now);
+    }
+    throw new InternalServerError({ message: 'the signing-key chain kept changing while it was read' });
   }
 
-  /** Generates, encrypts and publishes a key (in the JWKS from now on). */
-  private async create(projectId: string, now: number): Promise<StoredKey> {
+  /** The configured algorithm's keys that sign at `nowMs` or later, by generation. */
+  private async readChain(m: EntityManager, projectId: string, nowMs: number): Promise<ScheduledKey[]> {
+    const algorithm = this.options.algorithm;
+    const rows = await m.find(SigningKey, {
+      where: [{ projectId, algorithm, signsUntil: IsNull() }, { projectId, algorithm, signsUntil: MoreThan(new Date(nowMs)) }],
+      order: { generation: 'ASC' },
+      select: { kid: true, generation: true, createdAt: true, signsFrom: true },
+    });
+    return rows.map((row) => ({ kid: row.kid, generation: row.generation, createdAt: row.createdAt.getTime(), signsFrom: row.signsFrom.getTime() }));
+  }
+
+  private activate(projectId: string, chain: Chain, key: ScheduledKey): Promise<ActiveKey> {
+    let active = chain.privateKeys.get(key.kid);
+    if (!active) {
+      active = this.loadPrivateKey(projectId, key.kid);
+      chain.privateKeys.set(key.kid, active);
+      active.catch(() => chain.privateKeys.delete(key.kid));
+    }
+    return active;
+  }
+
+  private async loadPrivateKey(projectId: string, kid: string): Promise<ActiveKey> {
+    const row = await this.db.read((m) =>
+      m.findOneOrFail(SigningKey, { where: { projectId, kid }, select: { kid: true, algorithm: true, privateKeyCiphertext: true } }),
+    );
+    const algorithm = row.algorithm as JwtAlgorithm;
+    const pem = this.envelope.decrypt(row.privateKeyCiphertext, row.kid).toString('utf8');
+    return { kid: row.kid, algorithm, privateKey: await importPKCS8(pem, algorithm) };
+  }
+
+  /**
+   * Generates a key and stores it as generation `tail + 1` (published from now on), scheduled by
+   * successorSignsFrom, and ends `tail`'s signing where it starts. Nothing is stored when the tail
+   * changed meanwhile or another process stored that generation first (the unique index refuses
+   * ours); the caller reads the chain again either way.
+   */
+  private async store(projectId: string, tail: ScheduledKey | undefined, now: number): Promise<void> {
     const algorithm = this.options.algorithm;
     const { publicKey, privateKey } = await generateKeyPair(algorithm, { extractable: true, ...(algorithm === 'RS256' && { modulusLength: 2048 }) });
     const kid = newId('key');
-    const publicJwk: JWK = { ...(await exportJWK(publicKey)), kid, alg: algorithm, use: 'sig' };
+    const signsFrom = successorSignsFrom(tail, now, this.rotationMs);
     const row = Object.assign(new SigningKey(), {
       kid,
       projectId,
       algorithm,
       privateKeyCiphertext: this.envelope.encrypt(await exportPKCS8(privateKey), kid),
-      publicJwk,
+      publicJwk: { ...(await exportJWK(publicKey)), kid, alg: algorithm, use: 'sig' },
       createdAt: new Date(now),
+      generation: (tail?.generation ?? 0) + 1,
+      signsFrom: new Date(signsFrom),
+      signsUntil: null,
     });
-    await this.db.write((m) => insertRow(m, SigningKey, row));
+    try {
+      await this.db.write(async (m) => {
+        const newest = await m.findOne(SigningKey, { where: { projectId, algorithm }, order: { generation: 'DESC' }, select: { kid: true, generation: true } });
+        if ((newest?.generation ?? 0) !== (tail?.generation ?? 0)) return;
+        await insertRow(m, SigningKey, row);
+        if (tail) await m.update(SigningKey, { kid: tail.kid }, { signsUntil: new Date(signsFrom) });
+      });
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
+    }
     this.published.delete(projectId);
-    return row;
   }
 }

@@ -25,8 +25,9 @@ it('has the documented defaults', () => {
     http: { bodyLimitBytes: 1048576 },
     graphql: { sandbox: true, introspection: true },
     operationLimits: { maxAliases: 50, maxDepth: 10, maxTokens: 2000, maxDirectives: 50, maxCost: 5000, maxRootFields: 50 },
-    rateLimit: { requestsPerMinute: 0 },
+    rateLimit: { requestsPerMinute: 0, sessionRequestsPerMinute: 0, ipRequestsPerMinute: 0 },
   });
+  expect(config.http.trustedProxies).toEqual([]);
   expect(Object.isFrozen(config.lockout)).toBe(true);
   expect(Object.isFrozen(config.operationLimits)).toBe(true);
 });
@@ -43,7 +44,19 @@ it('reads the operation limits and the rate limit', () => {
     RATE_LIMIT_REQUESTS_PER_MINUTE: '600',
   }, dir);
   expect(config.operationLimits).toEqual({ maxAliases: 15, maxDepth: 6, maxTokens: 1000, maxDirectives: 5, maxCost: 300, maxRootFields: 10 });
-  expect(config.rateLimit).toEqual({ requestsPerMinute: 600 });
+  expect(config.rateLimit).toEqual({ requestsPerMinute: 600, sessionRequestsPerMinute: 600, ipRequestsPerMinute: 0 });
+});
+
+it('reads the per-session and per-address rate limits and the trusted proxies', () => {
+  const config = loadConfig({
+    GATEWAY_ENCRYPTION_KEY: key,
+    RATE_LIMIT_REQUESTS_PER_MINUTE: '600',
+    RATE_LIMIT_SESSION_REQUESTS_PER_MINUTE: '30',
+    RATE_LIMIT_IP_REQUESTS_PER_MINUTE: '120',
+    TRUSTED_PROXIES: '10.0.0.1, 192.168.0.0/16,::1,fd00::/8,loopback',
+  }, dir);
+  expect(config.rateLimit).toEqual({ requestsPerMinute: 600, sessionRequestsPerMinute: 30, ipRequestsPerMinute: 120 });
+  expect(config.http.trustedProxies).toEqual(['10.0.0.1', '192.168.0.0/16', '::1', 'fd00::/8', 'loopback']);
 });
 
 it('reads PostgreSQL URLs with pool size and statement timeout', () => {
@@ -84,6 +97,12 @@ it.each([
   ['RATE_LIMIT_REQUESTS_PER_MINUTE', '-5'],
   ['RATE_LIMIT_REQUESTS_PER_MINUTE', '1.5'],
   ['RATE_LIMIT_REQUESTS_PER_MINUTE', '1000001'],
+  ['RATE_LIMIT_SESSION_REQUESTS_PER_MINUTE', '-1'],
+  ['RATE_LIMIT_IP_REQUESTS_PER_MINUTE', 'many'],
+  ['TRUSTED_PROXIES', '*'],
+  ['TRUSTED_PROXIES', '10.0.0.0/33'],
+  ['TRUSTED_PROXIES', 'proxy.example.com'],
+  ['TRUSTED_PROXIES', '10.0.0.1/8/1'],
 ])('refuses %s=%s with a ConfigError naming it', (name, value) => {
   expect(() => loadConfig({ GATEWAY_ENCRYPTION_KEY: key, [name]: value }, dir)).toThrow(new RegExp(name));
 });
