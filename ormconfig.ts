@@ -19,9 +19,10 @@ import { AuthEvents1764201600000 } from './src/migrations/1764201600000-AuthEven
 import { RateLimit } from './src/ratelimit/rate-limit.entity';
 import { RateLimits1764288000000 } from './src/migrations/1764288000000-RateLimits';
 import { FrontendAccess1764374400000 } from './src/migrations/1764374400000-FrontendAccess';
+import { KeyChecks1764806400000 } from './src/migrations/1764806400000-KeyChecks';
 
 export const entities = [Project, ProjectSecret, User, Totp, RecoveryCode, Session, SigningKey, AuthEvent, RateLimit, ProjectOrigin];
-export const migrations = [Initial1764115200000, AuthEvents1764201600000, RateLimits1764288000000, FrontendAccess1764374400000];
+export const migrations = [Initial1764115200000, AuthEvents1764201600000, RateLimits1764288000000, FrontendAccess1764374400000, KeyChecks1764806400000];
 
 const SQLITE_BUSY_TIMEOUT_MS = 5000;
 
