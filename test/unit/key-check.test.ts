@@ -1,0 +1,68 @@
+// Key check values: a key that cannot read the database is refused with one line naming the settings;
+// the right key, and a rotation with the old key kept as previous, pass (and record the new primary).
+import { randomBytes } from 'node:crypto';
+import { createKeyring } from '../../src/crypto/keyring';
+import { judgeKeyChecks, keyIdOf } from '../../src/crypto/key-check';
+import { Envelope } from '../../src/crypto/envelope';
+import { KeyedHasher } from '../../src/crypto/keyed-hash';
+
+const oldKey = randomBytes(32);
+const newKey = randomBytes(32);
+const old = createKeyring(oldKey);
+const checkOf = (ring: ReturnType<typeof createKeyring>) => ({ keyId: ring.primary.id, checkValue: ring.primary.checkValue });
+
+describe('judgeKeyChecks', () => {
+  it('records the primary key on an empty database', () => {
+    expect(judgeKeyChecks(old, [], [])).toEqual({ ok: true, record: [checkOf(old)] });
+  });
+
+  it('passes the key whose check is stored, recording nothing', () => {
+    expect(judgeKeyChecks(createKeyring(oldKey), [checkOf(old)], [])).toEqual({ ok: true, record: [] });
+  });
+
+  it('refuses another key in one line naming GATEWAY_ENCRYPTION_KEY and GATEWAY_ENCRYPTION_KEYS_PREVIOUS', () => {
+    const verdict = judgeKeyChecks(createKeyring(newKey), [checkOf(old)], []);
+    expect(verdict.ok).toBe(false);
+    const message = (verdict as { message: string }).message;
+    expect(message).toMatch(/^GATEWAY_ENCRYPTION_KEY .*GATEWAY_ENCRYPTION_KEYS_PREVIOUS/);
+    expect(message).toContain(old.primary.id);
+    expect(message).not.toContain('\n');
+    expect(message).not.toContain(oldKey.toString('base64'));
+    expect(message).not.toContain(newKey.toString('base64'));
+  });
+
+  it('passes a rotation (new primary, old key previous) and records the new primary', () => {
+    const rotated = createKeyring(newKey, [oldKey]);
+    expect(judgeKeyChecks(rotated, [checkOf(old)], [])).toEqual({ ok: true, record: [checkOf(rotated)] });
+  });
+
+  it('refuses a stored check whose key id matches but whose value does not', () => {
+    expect(judgeKeyChecks(old, [{ keyId: old.primary.id, checkValue: 'forged' }], []).ok).toBe(false);
+  });
+
+  it('judges a database written before checks by the key ids in its data', () => {
+    const sealed = new Envelope(old).encrypt('secret', 'totp-1');
+    const hashed = new KeyedHasher(old).hash('token');
+    const ids = [keyIdOf(sealed)!, keyIdOf(hashed)!];
+    expect(ids).toEqual([old.primary.id, old.primary.id]);
+    expect(judgeKeyChecks(createKeyring(newKey), [], ids).ok).toBe(false);
+    expect(judgeKeyChecks(createKeyring(newKey, [oldKey]), [], ids).ok).toBe(true);
+    expect(judgeKeyChecks(old, [], ids)).toEqual({ ok: true, record: [checkOf(old)] });
+  });
+});
+
+describe('keyIdOf', () => {
+  it('reads the key id of an envelope and of a keyed hash, and nothing else', () => {
+    expect(keyIdOf('v1.abc123.iv.body.tag')).toBe('abc123');
+    expect(keyIdOf('abc123$digest')).toBe('abc123');
+    expect(keyIdOf('plain')).toBeUndefined();
+  });
+});
+
+describe('key check values', () => {
+  it('are stable per key, differ between keys, and are not the key', () => {
+    expect(createKeyring(oldKey).primary.checkValue).toBe(old.primary.checkValue);
+    expect(createKeyring(newKey).primary.checkValue).not.toBe(old.primary.checkValue);
+    expect(old.primary.checkValue).not.toContain(oldKey.toString('base64url'));
+  });
+});
