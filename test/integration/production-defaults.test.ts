@@ -2,7 +2,7 @@
 // the public port, a GATEWAY_ENCRYPTION_KEY that cannot read the data refuses the start (rotation
 // still starts), and the generated development key lives apart from the data folder.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -167,5 +167,23 @@ it('keeps a generated development key in the per-user config directory, not in t
     expect(gateway.output()).toMatch(/Created project "Default"/);
   } finally {
     await gateway.kill();
+  }
+});
+
+it('keeps reading a development key of the older layout in the data folder, and says where to move it', async () => {
+  const data = join(dir, 'data');
+  mkdirSync(data);
+  writeFileSync(join(data, 'encryption.key'), newKey() + '\n', { mode: 0o600 });
+  const configHome = join(dir, 'config');
+  const env = { NODE_ENV: 'development', DATABASE_URL: `sqlite:${join(data, 'gateway.sqlite')}`, XDG_CONFIG_HOME: configHome, LOG_LEVEL: 'warn' };
+  const first = await startProcess(env);
+  await first.kill();
+  // The same key again: the data written by the first start is readable (the key check passes).
+  const second = await startProcess(env);
+  try {
+    expect(second.output()).toMatch(new RegExp(`development key in ${join(data, 'encryption.key')}, inside the data folder.* Move it to ${join(configHome, 'totp-gateway', 'keys')}`));
+    expect(existsSync(join(configHome, 'totp-gateway', 'keys'))).toBe(false);
+  } finally {
+    await second.kill();
   }
 });
