@@ -21,6 +21,7 @@ import { RateLimits1764288000000 } from './src/migrations/1764288000000-RateLimi
 import { FrontendAccess1764374400000 } from './src/migrations/1764374400000-FrontendAccess';
 import { LockedEventCounts1764460800000 } from './src/migrations/1764460800000-LockedEventCounts';
 import { IdentityNormalization1764633600000 } from './src/migrations/1764633600000-IdentityNormalization';
+import { KeyChecks1764806400000 } from './src/migrations/1764806400000-KeyChecks';
 import { SigningSchedule1764892800000 } from './src/migrations/1764892800000-SigningSchedule';
 import { RateLimitBuckets1764892800001 } from './src/migrations/1764892800001-RateLimitBuckets';
 
@@ -32,6 +33,7 @@ export const migrations = [
   FrontendAccess1764374400000,
   LockedEventCounts1764460800000,
   IdentityNormalization1764633600000,
+  KeyChecks1764806400000,
   SigningSchedule1764892800000,
   RateLimitBuckets1764892800001,
 ];

@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 dir=$(mktemp -d)
 port=$(node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")
 export DATABASE_URL="sqlite:${dir}/gateway.sqlite" PORT="$port" LOG_LEVEL=warn
+# The generated development key goes to the per-user config directory: a throwaway one here.
+export XDG_CONFIG_HOME="${dir}/config"
 npm start >"${dir}/out.log" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -rf "$dir"' EXIT

@@ -13,6 +13,8 @@ import { serve } from './main';
 import { createKeyring } from './crypto/keyring';
 import { Envelope } from './crypto/envelope';
 import { KeyRotationService, KEYED_HASH_NOTE } from './crypto/key-rotation.service';
+import { verifyEncryptionKeys } from './crypto/key-check.service';
+import { systemClock } from './common/clock';
 
 export const USAGE = `Usage: totp-gateway <command> [options]
 
@@ -46,6 +48,7 @@ async function withServices<T>(config: Config, fn: (services: Services) => Promi
   const db = new Database(dataSource);
   try {
     await runMigrations(dataSource);
+    await verifyEncryptionKeys(db, createKeyring(config.encryption.key, config.encryption.previousKeys), systemClock.now());
     return await fn(createServices(config, db));
   } finally {
     await db.close();
@@ -159,6 +162,7 @@ export async function runCli(argv: string[]): Promise<void> {
       try {
         await runMigrations(dataSource);
         const keyring = createKeyring(config.encryption.key, config.encryption.previousKeys);
+        await verifyEncryptionKeys(db, keyring, systemClock.now());
         const counts = await new KeyRotationService(db, new Envelope(keyring)).rotate();
         const human =
           `re-encrypted under key ${keyring.primary.id}: ${counts.totps} TOTP secrets, ${counts.signingKeys} signing keys, ` +

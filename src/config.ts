@@ -1,7 +1,8 @@
 // The only reader of process.env: parse, validate, freeze. Every other module receives a Config.
 import { readFileSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
-import { dirname, isAbsolute, resolve } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { homedir } from 'node:os';
+import { createHash, randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 
 export type DatabaseConfig =
@@ -24,7 +25,11 @@ export interface Config {
   readonly env: 'development' | 'production' | 'test';
   readonly host: string;
   readonly port: number;
-  readonly publicUrl: string;
+  /**
+   * PUBLIC_URL without a trailing slash, or null when unset: session JWTs are then issued as
+   * `stytch.com/<projectId>` (src/sessions/jwt-issuer.ts), which every process on the database shares.
+   */
+  readonly publicUrl: string | null;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   readonly database: DatabaseConfig;
   readonly encryption: {
@@ -32,8 +37,16 @@ export interface Config {
     readonly key: Buffer;
     /** Older keys still accepted for decryption and hash look-ups during a rotation. */
     readonly previousKeys: readonly Buffer[];
-    /** Set when the key was generated into the data folder (development only). */
+    /**
+     * Set when GATEWAY_ENCRYPTION_KEY is unset (development only): the per-user file holding the
+     * generated key, kept apart from the data so a copied data folder alone cannot be read.
+     */
     readonly generatedKeyPath?: string;
+    /**
+     * Set when that file is the older layout's `encryption.key` inside the data folder (still used, so
+     * existing installs stay readable): the per-user path it should be moved to.
+     */
+    readonly moveGeneratedKeyTo?: string;
   };
   /** Per-user lockout (src/users/lockout.policy.ts explains the arithmetic). */
   readonly lockout: {
@@ -217,8 +230,31 @@ function parseDatabase(env: Env, cwd: string): DatabaseConfig {
 }
 
 /**
- * In development a missing key is generated once into the data folder so `npm start` just works;
- * production refuses to start without one (a lost generated key makes every stored secret unreadable).
+ * Where a generated development key lives: the per-user configuration directory (XDG Base Directory
+ * spec: $XDG_CONFIG_HOME, else ~/.config), one file per database (a hash of its absolute path, or of
+ * its PostgreSQL URL without the password), so two data folders never share a key and a copy of a
+ * data folder carries no key with it.
+ */
+function developmentKeyPath(env: Env, database: DatabaseConfig): string {
+  const configHome = env.XDG_CONFIG_HOME && isAbsolute(env.XDG_CONFIG_HOME) ? env.XDG_CONFIG_HOME : join(env.HOME || homedir(), '.config');
+  let location: string;
+  if (database.kind === 'sqlite') {
+    location = `sqlite:${database.path}`;
+  } else {
+    const url = new URL(database.url);
+    url.password = '';
+    location = url.toString();
+  }
+  const name = createHash('sha256').update(location).digest('hex').slice(0, DEVELOPMENT_KEY_NAME_HEX);
+  return join(configHome, 'totp-gateway', 'keys', `${name}.key`);
+}
+const DEVELOPMENT_KEY_NAME_HEX = 16;
+
+/**
+ * In development a missing key is generated once into the per-user config directory so `npm start`
+ * just works; production refuses to start without one (a lost generated key makes every stored
+ * secret unreadable). An `encryption.key` already in the data folder (the older layout) keeps being
+ * used, so existing installs stay readable; the start-up warning says to move it.
  */
 function parseEncryption(env: Env, mode: Config['env'], database: DatabaseConfig, cwd: string): Config['encryption'] {
   const previousKeys = (env.GATEWAY_ENCRYPTION_KEYS_PREVIOUS ?? '')
@@ -232,13 +268,33 @@ function parseEncryption(env: Env, mode: Config['env'], database: DatabaseConfig
   if (mode === 'production') {
     throw new ConfigError('GATEWAY_ENCRYPTION_KEY is required when NODE_ENV=production (32 bytes, base64: openssl rand -base64 32).');
   }
-  const folder = database.kind === 'sqlite' ? dirname(database.path) : resolve(cwd, 'data');
-  const path = resolve(folder, 'encryption.key');
+  const path = developmentKeyPath(env, database);
+  const legacy = resolve(database.kind === 'sqlite' ? dirname(database.path) : resolve(cwd, 'data'), 'encryption.key');
+  if (!existsSync(path) && existsSync(legacy)) {
+    return { key: parseKey(legacy, readFileSync(legacy, 'utf8')), previousKeys, generatedKeyPath: legacy, moveGeneratedKeyTo: path };
+  }
   if (!existsSync(path)) {
-    mkdirSync(folder, { recursive: true });
-    writeFileSync(path, randomBytes(ENCRYPTION_KEY_BYTES).toString('base64') + '\n', { mode: 0o600, flag: 'wx' });
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    try {
+      writeFileSync(path, randomBytes(ENCRYPTION_KEY_BYTES).toString('base64') + '\n', { mode: 0o600, flag: 'wx' });
+    } catch (error) {
+      // Another process on the same database wrote it first: use that one.
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
   }
   return { key: parseKey(path, readFileSync(path, 'utf8')), previousKeys, generatedKeyPath: path };
+}
+
+/**
+ * /metrics tells anyone who can reach it how many users authenticate and fail: in production it must
+ * be protected (METRICS_AUTH) or kept off the public port (METRICS_PORT, loopback only).
+ */
+function checkProductionMetrics(mode: Config['env'], metrics: Config['metrics']): void {
+  if (mode === 'production' && !metrics.auth && !metrics.port) {
+    throw new ConfigError(
+      'NODE_ENV=production needs METRICS_AUTH=user:password or METRICS_PORT (served on 127.0.0.1 only) so /metrics is not open on the public port.',
+    );
+  }
 }
 
 export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): Config {
@@ -246,11 +302,13 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   const host = env.HOST || '127.0.0.1';
   const port = int(env, 'PORT', 4000, 0, 65535);
   const database = parseDatabase(env, cwd);
-  const publicUrl = (env.PUBLIC_URL || `http://${host}:${port}`).replace(/\/+$/, '');
-  try {
-    new URL(publicUrl);
-  } catch {
-    throw new ConfigError(`PUBLIC_URL must be an absolute URL, got "${publicUrl}".`);
+  const publicUrl = env.PUBLIC_URL ? env.PUBLIC_URL.replace(/\/+$/, '') : null;
+  if (publicUrl !== null) {
+    try {
+      new URL(publicUrl);
+    } catch {
+      throw new ConfigError(`PUBLIC_URL must be an absolute URL, got "${publicUrl}".`);
+    }
   }
   const production = mode === 'production';
   const config: Config = {
@@ -299,6 +357,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   if (config.metrics.port !== 0 && config.metrics.port === port) {
     throw new ConfigError(`METRICS_PORT must differ from PORT (${port}); 0 serves /metrics on the main port.`);
   }
+  checkProductionMetrics(mode, config.metrics);
   return deepFreeze(config);
 }
 

@@ -5,14 +5,12 @@ import { loadConfig, ConfigError, type Config } from './config';
 import { createGateway, type Gateway } from './server';
 
 export async function serve(config: Config, options: { handleSignals?: boolean } = {}): Promise<Gateway> {
-  if (config.encryption.generatedKeyPath) {
-    process.stderr.write(
-      `warning: GATEWAY_ENCRYPTION_KEY is not set; using the development key in ${config.encryption.generatedKeyPath}. ` +
-        'Back it up: without it no stored secret can be read. Production requires GATEWAY_ENCRYPTION_KEY.\n',
-    );
-  }
+  const keyWarning = developmentKeyWarning(config);
+  if (keyWarning) process.stderr.write(`warning: ${keyWarning}\n`);
   const gateway = await createGateway(config);
-  const created = await gateway.services.projects.ensureDefault();
+  if (config.publicUrl === null && config.env !== 'development') gateway.app.log.warn(PUBLIC_URL_UNSET);
+  // Production: stdout is the log stream, so no secret is ever printed there; the CLI creates projects.
+  const created = config.env === 'production' ? null : await gateway.services.projects.ensureDefault();
   const url = await gateway.listen();
   if (created) {
     // Printed once, to the terminal only (never to the log): the only copy of this secret.
@@ -23,6 +21,7 @@ export async function serve(config: Config, options: { handleSignals?: boolean }
         `  try: curl -u ${created.projectId}:SECRET ${url}/graphql ...\n\n`,
     );
   }
+  if (config.env === 'production' && (await gateway.services.projects.list()).length === 0) gateway.app.log.warn(NO_PROJECT_YET);
   process.stdout.write(`totp-gateway listening on ${url}/graphql (${config.env}, ${config.database.kind})\n`);
   if (config.env === 'production') process.stdout.write(`${productionLine(config)}\n`);
   if (options.handleSignals === false) return gateway;
@@ -64,6 +63,28 @@ async function drainThenClose(gateway: Gateway): Promise<void> {
   await gateway.close();
 }
 const DRAIN_TURNS = 3;
+
+/** Logged once at start-up outside development when PUBLIC_URL is unset (the JWT issuer then defaults). */
+export const PUBLIC_URL_UNSET =
+  'PUBLIC_URL is not set: session JWTs are issued as stytch.com/<project id>, the same on every process of this database ' +
+  '(the Stytch SDK accepts it); set PUBLIC_URL to the URL clients use to issue that instead';
+
+/** Logged at a production start on a database with no project (none is created there: its secret would reach the log). */
+export const NO_PROJECT_YET = 'no project yet: create one with `totp-gateway project create --name NAME` (prints its secret once, to your terminal)';
+
+/** The stderr line for a generated development key: where it is, and (older layout) where to move it. */
+export function developmentKeyWarning(config: Config): string | null {
+  const { generatedKeyPath, moveGeneratedKeyTo } = config.encryption;
+  if (!generatedKeyPath) return null;
+  const advice = 'Back it up: without it no stored secret can be read. Production requires GATEWAY_ENCRYPTION_KEY (README "Moving to production").';
+  if (moveGeneratedKeyTo) {
+    return (
+      `GATEWAY_ENCRYPTION_KEY is not set; using the development key in ${generatedKeyPath}, inside the data folder, so a copy of ` +
+      `the folder can be read. Move it to ${moveGeneratedKeyTo} (outside the data). ${advice}`
+    );
+  }
+  return `GATEWAY_ENCRYPTION_KEY is not set; using the development key in ${generatedKeyPath} (kept outside the data folder). ${advice}`;
+}
 
 /** The one line production start-up prints: what NODE_ENV=production turned off, and how to turn it back on. */
 export function productionLine(config: Config): string {

@@ -32,6 +32,8 @@ import { missingParentError } from './errors/missing-parent';
 import { systemClock, type Clock } from './common/clock';
 import { GatewayMetrics, metricsAuthorized } from './observability/metrics';
 import { readiness } from './observability/health';
+import { createKeyring } from './crypto/keyring';
+import { verifyEncryptionKeys } from './crypto/key-check.service';
 
 export interface GatewayOptions {
   /** Where logs go (default stdout); tests capture them to prove nothing secret is logged. */
@@ -76,6 +78,8 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   const db = new Database(dataSource);
   try {
     if (options.migrate !== false) await runMigrations(dataSource);
+    // Before anything reads or writes a secret: keys that cannot read this database refuse the start.
+    await verifyEncryptionKeys(db, createKeyring(config.encryption.key, config.encryption.previousKeys), (options.clock ?? systemClock).now());
     const metrics = new GatewayMetrics(db);
     const services = createServices(config, db, options.clock, metrics);
     const app = buildHttp(config, options);

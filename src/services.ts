@@ -45,7 +45,7 @@ export function createServices(config: Config, db: Database, clock: Clock = syst
     rotationDays: config.sessions.signingKeyRotationDays,
   });
   const sessions = new SessionService(db, hasher, signingKeys, users, audit, clock, {
-    issuer: config.publicUrl,
+    publicUrl: config.publicUrl,
     jwtLifetimeSeconds: config.sessions.jwtLifetimeSeconds,
   });
   const totps = new TotpService(db, envelope, hasher, users, lockout, sessions, audit, clock, {

@@ -112,7 +112,7 @@ async function main() {
     DATABASE_URL: `sqlite:${join(dataDir, 'demo.sqlite')}`,
     GATEWAY_ENCRYPTION_KEY: randomBytes(ENCRYPTION_KEY_BYTES).toString('base64'),
   };
-  // The gateway derives its JWT issuer from HOST and PORT; an inherited PUBLIC_URL would name another gateway.
+  // Without PUBLIC_URL the JWT issuer is stytch.com/<projectId>; an inherited PUBLIC_URL would name another gateway.
   delete env.PUBLIC_URL;
 
   let backend;

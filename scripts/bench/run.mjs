@@ -249,7 +249,7 @@ async function startGateway(databaseUrl) {
     // Only what the gateway needs: no configuration leaks in from the caller's environment.
     env: {
       PATH: process.env.PATH, HOME: process.env.HOME,
-      NODE_ENV: 'production', HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn',
+      NODE_ENV: 'production', HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn', METRICS_AUTH: 'bench:bench',
       DATABASE_URL: databaseUrl, GATEWAY_ENCRYPTION_KEY: encryptionKey, SESSION_JWT_ALGORITHM: opt.jwt,
       // Passed through when set, to compare SQLite checkpointing inline and in the background.
       ...(process.env.SQLITE_BACKGROUND_CHECKPOINT && { SQLITE_BACKGROUND_CHECKPOINT: process.env.SQLITE_BACKGROUND_CHECKPOINT }),

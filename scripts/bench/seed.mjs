@@ -49,6 +49,8 @@ const t0 = performance.now();
 // The same parser the gateway runs, so the database and the key are read exactly as it will read them.
 const config = loadConfig({
   NODE_ENV: 'production',
+  // Production requires /metrics protected; the seed serves nothing.
+  METRICS_AUTH: 'bench:bench',
   DATABASE_URL: process.env.DATABASE_URL,
   GATEWAY_ENCRYPTION_KEY: process.env.GATEWAY_ENCRYPTION_KEY,
   SESSION_JWT_ALGORITHM: process.env.SESSION_JWT_ALGORITHM,

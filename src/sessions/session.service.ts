@@ -15,6 +15,7 @@ import type { UserService } from '../users/user.service';
 import { parseUserId } from '../users/user.service';
 import type { AuditService } from '../audit/audit.service';
 import type { SigningKeyService } from './signing-key.service';
+import { acceptedIssuers, sessionIssuer } from './jwt-issuer';
 import { AuthenticationFactor, Session, type FactorType } from './session.entity';
 import type { SessionArgumentsInput, RevokeSessionInput, CreateSessionInput } from './session.inputs';
 import type { AuthenticateSessionPayload, CreateSessionPayload, IssuedSession, Me } from './session.types';
@@ -88,7 +89,8 @@ export class SessionService {
     private readonly users: UserService,
     private readonly audit: AuditService,
     private readonly clock: Clock,
-    private readonly options: { issuer: string; jwtLifetimeSeconds: number },
+    /** publicUrl: PUBLIC_URL or null; the JWT issuer follows from it (./jwt-issuer.ts). */
+    private readonly options: { publicUrl: string | null; jwtLifetimeSeconds: number },
   ) {}
 
   /**
@@ -313,7 +315,8 @@ export class SessionService {
       const claims = JSON.parse(Buffer.from(payload).toString('utf8')) as JWTPayload & Record<string, { id?: string }>;
       const audience = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
       const sessionId = claims[STYTCH_SESSION_CLAIM]?.id;
-      if (claims.iss !== this.options.issuer || !audience.includes(projectId) || !isId('session', sessionId)) throw new Error('claims do not match');
+      const issuerOk = typeof claims.iss === 'string' && acceptedIssuers(this.options.publicUrl, projectId).includes(claims.iss);
+      if (!issuerOk || !audience.includes(projectId) || !isId('session', sessionId)) throw new Error('claims do not match');
       if (unexpired && !(typeof claims.exp === 'number' && claims.exp * 1000 > this.clock.now())) throw new Error('the JWT has expired');
       return sessionId;
     } catch (cause) {
@@ -364,7 +367,7 @@ export class SessionService {
       },
     })
       .setProtectedHeader({ alg: key.algorithm, kid: key.kid, typ: 'JWT' })
-      .setIssuer(this.options.issuer)
+      .setIssuer(sessionIssuer(this.options.publicUrl, projectId))
       .setAudience([projectId])
       .setSubject(session.userId)
       .setIssuedAt(nowSeconds)

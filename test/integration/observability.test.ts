@@ -206,7 +206,7 @@ describe('production mode', () => {
   beforeAll(() => ensureBuilt());
 
   it('refuses introspection and serves no Sandbox page', async () => {
-    const gw = await startGateway({ env: { NODE_ENV: 'production' } });
+    const gw = await startGateway({ env: { NODE_ENV: 'production', METRICS_AUTH: 'prom:pw' } });
     try {
       expect(gw.config.env).toBe('production');
       const introspection = await fetch(`${gw.url}/graphql`, {
@@ -229,7 +229,7 @@ describe('production mode', () => {
 
   it('prints one line saying what production mode turned off', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'totp-gateway-prod-'));
-    const gateway = await startProcess({ NODE_ENV: 'production', DATABASE_URL: `sqlite:${join(dir, 'gateway.sqlite')}`, GATEWAY_ENCRYPTION_KEY: randomBytes(32).toString('base64') });
+    const gateway = await startProcess({ NODE_ENV: 'production', DATABASE_URL: `sqlite:${join(dir, 'gateway.sqlite')}`, GATEWAY_ENCRYPTION_KEY: randomBytes(32).toString('base64'), METRICS_AUTH: 'prom:pw' });
     try {
       // The line follows "listening on" in the same write sequence; wait for it without timing assumptions.
       await new Promise<void>((resolve) => {

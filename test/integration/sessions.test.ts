@@ -11,6 +11,7 @@ import {
   type GatewayClient,
 } from '../../client';
 import { codes, dialects, startGateway, totpCode, type Dialect, type Enrollment, type TestGateway } from '../support/gateway';
+import { sessionIssuer } from '../../src/sessions/jwt-issuer';
 
 const MINUTE = 60_000;
 const STYTCH_SESSION = 'https://stytch.com/session';
@@ -53,7 +54,7 @@ describe.each(dialects)('sessions on %s', (dialect: Dialect) => {
   let gw: TestGateway;
   let jwks: ReturnType<typeof createRemoteJWKSet>;
   const verify = (jwt: string) =>
-    jwtVerify(jwt, jwks, { issuer: gw.config.publicUrl, audience: gw.project.projectId, algorithms: ['RS256'] });
+    jwtVerify(jwt, jwks, { issuer: sessionIssuer(gw.config.publicUrl, gw.project.projectId), audience: gw.project.projectId, algorithms: ['RS256'] });
 
   beforeAll(async () => {
     gw = await startGateway({ dialect });
@@ -91,7 +92,7 @@ describe.each(dialects)('sessions on %s', (dialect: Dialect) => {
       expect(published.keys.map((k) => k.kid)).toContain(header.kid);
 
       const { payload } = await verify(r.sessionJwt!);
-      expect(payload.iss).toBe(gw.config.publicUrl);
+      expect(payload.iss).toBe(`stytch.com/${gw.project.projectId}`);
       expect([payload.aud].flat()).toContain(gw.project.projectId);
       expect(payload.sub).toBe(user.userId);
       expect(payload.exp! - payload.iat!).toBe(300);

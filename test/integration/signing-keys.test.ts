@@ -3,6 +3,7 @@ import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet
 import { CreateSessionDocument } from '../../client';
 import { PUBLISH_LEAD_MS } from '../../src/sessions/signing-key.service';
 import { dialects, startGateway, type TestGateway } from '../support/gateway';
+import { sessionIssuer } from '../../src/sessions/jwt-issuer';
 
 const DAY_MS = 86_400_000;
 const ROTATION_DAYS = 1;
@@ -33,7 +34,7 @@ describe.each(dialects)('signing keys on %s', (dialect) => {
 
   /** Signature, issuer and audience, with `exp` judged at `atMs` (the test clock runs ahead of the real one). */
   const verifies = async (jwt: string, set: JSONWebKeySet, atMs = nowMs) =>
-    jwtVerify(jwt, createLocalJWKSet(set), { issuer: gw.config.publicUrl, audience: gw.project.projectId, currentDate: new Date(atMs) }).then(
+    jwtVerify(jwt, createLocalJWKSet(set), { issuer: sessionIssuer(gw.config.publicUrl, gw.project.projectId), audience: gw.project.projectId, currentDate: new Date(atMs) }).then(
       () => true,
       () => false,
     );

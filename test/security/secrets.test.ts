@@ -22,6 +22,7 @@ import { createKeyring, keyId } from '../../src/crypto/keyring';
 import { Envelope } from '../../src/crypto/envelope';
 import { KeyRotationService, type KeyRotationCounts } from '../../src/crypto/key-rotation.service';
 import type { Database } from '../../src/db/database';
+import { sessionIssuer } from '../../src/sessions/jwt-issuer';
 
 /** RFC 4648 base32 (no padding), to recover the raw secret bytes from what createTotp returned. */
 function base32Decode(text: string): Buffer {
@@ -320,7 +321,7 @@ describe.each(dialects)('encryption key rotation with `keys rotate` on %s', (dia
     expect(authenticateTotp.sessionJwt).toEqual(expect.any(String));
     const jwks = (await (await fetch(`${g.url}/v1/sessions/jwks/${oldProject.projectId}`)).json()) as JSONWebKeySet;
     const { payload, protectedHeader } = await jwtVerify(authenticateTotp.sessionJwt!, createLocalJWKSet(jwks), {
-      issuer: g.config.publicUrl,
+      issuer: sessionIssuer(g.config.publicUrl, oldProject.projectId),
       audience: oldProject.projectId,
     });
     expect(payload.sub).toBe(a.userId);

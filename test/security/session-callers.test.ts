@@ -14,6 +14,7 @@ import {
 } from '../../client';
 import { gatewaySchema } from '../../src/graphql/schema';
 import { codes, dialects, sessionClient, startGateway, totpCode, type TestGateway } from '../support/gateway';
+import { sessionIssuer } from '../../src/sessions/jwt-issuer';
 
 const STYTCH_SESSION = 'https://stytch.com/session';
 const raw = (query: string) => parse(query) as TypedDocumentNode<Record<string, unknown>, Record<string, unknown>>;
@@ -71,7 +72,7 @@ describe.each(dialects)('session callers on %s', (dialect) => {
     expect(createSession.session.authenticationFactors).toEqual([expect.objectContaining({ type: 'external', deliveryMethod: 'backend', totpId: null })]);
     expect(createSession.session.customClaims).toEqual({ plan: 'pro' });
     const jwks = createRemoteJWKSet(new URL(`${gw.url}/v1/sessions/jwks/${gw.project.projectId}`));
-    const { payload } = await jwtVerify(createSession.sessionJwt, jwks, { issuer: gw.config.publicUrl, audience: gw.project.projectId });
+    const { payload } = await jwtVerify(createSession.sessionJwt, jwks, { issuer: sessionIssuer(gw.config.publicUrl, gw.project.projectId), audience: gw.project.projectId });
     expect(payload.sub).toBe(userId);
     expect(payload.plan).toBe('pro');
     expect((payload[STYTCH_SESSION] as { authentication_factors: unknown[] }).authentication_factors).toEqual([
@@ -114,7 +115,7 @@ describe.each(dialects)('session callers on %s', (dialect) => {
     expect(authenticateTotp.sessionToken).toBe(tokenEchoed ? caller.sessionToken : null);
     expect(authenticateTotp.session?.authenticationFactors.map((f) => f.type).sort()).toEqual(['external', 'totp']);
     const jwks = createRemoteJWKSet(new URL(`${gw.url}/v1/sessions/jwks/${gw.project.projectId}`));
-    const { payload } = await jwtVerify(authenticateTotp.sessionJwt!, jwks, { issuer: gw.config.publicUrl, audience: gw.project.projectId });
+    const { payload } = await jwtVerify(authenticateTotp.sessionJwt!, jwks, { issuer: sessionIssuer(gw.config.publicUrl, gw.project.projectId), audience: gw.project.projectId });
     const factors = (payload[STYTCH_SESSION] as { id: string; authentication_factors: Array<{ type: string; delivery_method: string }> });
     expect(factors.id).toBe(caller.sessionId);
     expect(factors.authentication_factors.map((f) => `${f.type}/${f.delivery_method}`).sort()).toEqual(['external/backend', 'totp/authenticator_app']);

@@ -24,6 +24,7 @@ import {
 import { applyAuthDirective } from '../../src/auth/auth.directive';
 import { printGatewaySchema } from '../../src/graphql/schema';
 import { codes, dialects, startGateway, totpCode, type Dialect, type Enrollment, type TestGateway, type TestProject } from '../support/gateway';
+import { sessionIssuer } from '../../src/sessions/jwt-issuer';
 
 const basic = (user: string, password: string) => 'Basic ' + Buffer.from(`${user}:${password}`).toString('base64');
 
@@ -163,7 +164,7 @@ describe.each(dialects)('tenant isolation on %s', (dialect: Dialect) => {
     const { privateKey } = await generateKeyPair('RS256');
     const stranger = await new SignJWT({ 'https://stytch.com/session': { id: `session-${randomUUID()}` } })
       .setProtectedHeader({ alg: 'RS256', kid: `key-${randomUUID()}` })
-      .setIssuer(gw.config.publicUrl)
+      .setIssuer(sessionIssuer(gw.config.publicUrl, b.projectId))
       .setAudience([b.projectId])
       .setSubject(`user-${randomUUID()}`)
       .setIssuedAt()

@@ -1,10 +1,15 @@
 // Decides once per run whether the PostgreSQL suite runs: DATABASE_URL_POSTGRES if given, else the
 // local server. In CI an unreachable PostgreSQL is an error, never a silent skip.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { canConnect } from './postgres';
 
 const LOCAL = 'postgres://postgres@127.0.0.1:5432/postgres';
 
 export default async function globalSetup(): Promise<void> {
+  // A development key a test generates goes to a throwaway per-user config directory, never ~/.config.
+  process.env.XDG_CONFIG_HOME = mkdtempSync(join(tmpdir(), 'totp-gateway-xdg-'));
   const url = process.env.DATABASE_URL_POSTGRES || LOCAL;
   if (await canConnect(url)) {
     process.env.TEST_POSTGRES_ADMIN_URL = url;

@@ -23,7 +23,16 @@ export interface GatewayProcess {
 export async function startProcess(env: Record<string, string>): Promise<GatewayProcess> {
   const child = spawn(process.execPath, [join(root, 'dist', 'src', 'main.js')], {
     cwd: root,
-    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'warn', ...env },
+    env: {
+      PATH: process.env.PATH ?? '',
+      // Set by global-setup: a generated development key never lands in the real ~/.config.
+      ...(process.env.XDG_CONFIG_HOME && { XDG_CONFIG_HOME: process.env.XDG_CONFIG_HOME }),
+      NODE_ENV: 'test',
+      HOST: '127.0.0.1',
+      PORT: '0',
+      LOG_LEVEL: 'warn',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -1,7 +1,7 @@
 // Configuration is parsed and validated once: defaults as documented, one clear error per bad value.
-import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, rmSync, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { loadConfig, ConfigError } from '../../src/config';
 
@@ -16,7 +16,7 @@ it('has the documented defaults', () => {
     env: 'development',
     host: '127.0.0.1',
     port: 4000,
-    publicUrl: 'http://127.0.0.1:4000',
+    publicUrl: null,
     logLevel: 'info',
     database: { kind: 'sqlite', path: join(dir, 'data/gateway.sqlite') },
     lockout: { maxAttempts: 10, durationSeconds: 3600, maxDurationSeconds: 604800, hardLimit: 100 },
@@ -64,14 +64,60 @@ it('reads PostgreSQL URLs with pool size and statement timeout', () => {
   expect(config.database).toEqual({ kind: 'postgres', url: 'postgres://u@db:5432/gw', poolSize: 20, statementTimeoutMs: 5000 });
 });
 
-it('generates a development key into the data folder, and refuses to in production', () => {
-  const config = loadConfig({}, dir);
-  expect(config.encryption.generatedKeyPath).toBe(join(dir, 'data/encryption.key'));
-  expect(existsSync(config.encryption.generatedKeyPath!)).toBe(true);
-  expect(loadConfig({}, dir).encryption.key).toEqual(config.encryption.key);
+it('generates a development key into the per-user config directory, apart from the data, and refuses to in production', () => {
+  const env = { XDG_CONFIG_HOME: join(dir, 'config') };
+  const config = loadConfig(env, dir);
+  const path = config.encryption.generatedKeyPath!;
+  expect(path.startsWith(join(dir, 'config', 'totp-gateway') + sep)).toBe(true);
+  expect(path.startsWith(join(dir, 'data'))).toBe(false);
+  expect(existsSync(path)).toBe(true);
+  expect(existsSync(join(dir, 'data/encryption.key'))).toBe(false);
+  expect(statSync(path).mode & 0o777).toBe(0o600);
+  expect(config.encryption.moveGeneratedKeyTo).toBeUndefined();
+  expect(loadConfig(env, dir).encryption.key).toEqual(config.encryption.key);
+  // Another data folder gets its own key; without XDG_CONFIG_HOME it is under HOME/.config.
+  const other = loadConfig({ ...env, DATABASE_URL: 'sqlite:./other/gateway.sqlite' }, dir).encryption;
+  expect(other.generatedKeyPath).not.toBe(path);
+  expect(other.key).not.toEqual(config.encryption.key);
+  expect(loadConfig({ HOME: join(dir, 'home') }, dir).encryption.generatedKeyPath!.startsWith(join(dir, 'home', '.config', 'totp-gateway') + sep)).toBe(true);
   expect(() => loadConfig({ NODE_ENV: 'production' }, dir)).toThrow(ConfigError);
-  const production = loadConfig({ NODE_ENV: 'production', GATEWAY_ENCRYPTION_KEY: key }, dir);
+  const production = loadConfig({ NODE_ENV: 'production', GATEWAY_ENCRYPTION_KEY: key, METRICS_PORT: '9464' }, dir);
   expect(production.graphql).toEqual({ sandbox: false, introspection: false });
+});
+
+it('keeps using a development key of the older layout in the data folder, and says where to move it', () => {
+  const legacy = join(dir, 'data', 'encryption.key');
+  mkdirSync(join(dir, 'data'));
+  writeFileSync(legacy, key + '\n', { mode: 0o600 });
+  const env = { XDG_CONFIG_HOME: join(dir, 'config') };
+  const encryption = loadConfig(env, dir).encryption;
+  expect(encryption.key).toEqual(Buffer.from(key, 'base64'));
+  expect(encryption.generatedKeyPath).toBe(legacy);
+  expect(encryption.moveGeneratedKeyTo!.startsWith(join(dir, 'config', 'totp-gateway') + sep)).toBe(true);
+  expect(existsSync(encryption.moveGeneratedKeyTo!)).toBe(false);
+});
+
+it('refuses production with /metrics open on the public port, in one line naming METRICS_AUTH and METRICS_PORT', () => {
+  const production = { NODE_ENV: 'production', GATEWAY_ENCRYPTION_KEY: key };
+  let message = '';
+  try {
+    loadConfig(production, dir);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    message = (error as Error).message;
+  }
+  expect(message).toMatch(/METRICS_AUTH/);
+  expect(message).toMatch(/METRICS_PORT/);
+  expect(message).not.toContain('\n');
+  expect(loadConfig({ ...production, METRICS_AUTH: 'prom:pw' }, dir).metrics.auth).toEqual({ username: 'prom', password: 'pw' });
+  expect(loadConfig({ ...production, METRICS_PORT: '9464' }, dir).metrics.port).toBe(9464);
+  // Development and test keep /metrics on the main port.
+  expect(loadConfig({ GATEWAY_ENCRYPTION_KEY: key }, dir).metrics).toEqual({ auth: null, port: 0 });
+});
+
+it('leaves PUBLIC_URL null when unset and trims its trailing slashes when set', () => {
+  expect(loadConfig({ GATEWAY_ENCRYPTION_KEY: key, PORT: '5000' }, dir).publicUrl).toBeNull();
+  expect(loadConfig({ GATEWAY_ENCRYPTION_KEY: key, PUBLIC_URL: 'https://2fa.example.com/v1/' }, dir).publicUrl).toBe('https://2fa.example.com/v1');
 });
 
 it.each([
