@@ -88,6 +88,11 @@ export interface Config {
     readonly auth: { readonly username: string; readonly password: string } | null;
     /** Serve /metrics only on this port, bound to 127.0.0.1 (METRICS_PORT); 0: on the main port. */
     readonly port: number;
+    /**
+     * Whether /metrics is served at all. In production it needs METRICS_AUTH or METRICS_PORT: without
+     * either it is not served (404), rather than left open on the public port (OWASP API8:2023).
+     */
+    readonly served: boolean;
   };
   /** Bound on finishing in-flight requests after SIGTERM/SIGINT before connections are cut (exit 1). */
   readonly shutdownTimeoutSeconds: number;
@@ -286,15 +291,13 @@ function parseEncryption(env: Env, mode: Config['env'], database: DatabaseConfig
 }
 
 /**
- * /metrics tells anyone who can reach it how many users authenticate and fail: in production it must
- * be protected (METRICS_AUTH) or kept off the public port (METRICS_PORT, loopback only).
+ * /metrics tells anyone who can reach it how many users authenticate and fail: in production it is
+ * served only when protected (METRICS_AUTH) or kept off the public port (METRICS_PORT, loopback only).
  */
-function checkProductionMetrics(mode: Config['env'], metrics: Config['metrics']): void {
-  if (mode === 'production' && !metrics.auth && !metrics.port) {
-    throw new ConfigError(
-      'NODE_ENV=production needs METRICS_AUTH=user:password or METRICS_PORT (served on 127.0.0.1 only) so /metrics is not open on the public port.',
-    );
-  }
+function parseMetrics(env: Env, mode: Config['env']): Config['metrics'] {
+  const auth = parseMetricsAuth(env);
+  const port = int(env, 'METRICS_PORT', 0, 0, 65535);
+  return { auth, port, served: mode !== 'production' || auth !== null || port !== 0 };
 }
 
 export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): Config {
@@ -351,13 +354,12 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     },
     // Off by default: a gateway's own backend is a trusted, high-volume caller; lockout is always on.
     rateLimit: parseRateLimit(env),
-    metrics: { auth: parseMetricsAuth(env), port: int(env, 'METRICS_PORT', 0, 0, 65535) },
+    metrics: parseMetrics(env, mode),
     shutdownTimeoutSeconds: int(env, 'SHUTDOWN_TIMEOUT_SECONDS', 10, 1, 3600),
   };
   if (config.metrics.port !== 0 && config.metrics.port === port) {
     throw new ConfigError(`METRICS_PORT must differ from PORT (${port}); 0 serves /metrics on the main port.`);
   }
-  checkProductionMetrics(mode, config.metrics);
   return deepFreeze(config);
 }
 

@@ -9,6 +9,7 @@ export async function serve(config: Config, options: { handleSignals?: boolean }
   if (keyWarning) process.stderr.write(`warning: ${keyWarning}\n`);
   const gateway = await createGateway(config);
   if (config.publicUrl === null && config.env !== 'development') gateway.app.log.warn(PUBLIC_URL_UNSET);
+  if (!config.metrics.served) gateway.app.log.warn(METRICS_NOT_SERVED);
   // Production: stdout is the log stream, so no secret is ever printed there; the CLI creates projects.
   const created = config.env === 'production' ? null : await gateway.services.projects.ensureDefault();
   const url = await gateway.listen();
@@ -63,6 +64,10 @@ async function drainThenClose(gateway: Gateway): Promise<void> {
   await gateway.close();
 }
 const DRAIN_TURNS = 3;
+
+/** Logged once at start-up in production when /metrics is neither protected nor on its own port. */
+export const METRICS_NOT_SERVED =
+  '/metrics is not served: with NODE_ENV=production set METRICS_AUTH=user:password, or METRICS_PORT to serve it on 127.0.0.1 only';
 
 /** Logged once at start-up outside development when PUBLIC_URL is unset (the JWT issuer then defaults). */
 export const PUBLIC_URL_UNSET =

@@ -98,7 +98,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     registerObservability(app, db, metrics);
     // METRICS_PORT: /metrics only on its own loopback listener, never on the public port.
     const metricsApp = config.metrics.port ? Fastify({ logger: false }) : app;
-    registerMetricsRoute(metricsApp, metrics, config);
+    if (config.metrics.served) registerMetricsRoute(metricsApp, metrics, config);
     await app.ready();
     if (metricsApp !== app) await metricsApp.ready();
     return {
