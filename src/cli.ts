@@ -43,7 +43,7 @@ class UsageError extends Error {}
 async function withServices<T>(config: Config, fn: (services: Services) => Promise<T>): Promise<T> {
   const dataSource = createDataSource(config.database);
   await dataSource.initialize();
-  const db = new Database(dataSource);
+  const db = new Database(dataSource, config.database);
   try {
     await runMigrations(dataSource);
     return await fn(createServices(config, db));
@@ -155,7 +155,7 @@ export async function runCli(argv: string[]): Promise<void> {
       const config = loadConfig();
       const dataSource = createDataSource(config.database);
       await dataSource.initialize();
-      const db = new Database(dataSource);
+      const db = new Database(dataSource, config.database);
       try {
         await runMigrations(dataSource);
         const keyring = createKeyring(config.encryption.key, config.encryption.previousKeys);

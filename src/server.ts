@@ -31,6 +31,8 @@ import { ERROR_CATALOGUE, GatewayError, BatchTooLargeError } from './errors/erro
 import { systemClock, type Clock } from './common/clock';
 import { GatewayMetrics, metricsAuthorized } from './observability/metrics';
 import { readiness } from './observability/health';
+import { retryAfterSeconds } from './db/database.errors';
+import { applyRetryAfter } from './graphql/retry-after';
 
 export interface GatewayOptions {
   /** Where logs go (default stdout); tests capture them to prove nothing secret is logged. */
@@ -72,7 +74,7 @@ const header = (value: string | string[] | undefined) => (typeof value === 'stri
 export async function createGateway(config: Config, options: GatewayOptions = {}): Promise<Gateway> {
   const dataSource = createDataSource(config.database);
   await dataSource.initialize();
-  const db = new Database(dataSource);
+  const db = new Database(dataSource, config.database);
   try {
     if (options.migrate !== false) await runMigrations(dataSource);
     const metrics = new GatewayMetrics(db);
@@ -244,6 +246,8 @@ const requestIdPlugin: ApolloServerPlugin<GatewayContext> = {
       async didEncounterErrors({ errors, contextValue }) {
         for (const error of errors) {
           const original = unwrapResolverError(error);
+          // A coded server-side failure (the database busy or unavailable) is answered as such, and its cause logged.
+          if (original instanceof GatewayError && original.status >= 500) logUnexpected(contextValue.log, contextValue.requestId, original.cause ?? original);
           if (original instanceof GatewayError || CLIENT_ERROR_CODES.has(String(error.extensions?.code)) || hasClientStatus(error)) continue;
           logUnexpected(contextValue.log, contextValue.requestId, original);
         }
@@ -253,6 +257,7 @@ const requestIdPlugin: ApolloServerPlugin<GatewayContext> = {
           for (const error of response.body.singleResult.errors ?? []) {
             (error.extensions as Record<string, unknown>).requestId = contextValue.requestId;
           }
+          applyRetryAfter(response.body.singleResult, response.http);
         }
       },
     };
@@ -318,6 +323,14 @@ function registerRoutes(
   });
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
+    // The database failing while the caller is resolved (onRequest): its coded, retryable answer.
+    if (error instanceof GatewayError && error.status >= 500) {
+      logUnexpected(request.log, request.id, error.cause ?? error);
+      const seconds = retryAfterSeconds(error);
+      if (seconds !== undefined) void reply.header('retry-after', String(seconds));
+      void reply.status(error.status).send({ errors: [{ message: error.message, extensions: { ...error.extensions, requestId: request.id } }] });
+      return;
+    }
     const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
     if (status === 500) logUnexpected(request.log, request.id, error);
     const code = status === 413 ? 'PAYLOAD_TOO_LARGE' : status === 415 ? 'UNSUPPORTED_MEDIA_TYPE' : status === 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST';
