@@ -252,12 +252,13 @@ const requestIdPlugin: ApolloServerPlugin<GatewayContext> = {
           logUnexpected(contextValue.log, contextValue.requestId, original);
         }
       },
-      async willSendResponse({ response, contextValue }) {
+      async willSendResponse({ response, contextValue, requestIsBatched }) {
         if (response.body.kind === 'single') {
           for (const error of response.body.singleResult.errors ?? []) {
             (error.extensions as Record<string, unknown>).requestId = contextValue.requestId;
           }
-          applyRetryAfter(response.body.singleResult, response.http);
+          // A batch shares one HTTP status: one operation's fault must not mark the others' answers as failed.
+          if (!requestIsBatched) applyRetryAfter(response.body.singleResult, response.http);
         }
       },
     };

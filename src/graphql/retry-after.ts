@@ -2,7 +2,7 @@
 // time (DATABASE_BUSY, DATABASE_UNAVAILABLE): 503 with Retry-After (RFC 9110 §15.6.4, §10.2.3), so
 // HTTP clients, proxies and SDKs that retry on 503 do so. A response that carries any other error,
 // or data for any root field, keeps its status: part of it was served, and retrying all of it could
-// repeat what succeeded.
+// repeat what succeeded. (The caller leaves batches alone for the same reason: they share one status.)
 import type { HTTPGraphQLHead } from '@apollo/server';
 import type { GraphQLFormattedError } from 'graphql';
 
