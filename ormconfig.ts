@@ -34,6 +34,8 @@ const SQLITE_DRIVER_BUSY_TIMEOUT_MS = 0;
  * (failover, partition) is found dead by the kernel instead of by the next request.
  */
 const POSTGRES_KEEPALIVE_INITIAL_DELAY_MS = 10_000;
+/** pg-pool's default, relied on after a failover: an idle connection to the old server is dropped after this. */
+const POSTGRES_IDLE_TIMEOUT_MS = 10_000;
 
 export function dataSourceOptions(database: DatabaseConfig): DataSourceOptions {
   const common = { entities, migrations, migrationsTableName: 'migrations', synchronize: false, logging: false } as const;
@@ -70,6 +72,7 @@ export function dataSourceOptions(database: DatabaseConfig): DataSourceOptions {
       query_timeout: database.queryTimeoutMs,
       keepAlive: true,
       keepAliveInitialDelayMillis: POSTGRES_KEEPALIVE_INITIAL_DELAY_MS,
+      idleTimeoutMillis: POSTGRES_IDLE_TIMEOUT_MS,
       Client: TimeoutSafeClient,
     },
   };
