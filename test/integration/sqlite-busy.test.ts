@@ -19,6 +19,8 @@ process.stdin.once('data', () => {
   db.close();
   process.stdout.write('released\\n');
 });
+// Never outlives the test: its stdin closes when the test process ends.
+process.stdin.once('end', () => process.exit(0));
 `;
 
 interface LockHolder {
