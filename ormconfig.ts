@@ -5,6 +5,7 @@ import { DataSource, type DataSourceOptions } from 'typeorm';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { DatabaseConfig } from './src/config';
+import { TimeoutSafeClient } from './src/db/pg-client';
 import { Project } from './src/auth/project.entity';
 import { ProjectSecret } from './src/auth/project-secret.entity';
 import { ProjectOrigin } from './src/auth/project-origin.entity';
@@ -38,7 +39,18 @@ export const migrations = [
   RateLimitBuckets1764892800001,
 ];
 
-const SQLITE_BUSY_TIMEOUT_MS = 5000;
+// No busy wait in the driver: better-sqlite3 is synchronous, so SQLite's busy handler would sleep on the
+// event loop (every request, /healthz included, would wait while another process holds the write
+// lock). A busy statement fails at once with SQLITE_BUSY and Database retries it asynchronously
+// within DATABASE_BUSY_TIMEOUT_MS (src/db/database.ts); start-up migrations retry on their own.
+const SQLITE_DRIVER_BUSY_TIMEOUT_MS = 0;
+/**
+ * TCP keepalive on PostgreSQL connections, so an idle pooled connection to a server that vanished
+ * (failover, partition) is found dead by the kernel instead of by the next request.
+ */
+const POSTGRES_KEEPALIVE_INITIAL_DELAY_MS = 10_000;
+/** pg-pool's default, relied on after a failover: an idle connection to the old server is dropped after this. */
+const POSTGRES_IDLE_TIMEOUT_MS = 10_000;
 
 export function dataSourceOptions(database: DatabaseConfig): DataSourceOptions {
   const common = { entities, migrations, migrationsTableName: 'migrations', synchronize: false, logging: false } as const;
@@ -47,7 +59,7 @@ export function dataSourceOptions(database: DatabaseConfig): DataSourceOptions {
       ...common,
       type: 'better-sqlite3',
       database: database.path,
-      timeout: SQLITE_BUSY_TIMEOUT_MS,
+      timeout: SQLITE_DRIVER_BUSY_TIMEOUT_MS,
       prepareDatabase: (db: { pragma(source: string): unknown }) => {
         db.pragma('journal_mode = WAL');
         db.pragma('synchronous = NORMAL');
@@ -65,7 +77,19 @@ export function dataSourceOptions(database: DatabaseConfig): DataSourceOptions {
     type: 'postgres',
     url: database.url,
     poolSize: database.poolSize,
-    extra: { max: database.poolSize, statement_timeout: database.statementTimeoutMs || undefined },
+    // Bounds for a server that stops answering without closing its sockets: connecting (and waiting
+    // for a free pooled connection) and every query are timed out on the client, and a connection
+    // whose query timed out is closed, not pooled again (src/db/pg-client.ts).
+    connectTimeoutMS: database.connectTimeoutMs,
+    extra: {
+      max: database.poolSize,
+      statement_timeout: database.statementTimeoutMs || undefined,
+      query_timeout: database.queryTimeoutMs,
+      keepAlive: true,
+      keepAliveInitialDelayMillis: POSTGRES_KEEPALIVE_INITIAL_DELAY_MS,
+      idleTimeoutMillis: POSTGRES_IDLE_TIMEOUT_MS,
+      Client: TimeoutSafeClient,
+    },
   };
 }
 

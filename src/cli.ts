@@ -45,7 +45,7 @@ class UsageError extends Error {}
 async function withServices<T>(config: Config, fn: (services: Services) => Promise<T>): Promise<T> {
   const dataSource = createDataSource(config.database);
   await dataSource.initialize();
-  const db = new Database(dataSource);
+  const db = new Database(dataSource, config.database);
   try {
     await runMigrations(dataSource);
     await verifyEncryptionKeys(db, createKeyring(config.encryption.key, config.encryption.previousKeys), systemClock.now());
@@ -158,7 +158,7 @@ export async function runCli(argv: string[]): Promise<void> {
       const config = loadConfig();
       const dataSource = createDataSource(config.database);
       await dataSource.initialize();
-      const db = new Database(dataSource);
+      const db = new Database(dataSource, config.database);
       try {
         await runMigrations(dataSource);
         const keyring = createKeyring(config.encryption.key, config.encryption.previousKeys);

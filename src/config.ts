@@ -11,12 +11,18 @@ export type DatabaseConfig =
       readonly path: string;
       /** WAL checkpoints in a worker thread instead of inside a request's COMMIT (src/db/checkpointer.ts). */
       readonly backgroundCheckpoint: boolean;
+      /** How long a unit of work waits (asynchronously) for another process's write lock before DATABASE_BUSY. */
+      readonly busyTimeoutMs: number;
     }
   | {
       readonly kind: 'postgres';
       readonly url: string;
       readonly poolSize: number;
       readonly statementTimeoutMs: number;
+      /** Client-side bound on every query: past it the connection is closed and the request answers DATABASE_UNAVAILABLE. */
+      readonly queryTimeoutMs: number;
+      /** Bound on opening a connection, and on waiting for a free one from the pool. */
+      readonly connectTimeoutMs: number;
     };
 
 export type JwtAlgorithm = 'RS256' | 'ES256' | 'EdDSA';
@@ -216,7 +222,12 @@ function parseDatabase(env: Env, cwd: string): DatabaseConfig {
   if (url.startsWith('sqlite:')) {
     const path = url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
     if (!path) throw new ConfigError('DATABASE_URL must name a file after "sqlite:", e.g. sqlite:./data/gateway.sqlite.');
-    return { kind: 'sqlite', path: isAbsolute(path) ? path : resolve(cwd, path), backgroundCheckpoint: bool(env, 'SQLITE_BACKGROUND_CHECKPOINT', true) };
+    return {
+      kind: 'sqlite',
+      path: isAbsolute(path) ? path : resolve(cwd, path),
+      backgroundCheckpoint: bool(env, 'SQLITE_BACKGROUND_CHECKPOINT', true),
+      busyTimeoutMs: int(env, 'DATABASE_BUSY_TIMEOUT_MS', 5000, 0, 600_000),
+    };
   }
   if (/^postgres(ql)?:\/\//.test(url)) {
     try {
@@ -229,6 +240,10 @@ function parseDatabase(env: Env, cwd: string): DatabaseConfig {
       url,
       poolSize: int(env, 'DATABASE_POOL_SIZE', 10, 1, 1000),
       statementTimeoutMs: int(env, 'DATABASE_STATEMENT_TIMEOUT_MS', 5000, 0, 600_000),
+      // Above the statement timeout, so a slow statement is cancelled by the server (keeping its
+      // connection) before the client gives up on the connection.
+      queryTimeoutMs: int(env, 'DATABASE_QUERY_TIMEOUT_MS', 10_000, 1, 600_000),
+      connectTimeoutMs: int(env, 'DATABASE_CONNECT_TIMEOUT_MS', 5000, 1, 600_000),
     };
   }
   throw new ConfigError('DATABASE_URL must start with sqlite: or postgres://.');

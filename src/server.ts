@@ -34,6 +34,8 @@ import { GatewayMetrics, metricsAuthorized } from './observability/metrics';
 import { readiness } from './observability/health';
 import { createKeyring } from './crypto/keyring';
 import { verifyEncryptionKeys } from './crypto/key-check.service';
+import { retryAfterSeconds } from './db/database.errors';
+import { applyRetryAfter } from './graphql/retry-after';
 
 export interface GatewayOptions {
   /** Where logs go (default stdout); tests capture them to prove nothing secret is logged. */
@@ -75,7 +77,7 @@ const header = (value: string | string[] | undefined) => (typeof value === 'stri
 export async function createGateway(config: Config, options: GatewayOptions = {}): Promise<Gateway> {
   const dataSource = createDataSource(config.database);
   await dataSource.initialize();
-  const db = new Database(dataSource);
+  const db = new Database(dataSource, config.database);
   try {
     if (options.migrate !== false) await runMigrations(dataSource);
     // Before anything reads or writes a secret: keys that cannot read this database refuse the start.
@@ -255,15 +257,19 @@ const requestIdPlugin: ApolloServerPlugin<GatewayContext> = {
       async didEncounterErrors({ errors, contextValue }) {
         for (const error of errors) {
           const original = unwrapResolverError(error);
+          // A coded server-side failure (the database busy or unavailable) is answered as such, and its cause logged.
+          if (original instanceof GatewayError && original.status >= 500) logUnexpected(contextValue.log, contextValue.requestId, original.cause ?? original);
           if (original instanceof GatewayError || missingParentError(original) || CLIENT_ERROR_CODES.has(String(error.extensions?.code)) || hasClientStatus(error)) continue;
           logUnexpected(contextValue.log, contextValue.requestId, original);
         }
       },
-      async willSendResponse({ response, contextValue }) {
+      async willSendResponse({ response, contextValue, requestIsBatched }) {
         if (response.body.kind === 'single') {
           for (const error of response.body.singleResult.errors ?? []) {
             (error.extensions as Record<string, unknown>).requestId = contextValue.requestId;
           }
+          // A batch shares one HTTP status: one operation's fault must not mark the others' answers as failed.
+          if (!requestIsBatched) applyRetryAfter(response.body.singleResult, response.http);
         }
       },
     };
@@ -329,6 +335,14 @@ function registerRoutes(
   });
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
+    // The database failing while the caller is resolved (onRequest): its coded, retryable answer.
+    if (error instanceof GatewayError && error.status >= 500) {
+      logUnexpected(request.log, request.id, error.cause ?? error);
+      const seconds = retryAfterSeconds(error);
+      if (seconds !== undefined) void reply.header('retry-after', String(seconds));
+      void reply.status(error.status).send({ errors: [{ message: error.message, extensions: { ...error.extensions, requestId: request.id } }] });
+      return;
+    }
     const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
     if (status === 500) logUnexpected(request.log, request.id, error);
     const code = status === 413 ? 'PAYLOAD_TOO_LARGE' : status === 415 ? 'UNSUPPORTED_MEDIA_TYPE' : status === 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST';

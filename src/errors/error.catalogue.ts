@@ -39,6 +39,10 @@ export const ERROR_CATALOGUE = {
   TOO_MANY_DIRECTIVES: { status: 400, errorType: 'too_many_directives', message: 'The operation uses too many directives; remove some.' },
   QUERY_TOO_COMPLEX: { status: 400, errorType: 'query_too_complex', message: 'The operation is too costly to run; select fewer fields or split it.' },
   TOO_MANY_ROOT_FIELDS: { status: 400, errorType: 'too_many_root_fields', message: 'The operation selects too many root fields; split it into several operations.' },
+  // The database could not serve the request in time; nothing about the request was wrong. Retryable
+  // (RFC 9110 §15.6.4: 503 with Retry-After), see src/db/database.errors.ts.
+  DATABASE_BUSY: { status: 503, errorType: 'database_busy', message: 'The database is busy with another writer; retry after retryAfterSeconds (nothing was written).' },
+  DATABASE_UNAVAILABLE: { status: 503, errorType: 'database_unavailable', message: 'The database did not answer in time; retry after retryAfterSeconds.' },
   INTERNAL_SERVER_ERROR: { status: 500, errorType: 'internal_server_error', message: 'Something went wrong on our side; retry, and report the requestId if it persists.' },
 } as const satisfies Record<string, { status: number; errorType: string; message: string }>;
 

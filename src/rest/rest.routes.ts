@@ -7,6 +7,7 @@ import type { AuthenticatedProject } from '../auth/project.service';
 import { GatewayError, TooManyRequestsError, UnauthorizedCredentialsError } from '../errors/error.catalogue';
 import { isId } from '../common/ids';
 import { missingParentError } from '../errors/missing-parent';
+import { retryAfterSeconds } from '../db/database.errors';
 import type { RateLimitService } from '../ratelimit/rate-limit.service';
 import { validateInput } from '../graphql/validation';
 import { CreateUserInput, UserNameInput } from '../users/user.inputs';
@@ -69,6 +70,12 @@ function sendError(error: unknown, request: FastifyRequest, reply: FastifyReply,
     }
     log(error);
     failure = new GatewayError('INTERNAL_SERVER_ERROR');
+  }
+  if (failure.status >= 500 && failure.code !== 'INTERNAL_SERVER_ERROR') {
+    // A coded server-side failure (the database busy or unavailable): retryable, its cause logged.
+    log(failure.cause ?? failure);
+    const seconds = retryAfterSeconds(failure);
+    if (seconds !== undefined) void reply.header('retry-after', String(seconds));
   }
   return reply.status(failure.status).send(errorBody(failure, request.id));
 }

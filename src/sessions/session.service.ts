@@ -320,6 +320,8 @@ export class SessionService {
       if (unexpired && !(typeof claims.exp === 'number' && claims.exp * 1000 > this.clock.now())) throw new Error('the JWT has expired');
       return sessionId;
     } catch (cause) {
+      // The keys could not be read (the database busy or unavailable): no verdict on the JWT, so not "not found".
+      if (cause instanceof GatewayError) throw cause;
       throw new SessionNotFoundError({ cause });
     }
   }

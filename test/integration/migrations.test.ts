@@ -13,10 +13,10 @@ import { createDatabase } from '../support/postgres';
 async function freshDatabase(dialect: string): Promise<{ database: DatabaseConfig; cleanup: () => Promise<void> }> {
   if (dialect === 'postgres') {
     const pg = await createDatabase();
-    return { database: { kind: 'postgres', url: pg.url, poolSize: 4, statementTimeoutMs: 5000 }, cleanup: pg.drop };
+    return { database: { kind: 'postgres', url: pg.url, poolSize: 4, statementTimeoutMs: 5000, queryTimeoutMs: 10_000, connectTimeoutMs: 5000 }, cleanup: pg.drop };
   }
   const dir = mkdtempSync(join(tmpdir(), 'totp-gateway-migrations-'));
-  return { database: { kind: 'sqlite', path: join(dir, 'm.sqlite'), backgroundCheckpoint: false }, cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
+  return { database: { kind: 'sqlite', path: join(dir, 'm.sqlite'), backgroundCheckpoint: false, busyTimeoutMs: 5000 }, cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
 }
 
 /** Reverts the newest migrations down to and including `name`; returns their names, oldest first. */

@@ -61,7 +61,7 @@ it('reads the per-session and per-address rate limits and the trusted proxies', 
 
 it('reads PostgreSQL URLs with pool size and statement timeout', () => {
   const config = loadConfig({ GATEWAY_ENCRYPTION_KEY: key, DATABASE_URL: 'postgres://u@db:5432/gw', DATABASE_POOL_SIZE: '20' }, dir);
-  expect(config.database).toEqual({ kind: 'postgres', url: 'postgres://u@db:5432/gw', poolSize: 20, statementTimeoutMs: 5000 });
+  expect(config.database).toEqual({ kind: 'postgres', url: 'postgres://u@db:5432/gw', poolSize: 20, statementTimeoutMs: 5000, queryTimeoutMs: 10_000, connectTimeoutMs: 5000 });
 });
 
 it('generates a development key into the per-user config directory, apart from the data, and refuses to in production', () => {
