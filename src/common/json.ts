@@ -25,24 +25,38 @@ export const PROTOTYPE_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constr
  * null-prototype objects graphql-scalars builds) are walked, only own enumerable keys are read.
  */
 export function prototypeKeyPath(value: unknown): string | undefined {
-  // Each visited key remembers its parent's index, so a path is built only for the key refused
-  // (building every path eagerly would cost quadratic memory on deep input).
-  const keys: Array<{ key: string; parent: number }> = [];
-  const pending: Array<{ value: unknown; node: number }> = [{ value, node: -1 }];
-  while (pending.length) {
-    const { value: current, node } = pending.pop()!;
-    if (current === null || typeof current !== 'object' || Buffer.isBuffer(current) || current instanceof Date) continue;
+  // Parallel stacks of plain values (no object per visited node): each visited object remembers its
+  // key and its parent's index, so a path is built only for the key refused (building every path
+  // eagerly would cost quadratic memory on deep input).
+  const names: string[] = [];
+  const parents: number[] = [];
+  const values: unknown[] = [value];
+  const nodes: number[] = [-1];
+  const visit = (key: string, child: unknown, node: number): void => {
+    if (child === null || typeof child !== 'object') return;
+    names.push(key);
+    parents.push(node);
+    values.push(child);
+    nodes.push(names.length - 1);
+  };
+  while (values.length) {
+    const current = values.pop() as object;
+    const node = nodes.pop()!;
+    if (Buffer.isBuffer(current) || current instanceof Date) continue;
+    if (Array.isArray(current)) {
+      for (let i = 0; i < current.length; i++) visit(String(i), current[i], node);
+      continue;
+    }
     for (const key of Object.keys(current)) {
-      keys.push({ key, parent: node });
-      if (PROTOTYPE_KEYS.has(key)) return pathOf(keys, keys.length - 1);
-      pending.push({ value: (current as Record<string, unknown>)[key], node: keys.length - 1 });
+      if (PROTOTYPE_KEYS.has(key)) return [...pathOf(names, parents, node), key].join('.');
+      visit(key, (current as Record<string, unknown>)[key], node);
     }
   }
   return undefined;
 }
 
-function pathOf(keys: ReadonlyArray<{ key: string; parent: number }>, index: number): string {
+function pathOf(names: readonly string[], parents: readonly number[], node: number): string[] {
   const parts: string[] = [];
-  for (let i = index; i >= 0; i = keys[i].parent) parts.push(keys[i].key);
-  return parts.reverse().join('.');
+  for (let i = node; i >= 0; i = parents[i]) parts.push(names[i]);
+  return parts.reverse();
 }

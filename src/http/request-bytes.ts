@@ -10,6 +10,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { GatewayError } from '../errors/error.catalogue';
 import { prototypeKeyPath } from '../common/json';
 
+/** Text that may contain a prototype key: one spelled out, or any \u escape (which could spell one). */
+const MAY_HOLD_PROTOTYPE_KEY = /__proto__|constructor|prototype|\\u/;
 /** Charset labels of UTF-8 (WHATWG Encoding §4.2 lists both; matched case-insensitively). */
 const UTF8_LABELS = new Set(['utf-8', 'utf8']);
 /** `fatal`: invalid bytes throw instead of becoming U+FFFD; a leading BOM is stripped (ignoreBOM: false). */
@@ -54,7 +56,9 @@ export function parseJsonBody(bytes: Buffer, contentType: string | undefined): u
   } catch {
     throw new GatewayError('BAD_REQUEST', { errorType: 'invalid_json', message: 'The body is not valid JSON; send one JSON text (RFC 8259).' });
   }
-  refusePrototypeKeys(value);
+  // Most bodies cannot hold such a key at all: skip the walk unless the text could spell one
+  // (literally, or through a \u escape).
+  if (MAY_HOLD_PROTOTYPE_KEY.test(text)) refusePrototypeKeys(value);
   return value;
 }
 
