@@ -5,9 +5,10 @@
 // of required type "ID!" was not provided.`). OWASP's GraphQL Cheat Sheet ("Introspection + GraphiQL")
 // lists suggestions as a way to rebuild a hidden schema. So:
 //   - "Did you mean ...?" sentences are removed from every message, in every mode;
-//   - with introspection off, each schema name in a quoted part of a message that the caller's own
-//     document does not contain is replaced by `[hidden]`; names the caller sent stay, so the message
-//     still points at the mistake.
+//   - with introspection off, each schema name that the caller did not send (in its document, or in
+//     the variable value a coercion message quotes back) is replaced by `[hidden]`: any name inside a
+//     quoted part of a message, and type names anywhere (graphql-scalars writes `JSONObject cannot
+//     represent ...` unquoted). Names the caller sent stay, so the message still points at the mistake.
 import {
   isEnumType,
   isInputObjectType,
@@ -20,8 +21,10 @@ import {
 
 /** Every hint graphql-js appends: `Did you mean "a", "b", or "c"?`, `Did you mean the enum value "X"?`, `Did you mean to use an inline fragment on "T"?`. */
 const SUGGESTION = /\s*Did you mean [^?]*\?/g;
-/** A double-quoted part of a message (graphql-js quotes names and values it reports). */
-const QUOTED = /"((?:[^"\\]|\\.)*)"/g;
+/** Splits a message into unquoted and double-quoted parts (graphql-js quotes the names and values it reports). */
+const QUOTED_PARTS = /("(?:[^"\\]|\\.)*")/;
+/** graphql-js's variable coercion prefix, `Variable "$x" got invalid value <value> at "x.path"; `: all of it the caller sent. */
+const VARIABLE_PREFIX = /^Variable "\$[_A-Za-z][_0-9A-Za-z]*" got invalid value [^;]*;/;
 const NAME = /[_A-Za-z][_0-9A-Za-z]*/g;
 /** Shown instead of a schema name the caller did not send. */
 export const HIDDEN_NAME = '[hidden]';
@@ -61,20 +64,23 @@ export function schemaNames(schema: GraphQLSchema): Set<string> {
 /** The policy for graphql-js messages of one server; see the file comment. */
 export class ErrorDisclosure {
   private readonly hidden: ReadonlySet<string>;
+  private readonly hiddenTypes: ReadonlySet<string>;
 
   /** `schemaPublic`: introspection is on, so naming schema elements reveals nothing. */
   constructor(schema: GraphQLSchema, private readonly schemaPublic: boolean) {
     this.hidden = schemaPublic ? new Set() : schemaNames(schema);
+    this.hiddenTypes = new Set(Object.keys(schema.getTypeMap()).filter((name) => this.hidden.has(name)));
   }
 
   /** A graphql-js message as the caller may see it, given the document text the caller sent ('' if none). */
   message(message: string, sent: string): string {
     const stripped = withoutSuggestions(message);
     if (this.schemaPublic) return stripped;
-    const words = new Set(sent.match(NAME) ?? []);
-    return stripped.replace(QUOTED, (quoted: string, inner: string) => {
-      const redacted = inner.replace(NAME, (name) => (this.hidden.has(name) && !words.has(name) ? HIDDEN_NAME : name));
-      return redacted === inner ? quoted : `"${redacted}"`;
-    });
+    const words = new Set([...(sent.match(NAME) ?? []), ...(stripped.match(VARIABLE_PREFIX)?.[0].match(NAME) ?? [])]);
+    const redact = (part: string, names: ReadonlySet<string>) => part.replace(NAME, (name) => (names.has(name) && !words.has(name) ? HIDDEN_NAME : name));
+    return stripped
+      .split(QUOTED_PARTS)
+      .map((part, index) => redact(part, index % 2 === 1 ? this.hidden : this.hiddenTypes))
+      .join('');
   }
 }

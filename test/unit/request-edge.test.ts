@@ -124,6 +124,13 @@ describe('error disclosure', () => {
     expect(disclosure.message('Unknown argument "inpt" on field "Mutation.createThing".', 'mutation { createThing(inpt: {}) { thingId } }')).toBe('Unknown argument "inpt" on field "Mutation.createThing".');
   });
 
+  it('hides unsent type names outside quotes too, and keeps what a variable coercion message quotes back', () => {
+    const disclosure = new ErrorDisclosure(schema, false);
+    expect(disclosure.message('Role cannot represent value: 1', '{ thing(thingId: 1) { thingId } }')).toBe(`${HIDDEN_NAME} cannot represent value: 1`);
+    const coercion = 'Variable "$i" got invalid value "soon" at "i.ownerId"; ID cannot represent value: "soon"';
+    expect(disclosure.message(coercion, 'mutation ($i: CreateThingInput!) { createThing(input: $i) { thingId } }')).toBe(coercion);
+  });
+
   it('with introspection on, only suggestions go', () => {
     const disclosure = new ErrorDisclosure(schema, true);
     expect(disclosure.message('Value "SECRT" does not exist in "Role" enum. Did you mean the enum value "SECRET"?', '')).toBe('Value "SECRT" does not exist in "Role" enum.');
