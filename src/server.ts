@@ -347,7 +347,8 @@ function registerObservability(app: FastifyInstance, db: Database, metrics: Gate
 function registerMetricsRoute(app: FastifyInstance, metrics: GatewayMetrics, config: Config): void {
   app.get('/metrics', async (request, reply) => {
     if (config.metrics.auth && !metricsAuthorized(request.headers.authorization, config.metrics.auth)) {
-      return reply.status(401).header('www-authenticate', 'Basic realm="metrics"').send({ status: 'unauthorized' });
+      const refusal = new GatewayError('UNAUTHORIZED_CREDENTIALS', { message: 'Send the metrics credentials (METRICS_AUTH) as HTTP Basic auth.' });
+      return reply.status(401).header('www-authenticate', 'Basic realm="metrics"').send(graphqlErrorBody(refusal, request.id));
     }
     return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });

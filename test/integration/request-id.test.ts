@@ -58,6 +58,7 @@ const GRAPHQL_PROBES: Probe[] = [
   { name: 'PUT /graphql', method: 'PUT', path: '/graphql', headers: JSON_TYPE, body: q('{ __typename }') },
   { name: 'DELETE /graphql', method: 'DELETE', path: '/graphql' },
   { name: 'an unknown path', method: 'GET', path: '/nope' },
+  { name: '/metrics without its credentials', method: 'GET', path: '/metrics' },
   { name: 'an unknown path with a body', path: '/graphql/extra', headers: JSON_TYPE, body: q('{ __typename }') },
 ];
 
@@ -83,7 +84,7 @@ const REST_PROBES: Probe[] = [
 describe.each(['development', 'production'])('request ids on error bodies, NODE_ENV=%s', (mode) => {
   let gw: TestGateway;
   beforeAll(async () => {
-    gw = await startGateway({ env: { NODE_ENV: mode } });
+    gw = await startGateway({ env: { NODE_ENV: mode, METRICS_AUTH: 'prometheus:metrics-password' } });
   });
   afterAll(() => gw?.close());
 
