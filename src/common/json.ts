@@ -60,3 +60,29 @@ function pathOf(names: readonly string[], parents: readonly number[], node: numb
   for (let i = node; i >= 0; i = parents[i]) parts.push(names[i]);
   return parts.reverse();
 }
+
+/** A UTF-16 surrogate without its pair: no Unicode character, so it has no UTF-8 form (RFC 3629 §3). */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/**
+ * True when a string, or any key or string at any depth of a JSON-like value, holds a lone
+ * surrogate (what a JSON escape like "\ud800" decodes to, RFC 8259 §8.2). Stored, it would become
+ * U+FFFD. Iterative, like prototypeKeyPath.
+ */
+export function hasLoneSurrogate(value: unknown): boolean {
+  const pending: unknown[] = [value];
+  while (pending.length) {
+    const current = pending.pop();
+    if (typeof current === 'string') {
+      if (LONE_SURROGATE.test(current)) return true;
+    } else if (Array.isArray(current)) {
+      for (const item of current) pending.push(item);
+    } else if (current !== null && typeof current === 'object') {
+      for (const [key, item] of Object.entries(current)) {
+        if (LONE_SURROGATE.test(key)) return true;
+        pending.push(item);
+      }
+    }
+  }
+  return false;
+}

@@ -1,17 +1,20 @@
 // What the gateway accepts as request bytes, for /graphql and every /v1 route alike:
 //   - a JSON body is UTF-8 (RFC 8259 §8.1: "JSON text exchanged between systems that are not part of
 //     a closed ecosystem MUST be encoded using UTF-8"): a declared charset other than UTF-8 answers
-//     415, bytes that are not UTF-8 answer 400; a leading byte order mark is ignored, as §8.1 allows;
+//     415, bytes that are not UTF-8 answer 400, and so does a string escaping a lone surrogate
+//     (`"\ud800"`, no character: §8.2); a leading byte order mark is ignored, as §8.1 allows;
 //   - a JSON object may not have a `__proto__`, `constructor` or `prototype` key at any depth
 //     (prototype pollution, see src/common/json.ts);
 //   - a URL's percent-encoding must decode to UTF-8 (RFC 3986 §2.5).
 // Refusing is the point: decoding leniently would store U+FFFD in names and metadata, silently.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { GatewayError } from '../errors/error.catalogue';
-import { prototypeKeyPath } from '../common/json';
+import { hasLoneSurrogate, prototypeKeyPath } from '../common/json';
 
 /** Text that may contain a prototype key: one spelled out, or any \u escape (which could spell one). */
 const MAY_HOLD_PROTOTYPE_KEY = /__proto__|constructor|prototype|\\u/;
+/** Text with a \u escape in the surrogate range (D800-DFFF), which may decode to a lone surrogate. */
+const MAY_HOLD_SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
 /** Charset labels of UTF-8 (WHATWG Encoding §4.2 lists both; matched case-insensitively). */
 const UTF8_LABELS = new Set(['utf-8', 'utf8']);
 /** `fatal`: invalid bytes throw instead of becoming U+FFFD; a leading BOM is stripped (ignoreBOM: false). */
@@ -37,8 +40,8 @@ export function utf8Declared(contentType: string | undefined): boolean {
 
 /**
  * A JSON request body as a value, or a catalogue error: 415 UNSUPPORTED_MEDIA_TYPE for a charset
- * other than UTF-8, 400 BAD_REQUEST (`invalid_utf8`, `invalid_json`) for bytes that are not UTF-8 or
- * not JSON, 400 BAD_USER_INPUT (`forbidden_json_key`) for a prototype key anywhere in it.
+ * other than UTF-8, 400 BAD_REQUEST (`invalid_utf8`, `invalid_json`, `invalid_unicode`) for bytes that
+ * are not UTF-8, not JSON, or escape a lone surrogate, 400 BAD_USER_INPUT (`forbidden_json_key`) for a prototype key anywhere in it.
  */
 export function parseJsonBody(bytes: Buffer, contentType: string | undefined): unknown {
   if (!utf8Declared(contentType)) {
@@ -59,6 +62,10 @@ export function parseJsonBody(bytes: Buffer, contentType: string | undefined): u
   // Most bodies cannot hold such a key at all: skip the walk unless the text could spell one
   // (literally, or through a \u escape).
   if (MAY_HOLD_PROTOTYPE_KEY.test(text)) refusePrototypeKeys(value);
+  // Valid UTF-8 bytes can still escape a lone surrogate ("\ud800"): no character, stored as U+FFFD.
+  if (MAY_HOLD_SURROGATE_ESCAPE.test(text) && hasLoneSurrogate(value)) {
+    throw new GatewayError('BAD_REQUEST', { errorType: 'invalid_unicode', message: 'A JSON string escapes a lone surrogate (\\uD800-\\uDFFF), which is no Unicode character (RFC 8259 §8.2); send the character itself.' });
+  }
   return value;
 }
 

@@ -79,6 +79,18 @@ describe.each(dialects)('request bytes on %s', (dialect: Dialect) => {
     });
   });
 
+  it('refuses a JSON escape of a lone surrogate (no character, stored as U+FFFD) on GraphQL and REST, and writes nothing', async () => {
+    const before = await userCount();
+    for (const headers of [{}, APOLLO_PATH]) {
+      expect(graphqlRefusal(await send('/graphql', createUserBody('"Zo\\ud83d"'), headers))).toEqual({ status: 400, code: 'BAD_REQUEST', errorType: 'invalid_unicode' });
+    }
+    const rest = await send('/v1/users', '{"email":"lone@example.com","trusted_metadata":{"k":"\\udc00"}}');
+    expect({ status: rest.status, type: rest.body.error_type }).toEqual({ status: 400, type: 'invalid_unicode' });
+    expect(await userCount()).toBe(before);
+    const paired = await send('/graphql', createUserBody('"Zo\\ud83d\\ude00"'));
+    expect((paired.body.data as { createUser: { user: { name: { firstName: string } } } }).createUser.user.name.firstName).toBe('Zo😀');
+  });
+
   it('ignores a leading UTF-8 byte order mark (RFC 8259 §8.1)', async () => {
     const answer = await send('/graphql', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(createUserBody('"Bom"'))]));
     expect(answer.status).toBe(200);

@@ -54,6 +54,13 @@ describe('JSON body bytes (RFC 8259 §8.1)', () => {
     expect(parseJsonBody(body, 'application/json')).toEqual({ name: 'Zoë 👩‍💻' });
   });
 
+  it('refuses a string or key escaping a lone surrogate with 400 invalid_unicode, accepts escaped pairs', () => {
+    for (const text of ['{"a":"\\ud800"}', '{"a":["x\\udfff"]}', '{"\\udc00":1}', '{"a":"\\ude00\\ud83d"}']) {
+      expect(refusal(() => parseJsonBody(Buffer.from(text), undefined))).toEqual({ code: 'BAD_REQUEST', errorType: 'invalid_unicode' });
+    }
+    expect(parseJsonBody(Buffer.from('{"a":"\\ud83d\\ude00","b":"\\\\ud800"}'), undefined)).toEqual({ a: '😀', b: '\\ud800' });
+  });
+
   it('refuses an empty or malformed body with 400 invalid_json', () => {
     expect(refusal(() => parseJsonBody(Buffer.alloc(0), undefined))).toEqual({ code: 'BAD_REQUEST', errorType: 'invalid_json' });
     expect(refusal(() => parseJsonBody(Buffer.from('{"a":'), undefined))).toEqual({ code: 'BAD_REQUEST', errorType: 'invalid_json' });
