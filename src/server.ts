@@ -66,6 +66,7 @@ const CLIENT_ERROR_CODES = new Set([
 ]);
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const GRAPHQL_PATH = '/graphql';
+const GRAPHQL_METHODS = ['GET', 'POST', 'OPTIONS'] as const;
 /** How often Node looks for requests past HTTP_REQUEST_TIMEOUT_SECONDS (a pass over open connections). */
 const REQUEST_TIMEOUT_CHECK_MS = 1000;
 
@@ -354,6 +355,28 @@ function registerMetricsRoute(app: FastifyInstance, metrics: GatewayMetrics, con
   });
 }
 
+/**
+ * Failures before Apollo runs (body bytes and size, media type, URL encoding, a failing caller
+ * lookup) and unknown routes, in GraphQL's wire form with the request id; the /v1 scope has its own
+ * (Stytch's form).
+ */
+function registerErrorAnswers(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const failure = httpLayerError(error);
+    if (!failure) logUnexpected(request.log, request.id, error);
+    const answer = failure ?? new GatewayError('INTERNAL_SERVER_ERROR');
+    void reply.status(answer.status).send(graphqlErrorBody(answer, request.id));
+  });
+  app.setNotFoundHandler((request, reply) => {
+    // /graphql exists for GET and POST: another method there is 405 with Allow (RFC 9110 §15.5.6).
+    if (request.url.split('?')[0] === GRAPHQL_PATH) {
+      void reply.status(405).header('allow', GRAPHQL_METHODS.join(', ')).send(graphqlErrorBody(new GatewayError('METHOD_NOT_ALLOWED'), request.id));
+      return;
+    }
+    void reply.status(404).send(graphqlErrorBody(new GatewayError('ROUTE_NOT_FOUND'), request.id));
+  });
+}
+
 function registerRoutes(
   app: FastifyInstance,
   apollo: ApolloServer<GatewayContext>,
@@ -366,18 +389,8 @@ function registerRoutes(
     reply.header('x-request-id', request.id);
   });
 
-  // Failures before Apollo runs (body bytes and size, media type, URL encoding, a failing caller
-  // lookup), in GraphQL's wire form with the request id; the /v1 scope has its own (Stytch's form).
   registerJsonBody(app);
-  app.setErrorHandler((error: FastifyError, request, reply) => {
-    const failure = httpLayerError(error);
-    if (!failure) logUnexpected(request.log, request.id, error);
-    const answer = failure ?? new GatewayError('INTERNAL_SERVER_ERROR');
-    void reply.status(answer.status).send(graphqlErrorBody(answer, request.id));
-  });
-  app.setNotFoundHandler((request, reply) => {
-    void reply.status(404).send(graphqlErrorBody(new GatewayError('ROUTE_NOT_FOUND'), request.id));
-  });
+  registerErrorAnswers(app);
 
   registerCors(app, GRAPHQL_PATH, services.projects);
   // Who calls is settled in onRequest, before the body is read, so every answer to an allowed origin
@@ -408,7 +421,7 @@ function registerRoutes(
   const handler = fastPath ? new GraphqlFastPath({ ...fastPath, context: apolloOptions.context }).handler(apolloHandler) : apolloHandler;
   app.route({
     url: GRAPHQL_PATH,
-    method: ['GET', 'POST', 'OPTIONS'],
+    method: [...GRAPHQL_METHODS],
     preHandler: async (request, reply) => {
       if (Array.isArray(request.body) && request.body.length > config.http.maxBatchOperations) {
         const error = new BatchTooLargeError({ message: `At most ${config.http.maxBatchOperations} operations may be batched in one request.` });

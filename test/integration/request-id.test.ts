@@ -112,6 +112,13 @@ describe.each(['development', 'production'])('request ids on error bodies, NODE_
     expect(body).toEqual(expect.objectContaining({ status_code: answer.status, request_id: answer.requestId, error_type: expect.stringMatching(/^[a-z][a-z0-9_]*$/) }));
   });
 
+  it('another method on /graphql is 405 with Allow; an unknown path is 404', async () => {
+    const put = await probe({ name: 'PUT', method: 'PUT', path: '/graphql', headers: JSON_TYPE, body: '{}' });
+    expect({ status: put.status, code: (JSON.parse(put.text) as { errors: Array<{ extensions: { code: string } }> }).errors[0].extensions.code }).toEqual({ status: 405, code: 'METHOD_NOT_ALLOWED' });
+    const nope = await probe({ name: 'nope', method: 'GET', path: '/nope' });
+    expect({ status: nope.status, code: (JSON.parse(nope.text) as { errors: Array<{ extensions: { code: string } }> }).errors[0].extensions.code }).toEqual({ status: 404, code: 'ROUTE_NOT_FOUND' });
+  });
+
   it("a caller's own X-Request-Id is the one every error body quotes", async () => {
     const mine = `mine-${Date.now()}`;
     for (const p of [GRAPHQL_PROBES[0], GRAPHQL_PROBES[5], REST_PROBES[0]]) {
