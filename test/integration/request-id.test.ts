@@ -128,3 +128,27 @@ describe.each(['development', 'production'])('request ids on error bodies, NODE_
     }
   });
 });
+
+describe('request ids on rate-limited answers', () => {
+  let gw: TestGateway;
+  beforeAll(async () => {
+    gw = await startGateway({ env: { RATE_LIMIT_REQUESTS_PER_MINUTE: '1' } });
+  });
+  afterAll(() => gw?.close());
+
+  it('a 429 on GraphQL and on REST quotes its request id', async () => {
+    const headers = { authorization: gw.client.authorization!, ...JSON_TYPE };
+    const answers = [];
+    for (let i = 0; i < 3; i++) {
+      const graphql = await fetch(`${gw.url}/graphql`, { method: 'POST', headers, body: q('{ user(userId: "x") { userId } }') });
+      const rest = await fetch(`${gw.url}/v1/users/user-00000000-0000-4000-8000-000000000000`, { headers });
+      answers.push({ status: graphql.status, id: graphql.headers.get('x-request-id'), body: (await graphql.json()) as { errors?: Array<{ extensions: Record<string, unknown> }> } });
+      answers.push({ status: rest.status, id: rest.headers.get('x-request-id'), body: (await rest.json()) as Record<string, unknown> });
+    }
+    expect(answers.map((a) => a.status)).toContain(429);
+    for (const answer of answers) {
+      const ids = 'errors' in answer.body ? (answer.body.errors as Array<{ extensions: Record<string, unknown> }>).map((e) => e.extensions.requestId) : [answer.body.request_id];
+      expect(ids).toEqual(ids.map(() => answer.id));
+    }
+  });
+});
