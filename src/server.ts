@@ -2,7 +2,7 @@
 // it; tests start as many isolated ones as they like (nothing here is module-global).
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyInstance, type FastifyError, type FastifyBaseLogger, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyError, type FastifyBaseLogger, type FastifyReply, type FastifyRequest } from 'fastify';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
@@ -29,6 +29,9 @@ import { allowOrigin, registerCors } from './auth/cors';
 import { registerRestRoutes } from './rest/rest.routes';
 import { ERROR_CATALOGUE, GatewayError, BatchTooLargeError } from './errors/error.catalogue';
 import { missingParentError } from './errors/missing-parent';
+import { graphqlErrorBody, httpLayerError, withRequestIds } from './errors/error.wire';
+import { checkUrlEncoding, refusePrototypeKeys, registerJsonBody } from './http/request-bytes';
+import { ErrorDisclosure } from './graphql/error-disclosure';
 import { systemClock, type Clock } from './common/clock';
 import { GatewayMetrics, metricsAuthorized } from './observability/metrics';
 import { readiness } from './observability/health';
@@ -68,6 +71,7 @@ const CLIENT_ERROR_CODES = new Set([
 ]);
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const GRAPHQL_PATH = '/graphql';
+const GRAPHQL_METHODS = ['GET', 'POST', 'OPTIONS'] as const;
 /** How often Node looks for requests past HTTP_REQUEST_TIMEOUT_SECONDS (a pass over open connections). */
 const REQUEST_TIMEOUT_CHECK_MS = 1000;
 
@@ -136,6 +140,9 @@ function buildHttp(config: Config, options: GatewayOptions): FastifyInstance {
     // request.ip is the peer's address, or behind these proxies the client X-Forwarded-For names;
     // without them X-Forwarded-For is ignored, so a caller cannot pick its own address.
     trustProxy: config.http.trustedProxies.length ? [...config.http.trustedProxies] : false,
+    // The /v1 routes' JSON schemas (src/rest/rest.schemas.ts) check types as sent: Fastify's default
+    // Ajv coerces ("123456" -> ["123456"], "5" -> 5) and removes properties; neither may happen.
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false } },
     requestTimeout: requestTimeoutMs,
     // Node checks request and header deadlines on an interval (30 s by default), so a 30 s limit could
     // take a minute to act; headers may not take longer than the whole request.
@@ -164,6 +171,7 @@ function buildHttp(config: Config, options: GatewayOptions): FastifyInstance {
 function buildApollo(config: Config, app: FastifyInstance, metrics: GatewayMetrics, rateLimits?: RateLimitService): ApolloServer<GatewayContext> {
   // Aliases, depth, directives, cost and root fields as validation rules; tokens while parsing.
   const limits = operationLimits(config.operationLimits);
+  const disclosure = new ErrorDisclosure(gatewaySchema(), config.graphql.introspection);
   return new ApolloServer<GatewayContext>({
     schema: gatewaySchema(),
     introspection: config.graphql.introspection,
@@ -175,7 +183,7 @@ function buildApollo(config: Config, app: FastifyInstance, metrics: GatewayMetri
     includeStacktraceInErrorResponses: false,
     parseOptions: limits.parseOptions,
     validationRules: limits.validationRules,
-    formatError: (formatted, error) => formatError(formatted, error, config.operationLimits),
+    formatError: (formatted, error) => formatError(formatted, error, config.operationLimits, disclosure),
     plugins: [
       fastifyApolloDrainPlugin(app),
       config.graphql.sandbox ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }) : ApolloServerPluginLandingPageDisabled(),
@@ -190,12 +198,13 @@ function buildApollo(config: Config, app: FastifyInstance, metrics: GatewayMetri
 /** Apollo's parse options, validation rules, formatError and request plugins for src/graphql/fast-path.ts. */
 function buildFastPath(config: Config, metrics: GatewayMetrics): FastPathSettings {
   const limits = operationLimits(config.operationLimits);
+  const disclosure = new ErrorDisclosure(gatewaySchema(), config.graphql.introspection);
   return {
     schema: gatewaySchema(),
     parseOptions: limits.parseOptions,
     introspection: config.graphql.introspection,
     validationRules: limits.validationRules,
-    formatError: (formatted, error) => formatError(formatted, error, config.operationLimits),
+    formatError: (formatted, error) => formatError(formatted, error, config.operationLimits, disclosure),
     plugins: [requestIdPlugin, operationMetricsPlugin(metrics), ...limits.plugins],
   };
 }
@@ -211,8 +220,11 @@ function catalogueError(error: unknown): GatewayError | undefined {
   return missingParentError(original);
 }
 
-/** Every error leaves with `code` and `errorType`; anything not in the catalogue is masked. */
-function formatError(formatted: GraphQLFormattedError, error: unknown, limits: Config['operationLimits']): GraphQLFormattedError {
+/**
+ * Every error leaves with `code` and `errorType`; anything not in the catalogue is masked; graphql-js
+ * and Apollo messages name no schema element the caller may not see (src/graphql/error-disclosure.ts).
+ */
+function formatError(formatted: GraphQLFormattedError, error: unknown, limits: Config['operationLimits'], disclosure: ErrorDisclosure): GraphQLFormattedError {
   const code = String(formatted.extensions?.code ?? '');
   const original = catalogueError(error) ?? (code === 'GRAPHQL_PARSE_FAILED' ? tokenLimitError(error, limits) : undefined);
   if (original) {
@@ -221,13 +233,14 @@ function formatError(formatted: GraphQLFormattedError, error: unknown, limits: C
   }
   // Apollo answers some client mistakes with a bare GraphQLError and a 4xx status (e.g. "provided sha
   // does not match query" for persisted queries): a client error, not ours to mask.
+  const message = disclosure.message(formatted.message, sentDocument(error));
   if (hasClientStatus(error) && !CLIENT_ERROR_CODES.has(code)) {
-    return { message: formatted.message, locations: formatted.locations, path: formatted.path, extensions: { code: 'BAD_REQUEST', errorType: 'bad_request' } };
+    return { message, locations: formatted.locations, path: formatted.path, extensions: { code: 'BAD_REQUEST', errorType: 'bad_request' } };
   }
   if (CLIENT_ERROR_CODES.has(code)) {
     const { stacktrace: _s, ...extensions } = formatted.extensions ?? {};
     const errorType = code in ERROR_CATALOGUE ? ERROR_CATALOGUE[code as keyof typeof ERROR_CATALOGUE].errorType : code.toLowerCase();
-    return { ...formatted, extensions: { ...extensions, code, errorType } };
+    return { ...formatted, message, extensions: { ...extensions, code, errorType } };
   }
   const internal = ERROR_CATALOGUE.INTERNAL_SERVER_ERROR;
   return {
@@ -236,6 +249,42 @@ function formatError(formatted: GraphQLFormattedError, error: unknown, limits: C
     path: formatted.path,
     extensions: { code: 'INTERNAL_SERVER_ERROR', errorType: internal.errorType },
   };
+}
+
+/** The document text a graphql-js error was reported against ('' when it has none). */
+function sentDocument(error: unknown): string {
+  for (let e: unknown = error; e instanceof GraphQLError; e = e.originalError) {
+    if (e.source) return e.source.body;
+  }
+  return '';
+}
+
+/** Refuses prototype keys in a GET's `variables` and `extensions` (JSON that does not parse is Apollo's to report). */
+function refuseGetJsonPrototypeKeys(query: Record<string, unknown>): void {
+  for (const name of ['variables', 'extensions']) {
+    const text = query[name];
+    if (typeof text !== 'string') continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      continue;
+    }
+    refusePrototypeKeys(value, name);
+  }
+}
+
+/**
+ * Apollo answers some failures before any request hook runs (a CSRF refusal, `{}`, `[]`, variables
+ * that are not an object, a failing context function): their errors get the request id here.
+ * Only error answers (4xx/5xx) are read; a 200's errors already carry it (requestIdPlugin).
+ */
+function withRequestIdsOnErrors<H extends (this: never, request: never, reply: never) => unknown>(handler: H): H {
+  const inner = handler as unknown as (this: unknown, request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
+  return async function (this: unknown, request: FastifyRequest, reply: FastifyReply) {
+    const body = await inner.call(this, request, reply);
+    return typeof body === 'string' && reply.statusCode >= 400 ? withRequestIds(body, request.id) : body;
+  } as unknown as H;
 }
 
 /** A bare GraphQLError Apollo raised with a 4xx HTTP status: the client's mistake. */
@@ -316,9 +365,38 @@ function registerObservability(app: FastifyInstance, db: Database, metrics: Gate
 function registerMetricsRoute(app: FastifyInstance, metrics: GatewayMetrics, config: Config): void {
   app.get('/metrics', async (request, reply) => {
     if (config.metrics.auth && !metricsAuthorized(request.headers.authorization, config.metrics.auth)) {
-      return reply.status(401).header('www-authenticate', 'Basic realm="metrics"').send({ status: 'unauthorized' });
+      const refusal = new GatewayError('UNAUTHORIZED_CREDENTIALS', { message: 'Send the metrics credentials (METRICS_AUTH) as HTTP Basic auth.' });
+      return reply.status(401).header('www-authenticate', 'Basic realm="metrics"').send(graphqlErrorBody(refusal, request.id));
     }
     return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+}
+
+/**
+ * Failures before Apollo runs (body bytes and size, media type, URL encoding, a failing caller
+ * lookup) and unknown routes, in GraphQL's wire form with the request id; the /v1 scope has its own
+ * (Stytch's form).
+ */
+function registerErrorAnswers(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const failure = httpLayerError(error);
+    if (!failure) logUnexpected(request.log, request.id, error);
+    const answer = failure ?? new GatewayError('INTERNAL_SERVER_ERROR');
+    if (answer.status >= 500 && answer.code !== 'INTERNAL_SERVER_ERROR') {
+      // The database failing while the caller is resolved (onRequest): its coded, retryable answer.
+      logUnexpected(request.log, request.id, answer.cause ?? answer);
+      const seconds = retryAfterSeconds(answer);
+      if (seconds !== undefined) void reply.header('retry-after', String(seconds));
+    }
+    void reply.status(answer.status).send(graphqlErrorBody(answer, request.id));
+  });
+  app.setNotFoundHandler((request, reply) => {
+    // /graphql exists for GET and POST: another method there is 405 with Allow (RFC 9110 §15.5.6).
+    if (request.url.split('?')[0] === GRAPHQL_PATH) {
+      void reply.status(405).header('allow', GRAPHQL_METHODS.join(', ')).send(graphqlErrorBody(new GatewayError('METHOD_NOT_ALLOWED'), request.id));
+      return;
+    }
+    void reply.status(404).send(graphqlErrorBody(new GatewayError('ROUTE_NOT_FOUND'), request.id));
   });
 }
 
@@ -334,21 +412,8 @@ function registerRoutes(
     reply.header('x-request-id', request.id);
   });
 
-  app.setErrorHandler((error: FastifyError, request, reply) => {
-    // The database failing while the caller is resolved (onRequest): its coded, retryable answer.
-    if (error instanceof GatewayError && error.status >= 500) {
-      logUnexpected(request.log, request.id, error.cause ?? error);
-      const seconds = retryAfterSeconds(error);
-      if (seconds !== undefined) void reply.header('retry-after', String(seconds));
-      void reply.status(error.status).send({ errors: [{ message: error.message, extensions: { ...error.extensions, requestId: request.id } }] });
-      return;
-    }
-    const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
-    if (status === 500) logUnexpected(request.log, request.id, error);
-    const code = status === 413 ? 'PAYLOAD_TOO_LARGE' : status === 415 ? 'UNSUPPORTED_MEDIA_TYPE' : status === 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST';
-    const message = status === 500 ? ERROR_CATALOGUE.INTERNAL_SERVER_ERROR.message : error.message;
-    void reply.status(status).send({ errors: [{ message, extensions: { code, errorType: code.toLowerCase(), requestId: request.id } }] });
-  });
+  registerJsonBody(app);
+  registerErrorAnswers(app);
 
   registerCors(app, GRAPHQL_PATH, services.projects);
   // Who calls is settled in onRequest, before the body is read, so every answer to an allowed origin
@@ -365,6 +430,8 @@ function registerRoutes(
     if (caller.corsOrigin) allowOrigin(reply, caller.corsOrigin);
     callers.set(request, caller);
   });
+  // After the caller hook, so an allowed origin can read the refusal.
+  app.addHook('onRequest', async (request) => checkUrlEncoding(request));
   // One context function for Apollo and the fast path.
   const apolloOptions = {
     context: async (request: FastifyRequest): Promise<GatewayContext> => {
@@ -377,14 +444,16 @@ function registerRoutes(
   const handler = fastPath ? new GraphqlFastPath({ ...fastPath, context: apolloOptions.context }).handler(apolloHandler) : apolloHandler;
   app.route({
     url: GRAPHQL_PATH,
-    method: ['GET', 'POST', 'OPTIONS'],
+    method: [...GRAPHQL_METHODS],
     preHandler: async (request, reply) => {
       if (Array.isArray(request.body) && request.body.length > config.http.maxBatchOperations) {
         const error = new BatchTooLargeError({ message: `At most ${config.http.maxBatchOperations} operations may be batched in one request.` });
-        await reply.status(400).type('application/json').send(JSON.stringify({ errors: [{ message: error.message, extensions: { ...error.extensions, requestId: request.id } }] }));
+        await reply.status(400).type('application/json').send(JSON.stringify(graphqlErrorBody(error, request.id)));
       }
+      // A GET's variables and extensions are JSON too (parsed by Apollo, after this): same key rule as a JSON body.
+      if (request.method === 'GET') refuseGetJsonPrototypeKeys(request.query as Record<string, unknown>);
     },
-    handler,
+    handler: withRequestIdsOnErrors(handler),
   });
 
   app.get('/healthz', async () => ({ status: 'ok' }));

@@ -43,6 +43,19 @@ export const ERROR_CATALOGUE = {
   // (RFC 9110 §15.6.4: 503 with Retry-After), see src/db/database.errors.ts.
   DATABASE_BUSY: { status: 503, errorType: 'database_busy', message: 'The database is busy with another writer; retry after retryAfterSeconds (nothing was written).' },
   DATABASE_UNAVAILABLE: { status: 503, errorType: 'database_unavailable', message: 'The database did not answer in time; retry after retryAfterSeconds.' },
+  // The HTTP edge (src/http/request-bytes.ts, src/server.ts): refused before any operation or route runs.
+  BAD_REQUEST: { status: 400, errorType: 'bad_request', message: 'The request is malformed; send one JSON object (or a batch array) as the body.' },
+  ROUTE_NOT_FOUND: { status: 404, errorType: 'route_not_found', message: 'No such route; GraphQL is served at /graphql and the REST facade under /v1.' },
+  METHOD_NOT_ALLOWED: { status: 405, errorType: 'method_not_allowed', message: 'This method is not allowed here; send queries by GET or POST and mutations by POST.' },
+  REQUEST_TIMEOUT: { status: 408, errorType: 'request_timeout', message: 'The request took too long to arrive; send it again.' },
+  PAYLOAD_TOO_LARGE: { status: 413, errorType: 'payload_too_large', message: 'The request body is too large; send a smaller body.' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, errorType: 'unsupported_media_type', message: 'Send the body as Content-Type: application/json (UTF-8).' },
+  // Apollo Server's own codes for a client's mistakes (passed through with their messages).
+  GRAPHQL_PARSE_FAILED: { status: 400, errorType: 'graphql_parse_failed', message: 'The operation is not valid GraphQL syntax.' },
+  GRAPHQL_VALIDATION_FAILED: { status: 400, errorType: 'graphql_validation_failed', message: 'The operation does not match the schema.' },
+  OPERATION_RESOLUTION_FAILURE: { status: 400, errorType: 'operation_resolution_failure', message: 'The operation to run could not be determined; check operationName.' },
+  PERSISTED_QUERY_NOT_FOUND: { status: 200, errorType: 'persisted_query_not_found', message: 'The persisted query is not known; send the full query.' },
+  PERSISTED_QUERY_NOT_SUPPORTED: { status: 400, errorType: 'persisted_query_not_supported', message: 'Persisted queries are not supported; send the full query.' },
   INTERNAL_SERVER_ERROR: { status: 500, errorType: 'internal_server_error', message: 'Something went wrong on our side; retry, and report the requestId if it persists.' },
 } as const satisfies Record<string, { status: number; errorType: string; message: string }>;
 

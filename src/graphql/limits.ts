@@ -113,8 +113,9 @@ export function operationLimits(limits: Limits): OperationLimits {
     maxDirectives: rejecting('TOO_MANY_DIRECTIVES', limits.maxDirectives),
     costLimit: { maxCost: limits.maxCost, flattenFragments: true, onReject: [reportAs('QUERY_TOO_COMPLEX', limits.maxCost)], propagateOnRejection: false },
     maxTokens: { enabled: false },
-    // Kept on: "Did you mean ...?" hints would reveal the schema where introspection is off.
-    blockFieldSuggestion: { enabled: true },
+    // Off: armor's masking misses enum-value hints; formatError strips every "Did you mean ...?"
+    // itself (src/graphql/error-disclosure.ts), on Apollo's path and the fast path alike.
+    blockFieldSuggestion: { enabled: false },
   });
   // Only the plugins and rules: protect() also returns allowBatchedHttpRequests: false, and the
   // gateway batches on purpose (each operation counts against lockout on its own).

@@ -3,6 +3,7 @@
 // specific Stytch error_type such as invalid_email). The REST facade uses the same function.
 import { validate, type ValidationError } from 'class-validator';
 import { GatewayError, type ErrorCode } from '../errors/error.catalogue';
+import { refusePrototypeKeys } from '../http/request-bytes';
 
 interface ConstraintContext {
   code?: ErrorCode;
@@ -39,8 +40,15 @@ function nulField(value: object, path: string[] = []): string | undefined {
   return undefined;
 }
 
+/**
+ * Validates a resolver argument or a REST input: prototype keys at any depth (JSON scalars included:
+ * GraphQL object literals and GET variables never pass the JSON body parser), NUL in strings, then the
+ * class-validator rules. Throws the first failure as a catalogue error (BAD_USER_INPUT or the code
+ * the constraint names).
+ */
 export async function validateInput(value: unknown): Promise<void> {
   if (value === null || typeof value !== 'object') return;
+  refusePrototypeKeys(value);
   const nul = nulField(value);
   if (nul) throw new GatewayError('BAD_USER_INPUT', { message: `${nul}: must not contain NUL characters.`, details: { field: nul } });
   const errors = await validate(value as object, { forbidUnknownValues: false, stopAtFirstError: true });

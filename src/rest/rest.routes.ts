@@ -1,10 +1,12 @@
 // The Stytch-compatible REST facade (POST /v1/users, /v1/totps/authenticate, ...). Thin adapters:
 // each route maps snake_case to the GraphQL input types (strings checked by `str`, profile fields by the same
 // class-validator rules) and calls the same service method a resolver calls; no rule is written twice.
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Services } from '../services';
 import type { AuthenticatedProject } from '../auth/project.service';
 import { GatewayError, TooManyRequestsError, UnauthorizedCredentialsError } from '../errors/error.catalogue';
+import { httpLayerError, restErrorBody } from '../errors/error.wire';
+import { invalidArgument, REST_SCHEMAS } from './rest.schemas';
 import { isId } from '../common/ids';
 import { missingParentError } from '../errors/missing-parent';
 import { retryAfterSeconds } from '../db/database.errors';
@@ -25,10 +27,9 @@ type Handler = (ctx: {
   receivedAtMs: number;
 }) => Promise<Body>;
 
-const ERROR_DOCS = 'https://stytch.com/docs/api/errors';
 /** Rate-limit units of one REST call: it runs one service method, as one GraphQL root field does. */
 const REST_ROUTE_UNITS = 1;
-/** A string field of a JSON body; anything else (number, object, array) is refused as bad input. */
+/** A string field of a JSON body; anything else (number, object, array) is refused as bad input (the route schemas refuse it first). */
 function str(v: unknown): string | undefined {
   if (v === undefined || v === null) return undefined;
   if (typeof v !== 'string') throw new GatewayError('BAD_USER_INPUT', { message: 'String fields must be JSON strings.' });
@@ -49,35 +50,22 @@ const sessionFields = (b: Body) => ({
   sessionCustomClaims: b.session_custom_claims as Record<string, unknown> | undefined,
 });
 
-export function errorBody(error: GatewayError, requestId: string) {
-  return {
-    status_code: error.status,
-    request_id: requestId,
-    error_type: error.errorType,
-    error_message: error.message,
-    error_url: `${ERROR_DOCS}/${error.status}#${error.errorType}`,
-  };
-}
-
-/** Stytch's error body for any failure: catalogue errors as they are, anything else masked. */
+/**
+ * Stytch's error body for any failure: catalogue errors as they are, a schema mismatch as
+ * `invalid_argument`, Fastify's other refusals by their catalogue code, anything else logged and masked.
+ */
 function sendError(error: unknown, request: FastifyRequest, reply: FastifyReply, log: (error: unknown) => void) {
-  let failure: GatewayError | undefined = error instanceof GatewayError ? error : missingParentError(error);
-  if (!failure) {
-    const status = (error as { statusCode?: number })?.statusCode;
-    if (status && status >= 400 && status < 500) {
-      failure = new GatewayError('BAD_USER_INPUT', { message: (error as Error).message, errorType: status === 413 ? 'request_too_large' : 'invalid_request' });
-      return reply.status(status).send({ ...errorBody(failure, request.id), status_code: status, error_url: `${ERROR_DOCS}/${status}` });
-    }
-    log(error);
-    failure = new GatewayError('INTERNAL_SERVER_ERROR');
-  }
-  if (failure.status >= 500 && failure.code !== 'INTERNAL_SERVER_ERROR') {
+  const { validation, validationContext } = (error ?? {}) as Partial<FastifyError>;
+  const failure = validation ? invalidArgument(validation, validationContext ?? 'body') : (missingParentError(error) ?? httpLayerError(error));
+  if (!failure) log(error);
+  const answer = failure ?? new GatewayError('INTERNAL_SERVER_ERROR');
+  if (answer.status >= 500 && answer.code !== 'INTERNAL_SERVER_ERROR') {
     // A coded server-side failure (the database busy or unavailable): retryable, its cause logged.
-    log(failure.cause ?? failure);
-    const seconds = retryAfterSeconds(failure);
+    log(answer.cause ?? answer);
+    const seconds = retryAfterSeconds(answer);
     if (seconds !== undefined) void reply.header('retry-after', String(seconds));
   }
-  return reply.status(failure.status).send(errorBody(failure, request.id));
+  return reply.status(answer.status).send(restErrorBody(answer, request.id));
 }
 
 /**
@@ -94,7 +82,7 @@ export function registerRestRoutes(
     async (scope) => {
       scope.setErrorHandler((error, request, reply) => sendError(error, request, reply, (e) => logUnexpected(request.log, request.id, e)));
       scope.setNotFoundHandler((request, reply) =>
-        reply.status(404).send({ status_code: 404, request_id: request.id, error_type: 'route_not_found', error_message: `No route ${request.method} ${request.url}.`, error_url: `${ERROR_DOCS}/404` }),
+        reply.status(404).send(restErrorBody(new GatewayError('ROUTE_NOT_FOUND', { message: `No route ${request.method} ${request.url.split('?')[0]}.` }), request.id)),
       );
       routes(scope, services, rateLimits);
     },
@@ -114,10 +102,14 @@ function routes(app: FastifyInstance, services: Services, rateLimits?: RateLimit
     return { keys };
   });
 
-  const route = (method: 'GET' | 'POST' | 'DELETE', url: string, handler: Handler) =>
-    app.route({
+  const route = (method: 'GET' | 'POST' | 'DELETE', url: string, handler: Handler) => {
+    // Every route declares its fields' JSON types (src/rest/rest.schemas.ts); a route without is a bug.
+    const schema = REST_SCHEMAS[`${method} ${url}`];
+    if (!schema) throw new TypeError(`REST route ${method} ${url} has no schema in rest.schemas.ts`);
+    return app.route({
       method,
       url,
+      schema,
       handler: async (request: FastifyRequest, reply: FastifyReply) => {
         const project = await projects.authenticateBasic(request.headers.authorization);
         if (!project) throw new UnauthorizedCredentialsError();
@@ -141,6 +133,7 @@ function routes(app: FastifyInstance, services: Services, rateLimits?: RateLimit
         return reply.status(200).send({ status_code: 200, request_id: request.id, ...result });
       },
     });
+  };
 
   route('POST', '/users', async ({ project, body }) => {
     const name = body.name as Body | undefined;

@@ -10,6 +10,7 @@ import type { Clock } from '../common/clock';
 import { MINUTE_MS } from '../common/clock';
 import { isId, newId } from '../common/ids';
 import { jsonByteLength } from '../common/json';
+import { mergeCustomClaims } from './session.claims';
 import { GatewayError } from '../errors/error.catalogue';
 import type { UserService } from '../users/user.service';
 import { parseUserId } from '../users/user.service';
@@ -118,7 +119,7 @@ export class SessionService {
         }
         return { kind: 'none' };
       }
-      return { kind: 'create', durationMinutes, customClaims: customClaims ?? {} };
+      return { kind: 'create', durationMinutes, customClaims: mergeCustomClaims({}, customClaims ?? {}) };
     }
     const session = await this.resolve(projectId, args);
     if (session.userId !== userId) throw new SessionNotFoundError();
@@ -201,7 +202,7 @@ export class SessionService {
     const userId = parseUserId(input.userId);
     const durationMinutes = this.parseDuration(input.sessionDurationMinutes);
     if (durationMinutes === null) throw new InvalidSessionDurationError();
-    const customClaims = this.parseClaims(input.sessionCustomClaims) ?? {};
+    const customClaims = mergeCustomClaims({}, this.parseClaims(input.sessionCustomClaims) ?? {});
     await this.keys.signingKey(projectId); // loaded before the write, so signing after it cannot fail on the key
     const nowMs = this.clock.now();
     const { applied, user } = await this.db.write(async (m) => {
@@ -338,7 +339,8 @@ export class SessionService {
       const requested = nowMs + durationMinutes * MINUTE_MS;
       if (!shortenOnly || requested < session.expiresAt.getTime()) session.expiresAt = new Date(requested);
     }
-    if (customClaims) session.customClaims = this.parseClaims({ ...session.customClaims, ...customClaims })!;
+    // A null value deletes that top-level key (Stytch's rule, src/sessions/session.claims.ts).
+    if (customClaims) session.customClaims = this.parseClaims(mergeCustomClaims(session.customClaims, customClaims))!;
     if (factor) {
       session.authenticationFactors = [
         ...session.authenticationFactors.filter((f) => !(f.type === factor.type && f.deliveryMethod === factor.deliveryMethod)),

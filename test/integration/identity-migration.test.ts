@@ -1,8 +1,6 @@
 // The migration that normalises stored emails and phone numbers: it rewrites rows into the normal form, refuses (naming project and users, changing nothing) when two users would collide, and adds the phone unique index.
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { DataSource } from 'typeorm';
@@ -11,7 +9,7 @@ import { runMigrations } from '../../src/db/migrate';
 import { isUniqueViolation } from '../../src/db/database';
 import type { DatabaseConfig } from '../../src/config';
 import { dialects } from '../support/gateway';
-import { createDatabase } from '../support/postgres';
+import { freshDatabase } from '../support/postgres';
 import { ensureBuilt } from '../support/process';
 
 const MIGRATION = 'IdentityNormalization1764633600000';
@@ -26,15 +24,6 @@ interface OldUser {
   projectId: string;
   email: string | null;
   phoneNumber: string | null;
-}
-
-async function freshDatabase(dialect: string): Promise<{ database: DatabaseConfig; cleanup: () => Promise<void> }> {
-  if (dialect === 'postgres') {
-    const pg = await createDatabase();
-    return { database: { kind: 'postgres', url: pg.url, poolSize: 4, statementTimeoutMs: 5000 }, cleanup: pg.drop };
-  }
-  const dir = mkdtempSync(join(tmpdir(), 'totp-gateway-identity-'));
-  return { database: { kind: 'sqlite', path: join(dir, 'm.sqlite'), backgroundCheckpoint: false }, cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
 }
 
 describe.each(dialects)('identity normalisation migration on %s', (dialect) => {

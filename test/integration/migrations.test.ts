@@ -1,23 +1,10 @@
 // Migrations, not synchronize: they build exactly the schema the entities describe, on both dialects,
 // and concurrent start-ups apply them once.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { DataSource } from 'typeorm';
 import { createDataSource, migrations } from '../../ormconfig';
 import { runMigrations } from '../../src/db/migrate';
-import type { DatabaseConfig } from '../../src/config';
 import { dialects } from '../support/gateway';
-import { createDatabase } from '../support/postgres';
-
-async function freshDatabase(dialect: string): Promise<{ database: DatabaseConfig; cleanup: () => Promise<void> }> {
-  if (dialect === 'postgres') {
-    const pg = await createDatabase();
-    return { database: { kind: 'postgres', url: pg.url, poolSize: 4, statementTimeoutMs: 5000, queryTimeoutMs: 10_000, connectTimeoutMs: 5000 }, cleanup: pg.drop };
-  }
-  const dir = mkdtempSync(join(tmpdir(), 'totp-gateway-migrations-'));
-  return { database: { kind: 'sqlite', path: join(dir, 'm.sqlite'), backgroundCheckpoint: false, busyTimeoutMs: 5000 }, cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
-}
+import { freshDatabase } from '../support/postgres';
 
 /** Reverts the newest migrations down to and including `name`; returns their names, oldest first. */
 async function undoThrough(dataSource: DataSource, name: string): Promise<string[]> {

@@ -1,6 +1,10 @@
 // Real PostgreSQL for the test suite: one fresh database per test gateway, dropped afterwards.
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Client } from 'pg';
+import type { DatabaseConfig } from '../../src/config';
 
 /** Admin URL of the server tests create databases on; global-setup sets it when PostgreSQL answers. */
 export const postgresAdminUrl = (): string | undefined => process.env.TEST_POSTGRES_ADMIN_URL || undefined;
@@ -40,4 +44,14 @@ export async function createDatabase(): Promise<{ url: string; drop: () => Promi
     url: url.toString(),
     drop: () => admin((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined),
   };
+}
+
+/** An empty database of either dialect, as DataSource settings, for tests that drive migrations directly. */
+export async function freshDatabase(dialect: string): Promise<{ database: DatabaseConfig; cleanup: () => Promise<void> }> {
+  if (dialect === 'postgres') {
+    const pg = await createDatabase();
+    return { database: { kind: 'postgres', url: pg.url, poolSize: 4, statementTimeoutMs: 5000, queryTimeoutMs: 10_000, connectTimeoutMs: 5000 }, cleanup: pg.drop };
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'totp-gateway-db-'));
+  return { database: { kind: 'sqlite', path: join(dir, 'm.sqlite'), backgroundCheckpoint: false, busyTimeoutMs: 5000 }, cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
 }
