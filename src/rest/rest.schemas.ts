@@ -43,6 +43,7 @@ export const REST_SCHEMAS: Record<string, FastifySchema> = {
   },
   'GET /users/:user_id': { params: userIdParams },
   'DELETE /users/:user_id': { params: userIdParams },
+  'POST /users/:user_id/unlock': { params: userIdParams },
   'POST /totps': { body: body({ user_id: string, expiration_minutes: optionalInteger }) },
   'POST /totps/authenticate': { body: body({ user_id: string, totp_code: string, ...sessionArguments }) },
   'POST /totps/recovery_codes': { body: body({ user_id: string }) },
