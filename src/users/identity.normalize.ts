@@ -11,7 +11,7 @@ export const EMAIL_MAX_CHARS = 320;
 export const PHONE_NUMBER_INPUT_MAX_CHARS = 64;
 /**
  * Parses of one phone number within which its E.164 form must reach a fixed point: each parse drops one
- * trunk prefix (`+27 0 0 0 2414143` → `+2700 2414143` → `+27 0 2414143` → `+272414143`), and the last
+ * trunk prefix (`+27 0 0 0 2414143` → `+27002414143` → `+2702414143` → `+272414143`), and the last
  * confirms the result parses to itself. So up to three written trunk prefixes are dropped.
  */
 export const PHONE_PARSE_MAX_ROUNDS = 4;
@@ -59,14 +59,15 @@ const INVISIBLE_OR_BIDI_CONTROL = /[\p{Default_Ignorable_Code_Point}\p{Bidi_Cont
 
 /**
  * The stored form of an email's local part (the part before the last `@`), or null when it has none.
- * Steps, in order (each idempotent, so the whole is):
+ * Steps, in order; the result has no quotes, no width forms and is folded and NFC, so it normalises to
+ * itself:
  *
  * 1. Quoting is invisible (RFC 5322 §3.2.4, RFC 5321 §4.1.2): a quoted-string, or words of which some
  *    are quoted (`"grace"`, `"gr\ace"`, `"gr".ace`), means its text with the quotes dropped and each
  *    backslash escape resolved. If that text is a dot-atom it is stored unquoted; otherwise (a space,
  *    `@`, `"`, `\`, an empty word or a leading, trailing or doubled dot) the address is refused, never
- *    stored quoted: a quoted address that needs its quotes has no second spelling to collide with, but
- *    it also is one that many mail systems mishandle.
+ *    stored quoted: re-quoting minimally would keep one spelling too, but such addresses are rare and
+ *    many mail systems mishandle them.
  * 2. Fullwidth and halfwidth forms are mapped to their ordinary forms (mapWidth; RFC 8265 §3.3.2 step
  *    1), so `ａｄａ` is `ada`.
  * 3. Case is folded by Unicode simple case folding (simpleCaseFold) on the canonically decomposed text,
@@ -172,7 +173,8 @@ function isValidEmailSyntax(email: string): boolean {
  * significant number, which never includes the trunk prefix). The E.164 form is therefore parsed again
  * until it parses to itself (a fixed point), at most PHONE_PARSE_MAX_ROUNDS parses, and that fixed point
  * must be possible. An input that has not settled by then (the trunk prefix written four times or more)
- * is refused rather than stored in a form another spelling of the number would not reach. Idempotent: the stored form normalises to itself (unit-tested as a property).
+ * is refused rather than stored in a form another spelling of the number would not reach. Idempotent:
+ * the stored form normalises to itself (unit-tested as a property).
  */
 export function normalizePhoneNumber(raw: string): string | null {
   let text = raw.normalize('NFKC').trim();
