@@ -16,7 +16,7 @@ export class IdentityCollisionError extends Error {
     const groups = collisions.map((c) => `project ${c.projectId}: users ${c.userIds.join(', ')} share one ${c.field}`);
     super(
       `IdentityNormalization1764633600000 refused: ${collisions.length} group(s) of users would share an email or phone number ` +
-        `once normalised (Unicode NFC, case, IDNA domain, E.164), and users are never merged or deleted automatically. ` +
+        `once normalised (Unicode NFC, quoting, width and case folding, IDNA domain, E.164 without trunk prefixes), and users are never merged or deleted automatically. ` +
         `Keep one user of each group and delete or change the others (README, Operations, "Identity collisions"), then migrate again. ` +
         `${groups.join('; ')}.`,
     );

@@ -38,7 +38,8 @@ function IsSmallJsonObject(options: ValidationOptions) {
 }
 
 /** Public messages for identifiers without a normal form; the service uses them too. */
-export const INVALID_EMAIL_MESSAGE = 'The email address is not valid.';
+export const INVALID_EMAIL_MESSAGE =
+  'The email address is not valid: give a plain address such as name@example.com. A local part that needs quotes (a space, @, quote or backslash in it) is not accepted, nor are invisible or bidirectional control characters.';
 export const INVALID_PHONE_NUMBER_MESSAGE = 'The phone number is not a possible number: give it with + and its country code, without an extension, e.g. +15555550123.';
 
 const invalid = (errorType: string, message: string) => ({ context: { errorType, message } });

@@ -134,6 +134,31 @@ describe.each(dialects)('identity normalisation migration on %s', (dialect) => {
     expect((await stored()).map((u) => u.email)).toEqual([`jos${NFC_E}@example.com`, 'ada@xn--bcher-kva.example', 'other@example.com', 'bystander@example.com']);
   });
 
+  it('finds numbers that differ only by trunk prefixes and addresses that differ only by quoting, width or case folding', async () => {
+    const before: OldUser[] = [
+      { id: user(31), projectId: P1, email: 'grace@example.com', phoneNumber: '+49 30 1234567' },
+      { id: user(32), projectId: P1, email: '"gr\\ace"@example.com', phoneNumber: '+49 (0) 030 1234567' },
+      { id: user(33), projectId: P2, email: 'ſtefan@example.com', phoneNumber: '+490301234567' },
+      { id: user(34), projectId: P2, email: 'ＳＴＥＦＡＮ@example.com', phoneNumber: '+49301234567' },
+    ];
+    await insert(...before);
+
+    const error = (await runMigrations(dataSource).then(() => undefined, (e: unknown) => e)) as Error;
+    expect(error.name).toBe('IdentityCollisionError');
+    expect(error.message).toContain(`project ${P1}: users ${user(31)}, ${user(32)} share one email`);
+    expect(error.message).toContain(`project ${P1}: users ${user(31)}, ${user(32)} share one phone_number`);
+    expect(error.message).toContain(`project ${P2}: users ${user(33)}, ${user(34)} share one email`);
+    expect(error.message).toContain(`project ${P2}: users ${user(33)}, ${user(34)} share one phone_number`);
+    expect(await stored()).toEqual(before);
+
+    await dataSource.query(`DELETE FROM users WHERE id IN (${p(1)}, ${p(2)})`, [user(32), user(34)]);
+    expect(await runMigrations(dataSource)).toEqual(pending());
+    expect(await stored()).toEqual([
+      { id: user(31), projectId: P1, email: 'grace@example.com', phoneNumber: '+49301234567' },
+      { id: user(33), projectId: P2, email: 'stefan@example.com', phoneNumber: '+49301234567' },
+    ]);
+  });
+
   it('stops `totp-gateway migrate` with exit code 1 and the refusal on stderr', async () => {
     await insert(
       { id: user(21), projectId: P1, email: null, phoneNumber: '+1 415 555 0199' },

@@ -1,4 +1,4 @@
-// One person, several users: spellings of one email (Unicode form, case, IDN) or phone number (formats) collide over GraphQL and REST, concurrently too; invalid numbers are refused; E.164 is stored.
+// One person, several users: spellings of one email (Unicode form, quoting, width, case folding, IDN) or phone number (formats, trunk prefixes) collide over GraphQL and REST, concurrently too; invalid numbers and invisible characters are refused; E.164 is stored.
 import { CreateUserDocument, GetUserDocument, type CreateUserInput } from '../../client';
 import { codes, dialects, startGateway, type TestGateway, type TestProject } from '../support/gateway';
 
@@ -160,6 +160,73 @@ describe.each(dialects)('identity normalisation on %s', (dialect) => {
       expect(codes(response)).toEqual(['BAD_USER_INPUT']);
       expect(response.errors?.[0].extensions.errorType).toBe('invalid_phone_number');
       expect(await userCount()).toBe(before);
+    });
+  });
+
+  describe('trunk prefixes, quoting, case folding, width and invisible characters', () => {
+    it('a trunk prefix written twice is the same number, stored without it (GraphQL)', async () => {
+      const { user } = await created({ phoneNumber: '+49 (0) 030 7654321' });
+      expect(user.phoneNumbers).toEqual([{ phoneNumber: '+49307654321', verified: false }]);
+      await expectOneUser(
+        { email: 'first@example.com' },
+        [{ phoneNumber: '+49 30 7654321' }, { phoneNumber: '+490307654321' }, { phoneNumber: '+49 0 030 7654321' }],
+        'DUPLICATE_PHONE_NUMBER',
+        'duplicate_phone_number',
+      );
+    });
+
+    it('quoted, case-folded and fullwidth spellings of a local part are one address (GraphQL)', async () => {
+      const { user } = await created({ email: '"Gr\\ace"@example.com' });
+      expect(user.emails).toEqual([{ email: 'grace@example.com', verified: false }]);
+      await created({ email: 'stefan@example.com' });
+      await created({ email: 'xσ@example.com' });
+      await expectOneUser(
+        { email: 'ada@example.com' },
+        [
+          { email: 'grace@example.com' },
+          { email: '"grace"@example.com' },
+          { email: 'ſtefan@example.com' },
+          { email: 'XΣ@example.com' },
+          { email: 'xς@example.com' },
+          { email: 'ａｄａ@example.com' },
+          { email: 'ＡＤＡ@example.com' },
+        ],
+        'DUPLICATE_EMAIL',
+        'duplicate_email',
+      );
+    });
+
+    it.each([
+      ['a quoted local part that needs its quotes', '"grace hopper"@example.com'],
+      ['a right-to-left override', 'a\u202e@example.com'],
+      ['a zero-width space', 'gr\u200bace@example.com'],
+      ['a soft hyphen', 'gr\u00adace@example.com'],
+    ])('refuses %s with BAD_USER_INPUT / invalid_email and writes nothing (GraphQL)', async (_label, email) => {
+      const response = await create({ email });
+      expect(codes(response)).toEqual(['BAD_USER_INPUT']);
+      expect(response.errors?.[0].extensions.errorType).toBe('invalid_email');
+      expect(response.errors?.[0].message).toMatch(/quotes.*invisible or bidirectional control/);
+      expect(await userCount()).toBe(0);
+    });
+
+    it('POST /v1/users: the same collisions answer 409, the same refusals 400', async () => {
+      expect((await rest({ email: 'grace@example.com', phone_number: '+49 30 7654321' })).status).toBe(200);
+      expect((await rest({ email: 'stefan@example.com' })).status).toBe(200);
+      expect((await rest({ email: 'ada@example.com' })).status).toBe(200);
+      for (const [body, type] of [
+        [{ phone_number: '+49 (0) 030 7654321' }, 'duplicate_phone_number'],
+        [{ email: '"gr\\ace"@example.com' }, 'duplicate_email'],
+        [{ email: 'ſtefan@example.com' }, 'duplicate_email'],
+        [{ email: 'ａｄａ@example.com' }, 'duplicate_email'],
+      ] as const) {
+        const { status, body: answer } = await rest(body);
+        expect({ body, status, type: answer.error_type }).toEqual({ body, status: 409, type });
+      }
+      for (const email of ['"grace hopper"@example.com', 'a\u202e@example.com']) {
+        const { status, body: answer } = await rest({ email });
+        expect({ email, status, type: answer.error_type }).toEqual({ email, status: 400, type: 'invalid_email' });
+      }
+      expect(await userCount()).toBe(3);
     });
   });
 
