@@ -44,7 +44,7 @@ export type CreateTotpInput = {
 };
 
 export type CreateUserInput = {
-  /** Unique per project after normalisation (Unicode NFC, local part lower-cased, domain in its IDNA ASCII form); stored and returned normalised. */
+  /** Unique per project after normalisation (Unicode NFC; local part unquoted, width-mapped and case-folded; domain in its IDNA ASCII form); stored and returned normalised. */
   email?: string | null | undefined;
   /** Your system's id for this user; unique per project. */
   externalId?: string | null | undefined;

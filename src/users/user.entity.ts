@@ -49,7 +49,7 @@ export class User {
   @IdColumn('project_id')
   projectId: string;
 
-  /** Stored normalised (identity.normalize.ts: NFC, lower-cased, IDNA ASCII domain) so uniqueness per project is on the normal form. */
+  /** Stored normalised (identity.normalize.ts: NFC; local part unquoted, width-mapped, case-folded; IDNA ASCII domain) so uniqueness per project is on the normal form. */
   @Column({ type: 'varchar', length: 320, nullable: true })
   email: string | null;
 

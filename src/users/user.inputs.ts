@@ -66,7 +66,7 @@ export class UserNameInput {
 export class CreateUserInput {
   @Field(() => String, {
     nullable: true,
-    description: 'Unique per project after normalisation (Unicode NFC, local part lower-cased, domain in its IDNA ASCII form); stored and returned normalised.',
+    description: 'Unique per project after normalisation (Unicode NFC; local part unquoted, width-mapped and case-folded; domain in its IDNA ASCII form); stored and returned normalised.',
   })
   @IsOptional()
   @MaxLength(EMAIL_MAX_CHARS, invalid('invalid_email', INVALID_EMAIL_MESSAGE))
