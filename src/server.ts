@@ -31,6 +31,7 @@ import { ERROR_CATALOGUE, GatewayError, BatchTooLargeError } from './errors/erro
 import { missingParentError } from './errors/missing-parent';
 import { graphqlErrorBody, httpLayerError, withRequestIds } from './errors/error.wire';
 import { checkUrlEncoding, refusePrototypeKeys, registerJsonBody } from './http/request-bytes';
+import { clientErrorHandler, frameworkErrors } from './http/client-errors';
 import { ErrorDisclosure } from './graphql/error-disclosure';
 import { systemClock, type Clock } from './common/clock';
 import { GatewayMetrics, metricsAuthorized } from './observability/metrics';
@@ -144,6 +145,9 @@ function buildHttp(config: Config, options: GatewayOptions): FastifyInstance {
     // Ajv coerces ("123456" -> ["123456"], "5" -> 5) and removes properties; neither may happen.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false } },
     requestTimeout: requestTimeoutMs,
+    // Requests refused before any route: the catalogue's body with a request id (src/http/client-errors.ts).
+    frameworkErrors,
+    clientErrorHandler,
     // Node checks request and header deadlines on an interval (30 s by default), so a 30 s limit could
     // take a minute to act; headers may not take longer than the whole request.
     http: { connectionsCheckingInterval: Math.min(REQUEST_TIMEOUT_CHECK_MS, requestTimeoutMs), headersTimeout: requestTimeoutMs },

@@ -92,11 +92,23 @@ export function checkUrlEncoding(request: FastifyRequest): void {
   }
 }
 
+/**
+ * Throws UNSUPPORTED_MEDIA_TYPE for a body sent with a content coding other than `identity` (RFC 9110
+ * §8.4.1, §15.5.16): the gateway decodes none, and reading coded bytes as JSON would judge bytes other
+ * than the ones a proxy in front of it saw.
+ */
+export function checkContentEncoding(contentEncoding: string | string[] | undefined): void {
+  const codings = [contentEncoding ?? []].flat().flatMap((value) => value.split(',')).map((coding) => coding.trim().toLowerCase()).filter(Boolean);
+  if (codings.every((coding) => coding === 'identity')) return;
+  throw new GatewayError('UNSUPPORTED_MEDIA_TYPE', { errorType: 'unsupported_content_encoding', message: 'Send the body without a Content-Encoding (no gzip, br or deflate).' });
+}
+
 /** Replaces Fastify's JSON parser with parseJsonBody, for every route of `app`. */
 export function registerJsonBody(app: FastifyInstance): void {
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
     try {
+      checkContentEncoding(request.headers['content-encoding']);
       done(null, parseJsonBody(body as Buffer, request.headers['content-type']));
     } catch (error) {
       done(error as Error, undefined);
