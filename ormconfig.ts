@@ -51,6 +51,8 @@ const SQLITE_DRIVER_BUSY_TIMEOUT_MS = 0;
 const POSTGRES_KEEPALIVE_INITIAL_DELAY_MS = 10_000;
 /** pg-pool's default, relied on after a failover: an idle connection to the old server is dropped after this. */
 const POSTGRES_IDLE_TIMEOUT_MS = 10_000;
+/** How many query timeouts a transaction may sit idle on the server before PostgreSQL ends it. */
+const IDLE_IN_TRANSACTION_QUERY_TIMEOUTS = 2;
 
 export function dataSourceOptions(database: DatabaseConfig): DataSourceOptions {
   const common = { entities, migrations, migrationsTableName: 'migrations', synchronize: false, logging: false } as const;
@@ -85,6 +87,10 @@ export function dataSourceOptions(database: DatabaseConfig): DataSourceOptions {
       max: database.poolSize,
       statement_timeout: database.statementTimeoutMs || undefined,
       query_timeout: database.queryTimeoutMs,
+      // A transaction whose client vanished mid-way (a network split) would keep its row locks until
+      // TCP gives up (hours): the server ends any transaction left idle longer than a client could
+      // still be waiting on its own query, and frees them.
+      idle_in_transaction_session_timeout: database.queryTimeoutMs * IDLE_IN_TRANSACTION_QUERY_TIMEOUTS,
       keepAlive: true,
       keepAliveInitialDelayMillis: POSTGRES_KEEPALIVE_INITIAL_DELAY_MS,
       idleTimeoutMillis: POSTGRES_IDLE_TIMEOUT_MS,

@@ -95,7 +95,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     // Installed only when enabled, so a gateway without a rate limit does no work for it per request.
     const { requestsPerMinute, sessionRequestsPerMinute, ipRequestsPerMinute } = config.rateLimit;
     const limited = requestsPerMinute > 0 || sessionRequestsPerMinute > 0 || ipRequestsPerMinute > 0;
-    const rateLimits = limited ? new RateLimitService(db, options.clock ?? systemClock, config.rateLimit) : undefined;
+    const rateLimits = limited ? new RateLimitService(db, options.clock ?? systemClock, config.rateLimit, (error) => app.log.warn({ err: { message: (error as Error)?.message } }, 'rate-limit sweep of expired windows failed; the next window retries it')) : undefined;
     const apollo = buildApollo(config, app, metrics, rateLimits);
     await apollo.start();
     // The rate limit is an Apollo plugin the fast path (project-secret callers only) does not drive:

@@ -38,10 +38,15 @@ export class RateLimitService {
   /** The window this process last swept expired counters in. */
   private sweptWindowMs = -1;
 
+  /**
+   * `onSweepError` hears about a failed sweep of expired windows (a row a vanished client's open
+   * transaction still locks, say); the sweep is housekeeping and never fails a request.
+   */
   constructor(
     private readonly db: Database,
     private readonly clock: Clock,
     private readonly config: RateLimitConfig,
+    private readonly onSweepError: (error: unknown) => void = () => undefined,
   ) {}
 
   /** Whether project-secret callers are limited at all (the GraphQL fast path cannot apply a limit). */
@@ -60,11 +65,7 @@ export class RateLimitService {
     const budgets = budgetsOf(this.config, caller);
     if (budgets.some((budget) => units > budget.limit)) return { allowed: false, neverFits: true, retryAfterSeconds };
     if (!budgets.length) return { allowed: true, neverFits: false, retryAfterSeconds };
-    // Once a minute per process, drop every expired window (sessions and addresses come and go).
-    if (this.sweptWindowMs !== windowStartMs) {
-      await this.db.write((manager) => sql(manager, DELETE_OLD_WINDOWS, [windowStartMs]));
-      this.sweptWindowMs = windowStartMs;
-    }
+    this.sweep(windowStartMs);
     try {
       await this.db.write(async (manager) => {
         for (const { bucket, limit } of budgets) {
@@ -77,5 +78,16 @@ export class RateLimitService {
       throw error;
     }
     return { allowed: true, neverFits: false, retryAfterSeconds };
+  }
+
+  /**
+   * Once a window per process, drops every expired window (sessions and addresses come and go). Off
+   * the request path: a row it cannot delete now (locked, or the database busy) waits for the next
+   * window's sweep instead of failing the request that happened to start it.
+   */
+  private sweep(windowStartMs: number): void {
+    if (this.sweptWindowMs === windowStartMs) return;
+    this.sweptWindowMs = windowStartMs;
+    this.db.write((manager) => sql(manager, DELETE_OLD_WINDOWS, [windowStartMs])).catch(this.onSweepError);
   }
 }

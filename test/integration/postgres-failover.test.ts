@@ -2,8 +2,8 @@
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { print } from 'graphql';
-import { CreateUserDocument, GetUserDocument } from '../../client';
-import { dialects, startGateway, type TestGateway } from '../support/gateway';
+import { AuthenticateTotpDocument, CreateUserDocument, GetUserDocument } from '../../client';
+import { dialects, startGateway, totpCode, type TestGateway } from '../support/gateway';
 import { createDatabase, postgresAdminUrl } from '../support/postgres';
 
 /**
@@ -16,6 +16,7 @@ class BlackHoleProxy {
   private readonly server: Server;
   private readonly links: Array<{ client: Socket; server?: Socket; alive: boolean }> = [];
   private forwarding = true;
+  private splitMarker: string | null = null;
 
   constructor(private readonly target: { host: string; port: number }) {
     this.server = createServer((client) => this.accept(client));
@@ -35,6 +36,15 @@ class BlackHoleProxy {
     this.forwarding = true;
   }
 
+  /**
+   * A split on one connection only: the first client message that contains `marker` is not passed
+   * on, and that link goes dead both ways with its sockets open; the server's session is left in
+   * the middle of whatever transaction it was running.
+   */
+  splitAt(marker: string): void {
+    this.splitMarker = marker;
+  }
+
   async close(): Promise<void> {
     for (const link of this.links) {
       link.client.destroy();
@@ -48,7 +58,13 @@ class BlackHoleProxy {
     const link: { client: Socket; server?: Socket; alive: boolean } = { client, alive: this.forwarding };
     this.links.push(link);
     client.on('error', () => undefined);
-    client.on('data', (chunk) => link.alive && link.server!.write(chunk));
+    client.on('data', (chunk: Buffer) => {
+      if (this.splitMarker !== null && chunk.includes(this.splitMarker)) {
+        this.splitMarker = null;
+        link.alive = false;
+      }
+      if (link.alive) link.server!.write(chunk);
+    });
     // A close is passed on only while the link is alive: a dead link's ends never learn anything.
     client.on('close', () => link.alive && link.server?.destroy());
     if (!link.alive) return;
@@ -148,5 +164,20 @@ describePostgres('PostgreSQL that stops answering without closing its sockets', 
     const retried = await graphql(gw, print(CreateUserDocument), { input: { email: 'during-the-outage@example.com' } });
     expect(retried.body.errors).toBeUndefined();
     expect(gw.logs()).not.toContain('INTERNAL_SERVER_ERROR');
+  });
+
+  it('a transaction cut off mid-way by a split does not keep its row locks: the user can sign in again once the link heals', async () => {
+    const { userId, secret } = await gw.enroll({ verify: true });
+    const guess = (totpCode: string) => graphql(gw, print(AuthenticateTotpDocument), { input: { userId, totpCode } });
+    // The guess's transaction has locked the user's row (the spent attempt) when its audit INSERT is lost.
+    proxy.splitAt('INSERT INTO auth_events');
+    const cut = await guess('000000');
+    expect(cut.status).toBe(503);
+    expect(codes(cut)).toEqual(['DATABASE_UNAVAILABLE']);
+    // The server ends the abandoned transaction (idle_in_transaction_session_timeout) and frees the
+    // row; until then the user's guesses wait on it. The jest timeout bounds the whole test.
+    expect(await eventually(async () => codes(await guess('000000')).includes('UNABLE_TO_AUTHENTICATE_TOTP'))).toBe(true);
+    const ok = await guess(totpCode(secret));
+    expect(ok.body.errors).toBeUndefined();
   });
 });
