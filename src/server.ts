@@ -440,7 +440,7 @@ function registerRoutes(
   const apolloOptions = {
     context: async (request: FastifyRequest): Promise<GatewayContext> => {
       const { project, session, refusal } = callers.get(request) ?? ANONYMOUS_CALLER;
-      return { project, session, refusal, requestId: request.id, receivedAtMs: request.receivedAtMs, clientIp: request.ip, log: request.log, container: services.resolvers };
+      return { project, session, refusal, requestId: request.id, receivedAtMs: request.receivedAtMs, clientIp: request.ip, peerIp: request.socket.remoteAddress, log: request.log, container: services.resolvers };
     },
   };
   const apolloHandler = fastifyApolloHandler(apollo, apolloOptions);

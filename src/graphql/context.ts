@@ -20,6 +20,8 @@ export interface GatewayContext {
   readonly receivedAtMs?: number;
   /** The client's address: the peer's, or behind TRUSTED_PROXIES the one X-Forwarded-For names. */
   readonly clientIp?: string;
+  /** The TCP peer's address (the rate limits' fallback when `clientIp` is not an IP address). */
+  readonly peerIp?: string;
   readonly log: FastifyBaseLogger;
   /** This server's resolver instances (per server, never module-global). */
   readonly container: ContainerType;

@@ -16,7 +16,8 @@ export function rateLimitPlugin(limiter: RateLimitService): ApolloServerPlugin<G
     async requestDidStart({ contextValue }) {
       const project = contextValue.project;
       if (!project) return;
-      const caller = { projectId: project.projectId, sessionId: contextValue.session?.sessionId ?? null, clientIp: contextValue.clientIp };
+      const { clientIp, peerIp } = contextValue;
+      const caller = { projectId: project.projectId, sessionId: contextValue.session?.sessionId ?? null, clientIp, peerIp };
       return {
         async didResolveOperation({ schema, document, operation, request }) {
           // Apollo resolves an operation before this hook; without one nothing executes but it still costs a unit.

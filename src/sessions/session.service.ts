@@ -16,7 +16,7 @@ import type { UserService } from '../users/user.service';
 import { parseUserId } from '../users/user.service';
 import type { AuditService } from '../audit/audit.service';
 import type { SigningKeyService } from './signing-key.service';
-import { acceptedIssuers, sessionIssuer } from './jwt-issuer';
+import { isOwnIssuer, sessionIssuer } from './jwt-issuer';
 import { AuthenticationFactor, Session, type FactorType } from './session.entity';
 import type { SessionArgumentsInput, RevokeSessionInput, CreateSessionInput } from './session.inputs';
 import type { AuthenticateSessionPayload, CreateSessionPayload, IssuedSession, Me } from './session.types';
@@ -303,8 +303,9 @@ export class SessionService {
   }
 
   /**
-   * Checks signature, issuer and audience. `exp` only when asked (`unexpired`, for a browser's Bearer
-   * JWT): otherwise an expired JWT still names its session, which is then checked in the database,
+   * Checks signature (a key of this project), audience (this project) and issuer (one this gateway
+   * may have written, whatever PUBLIC_URL was then: ./jwt-issuer.ts says why). `exp` only when asked
+   * (`unexpired`, for a browser's Bearer JWT): otherwise an expired JWT still names its session, which is then checked in the database,
    * as Stytch's sessions.authenticate does for a backend.
    */
   private async sessionIdFromJwt(projectId: string, jwt: string, unexpired = false): Promise<string> {
@@ -316,8 +317,7 @@ export class SessionService {
       const claims = JSON.parse(Buffer.from(payload).toString('utf8')) as JWTPayload & Record<string, { id?: string }>;
       const audience = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
       const sessionId = claims[STYTCH_SESSION_CLAIM]?.id;
-      const issuerOk = typeof claims.iss === 'string' && acceptedIssuers(this.options.publicUrl, projectId).includes(claims.iss);
-      if (!issuerOk || !audience.includes(projectId) || !isId('session', sessionId)) throw new Error('claims do not match');
+      if (!isOwnIssuer(claims.iss, projectId, this.options.publicUrl) || !audience.includes(projectId) || !isId('session', sessionId)) throw new Error('claims do not match');
       if (unexpired && !(typeof claims.exp === 'number' && claims.exp * 1000 > this.clock.now())) throw new Error('the JWT has expired');
       return sessionId;
     } catch (cause) {

@@ -1,19 +1,21 @@
-// JWT signing keys per project, shared by every process through the database. The keys of a project
-// and algorithm form a chain whose schedule lives in the table (`generation`, `signs_from`,
-// `signs_until`; rules in src/sessions/signing-schedule.rules.ts), so every process picks the same
-// signer at the same instant: a key signs only after it has been in the JWKS for PUBLISH_LEAD_MS
-// (the usual "publish, then sign" order of key rollover over RFC 7517 §5 key sets), exactly one key
-// of a chain signs at a time, and a key that signed stays in the JWKS for one more rotation period
-// after it stops, so the JWTs it signed (5-minute lifetime) keep verifying.
+// JWT signing keys per project, shared by every process through the database. A project's keys, of
+// every algorithm, form one schedule kept in the table (`generation`, `signs_from`, `signs_until`;
+// rules in src/sessions/signing-schedule.rules.ts), so every process picks the same signer at the same
+// instant: a key signs only after it has been in the JWKS for PUBLISH_LEAD_MS (the usual "publish,
+// then sign" order of key rollover over RFC 7517 §5 key sets), also when SESSION_JWT_ALGORITHM
+// changes; exactly one key of a project signs at a time; and a key that signed stays in the JWKS for
+// one more rotation period after it stops (whatever its algorithm), so the JWTs it signed (5-minute
+// lifetime), and expired ones a backend still presents to name a live session, keep verifying.
 //
-// Rollover is decided in the database: a successor is stored in a write transaction that re-reads the
-// chain's tail, and the unique index on (project, algorithm, generation) lets one process store each
-// generation; the others' inserts fail and they read the winner's key. After a quiet spell longer
-// than a period the last key keeps signing (its period is extended) until a successor stored then
-// has had its lead. Only a chain with no key at all (a new project or a newly configured algorithm)
-// gets a key that signs at once: no verifier can hold a key set of that chain without it.
+// Rollover is decided in the database: a key is stored in a write transaction that locks and re-reads
+// the schedule's last key, and the unique index on (project, algorithm, generation) lets one process
+// store each generation; the others store nothing and read the winner's key. A request stores at
+// most one key. After a quiet spell longer than a period the last key keeps signing (its period is
+// extended) until a successor stored then has had its lead. Only a project with no key at all gets a
+// key that signs at once (backdated by CLOCK_SKEW_TOLERANCE_MS for processes whose clocks are behind);
+// a process that finds keys but none started by its clock signs with the earliest-starting one.
 import { exportJWK, exportPKCS8, generateKeyPair, importPKCS8, type CryptoKey, type JWK } from 'jose';
-import { IsNull, MoreThan, type EntityManager } from 'typeorm';
+import { In, IsNull, MoreThan, type EntityManager } from 'typeorm';
 import type { Database } from '../db/database';
 import { insertRow, isUniqueViolation } from '../db/database';
 import type { Envelope } from '../crypto/envelope';
@@ -22,16 +24,14 @@ import type { JwtAlgorithm } from '../config';
 import { newId } from '../common/ids';
 import { InternalServerError } from '../errors/error.catalogue';
 import { SigningKey } from './signing-key.entity';
-import { PUBLISH_LEAD_MS, SCHEDULE_CACHE_TTL_MS, signerAt, successorDue, successorSignsFrom, type ScheduledKey } from './signing-schedule.rules';
+import { CLOCK_SKEW_TOLERANCE_MS, PUBLISH_LEAD_MS, SCHEDULE_CACHE_TTL_MS, lastKey, nextKeySignsFrom, signerAt, type ScheduledKey } from './signing-schedule.rules';
 
-export { PUBLISH_LEAD_MS, SCHEDULE_CACHE_TTL_MS };
+export { CLOCK_SKEW_TOLERANCE_MS, PUBLISH_LEAD_MS, SCHEDULE_CACHE_TTL_MS };
 
 const DAY_MS = 86_400_000;
 /** How long a process trusts its cached JWKS before it looks again (below PUBLISH_LEAD_MS). */
 const JWKS_CACHE_TTL_MS = 60_000;
 const FORCED_REFRESH_MS = 5_000;
-/** Reads of the chain per signing request at most: a lost race to store a key costs one more. */
-const CHAIN_READ_ATTEMPTS = 3;
 
 interface ActiveKey {
   readonly kid: string;
@@ -39,7 +39,7 @@ interface ActiveKey {
   readonly privateKey: CryptoKey;
 }
 
-/** A process's copy of one project's chain: the keys signing at `loadedAt` or later, by generation. */
+/** A process's copy of one project's schedule: its keys signing at `loadedAt` or later. */
 interface Chain {
   readonly keys: readonly ScheduledKey[];
   readonly loadedAt: number;
@@ -69,23 +69,21 @@ export class SigningKeyService {
   }
 
   /**
-   * The key that signs now. Picked by time from this process's copy of the chain while that copy is
-   * younger than SCHEDULE_CACHE_TTL_MS (which is below PUBLISH_LEAD_MS, so no key another process
-   * stored meanwhile can sign yet) and its signer needs no successor; otherwise the chain is read
-   * again, and the successor or first key stored, in the database.
+   * The key that signs now. Picked by time from this process's copy of the schedule while that copy
+   * is younger than SCHEDULE_CACHE_TTL_MS (which is below PUBLISH_LEAD_MS, so no key another process
+   * stored meanwhile can sign yet; a clock that stepped back reads again) and no key is due;
+   * otherwise the schedule is read again, and a due key stored, in the database.
    */
   async signingKey(projectId: string): Promise<ActiveKey> {
     const now = this.clock.now();
     const cached = this.chains.get(projectId);
-    if (cached && now - cached.loadedAt < SCHEDULE_CACHE_TTL_MS) {
-      const signer = signerAt(cached.keys, now);
-      if (signer && !successorDue(cached.keys, signer, now, this.rotationMs)) return this.activate(projectId, cached, signer);
+    const age = cached ? now - cached.loadedAt : Infinity;
+    if (cached && age >= 0 && age < SCHEDULE_CACHE_TTL_MS && nextKeySignsFrom(cached.keys, this.options.algorithm, now, this.rotationMs) === null) {
+      return this.activate(projectId, cached, signerAt(cached.keys, now)!);
     }
     const chain = await this.refresh(projectId);
-    // A refreshed chain always has a signer at its loadedAt, hence at any later time.
-    const signer = signerAt(chain.keys, Math.max(this.clock.now(), chain.loadedAt));
-    if (!signer) throw new InternalServerError({ message: 'the signing-key chain has no signer' });
-    return this.activate(projectId, chain, signer);
+    // A refreshed schedule has at least one key, hence a signer at any time.
+    return this.activate(projectId, chain, signerAt(chain.keys, Math.max(this.clock.now(), chain.loadedAt))!);
   }
 
   /**
@@ -123,33 +121,40 @@ export class SigningKeyService {
     return pending;
   }
 
-  /** Reads the chain; stores its first key or its signer's due successor, then reads it again. */
+  /**
+   * Reads the schedule and, when a key is due (nextKeySignsFrom), stores one and reads it again: one
+   * decision, so at most one key per request whatever the clocks say.
+   */
   private async loadOrStore(projectId: string): Promise<Chain> {
-    for (let attempt = 1; attempt <= CHAIN_READ_ATTEMPTS; attempt++) {
-      const now = this.clock.now();
-      const keys = await this.db.read((m) => this.readChain(m, projectId, now));
-      const signer = signerAt(keys, now);
-      if (signer && !successorDue(keys, signer, now, this.rotationMs)) {
-        const previous = this.chains.get(projectId)?.privateKeys;
-        const privateKeys = new Map([...(previous ?? [])].filter(([kid]) => keys.some((key) => key.kid === kid)));
-        const chain = { keys, loadedAt: now, privateKeys };
-        this.chains.set(projectId, chain);
-        return chain;
-      }
-      await this.store(projectId, keys.at(-1), now);
+    let now = this.clock.now();
+    let keys = await this.db.read((m) => this.readChain(m, projectId, now));
+    const signsFrom = nextKeySignsFrom(keys, this.options.algorithm, now, this.rotationMs);
+    if (signsFrom !== null) {
+      await this.store(projectId, lastKey(keys), signsFrom, now);
+      now = this.clock.now();
+      keys = await this.db.read((m) => this.readChain(m, projectId, now));
+      if (!keys.length) throw new InternalServerError({ message: 'no signing key could be stored' });
     }
-    throw new InternalServerError({ message: 'the signing-key chain kept changing while it was read' });
+    const previous = this.chains.get(projectId)?.privateKeys;
+    const privateKeys = new Map([...(previous ?? [])].filter(([kid]) => keys.some((key) => key.kid === kid)));
+    const chain = { keys, loadedAt: now, privateKeys };
+    this.chains.set(projectId, chain);
+    return chain;
   }
 
-  /** The configured algorithm's keys that sign at `nowMs` or later, by generation. */
+  /** The project's keys, of every algorithm, that sign at `nowMs` or later. */
   private async readChain(m: EntityManager, projectId: string, nowMs: number): Promise<ScheduledKey[]> {
-    const algorithm = this.options.algorithm;
     const rows = await m.find(SigningKey, {
-      where: [{ projectId, algorithm, signsUntil: IsNull() }, { projectId, algorithm, signsUntil: MoreThan(new Date(nowMs)) }],
-      order: { generation: 'ASC' },
-      select: { kid: true, generation: true, createdAt: true, signsFrom: true },
+      where: [{ projectId, signsUntil: IsNull() }, { projectId, signsUntil: MoreThan(new Date(nowMs)) }],
+      select: { kid: true, algorithm: true, generation: true, createdAt: true, signsFrom: true },
     });
-    return rows.map((row) => ({ kid: row.kid, generation: row.generation, createdAt: row.createdAt.getTime(), signsFrom: row.signsFrom.getTime() }));
+    return rows.map((row) => ({
+      kid: row.kid,
+      algorithm: row.algorithm,
+      generation: row.generation,
+      createdAt: row.createdAt.getTime(),
+      signsFrom: row.signsFrom.getTime(),
+    }));
   }
 
   private activate(projectId: string, chain: Chain, key: ScheduledKey): Promise<ActiveKey> {
@@ -172,16 +177,16 @@ export class SigningKeyService {
   }
 
   /**
-   * Generates a key and stores it as generation `tail + 1` (published from now on), scheduled by
-   * successorSignsFrom, and ends `tail`'s signing where it starts. Nothing is stored when the tail
-   * changed meanwhile or another process stored that generation first (the unique index refuses
-   * ours); the caller reads the chain again either way.
+   * Generates a key of the configured algorithm and stores it as that algorithm's next generation
+   * (published from now on), signing from `signsFrom`, and ends the signing of the schedule's last
+   * key (`tail`) where it starts. Nothing is stored when the last key changed meanwhile (its row is
+   * locked first on PostgreSQL; SQLite's write transaction is exclusive) or another process stored
+   * that generation first (the unique index refuses ours); the caller reads the schedule again.
    */
-  private async store(projectId: string, tail: ScheduledKey | undefined, now: number): Promise<void> {
+  private async store(projectId: string, tail: ScheduledKey | undefined, signsFrom: number, now: number): Promise<void> {
     const algorithm = this.options.algorithm;
     const { publicKey, privateKey } = await generateKeyPair(algorithm, { extractable: true, ...(algorithm === 'RS256' && { modulusLength: 2048 }) });
     const kid = newId('key');
-    const signsFrom = successorSignsFrom(tail, now, this.rotationMs);
     const row = Object.assign(new SigningKey(), {
       kid,
       projectId,
@@ -189,16 +194,25 @@ export class SigningKeyService {
       privateKeyCiphertext: this.envelope.encrypt(await exportPKCS8(privateKey), kid),
       publicJwk: { ...(await exportJWK(publicKey)), kid, alg: algorithm, use: 'sig' },
       createdAt: new Date(now),
-      generation: (tail?.generation ?? 0) + 1,
+      generation: 0,
       signsFrom: new Date(signsFrom),
       signsUntil: null,
     });
     try {
       await this.db.write(async (m) => {
+        const open = await m.find(SigningKey, {
+          where: { projectId, signsUntil: IsNull() },
+          select: { kid: true, algorithm: true, generation: true, createdAt: true, signsFrom: true },
+          lock: this.db.rowLock,
+        });
+        const current = lastKey(open.map((r) => ({ ...r, createdAt: r.createdAt.getTime(), signsFrom: r.signsFrom.getTime() })));
+        if (current?.kid !== tail?.kid) return;
         const newest = await m.findOne(SigningKey, { where: { projectId, algorithm }, order: { generation: 'DESC' }, select: { kid: true, generation: true } });
-        if ((newest?.generation ?? 0) !== (tail?.generation ?? 0)) return;
+        row.generation = (newest?.generation ?? 0) + 1;
         await insertRow(m, SigningKey, row);
-        if (tail) await m.update(SigningKey, { kid: tail.kid }, { signsUntil: new Date(signsFrom) });
+        // Every key still open ends where the new one starts (the last key, and any a concurrent first
+        // store of another algorithm left open), so none stays in the JWKS for ever.
+        if (open.length) await m.update(SigningKey, { kid: In(open.map((r) => r.kid)) }, { signsUntil: new Date(signsFrom) });
       });
     } catch (error) {
       if (!isUniqueViolation(error)) throw error;

@@ -1,4 +1,4 @@
-// Rate limits per caller: each session and each client IP has its own budget apart from the backend's, one unit per executed root field (aliases included), and X-Forwarded-For counts only behind a trusted proxy.
+// Rate limits per caller: each session and each client IP has its own budget apart from the backend's, one unit per executed root field (aliases included), and X-Forwarded-For counts only behind a trusted proxy, one budget per address however it is spelled (an IPv6 client per /64), junk charged to the proxy.
 import { User } from '../../src/users/user.entity';
 import { CreateSessionDocument } from '../../client';
 import { codes, dialects, startGateway, type TestGateway, type TestProject } from '../support/gateway';
@@ -163,5 +163,17 @@ describe.each(dialects)('rate limits per caller on %s', (dialect) => {
     expect(verdicts(await post(proxied, ME, asSession(project, tokens[3], `198.51.100.1, ${client}`)))).toEqual(['TOO_MANY_REQUESTS']);
     // Another client behind the same proxy is not refused.
     expect(verdicts(await post(proxied, ME, asSession(project, tokens[3], '198.51.100.2')))).toEqual(['OK']);
+  });
+
+  it.each([
+    ['spellings of one IPv6 address and its /64', ['2001:db8::1', '2001:db8:0:0::1', '2001:db8::ffff:2']],
+    ['an IPv4 address and its IPv4-mapped IPv6 form', ['198.51.100.9', '::ffff:198.51.100.9', '0:0:0:0:0:ffff:c633:6409']],
+    ['forwarded values that are not IP addresses (charged to the proxy)', ['garbage', 'unknown', '127.0.0.1']],
+  ])('behind a trusted proxy, %s share one budget', async (_label, spellings) => {
+    const { project, tokens } = await projectWithSessions(proxied, 3);
+    const results: string[] = [];
+    for (const [s, token] of tokens.entries()) results.push(...verdicts(await post(proxied, [ME, ME, ME], asSession(project, token, spellings[s]))));
+    // 3 sessions of 3 requests from one client: its 8, not 3 fresh budgets.
+    expect(results.sort()).toEqual([...Array(IP_LIMIT).fill('OK'), 'TOO_MANY_REQUESTS']);
   });
 });
