@@ -33,7 +33,8 @@ const FORCED_REFRESH_MS = 5_000;
 /** Reads of the chain per signing request at most: a lost race to store a key costs one more. */
 const CHAIN_READ_ATTEMPTS = 3;
 
-interface ActiveKey {
+/** The key that signs, decrypted: what signingKey answers and what a JWT is signed with. */
+export interface ActiveKey {
   readonly kid: string;
   readonly algorithm: JwtAlgorithm;
   readonly privateKey: CryptoKey;
