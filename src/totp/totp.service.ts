@@ -257,8 +257,13 @@ export class TotpService {
     return { totpId: totp.totpId, verified: totp.verified, recoveryCodes: codes, remaining: codes.length };
   }
 
-  /** Of concurrent deletions of one TOTP exactly one succeeds; the others answer TOTP_NOT_FOUND. */
-  async delete(projectId: string, totpId: unknown): Promise<{ totpId: string; userId: string }> {
+  /**
+   * Of concurrent deletions of one TOTP exactly one succeeds; the others answer TOTP_NOT_FOUND. The
+   * owner, as the deletion leaves them, is read in the same transaction under their row lock and
+   * returned: a success is answered from what it committed, never from a later read that a
+   * concurrent deleteUser could turn into USER_NOT_FOUND.
+   */
+  async delete(projectId: string, totpId: unknown): Promise<{ totpId: string; userId: string; user: User }> {
     const id = parseId('totp', totpId, 'INVALID_TOTP_ID');
     return this.db.write(async (m) => {
       const totp = await m.findOne(Totp, { where: { totpId: id, projectId }, select: { totpId: true, userId: true } });
@@ -270,7 +275,7 @@ export class TotpService {
       });
       const { affected } = await m.delete(Totp, { totpId: id, projectId });
       if (!affected) throw new TotpNotFoundError();
-      return { totpId: id, userId: totp.userId };
+      return { totpId: id, userId: totp.userId, user: await this.users.require(m, projectId, totp.userId) };
     });
   }
 
