@@ -1,4 +1,4 @@
-import { UnauthorizedCredentialsError } from '../errors/error.catalogue';
+import { GatewayError, UnauthorizedCredentialsError } from '../errors/error.catalogue';
 
 export { UnauthorizedCredentialsError };
 
@@ -24,5 +24,12 @@ export class InvalidOriginError extends Error {
 export class OriginNotFoundError extends Error {
   constructor() {
     super('This origin is not allowed for this project.');
+  }
+}
+
+/** A project name that breaks the rule of project-name.rules.ts (BAD_USER_INPUT, `invalid_project_name`). */
+export class InvalidProjectNameError extends GatewayError<'BAD_USER_INPUT'> {
+  constructor(message: string) {
+    super('BAD_USER_INPUT', { errorType: 'invalid_project_name', message, details: { field: 'name' } });
   }
 }

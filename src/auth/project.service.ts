@@ -13,6 +13,7 @@ import { ProjectSecret } from './project-secret.entity';
 import { ProjectOrigin } from './project-origin.entity';
 import { InvalidOriginError, OriginNotFoundError, ProjectNotFoundError, SecretNotFoundError } from './auth.errors';
 import { parseOrigin } from './origin';
+import { projectName } from './project-name.rules';
 import { parseBasicAuth } from './basic-auth';
 
 const SECRET_BYTES = 32;
@@ -61,10 +62,10 @@ export class ProjectService {
     private readonly clock: Clock,
   ) {}
 
+  /** Creates a project named `name` (see projectName: InvalidProjectNameError, and nothing written, for a bad one); returns its first credentials. */
   async create(name: string): Promise<ProjectCredentials & { publicToken: string }> {
-    const trimmed = name.trim();
-    if (!trimmed || trimmed.length > 255) throw new RangeError('A project name is 1 to 255 characters.');
-    return this.db.write((m) => this.insertProject(m, trimmed));
+    const stored = projectName(name);
+    return this.db.write((m) => this.insertProject(m, stored));
   }
 
   /**

@@ -188,8 +188,9 @@ function routes(app: FastifyInstance, services: Services, rateLimits?: RateLimit
   );
 
   route('DELETE', '/users/totps/:totp_id', async ({ project, params }) => {
-    const { userId } = await totps.delete(project.projectId, params.totp_id);
-    return { user_id: userId, user: userView(await users.get(project.projectId, userId)) };
+    // The user as the deletion's own transaction left them: no read after the commit (see TotpService.delete).
+    const { userId, user } = await totps.delete(project.projectId, params.totp_id);
+    return { user_id: userId, user: userView(user) };
   });
 
   route('POST', '/sessions/authenticate', async ({ project, body }) => {

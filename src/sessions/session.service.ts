@@ -15,7 +15,7 @@ import { GatewayError } from '../errors/error.catalogue';
 import type { UserService } from '../users/user.service';
 import { parseUserId } from '../users/user.service';
 import type { AuditService } from '../audit/audit.service';
-import type { SigningKeyService } from './signing-key.service';
+import type { ActiveKey, SigningKeyService } from './signing-key.service';
 import { isOwnIssuer, sessionIssuer } from './jwt-issuer';
 import { AuthenticationFactor, Session, type FactorType } from './session.entity';
 import type { SessionArgumentsInput, RevokeSessionInput, CreateSessionInput } from './session.inputs';
@@ -96,8 +96,10 @@ export class SessionService {
 
   /**
    * Validates the session arguments and finds the session they name (or, for a session caller, takes
-   * its own, resolved when its request arrived); writes nothing. The session is locked and checked
-   * live again inside the guess's transaction (holdLive).
+   * its own, resolved when its request arrived); writes nothing. Every refusal that depends on the
+   * request is made here, before the guess is judged: for an existing session that includes the size
+   * of its claims once the new ones are merged in (CUSTOM_CLAIMS_TOO_LARGE). The session is locked and
+   * checked again inside the guess's transaction (holdLive).
    */
   async plan(projectId: string, userId: string, args: SessionArgumentsInput, caller: SessionCaller | null = null): Promise<SessionPlan> {
     const durationMinutes = this.parseDuration(args.sessionDurationMinutes);
@@ -106,6 +108,7 @@ export class SessionService {
       if (args.sessionToken != null || args.sessionJwt != null) throw new TooManySessionArgumentsError();
       if (caller.userId !== userId) throw new SessionNotFoundError();
       const sessionToken = 'sessionToken' in caller.credential ? caller.credential.sessionToken : null;
+      if (customClaims) this.mergedClaims(await this.claimsOf(projectId, caller.sessionId), customClaims);
       return { kind: 'extend', sessionId: caller.sessionId, sessionToken, durationMinutes, shortenOnly: true, customClaims };
     }
     if (args.sessionToken == null && args.sessionJwt == null) {
@@ -123,6 +126,7 @@ export class SessionService {
     }
     const session = await this.resolve(projectId, args);
     if (session.userId !== userId) throw new SessionNotFoundError();
+    if (customClaims) this.mergedClaims(session.customClaims, customClaims);
     return { kind: 'extend', sessionId: session.sessionId, sessionToken: args.sessionToken ?? null, durationMinutes, shortenOnly: false, customClaims };
   }
 
@@ -156,42 +160,54 @@ export class SessionService {
   }
 
   /**
-   * Inside the caller's transaction, after the user's row and before the guess is judged: locks the
-   * session an `extend` plan names (PostgreSQL) and says whether it is still live, so a session
-   * revoked or expired since `plan` refuses the request up front instead of rolling back a judged
-   * guess. (The user first: deleteUser locks the user, then its sessions.)
+   * Inside the caller's transaction, after the user's row: locks the session an `extend` plan names
+   * (PostgreSQL; SQLite's write transaction already excludes every other writer) and answers why the
+   * plan can no longer be carried out, or null: SESSION_NOT_FOUND for a session revoked or expired
+   * since `plan`, CUSTOM_CLAIMS_TOO_LARGE when claims stored since `plan` make the merge too large.
+   * A guess asks before it is judged, so such a refusal comes before any verdict and spends nothing.
+   * (The user first: deleteUser locks the user, then its sessions.)
    */
-  async holdLive(manager: EntityManager, plan: SessionPlan, nowMs: number): Promise<boolean> {
-    if (plan.kind !== 'extend') return true;
-    const session = await manager.findOne(Session, { where: { sessionId: plan.sessionId }, select: { sessionId: true, expiresAt: true }, lock: this.db.rowLock });
-    return Boolean(session && session.expiresAt.getTime() > nowMs);
+  async holdLive(manager: EntityManager, plan: SessionPlan, nowMs: number): Promise<GatewayError | null> {
+    if (plan.kind !== 'extend') return null;
+    const session = await manager.findOne(Session, { where: { sessionId: plan.sessionId }, select: { sessionId: true, expiresAt: true, customClaims: true }, lock: this.db.rowLock });
+    if (!session || session.expiresAt.getTime() <= nowMs) return new SessionNotFoundError();
+    try {
+      if (plan.customClaims) this.mergedClaims(session.customClaims, plan.customClaims);
+    } catch (error) {
+      if (error instanceof GatewayError) return error;
+      throw error;
+    }
+    return null;
   }
 
-  /** Signs a fresh JWT for a session (after its transaction committed). */
   /**
-   * Loads (or creates) the project's signing key when `plan` will issue a session. Called before the
-   * guess's transaction, so signing after the commit finds the key cached: a key that cannot be loaded
-   * fails the request before it has written anything.
+   * Loads (or creates) the project's signing key when `plan` will issue a session, and returns it for
+   * `issue`. Called before the guess's transaction: a key that cannot be loaded fails the request
+   * before it has written anything, and nothing after the commit touches the database again. The key
+   * is the one scheduled to sign at this moment (SigningKeyService); one that stops signing while the
+   * transaction runs stays in the JWKS for a rotation period, so its JWT verifies.
    */
-  async prepare(projectId: string, plan: SessionPlan): Promise<void> {
-    if (plan.kind !== 'none') await this.keys.signingKey(projectId);
+  async prepare(projectId: string, plan: SessionPlan): Promise<ActiveKey | null> {
+    return plan.kind === 'none' ? null : this.keys.signingKey(projectId);
   }
 
-  async issue(projectId: string, applied: { session: Session; sessionToken: string | null }): Promise<IssuedSession> {
-    return { ...applied, sessionJwt: await this.sign(projectId, applied.session) };
+  /** After the commit: the session with a fresh JWT, signed with the key `prepare` loaded (no I/O). */
+  async issue(key: ActiveKey, projectId: string, applied: { session: Session; sessionToken: string | null }): Promise<IssuedSession> {
+    return { ...applied, sessionJwt: await this.sign(key, projectId, applied.session) };
   }
 
   async authenticate(projectId: string, args: SessionArgumentsInput): Promise<AuthenticateSessionPayload> {
     const durationMinutes = this.parseDuration(args.sessionDurationMinutes);
     const customClaims = this.parseClaims(args.sessionCustomClaims);
     const found = await this.resolve(projectId, args);
-    await this.keys.signingKey(projectId); // loaded before the write, so signing after it cannot fail on the key
+    // Loaded before the write and used after it, so nothing after the commit touches the database.
+    const key = await this.keys.signingKey(projectId);
     const nowMs = this.clock.now();
     const { session, user } = await this.db.write(async (m) => ({
       session: await this.touch(m, found.sessionId, nowMs, { durationMinutes, customClaims, factor: null }),
       user: await this.users.require(m, projectId, found.userId),
     }));
-    return { session, user, sessionToken: args.sessionToken ?? null, sessionJwt: await this.sign(projectId, session) };
+    return { session, user, sessionToken: args.sessionToken ?? null, sessionJwt: await this.sign(key, projectId, session) };
   }
 
   /**
@@ -203,7 +219,8 @@ export class SessionService {
     const durationMinutes = this.parseDuration(input.sessionDurationMinutes);
     if (durationMinutes === null) throw new InvalidSessionDurationError();
     const customClaims = mergeCustomClaims({}, this.parseClaims(input.sessionCustomClaims) ?? {});
-    await this.keys.signingKey(projectId); // loaded before the write, so signing after it cannot fail on the key
+    // Loaded before the write and used after it, so nothing after the commit touches the database.
+    const key = await this.keys.signingKey(projectId);
     const nowMs = this.clock.now();
     const { applied, user } = await this.db.write(async (m) => {
       // Held until the session row is in: a concurrent deleteUser waits and takes it along (cascade),
@@ -214,7 +231,7 @@ export class SessionService {
       await this.audit.record(m, { projectId, userId, type: 'session', outcome: 'created', requestId, occurredAtMs: nowMs });
       return { applied, user };
     });
-    const issued = await this.issue(projectId, applied);
+    const issued = await this.issue(key, projectId, applied);
     return { userId, user, session: issued.session, sessionToken: issued.sessionToken!, sessionJwt: issued.sessionJwt };
   }
 
@@ -339,8 +356,9 @@ export class SessionService {
       const requested = nowMs + durationMinutes * MINUTE_MS;
       if (!shortenOnly || requested < session.expiresAt.getTime()) session.expiresAt = new Date(requested);
     }
-    // A null value deletes that top-level key (Stytch's rule, src/sessions/session.claims.ts).
-    if (customClaims) session.customClaims = this.parseClaims(mergeCustomClaims(session.customClaims, customClaims))!;
+    // A null value deletes that top-level key (Stytch's rule, src/sessions/session.claims.ts). Checked
+    // again here for authenticateSession; a guess has had it checked under this lock (holdLive).
+    if (customClaims) session.customClaims = this.mergedClaims(session.customClaims, customClaims);
     if (factor) {
       session.authenticationFactors = [
         ...session.authenticationFactors.filter((f) => !(f.type === factor.type && f.deliveryMethod === factor.deliveryMethod)),
@@ -356,8 +374,21 @@ export class SessionService {
     return session;
   }
 
-  private async sign(projectId: string, session: Session): Promise<string> {
-    const key = await this.keys.signingKey(projectId);
+  /** The claims of a live session of this project (for `plan`'s size check), or SESSION_NOT_FOUND. */
+  private async claimsOf(projectId: string, sessionId: string): Promise<Record<string, unknown>> {
+    const now = new Date(this.clock.now());
+    const session = await this.db.read((m) => m.findOne(Session, { where: { sessionId, projectId, expiresAt: MoreThan(now) }, select: { sessionId: true, customClaims: true } }));
+    if (!session) throw new SessionNotFoundError();
+    return session.customClaims;
+  }
+
+  /** `existing` with `update` merged in (session.claims.ts); CUSTOM_CLAIMS_TOO_LARGE when the result exceeds CUSTOM_CLAIMS_MAX_BYTES. */
+  private mergedClaims(existing: Record<string, unknown>, update: Record<string, unknown>): Record<string, unknown> {
+    return this.parseClaims(mergeCustomClaims(existing, update))!;
+  }
+
+  /** Signs a fresh JWT for a session with `key` (after its transaction committed; no I/O). */
+  private async sign(key: ActiveKey, projectId: string, session: Session): Promise<string> {
     const nowSeconds = Math.floor(this.clock.now() / 1000);
     return new SignJWT({
       ...session.customClaims,

@@ -33,7 +33,8 @@ const DAY_MS = 86_400_000;
 const JWKS_CACHE_TTL_MS = 60_000;
 const FORCED_REFRESH_MS = 5_000;
 
-interface ActiveKey {
+/** The key that signs, decrypted: what signingKey answers and what a JWT is signed with. */
+export interface ActiveKey {
   readonly kid: string;
   readonly algorithm: JwtAlgorithm;
   readonly privateKey: CryptoKey;

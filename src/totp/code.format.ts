@@ -7,15 +7,16 @@
 // refused before it can spend an attempt.
 
 /**
- * Characters dropped from a typed code before it is judged: every Unicode space (`\s`: ASCII space,
- * tab and line breaks, U+00A0 no-break space, U+202F narrow no-break space that apps put between digit
- * groups, U+2009 thin space, U+3000 ideographic space, ...), the invisible U+200B zero-width space and
- * U+2060 word joiner that copy-paste brings along, hyphen-minus and the Unicode hyphens and dashes
+ * Characters dropped from a typed code before it is judged: every Unicode space (the White_Space
+ * property, Unicode UAX #44: ASCII space, tab and line breaks, U+0085 next line, U+00A0 no-break space,
+ * U+202F narrow no-break space that apps put between digit groups, U+2009 thin space, U+3000
+ * ideographic space, U+1680 ogham space mark, ...; JavaScript's `\s` misses U+0085), the invisible
+ * U+200B zero-width space, U+2060 word joiner and U+FEFF byte order mark that copy-paste brings along, hyphen-minus and the Unicode hyphens and dashes
  * (U+2010..U+2015: hyphen, non-breaking hyphen, figure dash, en dash, em dash, horizontal bar), U+2212
  * minus sign, and full stops. Nothing else is changed: full-width or other non-ASCII digits and
  * letters are not translated, so such a code is malformed.
  */
-export const CODE_SEPARATORS = /[\s\u200B\u2060\-\u2010-\u2015\u2212.]/gu;
+export const CODE_SEPARATORS = /[\p{White_Space}\u200B\u2060\uFEFF\-\u2010-\u2015\u2212.]/gu;
 
 /** Longer typed input is malformed without being looked at (a code with generous separators is far shorter). */
 export const CODE_INPUT_MAX_CHARS = 64;

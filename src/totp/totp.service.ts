@@ -20,7 +20,6 @@ import type { AuditService } from '../audit/audit.service';
 import type { AuthEventOutcome } from '../audit/auth-event.entity';
 import type { NewFactor, SessionCaller, SessionPlan, SessionService } from '../sessions/session.service';
 import type { IssuedSession } from '../sessions/session.types';
-import { SessionNotFoundError } from '../sessions/session.errors';
 import { Totp } from './totp.entity';
 import { RecoveryCode } from './recovery-code.entity';
 import type { AuthenticateTotpInput, CreateTotpInput, RecoverTotpInput } from './totp.inputs';
@@ -258,8 +257,13 @@ export class TotpService {
     return { totpId: totp.totpId, verified: totp.verified, recoveryCodes: codes, remaining: codes.length };
   }
 
-  /** Of concurrent deletions of one TOTP exactly one succeeds; the others answer TOTP_NOT_FOUND. */
-  async delete(projectId: string, totpId: unknown): Promise<{ totpId: string; userId: string }> {
+  /**
+   * Of concurrent deletions of one TOTP exactly one succeeds; the others answer TOTP_NOT_FOUND. The
+   * owner, as the deletion leaves them, is read in the same transaction under their row lock and
+   * returned: a success is answered from what it committed, never from a later read that a
+   * concurrent deleteUser could turn into USER_NOT_FOUND.
+   */
+  async delete(projectId: string, totpId: unknown): Promise<{ totpId: string; userId: string; user: User }> {
     const id = parseId('totp', totpId, 'INVALID_TOTP_ID');
     return this.db.write(async (m) => {
       const totp = await m.findOne(Totp, { where: { totpId: id, projectId }, select: { totpId: true, userId: true } });
@@ -271,7 +275,7 @@ export class TotpService {
       });
       const { affected } = await m.delete(Totp, { totpId: id, projectId });
       if (!affected) throw new TotpNotFoundError();
-      return { totpId: id, userId: totp.userId };
+      return { totpId: id, userId: totp.userId, user: await this.users.require(m, projectId, totp.userId) };
     });
   }
 
@@ -281,20 +285,32 @@ export class TotpService {
    * the session. A refused guess commits only its spent attempt and its event; the error is thrown
    * after the commit. A guess whose session, user or TOTP is gone by then rolls back instead: there
    * was nothing left to guess against.
+   *
+   * OWASP ASVS 2.2.1 and NIST SP 800-63B §5.2.2 ask that every judged guess be counted; so nothing the
+   * request itself decides (its session, its claims) may be refused after the verdict, where rolling
+   * back would leave a correct guess uncounted and unaudited while a wrong one is counted, an oracle.
+   * Such refusals are made in `plan` and again under the session's lock before `judge` (nothing spent,
+   * the same answer for any code). After the verdict the session is checked once more for both
+   * verdicts alike: should it refuse there (it cannot while the lock is held), the spent attempt and
+   * its audit event are committed and the same error is answered whatever the verdict; a correct code
+   * is then spent (RFC 6238 §5.2: never accepted twice) and its attempt stays counted.
+   * Nothing after the commit touches the database: the session is signed with the key `prepare` loaded.
    */
   /** `judge` answers the proven factor (as the session will record it), or why the guess fails. */
   private async attempt(guess: Guess, judge: (m: EntityManager) => Promise<NewFactor | GatewayError>): Promise<AuthenticatePayload> {
     const { projectId, userId, nowMs, plan, factor } = guess;
     const type = factor.type === 'totp' ? 'totp' : 'recovery_code';
     // Whatever issuing the session needs after the commit is loaded before it.
-    await this.sessions.prepare(projectId, plan);
+    const signingKey = await this.sessions.prepare(projectId, plan);
     let verdict: AuthEventOutcome | undefined;
     const outcome = await this.db.write(async (m): Promise<Outcome<{ user: User; applied: Awaited<ReturnType<SessionService['applyFactor']>> }>> => {
       // The user row first (reserveAttempt's UPDATE locks it), then the session: the order deleteUser
       // locks them in (the user, then its sessions by cascade), so the two never deadlock. A refusal
-      // here (session gone, user gone, TOTP gone) throws and rolls the spent attempt back.
+      // here (session gone, claims too large, user gone, TOTP gone) comes before any verdict: it
+      // throws and rolls the reserved attempt back, for a right and a wrong code alike.
       const reserved = await this.lockout.reserveAttempt(m, projectId, userId, nowMs);
-      if (!(await this.sessions.holdLive(m, plan, nowMs))) throw new SessionNotFoundError();
+      const before = await this.sessions.holdLive(m, plan, nowMs);
+      if (before) throw before;
       const judged = reserved ? await judge(m) : await this.lockout.lockedError(m, userId, nowMs);
       if (judged instanceof UserNotFoundError) throw judged;
       const refusal = judged instanceof GatewayError ? judged : null;
@@ -308,6 +324,9 @@ export class TotpService {
         requestId: guess.requestId,
         occurredAtMs: nowMs,
       });
+      // For both verdicts alike (see above): a refusal now commits the spent attempt and its event.
+      const after = await this.sessions.holdLive(m, plan, nowMs);
+      if (after) return { ok: false, error: after };
       if (refusal) return { ok: false, error: refusal };
       await this.lockout.reset(m, userId);
       const applied = await this.sessions.applyFactor(m, plan, projectId, userId, judged as NewFactor, nowMs);
@@ -317,7 +336,8 @@ export class TotpService {
     if (verdict) this.metrics.authentication(type, verdict);
     if (outcome.ok && plan.kind === 'create' && outcome.value.applied) this.metrics.sessionIssued();
     if (!outcome.ok) throw outcome.error;
-    const issued: IssuedSession | null = outcome.value.applied ? await this.sessions.issue(projectId, outcome.value.applied) : null;
+    const { applied } = outcome.value;
+    const issued: IssuedSession | null = applied && signingKey ? await this.sessions.issue(signingKey, projectId, applied) : null;
     return {
       userId,
       totpId: factor.totpId!,

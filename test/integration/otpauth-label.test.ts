@@ -47,7 +47,10 @@ describe.each(dialects)('otpauth labels and QR codes on %s', (dialect) => {
     ['Acme: Staging', 'Acme Staging'],
     ['Acme：Staging', 'Acme Staging'],
     ['Acme%3A Staging', 'Acme Staging'],
-    ['  Acme\tCorp \u202e', 'Acme Corp'],
+    ['  Acme\u2028Corp \u202e', 'Acme Corp'], // (a control such as a tab is refused in a project name, see project-names.test.ts)
+    ['Acme%3\u200BA Corp', 'Acme Corp'], // an invisible splitting a %3A does not hide it
+    ['Acme\u1361Corp\uFE30x', 'Acme Corp x'], // Ethiopic wordspace, vertical two-dot leader
+    ['\u3164\u2800\u00AD', 'TOTP'], // only invisible: Hangul filler, blank braille, soft hyphen
     ['R&D / Q?#=+ 100%', 'R&D / Q?#=+ 100%'],
     ['株式会社 Ünïcode 🚀', '株式会社 Ünïcode 🚀'],
     [': :', 'TOTP'],

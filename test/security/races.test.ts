@@ -193,6 +193,41 @@ describe.each(dialects)('concurrent writes on %s', (dialect) => {
     expect(bodies.map((b) => b.error_type ?? 'OK').sort()).toEqual(['OK', 'totp_not_found', 'totp_not_found']);
   });
 
+  it('answers a REST deleteTotp racing deleteUser only 200 (from what it committed) or totp_not_found, never user_not_found', async () => {
+    const auth = `Basic ${Buffer.from(`${gw.project.projectId}:${gw.project.secret}`).toString('base64')}`;
+    for (let round = 0; round < ROUNDS * 2; round++) {
+      const { userId, totpId } = await gw.enroll({ verify: true });
+      const [totpDeletion, userDeletion] = await Promise.all([
+        fetch(`${gw.url}/v1/users/totps/${totpId}`, { method: 'DELETE', headers: { authorization: auth } }),
+        fetch(`${gw.url}/v1/users/${userId}`, { method: 'DELETE', headers: { authorization: auth } }),
+      ]);
+      const body = (await totpDeletion.json()) as { error_type?: string; user_id?: string; user?: { totps: Array<{ totp_id: string }> } };
+      expect([totpDeletion.status, body.error_type ?? 'OK']).toEqual(totpDeletion.status === 200 ? [200, 'OK'] : [404, 'totp_not_found']);
+      if (totpDeletion.status === 200) expect([body.user_id, body.user?.totps.map((t) => t.totp_id)]).toEqual([userId, []]);
+      expect(userDeletion.status).toBe(200);
+    }
+  });
+
+  it('answers a REST deleteTotp 200 from what it committed even when deleteUser commits right after it', async () => {
+    // The worst interleaving, made certain: the user is deleted between the TOTP deletion's commit and its answer.
+    const auth = `Basic ${Buffer.from(`${gw.project.projectId}:${gw.project.secret}`).toString('base64')}`;
+    const { totps, users } = gw.gateway.services;
+    const original = totps.delete.bind(totps);
+    const spy = jest.spyOn(totps, 'delete').mockImplementation(async (projectId, totpId) => {
+      const deleted = await original(projectId, totpId);
+      await users.delete(projectId, deleted.userId);
+      return deleted;
+    });
+    try {
+      const { userId, totpId } = await gw.enroll({ verify: true });
+      const response = await fetch(`${gw.url}/v1/users/totps/${totpId}`, { method: 'DELETE', headers: { authorization: auth } });
+      expect([response.status, ((await response.json()) as { user_id?: string }).user_id]).toEqual([200, userId]);
+      expect(codes(await client.request(GetUserDocument, { userId }))).toEqual(['USER_NOT_FOUND']);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
   it('keeps at most one TOTP per user when createTotp races createTotp and a verification', async () => {
     for (let round = 0; round < ROUNDS; round++) {
       const { userId, secret } = await gw.enroll();

@@ -47,6 +47,8 @@ describe.each(dialects)('codes as typed on %s', (dialect) => {
       ['559906 + newline', (c: string) => `${c}\n`],
       ['559<NBSP>906', (c: string) => grouped(c, '\u00a0')],
       ['559<narrow NBSP>906', (c: string) => grouped(c, '\u202f')],
+      ['559<NEL>906', (c: string) => grouped(c, '\u0085')],
+      ['<ideographic space>559<ogham space>906', (c: string) => `\u3000${grouped(c, '\u1680')}`],
       ['559-906', (c: string) => grouped(c, '-')],
       ['559.906', (c: string) => grouped(c, '.')],
     ])('accepts a TOTP code typed as %s', async (_label, typed) => {
@@ -148,6 +150,8 @@ describe.each(dialects)('codes as typed on %s', (dialect) => {
       for (let i = 0; i < MAX_ATTEMPTS - 1; i++) expect(outcome(await post('/totps/authenticate', { user_id: e.userId, totp_code: grouped(wrongCode(e.secret)) }))).toBe('unable_to_authenticate_totp');
       expect(outcome(await post('/totps/authenticate', { user_id: e.userId, totp_code: grouped(totpCode(e.secret)) }))).toBe('OK');
       expect(outcome(await post('/totps/authenticate', { user_id: e.userId, totp_code: ` ${totpCode(e.secret, 1)} ` }))).toBe('OK');
+      const nel = await gw.enroll({ verify: true }); // U+0085 (NEL) is a Unicode space too, though JavaScript's \s misses it
+      expect(outcome(await post('/totps/authenticate', { user_id: nel.userId, totp_code: `\u0085${grouped(totpCode(nel.secret), '\u0085')}` }))).toBe('OK');
     });
 
     it('POST /v1/totps/recover takes codes in any case, without hyphens, misread, and refuses malformed ones without spending attempts', async () => {

@@ -16,8 +16,21 @@ describe('TOTP codes as typed', () => {
     ['559\u2013906', '559906'], // en dash
     ['\u200b559906', '559906'], // zero-width space from copy-paste
     ['0 1 2 3 4 5', '012345'],
+    ['559\u0085906', '559906'], // next line (NEL), which JavaScript's \s misses
+    ['\u1680559\u205f906\u3000', '559906'], // ogham space mark, medium mathematical space, ideographic space
+    ['\ufeff559\u2028906\u2029', '559906'], // byte order mark, line and paragraph separators
   ])('%j reads as %s', (typed, code) => {
     expect(generator.readTotpCode(typed)).toBe(code);
+  });
+
+  it('drops every Unicode White_Space character, in TOTP and recovery codes alike', () => {
+    const spaces: string[] = [];
+    for (let cp = 0; cp <= 0x10ffff; cp++) if (/\p{White_Space}/u.test(String.fromCodePoint(cp))) spaces.push(String.fromCodePoint(cp));
+    expect(spaces).toContain('\u0085');
+    for (const space of spaces) {
+      expect([space, generator.readTotpCode(`${space}559${space}906${space}`)]).toEqual([space, '559906']);
+      expect([space, parseRecoveryCode(`ww3o${space}ssmt${space}nzi1`)]).toEqual([space, parseRecoveryCode('ww3o-ssmt-nzi1')]);
+    }
   });
 
   it.each([
