@@ -2,9 +2,8 @@
 // it; tests start as many isolated ones as they like (nothing here is module-global).
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyInstance, type FastifyError, type FastifyBaseLogger, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
-import { unwrapResolverError } from '@apollo/server/errors';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
@@ -27,9 +26,8 @@ import { rateLimitPlugin } from './ratelimit/rate-limit.plugin';
 import { ANONYMOUS_CALLER, PUBLIC_TOKEN_HEADER, type Caller } from './auth/caller';
 import { allowOrigin, registerCors } from './auth/cors';
 import { registerRestRoutes } from './rest/rest.routes';
-import { ERROR_CATALOGUE, GatewayError, BatchTooLargeError } from './errors/error.catalogue';
-import { missingParentError } from './errors/missing-parent';
-import { graphqlErrorBody, httpLayerError, withRequestIds } from './errors/error.wire';
+import { GatewayError, BatchTooLargeError } from './errors/error.catalogue';
+import { applyRetryAfter, graphqlError, graphqlErrorBody, httpAnswer, logFailure, toGatewayError, withRequestIds } from './errors/error.wire';
 import { checkUrlEncoding, refusePrototypeKeys, registerJsonBody } from './http/request-bytes';
 import { ErrorDisclosure } from './graphql/error-disclosure';
 import { systemClock, type Clock } from './common/clock';
@@ -37,8 +35,6 @@ import { GatewayMetrics, metricsAuthorized } from './observability/metrics';
 import { readiness } from './observability/health';
 import { createKeyring } from './crypto/keyring';
 import { verifyEncryptionKeys } from './crypto/key-check.service';
-import { retryAfterSeconds } from './db/database.errors';
-import { applyRetryAfter } from './graphql/retry-after';
 
 export interface GatewayOptions {
   /** Where logs go (default stdout); tests capture them to prove nothing secret is logged. */
@@ -59,16 +55,6 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
-/** Codes Apollo itself produces for a client's mistakes: passed through, never masked. */
-const CLIENT_ERROR_CODES = new Set([
-  'GRAPHQL_PARSE_FAILED',
-  'GRAPHQL_VALIDATION_FAILED',
-  'BAD_USER_INPUT',
-  'BAD_REQUEST',
-  'OPERATION_RESOLUTION_FAILURE',
-  'PERSISTED_QUERY_NOT_FOUND',
-  'PERSISTED_QUERY_NOT_SUPPORTED',
-]);
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const GRAPHQL_PATH = '/graphql';
 const GRAPHQL_METHODS = ['GET', 'POST', 'OPTIONS'] as const;
@@ -210,45 +196,14 @@ function buildFastPath(config: Config, metrics: GatewayMetrics): FastPathSetting
 }
 
 /**
- * The catalogue error behind what Apollo hands formatError: thrown by a resolver or a plugin, or
- * reported by a validation rule (Apollo wraps those as GRAPHQL_VALIDATION_FAILED, ours as originalError).
- */
-function catalogueError(error: unknown): GatewayError | undefined {
-  const original = unwrapResolverError(error);
-  if (original instanceof GatewayError) return original;
-  if (original instanceof GraphQLError && original.originalError instanceof GatewayError) return original.originalError;
-  return missingParentError(original);
-}
-
-/**
- * Every error leaves with `code` and `errorType`; anything not in the catalogue is masked; graphql-js
- * and Apollo messages name no schema element the caller may not see (src/graphql/error-disclosure.ts).
+ * Apollo's formatError: the error policy (src/errors/error.wire.ts) with graphql-js and Apollo
+ * messages naming no schema element the caller may not see (src/graphql/error-disclosure.ts), and a
+ * token-limit parse failure answered as TOO_MANY_TOKENS.
  */
 function formatError(formatted: GraphQLFormattedError, error: unknown, limits: Config['operationLimits'], disclosure: ErrorDisclosure): GraphQLFormattedError {
-  const code = String(formatted.extensions?.code ?? '');
-  const original = catalogueError(error) ?? (code === 'GRAPHQL_PARSE_FAILED' ? tokenLimitError(error, limits) : undefined);
-  if (original) {
-    const { http: _http, ...extensions } = original.extensions as Record<string, unknown>;
-    return { message: original.message, locations: formatted.locations, path: formatted.path, extensions };
-  }
-  // Apollo answers some client mistakes with a bare GraphQLError and a 4xx status (e.g. "provided sha
-  // does not match query" for persisted queries): a client error, not ours to mask.
-  const message = disclosure.message(formatted.message, sentDocument(error));
-  if (hasClientStatus(error) && !CLIENT_ERROR_CODES.has(code)) {
-    return { message, locations: formatted.locations, path: formatted.path, extensions: { code: 'BAD_REQUEST', errorType: 'bad_request' } };
-  }
-  if (CLIENT_ERROR_CODES.has(code)) {
-    const { stacktrace: _s, ...extensions } = formatted.extensions ?? {};
-    const errorType = code in ERROR_CATALOGUE ? ERROR_CATALOGUE[code as keyof typeof ERROR_CATALOGUE].errorType : code.toLowerCase();
-    return { ...formatted, message, extensions: { ...extensions, code, errorType } };
-  }
-  const internal = ERROR_CATALOGUE.INTERNAL_SERVER_ERROR;
-  return {
-    message: internal.message,
-    locations: formatted.locations,
-    path: formatted.path,
-    extensions: { code: 'INTERNAL_SERVER_ERROR', errorType: internal.errorType },
-  };
+  const tooLong = formatted.extensions?.code === 'GRAPHQL_PARSE_FAILED' ? tokenLimitError(error, limits) : undefined;
+  const failure = toGatewayError(tooLong ?? error, { clientMessage: (message) => disclosure.message(message, sentDocument(error)) });
+  return graphqlError(failure, undefined, formatted);
 }
 
 /** The document text a graphql-js error was reported against ('' when it has none). */
@@ -287,30 +242,12 @@ function withRequestIdsOnErrors<H extends (this: never, request: never, reply: n
   } as unknown as H;
 }
 
-/** A bare GraphQLError Apollo raised with a 4xx HTTP status: the client's mistake. */
-function hasClientStatus(error: unknown): boolean {
-  const status = ((unwrapResolverError(error) as GraphQLError | undefined)?.extensions?.http as { status?: number } | undefined)?.status;
-  return status !== undefined && status >= 400 && status < 500;
-}
-
-/** Logs an error the client only sees masked. Name, message and stack only: driver errors carry query parameters. */
-function logUnexpected(log: FastifyBaseLogger, requestId: string, error: unknown): void {
-  const e = error as Error & { code?: string };
-  log.error({ requestId, err: { type: e?.constructor?.name ?? e?.name, message: e?.message, code: e?.code, stack: e?.stack } }, 'unexpected error');
-}
-
 /** Adds the request id to every error and logs the unexpected ones (masked for the client). */
 const requestIdPlugin: ApolloServerPlugin<GatewayContext> = {
   async requestDidStart() {
     return {
       async didEncounterErrors({ errors, contextValue }) {
-        for (const error of errors) {
-          const original = unwrapResolverError(error);
-          // A coded server-side failure (the database busy or unavailable) is answered as such, and its cause logged.
-          if (original instanceof GatewayError && original.status >= 500) logUnexpected(contextValue.log, contextValue.requestId, original.cause ?? original);
-          if (original instanceof GatewayError || missingParentError(original) || CLIENT_ERROR_CODES.has(String(error.extensions?.code)) || hasClientStatus(error)) continue;
-          logUnexpected(contextValue.log, contextValue.requestId, original);
-        }
+        for (const error of errors) logFailure(contextValue.log, contextValue.requestId, toGatewayError(error));
       },
       async willSendResponse({ response, contextValue, requestIsBatched }) {
         if (response.body.kind === 'single') {
@@ -379,24 +316,21 @@ function registerMetricsRoute(app: FastifyInstance, metrics: GatewayMetrics, con
  */
 function registerErrorAnswers(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    const failure = httpLayerError(error);
-    if (!failure) logUnexpected(request.log, request.id, error);
-    const answer = failure ?? new GatewayError('INTERNAL_SERVER_ERROR');
-    if (answer.status >= 500 && answer.code !== 'INTERNAL_SERVER_ERROR') {
-      // The database failing while the caller is resolved (onRequest): its coded, retryable answer.
-      logUnexpected(request.log, request.id, answer.cause ?? answer);
-      const seconds = retryAfterSeconds(answer);
-      if (seconds !== undefined) void reply.header('retry-after', String(seconds));
-    }
-    void reply.status(answer.status).send(graphqlErrorBody(answer, request.id));
+    // E.g. the database failing while the caller is resolved (onRequest): its coded, retryable answer.
+    const failure = toGatewayError(error);
+    logFailure(request.log, request.id, failure);
+    const { status, headers } = httpAnswer(failure);
+    void reply.status(status).headers(headers).send(graphqlErrorBody(failure, request.id));
   });
   app.setNotFoundHandler((request, reply) => {
     // /graphql exists for GET and POST: another method there is 405 with Allow (RFC 9110 §15.5.6).
     if (request.url.split('?')[0] === GRAPHQL_PATH) {
-      void reply.status(405).header('allow', GRAPHQL_METHODS.join(', ')).send(graphqlErrorBody(new GatewayError('METHOD_NOT_ALLOWED'), request.id));
+      const refusal = new GatewayError('METHOD_NOT_ALLOWED');
+      void reply.status(refusal.status).header('allow', GRAPHQL_METHODS.join(', ')).send(graphqlErrorBody(refusal, request.id));
       return;
     }
-    void reply.status(404).send(graphqlErrorBody(new GatewayError('ROUTE_NOT_FOUND'), request.id));
+    const missing = new GatewayError('ROUTE_NOT_FOUND');
+    void reply.status(missing.status).send(graphqlErrorBody(missing, request.id));
   });
 }
 
@@ -458,6 +392,6 @@ function registerRoutes(
 
   app.get('/healthz', async () => ({ status: 'ok' }));
 
-  registerRestRoutes(app, services, logUnexpected, rateLimits);
+  registerRestRoutes(app, services, rateLimits);
 
 }

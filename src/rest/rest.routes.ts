@@ -5,11 +5,9 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import type { Services } from '../services';
 import type { AuthenticatedProject } from '../auth/project.service';
 import { GatewayError, TooManyRequestsError, UnauthorizedCredentialsError } from '../errors/error.catalogue';
-import { httpLayerError, restErrorBody } from '../errors/error.wire';
+import { httpAnswer, logFailure, restErrorBody, toGatewayError } from '../errors/error.wire';
 import { invalidArgument, REST_SCHEMAS } from './rest.schemas';
 import { isId } from '../common/ids';
-import { missingParentError } from '../errors/missing-parent';
-import { retryAfterSeconds } from '../db/database.errors';
 import type { RateLimitService } from '../ratelimit/rate-limit.service';
 import { validateInput } from '../graphql/validation';
 import { CreateUserInput, UserNameInput } from '../users/user.inputs';
@@ -51,21 +49,15 @@ const sessionFields = (b: Body) => ({
 });
 
 /**
- * Stytch's error body for any failure: catalogue errors as they are, a schema mismatch as
- * `invalid_argument`, Fastify's other refusals by their catalogue code, anything else logged and masked.
+ * Stytch's error body for any failure, by the one error policy (src/errors/error.wire.ts); a
+ * schema mismatch is `invalid_argument` naming the field.
  */
-function sendError(error: unknown, request: FastifyRequest, reply: FastifyReply, log: (error: unknown) => void) {
+function sendError(error: unknown, request: FastifyRequest, reply: FastifyReply) {
   const { validation, validationContext } = (error ?? {}) as Partial<FastifyError>;
-  const failure = validation ? invalidArgument(validation, validationContext ?? 'body') : (missingParentError(error) ?? httpLayerError(error));
-  if (!failure) log(error);
-  const answer = failure ?? new GatewayError('INTERNAL_SERVER_ERROR');
-  if (answer.status >= 500 && answer.code !== 'INTERNAL_SERVER_ERROR') {
-    // A coded server-side failure (the database busy or unavailable): retryable, its cause logged.
-    log(answer.cause ?? answer);
-    const seconds = retryAfterSeconds(answer);
-    if (seconds !== undefined) void reply.header('retry-after', String(seconds));
-  }
-  return reply.status(answer.status).send(restErrorBody(answer, request.id));
+  const failure = toGatewayError(validation ? invalidArgument(validation, validationContext ?? 'body') : error);
+  logFailure(request.log, request.id, failure);
+  const { status, headers } = httpAnswer(failure);
+  return reply.status(status).headers(headers).send(restErrorBody(failure, request.id));
 }
 
 /**
@@ -75,12 +67,11 @@ function sendError(error: unknown, request: FastifyRequest, reply: FastifyReply,
 export function registerRestRoutes(
   app: FastifyInstance,
   services: Services,
-  logUnexpected: (log: FastifyRequest['log'], requestId: string, error: unknown) => void,
   rateLimits?: RateLimitService,
 ): void {
   void app.register(
     async (scope) => {
-      scope.setErrorHandler((error, request, reply) => sendError(error, request, reply, (e) => logUnexpected(request.log, request.id, e)));
+      scope.setErrorHandler((error, request, reply) => sendError(error, request, reply));
       scope.setNotFoundHandler((request, reply) =>
         reply.status(404).send(restErrorBody(new GatewayError('ROUTE_NOT_FOUND', { message: `No route ${request.method} ${request.url.split('?')[0]}.` }), request.id)),
       );
@@ -116,10 +107,7 @@ function routes(app: FastifyInstance, services: Services, rateLimits?: RateLimit
         if (rateLimits) {
           // The backend's per-project budget, as for GraphQL: each route runs one operation, one unit (src/ratelimit).
           const { allowed, retryAfterSeconds } = await rateLimits.consume({ projectId: project.projectId, clientIp: request.ip }, REST_ROUTE_UNITS);
-          if (!allowed) {
-            void reply.header('retry-after', String(retryAfterSeconds));
-            throw new TooManyRequestsError({ details: { retryAfterSeconds } });
-          }
+          if (!allowed) throw new TooManyRequestsError({ details: { retryAfterSeconds } });
         }
         const body = request.body && typeof request.body === 'object' && !Array.isArray(request.body) ? (request.body as Body) : {};
         const result = await handler({
