@@ -4,6 +4,8 @@
 // aliased mutations cost 50. An operation that does not fit the caller's remaining budget is refused
 // whole with TOO_MANY_REQUESTS and spends nothing: a partial run would leave the client unsure which
 // fields ran. Requests without valid credentials are not counted (@auth refuses them anyway).
+// Apollo and the GraphQL fast path (src/graphql/fast-path.ts) both run it: it is one of the shared
+// GraphQL settings (src/graphql/graphql.settings.ts).
 import { HeaderMap, type ApolloServerPlugin } from '@apollo/server';
 import { TooManyRequestsError } from '../errors/error.catalogue';
 import type { GatewayContext } from '../graphql/context';
@@ -17,6 +19,8 @@ export function rateLimitPlugin(limiter: RateLimitService): ApolloServerPlugin<G
       const project = contextValue.project;
       if (!project) return;
       const caller = { projectId: project.projectId, sessionId: contextValue.session?.sessionId ?? null, clientIp: contextValue.clientIp };
+      // A caller no budget applies to costs no work per operation (e.g. project-secret callers with only session limits on).
+      if (!limiter.limits(caller)) return;
       return {
         async didResolveOperation({ schema, document, operation, request }) {
           // Apollo resolves an operation before this hook; without one nothing executes but it still costs a unit.

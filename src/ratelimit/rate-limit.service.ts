@@ -44,9 +44,9 @@ export class RateLimitService {
     private readonly config: RateLimitConfig,
   ) {}
 
-  /** Whether project-secret callers are limited at all (the GraphQL fast path cannot apply a limit). */
-  get limitsBackend(): boolean {
-    return this.config.requestsPerMinute > 0;
+  /** Whether any budget applies to `caller` (when none does, consume always allows and need not be called). */
+  limits(caller: RateLimitCaller): boolean {
+    return budgetsOf(this.config, caller).length > 0;
   }
 
   /**
