@@ -29,7 +29,7 @@ const sessionArguments = {
 
 const userIdParams = { type: 'object', properties: { user_id: string }, required: ['user_id'] } as const;
 
-/** Each route's schema, keyed by `METHOD url` as rest.routes.ts registers it. */
+/** Each route's schema, keyed by `METHOD url` as route() (rest.route.ts) registers it. */
 export const REST_SCHEMAS: Record<string, FastifySchema> = {
   'POST /users': {
     body: body({
