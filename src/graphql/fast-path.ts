@@ -119,8 +119,8 @@ export class GraphqlFastPath {
       contextValue = await this.options.context(request, reply);
     } catch (error) {
       // As Apollo answers a failed context function (ApolloServer.executeHTTPGraphQLRequest): the
-      // error alone, formatted, with its own status or 500; no request hook runs.
-      // No request hook adds the request id here: it is added as for Apollo's own early answers.
+      // error alone, formatted, with its own status or 500; no request hook runs, so the request id
+      // is added here, as for Apollo's own early answers.
       const errors = this.formatErrors([asGraphQLError(error, 'Context creation failed: ')], head);
       for (const formatted of errors) (formatted.extensions as Record<string, unknown>).requestId = request.id;
       return this.send(reply, head, { errors }, ERROR_ANSWER_STATUS);
@@ -148,16 +148,7 @@ export class GraphqlFastPath {
       return false;
     }
 
-    let result: ExecutionResult;
-    let status = OK_STATUS;
-    try {
-      await Promise.all(listeners.map((l) => l.didResolveOperation?.(requestContext as never)));
-      result = await execute({ schema, document, contextValue, variableValues: op.variables, operationName: op.operationName });
-    } catch (error) {
-      // Thrown by didResolveOperation (execute reports errors in its result): Apollo's sendErrorResponse.
-      result = { errors: [asGraphQLError(error, '')] };
-      status = ERROR_ANSWER_STATUS;
-    }
+    const { result, status } = await this.execute(listeners, requestContext, { document, contextValue, operation: op });
     const errors = result.errors?.length ? [...result.errors] : undefined;
     if (errors) {
       requestContext.errors = errors;
@@ -168,6 +159,27 @@ export class GraphqlFastPath {
     await Promise.all(listeners.map((l) => l.willSendResponse?.(requestContext as never)));
 
     return this.send(reply, head, { errors: singleResult.errors, data: singleResult.data, extensions: singleResult.extensions }, status);
+  }
+
+  /**
+   * The didResolveOperation hooks (the rate limit), then the operation. A hook that throws is
+   * answered as Apollo's sendErrorResponse answers it: that error alone, status 500 unless the error
+   * sets one, nothing executed.
+   */
+  private async execute(
+    listeners: readonly GraphQLRequestListener<GatewayContext>[],
+    requestContext: Record<string, unknown>,
+    { document, contextValue, operation }: { document: DocumentNode; contextValue: GatewayContext; operation: Operation },
+  ): Promise<{ result: ExecutionResult; status: number }> {
+    try {
+      const resolved = listeners.filter((l) => l.didResolveOperation);
+      if (resolved.length) await Promise.all(resolved.map((l) => l.didResolveOperation!(requestContext as never)));
+    } catch (error) {
+      return { result: { errors: [asGraphQLError(error, '')] }, status: ERROR_ANSWER_STATUS };
+    }
+    const { schema } = this.options;
+    const result = await execute({ schema, document, contextValue, variableValues: operation.variables, operationName: operation.operationName });
+    return { result, status: OK_STATUS };
   }
 
   /** Status, headers and body as Apollo's Fastify integration writes them (prettyJSONStringify: JSON and a newline). */
