@@ -8,6 +8,7 @@
 // GraphQL settings (src/graphql/graphql.settings.ts).
 import { HeaderMap, type ApolloServerPlugin } from '@apollo/server';
 import { TooManyRequestsError } from '../errors/error.catalogue';
+import { httpAnswer } from '../errors/error.wire';
 import type { GatewayContext } from '../graphql/context';
 import type { RateLimitService } from './rate-limit.service';
 import { MIN_UNITS, rootFieldUnits } from './rate-limit.rules';
@@ -27,14 +28,14 @@ export function rateLimitPlugin(limiter: RateLimitService): ApolloServerPlugin<G
           const units = operation ? rootFieldUnits(schema, document, operation, request.variables ?? {}) : MIN_UNITS;
           const { allowed, neverFits, retryAfterSeconds } = await limiter.consume(caller, units);
           if (allowed) return;
-          throw new TooManyRequestsError({
+          const refusal = new TooManyRequestsError({
             ...(neverFits && { message: `This operation runs ${units} root fields, more than the rate limit allows in a minute; split it.` }),
-            details: {
-              retryAfterSeconds,
-              // Apollo lifts `http` into the response (429 and Retry-After) and formatError drops it.
-              http: { status: 429, headers: new HeaderMap([['retry-after', String(retryAfterSeconds)]]) },
-            },
+            details: { retryAfterSeconds },
           });
+          // Apollo (and the fast path) lift `http` into the response; the wire form leaves it out.
+          const { status, headers } = httpAnswer(refusal);
+          (refusal.extensions as Record<string, unknown>).http = { status, headers: new HeaderMap(Object.entries(headers)) };
+          throw refusal;
         },
       };
     },
