@@ -42,6 +42,12 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
+/**
+ * Builds and readies one gateway (not yet listening): opens the database, applies pending migrations
+ * (unless `options.migrate` is false), checks the encryption keys against it, then wires services,
+ * the HTTP edge, Apollo and the fast path (one GraphQL settings object), REST and observability.
+ * Throws, with the database closed again, when any step fails (e.g. EncryptionKeyMismatchError).
+ */
 export async function createGateway(config: Config, options: GatewayOptions = {}): Promise<Gateway> {
   const dataSource = createDataSource(config.database);
   await dataSource.initialize();
