@@ -43,7 +43,7 @@ export const ERROR_CATALOGUE = {
   // (RFC 9110 §15.6.4: 503 with Retry-After), see src/db/database.errors.ts.
   DATABASE_BUSY: { status: 503, errorType: 'database_busy', message: 'The database is busy with another writer; retry after retryAfterSeconds (nothing was written).' },
   DATABASE_UNAVAILABLE: { status: 503, errorType: 'database_unavailable', message: 'The database did not answer in time; retry after retryAfterSeconds.' },
-  // The HTTP edge (src/http/request-bytes.ts, src/server.ts): refused before any operation or route runs.
+  // The HTTP edge (src/http/request-bytes.ts, src/http/http.app.ts): refused before any operation or route runs.
   BAD_REQUEST: { status: 400, errorType: 'bad_request', message: 'The request is malformed; send one JSON object (or a batch array) as the body.' },
   ROUTE_NOT_FOUND: { status: 404, errorType: 'route_not_found', message: 'No such route; GraphQL is served at /graphql and the REST facade under /v1.' },
   METHOD_NOT_ALLOWED: { status: 405, errorType: 'method_not_allowed', message: 'This method is not allowed here; send queries by GET or POST and mutations by POST.' },
@@ -61,15 +61,52 @@ export const ERROR_CATALOGUE = {
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;
 
-export interface GatewayErrorOptions {
+/**
+ * The more specific Stytch `error_type`s a code may carry instead of its own (GatewayErrorOptions
+ * `errorType`), so a client can tell which field or byte was wrong. A flat list, as the codes above:
+ * no error type reaches a client unless it is written here.
+ */
+export const ERROR_SUBTYPES = {
+  BAD_USER_INPUT: [
+    // REST: a field of the wrong JSON type (src/rest/rest.schemas.ts).
+    'invalid_argument',
+    // Users: identifiers without a normal form, oversized profile fields, neither identifier given.
+    'invalid_email',
+    'invalid_phone_number',
+    'invalid_name',
+    'invalid_external_id',
+    'invalid_metadata',
+    'missing_email_or_phone_number',
+    // Projects: a name with control characters or out of its length bounds.
+    'invalid_project_name',
+    // Sessions: which session arguments a caller may or must give.
+    'session_argument_not_allowed',
+    'session_argument_required',
+    'custom_claims_without_session',
+    // Audit: paging arguments.
+    'invalid_page_size',
+    'invalid_cursor',
+    // Any input: a key that could reach an object's prototype (src/http/request-bytes.ts).
+    'forbidden_json_key',
+  ],
+  // The HTTP edge (src/http/request-bytes.ts): bytes that are not UTF-8 JSON.
+  BAD_REQUEST: ['invalid_utf8', 'invalid_json', 'invalid_unicode'],
+  // A body in a content coding the gateway does not decode (RFC 9110 §8.4.1).
+  UNSUPPORTED_MEDIA_TYPE: ['unsupported_content_encoding'],
+} as const satisfies Partial<Record<ErrorCode, readonly string[]>>;
+
+/** The sub-types `code` may carry (never, for a code without any). */
+export type ErrorSubtype<C extends ErrorCode> = C extends keyof typeof ERROR_SUBTYPES ? (typeof ERROR_SUBTYPES)[C][number] : never;
+
+export interface GatewayErrorOptions<C extends ErrorCode = ErrorCode> {
   /** Extra public fields (e.g. `lockExpiresAt`, `retryAfterSeconds`). Never secrets. */
   readonly details?: Record<string, unknown>;
   /** Internal cause, for the log only. */
   readonly cause?: unknown;
   /** Overrides the catalogue message (public; keep it free of secrets). */
   readonly message?: string;
-  /** A more specific Stytch error_type than the catalogue's (e.g. invalid_email under BAD_USER_INPUT). */
-  readonly errorType?: string;
+  /** A more specific Stytch error_type than the catalogue's, from ERROR_SUBTYPES (e.g. invalid_email under BAD_USER_INPUT). */
+  readonly errorType?: ErrorSubtype<C>;
 }
 
 /** A client-facing failure with a literal code from the catalogue. */
@@ -79,9 +116,9 @@ export class GatewayError<C extends ErrorCode = ErrorCode> extends GraphQLError 
   readonly status: number;
   readonly details: Record<string, unknown>;
 
-  constructor(code: C, options: GatewayErrorOptions = {}) {
+  constructor(code: C, options: GatewayErrorOptions<C> = {}) {
     const entry = ERROR_CATALOGUE[code];
-    const errorType = options.errorType ?? entry.errorType;
+    const errorType: string = options.errorType ?? entry.errorType;
     super(options.message ?? entry.message, {
       extensions: { code, errorType, ...options.details },
     });
@@ -98,7 +135,7 @@ export class GatewayError<C extends ErrorCode = ErrorCode> extends GraphQLError 
 /** Makes a typed subclass for one catalogue code, so features can `throw new UserNotFoundError()`. */
 export function defineError<C extends ErrorCode>(code: C) {
   return class extends GatewayError<C> {
-    constructor(options?: GatewayErrorOptions) {
+    constructor(options?: GatewayErrorOptions<C>) {
       super(code, options);
     }
   };

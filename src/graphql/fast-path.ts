@@ -8,11 +8,16 @@
 //     Apollo caches validated documents by query too, so no check runs less often than there;
 //   - the context comes from the same function Apollo is given, the operation runs through graphql-js
 //     `execute` on the same schema;
-//   - the plugins it is given see `requestDidStart`, `didEncounterErrors` and `willSendResponse` as
-//     Apollo calls them (request ids on errors, logging, metrics, suggestion masking);
+//   - the plugins it is given see `requestDidStart`, `didResolveOperation`, `didEncounterErrors` and
+//     `willSendResponse` as Apollo calls them (request ids on errors, logging, metrics, the rate limit);
+//     an error thrown by `didResolveOperation` (a rate-limit refusal) is answered as Apollo answers it:
+//     the error alone, nothing executed;
 //   - errors are normalised as Apollo does (a code on each, `extensions.http` lifted into the
 //     response status and headers) and then given to the same formatError;
 //   - the body is Apollo's: `{errors, data, extensions}` in that order, JSON plus a newline.
+// Apollo and this path are built from one settings object (src/graphql/graphql.settings.ts): same
+// schema, parse options, validation rules, formatError (the one error policy) and plugins, the rate
+// limit's included.
 // Anything else, and anything this path cannot answer exactly as Apollo would (a parse or validation
 // error, an unknown operation name, variables that do not coerce, a plugin hook it does not drive, an
 // Accept header it would have to negotiate), goes to Apollo before anything has run.
@@ -28,13 +33,14 @@ import {
   type DocumentNode,
   type ExecutionResult,
   type GraphQLFormattedError,
-  type GraphQLSchema,
-  type ParseOptions,
   type ValidationRule,
 } from 'graphql';
-import { HeaderMap, type ApolloServerPlugin, type GraphQLRequestListener, type HTTPGraphQLHead } from '@apollo/server';
+import { HeaderMap, type GraphQLRequestListener, type HTTPGraphQLHead } from '@apollo/server';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { GatewayError } from '../errors/error.catalogue';
+import { graphqlError } from '../errors/error.wire';
 import type { GatewayContext } from './context';
+import type { GraphqlSettings } from './graphql.settings';
 
 /** Validated documents kept, by query text (least recently used dropped first). */
 const MAX_CACHED_DOCUMENTS = 500;
@@ -55,25 +61,19 @@ const ACCEPTS_JSON = new Set([undefined, '*/*', 'application/json', APPLICATION_
 const JSON_CONTENT_TYPE = /^application\/json\s*(?:;|$)/i;
 const BASIC_AUTH = /^basic\s/i;
 /** The request-listener hooks this path drives; a plugin that needs another one sends requests to Apollo. */
-const DRIVEN_HOOKS = new Set(['didEncounterErrors', 'willSendResponse']);
+const DRIVEN_HOOKS = new Set(['didResolveOperation', 'didEncounterErrors', 'willSendResponse']);
+/** Apollo's status for an error answer whose errors set none (requestPipeline's sendErrorResponse). */
+const ERROR_ANSWER_STATUS = 500;
+const OK_STATUS = 200;
 
-export interface FastPathOptions {
-  readonly schema: GraphQLSchema;
-  readonly parseOptions: ParseOptions;
-  /** Apollo's `introspection`: when false Apollo adds a rule refusing __schema and __type, and so does this path. */
-  readonly introspection: boolean;
-  /** Apollo's `validationRules` (graphql-js's specified rules are added here, as Apollo adds them). */
-  readonly validationRules: readonly ValidationRule[];
-  /** The context function Apollo is given. */
+/**
+ * Apollo's settings (`introspection` false adds a rule refusing __schema and __type, as Apollo adds
+ * it; graphql-js's specified rules are added before `validationRules`, as Apollo adds them), and the
+ * context function Apollo is given.
+ */
+export interface FastPathOptions extends GraphqlSettings {
   readonly context: (request: FastifyRequest, reply: FastifyReply) => Promise<GatewayContext>;
-  /** Apollo's `formatError`. */
-  readonly formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
-  /** The plugins whose request hooks must run for every operation (Apollo's own built-ins excepted). */
-  readonly plugins: readonly ApolloServerPlugin<GatewayContext>[];
 }
-
-/** Everything but the context function, which registerRoutes owns. */
-export type FastPathSettings = Omit<FastPathOptions, 'context'>;
 
 interface Operation {
   readonly query: string;
@@ -119,9 +119,11 @@ export class GraphqlFastPath {
       contextValue = await this.options.context(request, reply);
     } catch (error) {
       // As Apollo answers a failed context function (ApolloServer.executeHTTPGraphQLRequest): the
-      // error alone, formatted, with its own status or 500; no request hook runs.
+      // error alone, formatted, with its own status or 500; no request hook runs, so the request id
+      // is added here, as for Apollo's own early answers.
       const errors = this.formatErrors([asGraphQLError(error, 'Context creation failed: ')], head);
-      return this.send(reply, head, { errors }, 500);
+      for (const formatted of errors) (formatted.extensions as Record<string, unknown>).requestId = request.id;
+      return this.send(reply, head, { errors }, ERROR_ANSWER_STATUS);
     }
     // Only documents an authenticated caller sent are kept: anyone can send a Basic header.
     if (!cached && contextValue.project) this.remember(op.query, document);
@@ -146,7 +148,7 @@ export class GraphqlFastPath {
       return false;
     }
 
-    const result: ExecutionResult = await execute({ schema, document, contextValue, variableValues: op.variables, operationName: op.operationName });
+    const { result, status } = await this.execute(listeners, requestContext, { document, contextValue, operation: op });
     const errors = result.errors?.length ? [...result.errors] : undefined;
     if (errors) {
       requestContext.errors = errors;
@@ -156,7 +158,28 @@ export class GraphqlFastPath {
     requestContext.response = { http: head, body: { kind: 'single', singleResult } };
     await Promise.all(listeners.map((l) => l.willSendResponse?.(requestContext as never)));
 
-    return this.send(reply, head, { errors: singleResult.errors, data: singleResult.data, extensions: singleResult.extensions }, 200);
+    return this.send(reply, head, { errors: singleResult.errors, data: singleResult.data, extensions: singleResult.extensions }, status);
+  }
+
+  /**
+   * The didResolveOperation hooks (the rate limit), then the operation. A hook that throws is
+   * answered as Apollo's sendErrorResponse answers it: that error alone, status 500 unless the error
+   * sets one, nothing executed.
+   */
+  private async execute(
+    listeners: readonly GraphQLRequestListener<GatewayContext>[],
+    requestContext: Record<string, unknown>,
+    { document, contextValue, operation }: { document: DocumentNode; contextValue: GatewayContext; operation: Operation },
+  ): Promise<{ result: ExecutionResult; status: number }> {
+    try {
+      const resolved = listeners.filter((l) => l.didResolveOperation);
+      if (resolved.length) await Promise.all(resolved.map((l) => l.didResolveOperation!(requestContext as never)));
+    } catch (error) {
+      return { result: { errors: [asGraphQLError(error, '')] }, status: ERROR_ANSWER_STATUS };
+    }
+    const { schema } = this.options;
+    const result = await execute({ schema, document, contextValue, variableValues: operation.variables, operationName: operation.operationName });
+    return { result, status: OK_STATUS };
   }
 
   /** Status, headers and body as Apollo's Fastify integration writes them (prettyJSONStringify: JSON and a newline). */
@@ -211,8 +234,8 @@ export class GraphqlFastPath {
           delete extensions.http;
         }
         return this.options.formatError({ ...error.toJSON(), extensions }, error);
-      } catch {
-        return { message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+      } catch (formatting) {
+        return graphqlError(new GatewayError('INTERNAL_SERVER_ERROR', { cause: formatting }));
       }
     });
   }

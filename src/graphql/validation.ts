@@ -2,12 +2,12 @@
 // `context: { code }` (its own catalogue code) or `context: { errorType }` (BAD_USER_INPUT with a
 // specific Stytch error_type such as invalid_email). The REST facade uses the same function.
 import { validate, type ValidationError } from 'class-validator';
-import { GatewayError, type ErrorCode } from '../errors/error.catalogue';
+import { GatewayError, type ErrorCode, type ErrorSubtype } from '../errors/error.catalogue';
 import { refusePrototypeKeys } from '../http/request-bytes';
 
 interface ConstraintContext {
   code?: ErrorCode;
-  errorType?: string;
+  errorType?: ErrorSubtype<'BAD_USER_INPUT'>;
   message?: string;
 }
 

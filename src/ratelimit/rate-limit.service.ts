@@ -4,7 +4,7 @@
 // client IP shared by every session from that address, so one browser cannot spend its backend's or
 // another user's budget (OWASP API4:2023). The unit is one executed root field: 50 aliased
 // `createUser` fields cost 50, as they do 50 inserts. Off (every budget 0) by default; when off the
-// gateway does not even install it (src/server.ts).
+// gateway does not even install it (createGateway, src/server.ts).
 import type { Clock } from '../common/clock';
 import type { RateLimitConfig } from '../config';
 import type { Database } from '../db/database';
@@ -49,9 +49,9 @@ export class RateLimitService {
     private readonly onSweepError: (error: unknown) => void = () => undefined,
   ) {}
 
-  /** Whether project-secret callers are limited at all (the GraphQL fast path cannot apply a limit). */
-  get limitsBackend(): boolean {
-    return this.config.requestsPerMinute > 0;
+  /** Whether any budget applies to `caller` (when none does, consume always allows and need not be called). */
+  limits(caller: RateLimitCaller): boolean {
+    return budgetsOf(this.config, caller).length > 0;
   }
 
   /**

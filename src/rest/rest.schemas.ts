@@ -1,6 +1,6 @@
 // JSON Schemas (draft-07, as Fastify's Ajv reads them) of the /v1 routes' bodies, path parameters and
 // query strings: every field takes exactly its documented JSON type, nothing is coerced (see the Ajv
-// options in src/server.ts), and a mismatch is refused before the handler runs, so it costs no
+// options in src/http/http.app.ts), and a mismatch is refused before the handler runs, so it costs no
 // attempt and writes nothing. Rules beyond the type (formats, ranges, lengths) stay with the services
 // and class-validator, shared with GraphQL. The same schemas can describe the facade in OpenAPI.
 //
@@ -29,7 +29,7 @@ const sessionArguments = {
 
 const userIdParams = { type: 'object', properties: { user_id: string }, required: ['user_id'] } as const;
 
-/** Each route's schema, keyed by `METHOD url` as rest.routes.ts registers it. */
+/** Each route's schema, keyed by `METHOD url` as route() (rest.route.ts) registers it. */
 export const REST_SCHEMAS: Record<string, FastifySchema> = {
   'POST /users': {
     body: body({

@@ -3,6 +3,7 @@ import { GraphQLJSONObject } from 'graphql-scalars';
 import { jsonByteLength } from '../common/json';
 import { IsOptional, Length, MaxLength, ValidateNested, registerDecorator, type ValidationOptions } from 'class-validator';
 import { EMAIL_MAX_CHARS, normalizeEmail, normalizePhoneNumber } from './identity.normalize';
+import type { ErrorSubtype } from '../errors/error.catalogue';
 
 /** Stytch caps each metadata object; 4 KiB of JSON keeps rows and JWTs small. */
 export const METADATA_MAX_BYTES = 4096;
@@ -42,7 +43,7 @@ export const INVALID_EMAIL_MESSAGE =
   'The email address is not valid: give a plain address such as name@example.com. A local part that needs quotes (a space, @, quote or backslash in it) is not accepted, nor are invisible or bidirectional control characters.';
 export const INVALID_PHONE_NUMBER_MESSAGE = 'The phone number is not a possible number: give it with + and its country code, without an extension, e.g. +15555550123.';
 
-const invalid = (errorType: string, message: string) => ({ context: { errorType, message } });
+const invalid = (errorType: ErrorSubtype<'BAD_USER_INPUT'>, message: string) => ({ context: { errorType, message } });
 
 @InputType()
 export class UserNameInput {

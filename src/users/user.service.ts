@@ -5,7 +5,7 @@ import { sql } from '../db/sql';
 import { Totp } from '../totp/totp.entity';
 import type { Clock } from '../common/clock';
 import { newId, parseId } from '../common/ids';
-import { GatewayError } from '../errors/error.catalogue';
+import { GatewayError, type ErrorSubtype } from '../errors/error.catalogue';
 import { User } from './user.entity';
 import { INVALID_EMAIL_MESSAGE, INVALID_PHONE_NUMBER_MESSAGE, type CreateUserInput } from './user.inputs';
 import { DuplicateEmailError, DuplicateExternalIdError, DuplicatePhoneNumberError, UserNotFoundError } from './user.errors';
@@ -62,7 +62,7 @@ function normalized(
   field: 'email' | 'phoneNumber',
   raw: string | null | undefined,
   normalize: (raw: string) => string | null,
-  errorType: string,
+  errorType: ErrorSubtype<'BAD_USER_INPUT'>,
   message: string,
 ): string | null {
   if (raw === null || raw === undefined) return null;

@@ -162,14 +162,32 @@ describe('GraphQL fast path', () => {
 });
 
 describe('GraphQL fast path with a request rate limit', () => {
-  it('is off: the rate-limit plugin runs for every operation', async () => {
+  it('runs the rate limit as Apollo does: the refusal is 429 with Retry-After and nothing executes', async () => {
     const gw = await startGateway({ env: { RATE_LIMIT_REQUESTS_PER_MINUTE: '2' } });
     const answered = jest.spyOn(GraphqlFastPath.prototype as unknown as { answer: () => Promise<string | false> }, 'answer');
     try {
       const results = [];
       for (let i = 0; i < 3; i++) results.push(await gw.client.request(GetUserDocument, { userId: UNKNOWN_USER }));
-      expect(answered).not.toHaveBeenCalled();
       expect(results.map((r) => r.errors?.[0]?.extensions.code)).toEqual(['USER_NOT_FOUND', 'USER_NOT_FOUND', 'TOO_MANY_REQUESTS']);
+      const answers = await Promise.all(answered.mock.results.map((r) => r.value as Promise<string | false>));
+      expect(answers).toHaveLength(3);
+      expect(answers.every((a) => a !== false)).toBe(true);
+
+      // The same refusal from both paths, with the same request id: byte for byte the same body.
+      const refuse = (headers: Record<string, string>) =>
+        fetch(`${gw.url}/graphql`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: gw.client.authorization!, 'x-request-id': 'req-limited', ...headers },
+          body: JSON.stringify({ query: `query { user(userId: "${UNKNOWN_USER}") { userId } }` }),
+        });
+      const [fast, apollo] = [await refuse({}), await refuse(FORCE_APOLLO)];
+      const fastBody = await fast.text();
+      expect(fastBody).toBe(await apollo.text());
+      expect([fast.status, apollo.status]).toEqual([429, 429]);
+      expect(fast.headers.get('retry-after')).toMatch(/^[1-9]\d*$/);
+      const body = JSON.parse(fastBody) as { data?: unknown; errors: Array<{ extensions: Record<string, unknown> }> };
+      expect(body.data).toBeUndefined();
+      expect(body.errors[0].extensions).toMatchObject({ code: 'TOO_MANY_REQUESTS', requestId: 'req-limited' });
     } finally {
       answered.mockRestore();
       await gw.close();

@@ -20,7 +20,7 @@ import { createDatabase } from '../support/postgres';
 import { newId } from '../../src/common/ids';
 import { isForeignKeyViolation, isUniqueViolation } from '../../src/db/database';
 import { sql } from '../../src/db/sql';
-import { missingParentError } from '../../src/errors/missing-parent';
+import { missingParentError } from '../../src/errors/error.wire';
 import { ensureBuilt, startProcess, type GatewayProcess } from '../support/process';
 
 const CONCURRENT = 10;

@@ -3,7 +3,7 @@ import { HeaderMap, type HTTPGraphQLHead } from '@apollo/server';
 import { QueryFailedError } from 'typeorm';
 import { busyBackoffMs, databaseFault, retryAfterSeconds, translateDatabaseError } from '../../src/db/database.errors';
 import { GatewayError } from '../../src/errors/error.catalogue';
-import { applyRetryAfter } from '../../src/graphql/retry-after';
+import { applyRetryAfter } from '../../src/errors/error.wire';
 import { loadConfig } from '../../src/config';
 
 /** A driver error as better-sqlite3 or node-postgres raises it, wrapped as TypeORM wraps it. */

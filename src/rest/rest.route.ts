@@ -1,0 +1,106 @@
+// What every /v1 route shares: the route() wrapper (its JSON schema, project credentials, the rate
+// limit, Stytch's success body), snake_case field helpers and the error answer, which is the one
+// error policy (src/errors/error.wire.ts) in Stytch's wire form.
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { AuthenticatedProject } from '../auth/project.service';
+import { GatewayError, TooManyRequestsError, UnauthorizedCredentialsError } from '../errors/error.catalogue';
+import { httpAnswer, logFailure, restErrorBody, toGatewayError } from '../errors/error.wire';
+import { validateInput } from '../graphql/validation';
+import type { RateLimitService } from '../ratelimit/rate-limit.service';
+import type { Services } from '../services';
+import { invalidArgument, REST_SCHEMAS } from './rest.schemas';
+
+/** A JSON object body (or the object a route answers with, besides status_code and request_id). */
+export type RestBody = Record<string, unknown>;
+
+/** What a route handler is given: the authenticated project and the request's parts. */
+export interface RestCall {
+  readonly project: AuthenticatedProject;
+  readonly body: RestBody;
+  readonly params: Record<string, string>;
+  readonly query: Record<string, string>;
+  readonly requestId: string;
+  /** When the request arrived (ms since the epoch), for TOTP time steps. */
+  readonly receivedAtMs: number;
+}
+
+export type RestHandler = (call: RestCall) => Promise<RestBody>;
+
+/** The /v1 scope routes are registered on, and what they run with. */
+export interface RestScope {
+  readonly app: FastifyInstance;
+  readonly services: Services;
+  /** Given only when a rate limit is on. */
+  readonly rateLimits?: RateLimitService;
+}
+
+/** Rate-limit units of one REST call: it runs one service method, as one GraphQL root field does. */
+const REST_ROUTE_UNITS = 1;
+const OK_STATUS = 200;
+
+/**
+ * Registers a route that answers only callers with project credentials (HTTP Basic), charges the
+ * backend's per-project budget as for GraphQL, and answers `{status_code: 200, request_id, ...}`.
+ * Every route declares its fields' JSON types (src/rest/rest.schemas.ts); a route without is a bug.
+ */
+export function route({ app, services, rateLimits }: RestScope, method: 'GET' | 'POST' | 'DELETE', url: string, handler: RestHandler): void {
+  const schema = REST_SCHEMAS[`${method} ${url}`];
+  if (!schema) throw new TypeError(`REST route ${method} ${url} has no schema in rest.schemas.ts`);
+  app.route({
+    method,
+    url,
+    schema,
+    handler: async (request: FastifyRequest, reply: FastifyReply) => {
+      const project = await services.projects.authenticateBasic(request.headers.authorization);
+      if (!project) throw new UnauthorizedCredentialsError();
+      if (rateLimits) {
+        const { allowed, retryAfterSeconds } = await rateLimits.consume({ projectId: project.projectId, clientIp: request.ip }, REST_ROUTE_UNITS);
+        if (!allowed) throw new TooManyRequestsError({ details: { retryAfterSeconds } });
+      }
+      const body = request.body && typeof request.body === 'object' && !Array.isArray(request.body) ? (request.body as RestBody) : {};
+      const result = await handler({
+        project,
+        body,
+        params: request.params as Record<string, string>,
+        query: request.query as Record<string, string>,
+        requestId: request.id,
+        receivedAtMs: request.receivedAtMs,
+      });
+      return reply.status(OK_STATUS).send({ status_code: OK_STATUS, request_id: request.id, ...result });
+    },
+  });
+}
+
+/**
+ * Stytch's error body for any failure, by the one error policy; a schema mismatch is
+ * `invalid_argument` naming the field.
+ */
+export function sendError(error: unknown, request: FastifyRequest, reply: FastifyReply) {
+  const { validation, validationContext } = (error ?? {}) as Partial<FastifyError>;
+  const failure = toGatewayError(validation ? invalidArgument(validation, validationContext ?? 'body') : error);
+  logFailure(request.log, request.id, failure);
+  const { status, headers } = httpAnswer(failure);
+  return reply.status(status).headers(headers).send(restErrorBody(failure, request.id));
+}
+
+/** A string field of a JSON body; anything else (number, object, array) is refused as bad input (the route schemas refuse it first). */
+export function str(v: unknown): string | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'string') throw new GatewayError('BAD_USER_INPUT', { message: 'String fields must be JSON strings.' });
+  return v;
+}
+
+/** Builds a typed input from snake_case fields and validates it exactly as GraphQL would. */
+export async function input<T extends object>(target: T, fields: Partial<T>): Promise<T> {
+  const value = Object.assign(target, Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)));
+  await validateInput(value);
+  return value;
+}
+
+/** The session fields TOTP and session routes share, snake_case to the GraphQL inputs' names. */
+export const sessionFields = (b: RestBody) => ({
+  sessionToken: str(b.session_token) || undefined,
+  sessionJwt: str(b.session_jwt) || undefined,
+  sessionDurationMinutes: b.session_duration_minutes as number | undefined,
+  sessionCustomClaims: b.session_custom_claims as Record<string, unknown> | undefined,
+});

@@ -1,0 +1,40 @@
+// /v1/totps: create a TOTP, authenticate a code, recovery codes, recover, and delete a TOTP.
+import { AuthenticateTotpInput, CreateTotpInput, RecoverTotpInput } from '../totp/totp.inputs';
+import { input, route, sessionFields, str, type RestScope } from './rest.route';
+import { authenticateView, recoveryCodesView, userView } from './rest.views';
+
+/** Registers the TOTP routes on the /v1 scope. */
+export function totpRoutes(scope: RestScope): void {
+  const { users, totps } = scope.services;
+
+  route(scope, 'POST', '/totps', async ({ project, body }) => {
+    const created = await totps.create(project, await input(new CreateTotpInput(), { userId: str(body.user_id)!, expirationMinutes: body.expiration_minutes as number | undefined }));
+    return { totp_id: created.totpId, secret: created.secret, qr_code: created.qrCode, recovery_codes: created.recoveryCodes, user_id: created.userId, user: userView(created.user) };
+  });
+
+  route(scope, 'POST', '/totps/authenticate', async ({ project, body, requestId, receivedAtMs }) =>
+    authenticateView(
+      await totps.authenticate(
+        project.projectId,
+        await input(new AuthenticateTotpInput(), { userId: str(body.user_id)!, totpCode: String(body.totp_code ?? ''), ...sessionFields(body) }),
+        { requestId, receivedAtMs },
+      ),
+    ),
+  );
+
+  route(scope, 'POST', '/totps/recovery_codes', async ({ project, body }) =>
+    recoveryCodesView(str(body.user_id)!, await totps.recoveryCodes(project.projectId, body.user_id)),
+  );
+
+  route(scope, 'POST', '/totps/recover', async ({ project, body, requestId }) =>
+    authenticateView(
+      await totps.recover(project.projectId, await input(new RecoverTotpInput(), { userId: str(body.user_id)!, recoveryCode: String(body.recovery_code ?? ''), ...sessionFields(body) }), { requestId }),
+    ),
+  );
+
+  route(scope, 'DELETE', '/users/totps/:totp_id', async ({ project, params }) => {
+    // The user as the deletion's own transaction left them: no read after the commit (see TotpService.delete).
+    const { userId, user } = await totps.delete(project.projectId, params.totp_id);
+    return { user_id: userId, user: userView(user) };
+  });
+}
