@@ -5,7 +5,7 @@ import { authenticateView, recoveryCodesView, userView } from './rest.views';
 
 /** Registers the TOTP routes on the /v1 scope. */
 export function totpRoutes(scope: RestScope): void {
-  const { users, totps } = scope.services;
+  const { totps } = scope.services;
 
   route(scope, 'POST', '/totps', async ({ project, body }) => {
     const created = await totps.create(project, await input(new CreateTotpInput(), { userId: str(body.user_id)!, expirationMinutes: body.expiration_minutes as number | undefined }));
