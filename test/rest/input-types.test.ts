@@ -1,7 +1,7 @@
 // Threat: type confusion on the REST facade (`"totp_code": ["123456"]`): every field of every /v1 route takes exactly its documented JSON type, nothing is coerced, anything else is 400 invalid_argument before the handler runs (no attempt spent, nothing written); null is "absent" for optional fields and unknown fields are ignored.
 import fc from 'fast-check';
 import { User } from '../../src/users/user.entity';
-import { dialects, startGateway, totpCode, type Dialect, type Enrollment, type TestGateway } from '../support/gateway';
+import { describeEachDialect, startGateway, totpCode, type Dialect, type Enrollment, type TestGateway } from '../support/gateway';
 
 type JsonType = 'string' | 'integer' | 'object';
 interface Field {
@@ -44,7 +44,7 @@ function bodyWith(name: string, value: unknown): Record<string, unknown> {
   return { [head]: rest.length ? bodyWith(rest.join('.'), value) : value };
 }
 
-describe.each(dialects)('REST input types on %s', (dialect: Dialect) => {
+describeEachDialect('REST input types on %s', (dialect: Dialect) => {
   let gw: TestGateway;
   let enrolled: Enrollment;
   beforeAll(async () => {

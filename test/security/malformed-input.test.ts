@@ -1,7 +1,7 @@
 // Threat: hostile or malformed input (any field, any type, any size, any encoding, any raw HTTP body) crashes the gateway, answers 5xx, pollutes prototypes or changes data: property-based fuzzing of every argument of every operation, and of raw HTTP.
 import fc from 'fast-check';
 import { randomUUID } from 'node:crypto';
-import { dialects, startGateway, type Dialect, type Enrollment, type TestGateway } from '../support/gateway';
+import { describeEachDialect, startGateway, type Dialect, type Enrollment, type TestGateway } from '../support/gateway';
 import { RecoverTotpDocument } from '../../client';
 
 // ---------------------------------------------------------------------------------------------------
@@ -224,7 +224,7 @@ const short = (value: unknown) => {
   return s.length > 300 ? `${s.slice(0, 300)}... (${s.length} chars)` : s;
 };
 
-describe.each(dialects)('malformed input on %s', (dialect: Dialect) => {
+describeEachDialect('malformed input on %s', (dialect: Dialect) => {
   let gw: TestGateway;
   let tables: string[];
   /** A verified user with a live session: the data every refused request must leave alone. */

@@ -2,7 +2,7 @@
 import { randomInt } from 'node:crypto';
 import { AuthenticateTotpDocument, GetUserDocument, RecoverTotpDocument, TotpRecoveryCodesDocument } from '../../client';
 import type { Clock } from '../../src/common/clock';
-import { codes, dialects, startGateway, totpCode, type Enrollment, type TestGateway } from '../support/gateway';
+import { describeEachDialect, codes, startGateway, totpCode, type Enrollment, type TestGateway } from '../support/gateway';
 
 const HOUR_MS = 60 * 60 * 1000;
 const UNABLE = 'UNABLE_TO_AUTHENTICATE_TOTP';
@@ -80,7 +80,7 @@ async function lockState(gw: TestGateway, userId: string): Promise<{ isLocked: b
 
 const count = (values: string[], value: string) => values.filter((v) => v === value).length;
 
-describe.each(dialects)('replay and lockout on %s', (dialect) => {
+describeEachDialect('replay and lockout on %s', (dialect) => {
   /** Default lockout threshold (10). */
   let gw: TestGateway;
   /** LOCKOUT_MAX_ATTEMPTS=100, so races see replays rather than the lock. */

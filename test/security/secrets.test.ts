@@ -15,7 +15,7 @@ import {
   GatewayClient,
   GetUserDocument,
 } from '../../client';
-import { codes, dialects, startGateway, totpCode, type Dialect, type Enrollment, type TestGateway } from '../support/gateway';
+import { describeEachDialect, codes, startGateway, totpCode, type Dialect, type Enrollment, type TestGateway } from '../support/gateway';
 import { createDatabase } from '../support/postgres';
 import { runCli } from '../../src/cli';
 import { createKeyring, keyId } from '../../src/crypto/keyring';
@@ -43,7 +43,7 @@ function base32Decode(text: string): Buffer {
   return Buffer.from(out);
 }
 
-describe.each(dialects)('secrets at rest and in logs on %s', (dialect: Dialect) => {
+describeEachDialect('secrets at rest and in logs on %s', (dialect: Dialect) => {
   let gw: TestGateway;
   /** Every secret the flow saw, by label. */
   const secrets = new Map<string, string | Buffer>();
@@ -198,7 +198,7 @@ async function cliWith(env: Record<string, string>, args: string[]): Promise<{ s
 const newKey = () => randomBytes(32).toString('base64');
 const keyIdOf = (base64: string) => keyId(Buffer.from(base64, 'base64'));
 
-describe.each(dialects)('encryption key rotation with `keys rotate` on %s', (dialect: Dialect) => {
+describeEachDialect('encryption key rotation with `keys rotate` on %s', (dialect: Dialect) => {
   const K1 = newKey();
   const K2 = newKey();
   const common = { LOG_LEVEL: 'silent', RECOVERY_CODES_RETRIEVABLE: 'true' };
@@ -344,7 +344,7 @@ describe.each(dialects)('encryption key rotation with `keys rotate` on %s', (dia
   });
 });
 
-describe.each(dialects)('KeyRotationService on %s', (dialect: Dialect) => {
+describeEachDialect('KeyRotationService on %s', (dialect: Dialect) => {
   const K1 = newKey();
   const K2 = newKey();
   let gw: TestGateway;

@@ -23,7 +23,7 @@ import {
 } from '../../client';
 import { applyAuthDirective } from '../../src/auth/auth.directive';
 import { printGatewaySchema } from '../../src/graphql/schema';
-import { codes, dialects, startGateway, totpCode, type Dialect, type Enrollment, type TestGateway, type TestProject } from '../support/gateway';
+import { describeEachDialect, codes, startGateway, totpCode, type Dialect, type Enrollment, type TestGateway, type TestProject } from '../support/gateway';
 import { sessionIssuer } from '../../src/sessions/jwt-issuer';
 
 const basic = (user: string, password: string) => 'Basic ' + Buffer.from(`${user}:${password}`).toString('base64');
@@ -40,7 +40,7 @@ const visible = (r: GatewayResponse<unknown>) => ({
   errors: (r.errors ?? []).map((e) => ({ code: e.extensions.code, errorType: e.extensions.errorType, message: e.message })),
 });
 
-describe.each(dialects)('project credentials on %s', (dialect: Dialect) => {
+describeEachDialect('project credentials on %s', (dialect: Dialect) => {
   let gw: TestGateway;
   let other: TestProject;
   beforeAll(async () => {
@@ -128,7 +128,7 @@ describe.each(dialects)('project credentials on %s', (dialect: Dialect) => {
   });
 });
 
-describe.each(dialects)('tenant isolation on %s', (dialect: Dialect) => {
+describeEachDialect('tenant isolation on %s', (dialect: Dialect) => {
   let gw: TestGateway;
   let b: TestProject;
   let a: Enrollment;

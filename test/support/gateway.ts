@@ -21,8 +21,26 @@ import { createDatabase, postgresAdminUrl } from './postgres';
 
 export type Dialect = 'sqlite' | 'postgres';
 
+/** Every dialect the gateway supports; each dialect-parametrised suite is declared for all of them. */
+export const ALL_DIALECTS: readonly Dialect[] = ['sqlite', 'postgres'];
+
 /** The dialects this run can test: SQLite always, PostgreSQL when global-setup found it. */
 export const dialects: Dialect[] = postgresAdminUrl() ? ['sqlite', 'postgres'] : ['sqlite'];
+
+/** `describe`, or `describe.skip` when this run cannot reach `dialect` (jest then counts its tests as skipped). */
+export const describeOn = (dialect: Dialect): jest.Describe => (dialects.includes(dialect) ? describe : describe.skip);
+
+/** PostgreSQL-only suites: skipped (and reported as skipped) without PostgreSQL; global-setup fails CI instead. */
+export const describePostgres: jest.Describe = describeOn('postgres');
+
+/**
+ * `describe.each` over every dialect, where a dialect this run cannot reach is declared with
+ * `describe.skip`: its tests still show in jest's summary as skipped, never silently vanish.
+ * `name` may hold `%s` for the dialect.
+ */
+export function describeEachDialect(name: string, fn: (dialect: Dialect) => void): void {
+  for (const dialect of ALL_DIALECTS) describeOn(dialect)(name.replace('%s', dialect), () => fn(dialect));
+}
 
 export interface TestProject {
   readonly projectId: string;

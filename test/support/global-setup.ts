@@ -4,6 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { canConnect } from './postgres';
+import { isCI } from './ci';
 
 const LOCAL = 'postgres://postgres@127.0.0.1:5432/postgres';
 
