@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { generateSync } from 'otplib';
 import { loadConfig, type Config } from '../../src/config';
-import { createGateway, type Gateway } from '../../src/server';
+import { createGateway, type Gateway, type GatewayOptions } from '../../src/server';
 import type { Clock } from '../../src/common/clock';
 import {
   AuthenticateTotpDocument,
@@ -98,6 +98,11 @@ export interface StartGatewayOptions {
   env?: Record<string, string>;
   clock?: Clock;
   /**
+   * Awaited on every request right after the gateway stamps its arrival (GatewayOptions.afterArrival):
+   * the server-side point at which a test may move its clock between a body's arrival and its processing.
+   */
+  afterArrival?: GatewayOptions['afterArrival'];
+  /**
    * Open this existing database (a `DATABASE_URL` of `dialect`) instead of a fresh one; close() then
    * leaves it in place, so a test can reopen it (e.g. after `keys rotate`). The caller removes it.
    * (On SQLite, databaseBytes() then reads nothing: it reads only the factory's own data folder.)
@@ -125,7 +130,7 @@ export async function startGateway(options: StartGatewayOptions = {}): Promise<T
       done();
     },
   });
-  const gateway = await createGateway(config, { logStream, clock: options.clock });
+  const gateway = await createGateway(config, { logStream, clock: options.clock, afterArrival: options.afterArrival });
   const url = await gateway.listen();
   const anonymous = new GatewayClient({ url });
 
