@@ -5,6 +5,9 @@ import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet
 import { CreateSessionDocument, GatewayClient } from '../../client';
 import { PUBLISH_LEAD_MS, SCHEDULE_CACHE_TTL_MS } from '../../src/sessions/signing-key.service';
 import { describeEachDialect, startGateway, type TestGateway, type TestProject } from '../support/gateway';
+import { seedFastCheck } from '../support/fast-check';
+
+seedFastCheck();
 
 const MINUTE_MS = 60_000;
 const ROTATION_MS = 86_400_000;

@@ -2,6 +2,9 @@
 import fc from 'fast-check';
 import { User } from '../../src/users/user.entity';
 import { describeEachDialect, startGateway, totpCode, type Dialect, type Enrollment, type TestGateway } from '../support/gateway';
+import { seedFastCheck } from '../support/fast-check';
+
+seedFastCheck();
 
 type JsonType = 'string' | 'integer' | 'object';
 interface Field {

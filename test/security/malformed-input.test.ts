@@ -3,6 +3,9 @@ import fc from 'fast-check';
 import { randomUUID } from 'node:crypto';
 import { describeEachDialect, startGateway, type Dialect, type Enrollment, type TestGateway } from '../support/gateway';
 import { RecoverTotpDocument } from '../../client';
+import { seedFastCheck } from '../support/fast-check';
+
+seedFastCheck();
 
 // ---------------------------------------------------------------------------------------------------
 // Arbitraries
