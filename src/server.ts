@@ -2,7 +2,7 @@
 // app, Apollo Server, the GraphQL, REST and observability routes). main.ts and cli.ts start it; tests
 // start as many isolated ones as they like (nothing here is module-global).
 import 'reflect-metadata';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { DestinationStream } from 'pino';
 import type { Config } from './config';
 import { createDataSource } from '../ormconfig';
@@ -29,6 +29,12 @@ export interface GatewayOptions {
   readonly clock?: Clock;
   /** Apply pending migrations at start (default true). */
   readonly migrate?: boolean;
+  /**
+   * Tests only (never set by main.ts or cli.ts): awaited on every route right after the arrival stamp,
+   * so a test can hold a request whose body has arrived while it moves its injected clock, and prove
+   * the code is judged at the arrival, without sleeping.
+   */
+  readonly afterArrival?: (request: FastifyRequest) => Promise<void>;
 }
 
 export interface Gateway {
@@ -61,6 +67,8 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     const app = createHttpApp(config, options.logStream);
     if (config.database.kind === 'sqlite' && config.database.backgroundCheckpoint) await db.checkpointInBackground(DEFAULT_CHECKPOINTER, (message) => app.log.warn(message));
     stampArrival(app, options.clock ?? systemClock);
+    const { afterArrival } = options;
+    if (afterArrival) app.addHook('preValidation', (request) => afterArrival(request));
     // Installed only when enabled, so a gateway without a rate limit does no work for it per request.
     const { requestsPerMinute, sessionRequestsPerMinute, ipRequestsPerMinute } = config.rateLimit;
     const limited = requestsPerMinute > 0 || sessionRequestsPerMinute > 0 || ipRequestsPerMinute > 0;

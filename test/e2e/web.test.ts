@@ -7,6 +7,7 @@ import { PNG } from 'pngjs';
 import jsQR from 'jsqr';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { totpCode } from '../support/gateway';
+import { isCI } from '../support/ci';
 
 const root = join(__dirname, '..', '..');
 /** Debian's chromium package; never a downloaded browser. */
@@ -21,7 +22,7 @@ const DEMO_STOP_TIMEOUT_MS = 15_000;
 const ACCEPTED_STEPS = [-1, 0, 1];
 
 const haveChromium = existsSync(CHROMIUM);
-const ci = process.env.CI === 'true';
+const ci = isCI();
 if (!haveChromium && !ci) process.stderr.write(`\n${CHROMIUM} not found: skipping the browser test (CI fails instead; apt-get install chromium).\n`);
 const describeInBrowser = haveChromium || ci ? describe : describe.skip;
 

@@ -1,5 +1,4 @@
-// A TOTP code is judged at the time step in which its request arrived (RFC 6238 §5.2), never with a window wider than ±1 step (plus, for an enrollment, the transit grace after a boundary).
-import { connect } from 'node:net';
+// TotpService's arrival-time rules (RFC 6238 §5.2): a code is judged at the step its request arrived in, within ±1 step (plus an enrollment's transit grace), the stamp bounded by MAX_ARRIVAL_LAG_MS; the HTTP stamp itself: arrival-time-http.test.ts.
 import { AuthenticateTotpInput } from '../../src/totp/totp.inputs';
 import { MAX_ARRIVAL_LAG_MS } from '../../src/totp/totp.service';
 import { TRANSIT_GRACE_MS } from '../../src/totp/totp.generator';
@@ -88,30 +87,5 @@ describe('TOTP arrival time', () => {
     await expect(authenticate(userId, totpCode(secret, 0, hourAgo), hourAgo)).rejects.toMatchObject({ code: 'UNABLE_TO_AUTHENTICATE_TOTP' });
     // Within the bound the stamp still counts (the first test's case), so the current code is good.
     await expect(authenticate(userId, totpCode(secret, 0, arrivedAt), arrivedAt - MAX_ARRIVAL_LAG_MS / 2)).resolves.toMatchObject({ userId });
-  });
-
-  it('stamps arrival when the body (the code) has arrived, not when the headers did', async () => {
-    const { userId, secret } = await enrolled();
-    const body = JSON.stringify({
-      query: 'mutation($i: AuthenticateTotpInput!) { authenticateTotp(input: $i) { userId } }',
-      variables: { i: { userId, totpCode: totpCode(secret, 0, arrivedAt) } },
-    });
-    const { port } = new URL(gw.url);
-    const socket = connect(Number(port), '127.0.0.1');
-    await new Promise((resolve) => socket.once('connect', resolve));
-    const answer = new Promise<string>((resolve) => {
-      let text = '';
-      socket.on('data', (chunk) => (text += chunk));
-      socket.on('end', () => resolve(text));
-    });
-    socket.write(
-      `POST /graphql HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\nconnection: close\r\n` +
-        `authorization: ${gw.client.authorization}\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n`,
-    );
-    // The headers wait here while the gateway's clock moves on by an hour; then the code comes.
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    clock.t = arrivedAt + 3_600_000;
-    socket.end(body);
-    expect(await answer).toContain('UNABLE_TO_AUTHENTICATE_TOTP');
   });
 });

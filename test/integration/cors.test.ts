@@ -1,13 +1,13 @@
 // CORS on /graphql answers only origins a project allows, never with credentials; a session caller's Origin must be one its own project allows.
 import { CreateSessionDocument, MeDocument } from '../../client';
-import { codes, dialects, sessionClient, startGateway, type TestGateway } from '../support/gateway';
+import { describeEachDialect, codes, sessionClient, startGateway, type TestGateway } from '../support/gateway';
 
 const ALLOWED = 'http://127.0.0.1:5173';
 const OTHER = 'https://evil.example';
 
 type GraphQLBody = Parameters<typeof codes>[0];
 
-describe.each(dialects)('CORS on %s', (dialect) => {
+describeEachDialect('CORS on %s', (dialect) => {
   let gw: TestGateway;
   beforeAll(async () => {
     gw = await startGateway({ dialect });

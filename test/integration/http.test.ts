@@ -1,7 +1,7 @@
 // The HTTP surface: health, request ids, body limits, malformed requests, Sandbox, CSRF prevention, error shape, and masking of unexpected failures.
 import { randomUUID } from 'node:crypto';
 import { GetUserDocument, SessionsDocument } from '../../client';
-import { codes, dialects, startGateway, type Dialect, type TestGateway } from '../support/gateway';
+import { describeEachDialect, codes, startGateway, type Dialect, type TestGateway } from '../support/gateway';
 
 interface ErrorBody {
   data?: unknown;
@@ -42,7 +42,7 @@ function expectErrorShape(reply: Reply, code: string): void {
   }
 }
 
-describe.each(dialects)('HTTP surface on %s', (dialect: Dialect) => {
+describeEachDialect('HTTP surface on %s', (dialect: Dialect) => {
   let gw: TestGateway;
   beforeAll(async () => {
     gw = await startGateway({ dialect });
@@ -207,7 +207,7 @@ describe.each(dialects)('HTTP surface on %s', (dialect: Dialect) => {
   });
 });
 
-describe.each(dialects)('unexpected failures on %s', (dialect: Dialect) => {
+describeEachDialect('unexpected failures on %s', (dialect: Dialect) => {
   let gw: TestGateway;
   let userId: string;
   beforeAll(async () => {

@@ -8,7 +8,7 @@ import { createDataSource, migrations } from '../../ormconfig';
 import { runMigrations } from '../../src/db/migrate';
 import { isUniqueViolation } from '../../src/db/database';
 import type { DatabaseConfig } from '../../src/config';
-import { dialects } from '../support/gateway';
+import { describeEachDialect } from '../support/gateway';
 import { freshDatabase } from '../support/postgres';
 import { ensureBuilt } from '../support/process';
 
@@ -26,7 +26,7 @@ interface OldUser {
   phoneNumber: string | null;
 }
 
-describe.each(dialects)('identity normalisation migration on %s', (dialect) => {
+describeEachDialect('identity normalisation migration on %s', (dialect) => {
   let dataSource: DataSource;
   let database: DatabaseConfig;
   let cleanup: () => Promise<void>;

@@ -1,6 +1,6 @@
 // One person, several users: spellings of one email (Unicode form, quoting, width, case folding, IDN) or phone number (formats, trunk prefixes) collide over GraphQL and REST, concurrently too; invalid numbers and invisible characters are refused; E.164 is stored.
 import { CreateUserDocument, GetUserDocument, type CreateUserInput } from '../../client';
-import { codes, dialects, startGateway, type TestGateway, type TestProject } from '../support/gateway';
+import { describeEachDialect, codes, startGateway, type TestGateway, type TestProject } from '../support/gateway';
 
 const NFC_E = '\u00e9';
 const NFD_E = 'e\u0301';
@@ -15,7 +15,7 @@ interface RestBody {
   phone_numbers?: Array<{ phone_number: string }>;
 }
 
-describe.each(dialects)('identity normalisation on %s', (dialect) => {
+describeEachDialect('identity normalisation on %s', (dialect) => {
   let gw: TestGateway;
   /** Each test gets its own project, so it can use fixed addresses and numbers. */
   let project: TestProject;

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { decodeJwt } from 'jose';
 import { AuthenticateSessionDocument, CreateSessionDocument, CreateUserDocument, MeDocument, type GatewayClient } from '../../client';
-import { dialects, sessionClient, startGateway, type TestGateway, type TestProject } from '../support/gateway';
+import { describeEachDialect, sessionClient, startGateway, type TestGateway, type TestProject } from '../support/gateway';
 
 /** The PUBLIC_URL settings a deployment may pass through: unset, one URL, another URL. */
 const SETTINGS: Array<string | null> = [null, 'https://2fa.example.com/v1', 'http://gateway-b.internal:8080'];
@@ -16,7 +16,7 @@ async function sessionOn(client: GatewayClient) {
   return { userId: createUser.userId, sessionId: createSession.session.sessionId, sessionJwt: createSession.sessionJwt };
 }
 
-describe.each(dialects)('PUBLIC_URL changes on %s', (dialect) => {
+describeEachDialect('PUBLIC_URL changes on %s', (dialect) => {
   /** One process per setting, all on the first one's database and encryption key. */
   const gateways: TestGateway[] = [];
   let project: TestProject;

@@ -3,7 +3,7 @@
 import type { DataSource } from 'typeorm';
 import { createDataSource, migrations } from '../../ormconfig';
 import { runMigrations } from '../../src/db/migrate';
-import { dialects } from '../support/gateway';
+import { describeEachDialect } from '../support/gateway';
 import { freshDatabase } from '../support/postgres';
 
 /** Reverts the newest migrations down to and including `name`; returns their names, oldest first. */
@@ -13,7 +13,7 @@ async function undoThrough(dataSource: DataSource, name: string): Promise<string
   return migrations.slice(index).map((m) => m.name);
 }
 
-describe.each(dialects)('migrations on %s', (dialect) => {
+describeEachDialect('migrations on %s', (dialect) => {
   it('leave nothing for synchronize to change', async () => {
     const { database, cleanup } = await freshDatabase(dialect);
     const dataSource = await createDataSource(database).initialize();

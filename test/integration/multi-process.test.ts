@@ -11,7 +11,7 @@ import {
   GetUserDocument,
   type GatewayClient,
 } from '../../client';
-import { dialects, totpCode } from '../support/gateway';
+import { describePostgres, totpCode } from '../support/gateway';
 import { createDatabase } from '../support/postgres';
 import { ensureBuilt, startProcess, type GatewayProcess } from '../support/process';
 
@@ -27,7 +27,6 @@ function wrongCode(secret: string): string {
   }
 }
 
-const describePostgres = dialects.includes('postgres') ? describe : describe.skip;
 
 describePostgres('two gateway processes on one PostgreSQL database', () => {
   let drop: () => Promise<void>;

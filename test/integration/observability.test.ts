@@ -6,7 +6,7 @@ import { randomBytes, randomInt } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { AuthenticateTotpDocument, GetUserDocument, RecoverTotpDocument } from '../../client';
-import { codes, dialects, startGateway, totpCode, type Dialect, type TestGateway } from '../support/gateway';
+import { describeEachDialect, codes, startGateway, totpCode, type Dialect, type TestGateway } from '../support/gateway';
 import { ensureBuilt, startProcess } from '../support/process';
 
 type Labels = Record<string, string>;
@@ -58,7 +58,7 @@ function freePort(): Promise<number> {
   });
 }
 
-describe.each(dialects)('metrics and readiness on %s', (dialect: Dialect) => {
+describeEachDialect('metrics and readiness on %s', (dialect: Dialect) => {
   let gw: TestGateway;
   beforeAll(async () => {
     gw = await startGateway({ dialect, env: { LOCKOUT_MAX_ATTEMPTS: '3' } });

@@ -5,7 +5,7 @@ import jsQR from 'jsqr';
 import { AuthenticateTotpDocument, CreateTotpDocument, GetUserDocument, TotpRecoveryCodesDocument } from '../../client';
 import { otpauthLabel } from '../../src/totp/otpauth.label';
 import * as generator from '../../src/totp/totp.generator';
-import { codes, dialects, startGateway, totpCode, type TestGateway, type TestProject } from '../support/gateway';
+import { describeEachDialect, codes, startGateway, totpCode, type TestGateway, type TestProject } from '../support/gateway';
 
 /** The text a QR reader gets from a data:image/png;base64 URL. */
 function decodeQr(dataUrl: string): string | undefined {
@@ -26,7 +26,7 @@ const longCjkEmail = () => `${'用'.repeat(13)}${unique()}@${'例'.repeat(20)}.$
 /** 254 characters, the most RFC 5321 allows in a path. */
 const longAsciiEmail = () => `${unique()}${'a'.repeat(56)}@${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(57)}.com`;
 
-describe.each(dialects)('otpauth labels and QR codes on %s', (dialect) => {
+describeEachDialect('otpauth labels and QR codes on %s', (dialect) => {
   let gw: TestGateway;
 
   beforeAll(async () => {

@@ -3,7 +3,7 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { print } from 'graphql';
 import { AuthenticateTotpDocument, CreateUserDocument, GetUserDocument } from '../../client';
-import { dialects, startGateway, totpCode, type TestGateway } from '../support/gateway';
+import { describePostgres, startGateway, totpCode, type TestGateway } from '../support/gateway';
 import { createDatabase, postgresAdminUrl } from '../support/postgres';
 
 /**
@@ -101,7 +101,6 @@ async function eventually(attempt: () => Promise<boolean>, tries = 40, pauseMs =
   return false;
 }
 
-const describePostgres = dialects.includes('postgres') ? describe : describe.skip;
 
 describePostgres('PostgreSQL that stops answering without closing its sockets', () => {
   let proxy: BlackHoleProxy;

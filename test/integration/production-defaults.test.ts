@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { CreateUserDocument } from '../../client';
 import { loadConfig } from '../../src/config';
 import { createGateway } from '../../src/server';
-import { dialects, startGateway } from '../support/gateway';
+import { describeEachDialect, startGateway } from '../support/gateway';
 import { createDatabase } from '../support/postgres';
 import { ensureBuilt, startProcess } from '../support/process';
 import { METRICS_NOT_SERVED } from '../../src/main';
@@ -78,7 +78,7 @@ describe('a production start', () => {
   });
 });
 
-describe.each(dialects)('the encryption key on %s', (dialect) => {
+describeEachDialect('the encryption key on %s', (dialect) => {
   let databaseUrl: string;
   let drop: () => Promise<void>;
   beforeEach(async () => {

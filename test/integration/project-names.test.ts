@@ -7,7 +7,7 @@ import { cliMain, runCli } from '../../src/cli';
 import { GatewayError } from '../../src/errors/error.catalogue';
 import { PROJECT_NAME_MAX_CODE_POINTS } from '../../src/auth/project-name.rules';
 import { createDatabase } from '../support/postgres';
-import { dialects, startGateway, type TestGateway } from '../support/gateway';
+import { describeEachDialect, startGateway, type TestGateway } from '../support/gateway';
 
 const BAD_NAMES: Array<[string, string]> = [
   ['NUL', 'Acme\u0000Evil'],
@@ -38,7 +38,7 @@ async function cli(args: string[]): Promise<{ stdout: string; stderr: string; ex
   }
 }
 
-describe.each(dialects)('project names on %s', (dialect) => {
+describeEachDialect('project names on %s', (dialect) => {
   let gw: TestGateway;
   const saved = { ...process.env };
   let cleanup: () => Promise<void>;

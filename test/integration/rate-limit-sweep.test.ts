@@ -1,9 +1,8 @@
 // The rate limiter's sweep of expired windows is housekeeping: a row it cannot delete (locked by a transaction a vanished client left open) never fails or delays requests.
 import { Client } from 'pg';
-import { dialects, startGateway, type TestGateway } from '../support/gateway';
+import { describePostgres, startGateway, type TestGateway } from '../support/gateway';
 
 const WINDOW_MS = 60_000;
-const describePostgres = dialects.includes('postgres') ? describe : describe.skip;
 
 describePostgres('the rate limiter on PostgreSQL with an expired window row locked by another session', () => {
   let gw: TestGateway;

@@ -1,9 +1,9 @@
 // Behaviour: Stytch's rule for session custom claims on GraphQL and REST: a top-level null deletes that key from the session and its JWT (on a new session the key is simply absent); nested nulls are kept as given.
 import { decodeJwt } from 'jose';
 import { AuthenticateSessionDocument, AuthenticateTotpDocument, CreateSessionDocument } from '../../client';
-import { dialects, startGateway, totpCode, type Dialect, type TestGateway } from '../support/gateway';
+import { describeEachDialect, startGateway, totpCode, type Dialect, type TestGateway } from '../support/gateway';
 
-describe.each(dialects)('null custom claims on %s', (dialect: Dialect) => {
+describeEachDialect('null custom claims on %s', (dialect: Dialect) => {
   let gw: TestGateway;
   beforeAll(async () => {
     gw = await startGateway({ dialect });

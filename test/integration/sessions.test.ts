@@ -10,7 +10,7 @@ import {
   type AuthenticateFieldsFragment,
   type GatewayClient,
 } from '../../client';
-import { codes, dialects, startGateway, totpCode, type Dialect, type Enrollment, type TestGateway } from '../support/gateway';
+import { describeEachDialect, codes, startGateway, totpCode, type Dialect, type Enrollment, type TestGateway } from '../support/gateway';
 import { sessionIssuer } from '../../src/sessions/jwt-issuer';
 
 const MINUTE = 60_000;
@@ -50,7 +50,7 @@ async function recoverySession(client: GatewayClient, user: User, minutes = 60):
 
 const ms = (iso: string) => Date.parse(iso);
 
-describe.each(dialects)('sessions on %s', (dialect: Dialect) => {
+describeEachDialect('sessions on %s', (dialect: Dialect) => {
   let gw: TestGateway;
   let jwks: ReturnType<typeof createRemoteJWKSet>;
   const verify = (jwt: string) =>

@@ -8,7 +8,7 @@ import { decodeJwt } from 'jose';
 import { loadConfig } from '../../src/config';
 import { createGateway } from '../../src/server';
 import { AuthenticateSessionDocument, CreateSessionDocument, CreateUserDocument, MeDocument, GatewayClient } from '../../client';
-import { dialects, sessionClient, startGateway, type TestGateway } from '../support/gateway';
+import { describePostgres, describeEachDialect, sessionClient, startGateway, type TestGateway } from '../support/gateway';
 import { createDatabase } from '../support/postgres';
 import { ensureBuilt, startProcess, type GatewayProcess } from '../support/process';
 
@@ -27,7 +27,7 @@ async function sessionOn(client: GatewayClient) {
   return { userId: createUser.userId, sessionId: createSession.session.sessionId, sessionJwt: createSession.sessionJwt };
 }
 
-describe.each(dialects)('two gateways on one %s database, different ports, no PUBLIC_URL', (dialect) => {
+describeEachDialect('two gateways on one %s database, different ports, no PUBLIC_URL', (dialect) => {
   let a: TestGateway;
   let b: TestGateway;
   let drop: () => Promise<void> = async () => undefined;
@@ -99,7 +99,6 @@ describe('with PUBLIC_URL set', () => {
   });
 });
 
-const describePostgres = dialects.includes('postgres') ? describe : describe.skip;
 
 describePostgres('two gateway processes on one PostgreSQL database with no PUBLIC_URL', () => {
   let drop: () => Promise<void>;

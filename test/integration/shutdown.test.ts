@@ -1,20 +1,23 @@
-// Graceful shutdown: on SIGTERM a gateway process finishes every request already in flight with a complete 200, closes the database, exits 0, and accepts no new connection.
+// Graceful shutdown: on SIGTERM a gateway process finishes every request in flight at the signal (bodies still arriving) with a complete 200, closes the database, exits 0, and accepts no new connection.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { request as httpRequest, type ClientRequest } from 'node:http';
 import { CreateUserDocument, GatewayClient } from '../../client';
 import { ensureBuilt, startProcess, type GatewayProcess } from '../support/process';
-import { dialects } from '../support/gateway';
+import { describeEachDialect } from '../support/gateway';
 import { createDatabase } from '../support/postgres';
 
 const CONCURRENT = 20;
 /**
  * Each request is a batch of this many createTotp operations for one user (each replaces the user's
- * pending TOTP, with a new secret, QR PNG and SVG): slow enough to still be running at the signal.
+ * pending TOTP, with a new secret, QR PNG and SVG): real work left to do after the signal.
  */
 const BATCH = 10;
 const CREATE_TOTP = 'mutation CreateTotp($input: CreateTotpInput!) { createTotp(input: $input) { totpId qrCode qrCodeSvg } }';
+
+type Operation = { data?: { createTotp?: { totpId: string; qrCode: string } }; errors?: unknown };
 
 /** Resolves once `predicate` holds for the process output (polled; no timing assertion). */
 function waitForOutput(gateway: GatewayProcess, predicate: (output: string) => boolean): Promise<void> {
@@ -24,12 +27,37 @@ function waitForOutput(gateway: GatewayProcess, predicate: (output: string) => b
   });
 }
 
-// On PostgreSQL requests interleave on real I/O, so all of them are mid-flight at the signal. On SQLite
-// (synchronous driver) the process runs one batch at a time: the test still proves nothing is dropped
-// or reset and the exit is clean, but most requests may have finished before the signal.
-const dialect = dialects.includes('postgres') ? 'postgres' : 'sqlite';
+/**
+ * A POST whose headers and first half of the body are sent now and whose rest is sent by `finish()`:
+ * until then the request cannot have been answered, so it is provably in flight.
+ */
+function halfSent(url: string, authorization: string, body: string, requestId: string) {
+  const { hostname, port } = new URL(url);
+  let answered = false;
+  let req!: ClientRequest;
+  const response = new Promise<{ status: number; body: Operation[] }>((resolve, reject) => {
+    req = httpRequest({ host: hostname, port, path: '/graphql', method: 'POST', headers: { 'content-type': 'application/json', authorization, 'x-request-id': requestId, 'content-length': Buffer.byteLength(body) } }, (res) => {
+      answered = true;
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => {
+        try {
+          resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as Operation[] });
+        } catch (error) {
+          reject(new Error(`incomplete body (${res.statusCode}): ${String(error)}`));
+        }
+      });
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+  });
+  const half = Math.floor(body.length / 2);
+  req.write(body.slice(0, half));
+  return { response, answered: () => answered, finish: () => req.end(body.slice(half)) };
+}
 
-describe(`graceful shutdown on SIGTERM (${dialect})`, () => {
+describeEachDialect('graceful shutdown on SIGTERM (%s)', (dialect) => {
   let dir: string;
   let databaseUrl: string;
   let drop: (() => Promise<void>) | undefined;
@@ -49,7 +77,7 @@ describe(`graceful shutdown on SIGTERM (${dialect})`, () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('answers every in-flight request with a complete 200, exits 0, then refuses connections', async () => {
+  it('answers every request in flight at the signal with a complete 200, exits 0, then refuses connections', async () => {
     const gateway = await startProcess({
       DATABASE_URL: databaseUrl,
       GATEWAY_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
@@ -66,27 +94,26 @@ describe(`graceful shutdown on SIGTERM (${dialect})`, () => {
       for (let i = 0; i < CONCURRENT; i++) {
         userIds.push((await client.data(CreateUserDocument, { input: { email: `shutdown${i}@example.com` } })).createUser.userId);
       }
-      const logged = () => gateway.output().split('\n').filter((l) => l.includes('"incoming request"')).length;
-      const before = logged();
-
+      const requestIds = userIds.map((_, i) => `shutdown-${i}-${randomBytes(4).toString('hex')}`);
+      /** Log lines of `message` for the half-sent requests (by their request ids). */
+      const logged = (message: string) => gateway.output().split('\n').filter((l) => l.includes(`"${message}"`) && requestIds.some((id) => l.includes(id)));
       const exited = new Promise<number | null>((resolve) => gateway.child.once('exit', (code) => resolve(code)));
-      const requests = Array.from({ length: CONCURRENT }, async (_, r) => {
-        const body = Array.from({ length: BATCH }, () => ({ query: CREATE_TOTP, variables: { input: { userId: userIds[r] } } }));
-        const response = await fetch(`${gateway.url}/graphql`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', authorization: client.authorization! },
-          body: JSON.stringify(body),
-        });
-        return { status: response.status, body: (await response.json()) as Array<{ data?: { createTotp?: { totpId: string; qrCode: string } }; errors?: unknown }> };
-      });
-      // Every request has reached the server (it logged each) before the signal is sent.
-      await waitForOutput(gateway, () => logged() - before >= CONCURRENT);
-      gateway.child.kill("SIGTERM");
+      const requests = userIds.map((userId, i) =>
+        halfSent(gateway.url, client.authorization!, JSON.stringify(Array.from({ length: BATCH }, () => ({ query: CREATE_TOTP, variables: { input: { userId } } }))), requestIds[i]),
+      );
+      // The server has every request (it logged each on its headers), and none has its whole body.
+      await waitForOutput(gateway, () => logged('incoming request').length === CONCURRENT);
+      gateway.child.kill('SIGTERM');
+      // The process has taken the signal and begun to shut down while all of them are still in flight.
+      await waitForOutput(gateway, (output) => output.includes('"shutting down"'));
+      expect(requests.filter((r) => r.answered())).toHaveLength(0);
+      expect(logged('request completed')).toEqual([]);
+      for (const r of requests) r.finish();
 
-      const results = await Promise.allSettled(requests);
+      const results = await Promise.allSettled(requests.map((r) => r.response));
       expect(results.flatMap((r) => (r.status === 'rejected' ? [String((r.reason as { cause?: unknown }).cause ?? r.reason)] : []))).toEqual([]);
       for (const result of results) {
-        const { status, body } = (result as PromiseFulfilledResult<{ status: number; body: Array<{ data?: { createTotp?: { totpId: string; qrCode: string } }; errors?: unknown }> }>).value;
+        const { status, body } = (result as PromiseFulfilledResult<{ status: number; body: Operation[] }>).value;
         expect(status).toBe(200);
         expect(body).toHaveLength(BATCH);
         for (const op of body) {
@@ -96,7 +123,6 @@ describe(`graceful shutdown on SIGTERM (${dialect})`, () => {
         }
       }
       expect(await exited).toBe(0);
-      expect(gateway.output()).toContain('"shutting down"');
       await expect(fetch(`${gateway.url}/healthz`)).rejects.toThrow();
     } finally {
       await gateway.kill('SIGKILL');

@@ -2,9 +2,9 @@
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { AuthenticateSessionDocument, AuthenticateTotpDocument, CreateSessionDocument, RecoverTotpDocument } from '../../client';
 import { SCHEDULE_CACHE_TTL_MS } from '../../src/sessions/signing-key.service';
-import { codes, dialects, startGateway, totpCode, type TestGateway } from '../support/gateway';
+import { codes, describeEachDialect, startGateway, totpCode, type TestGateway } from '../support/gateway';
 
-describe.each(dialects)('signing after the commit on %s', (dialect) => {
+describeEachDialect('signing after the commit on %s', (dialect) => {
   let gw: TestGateway;
   let offsetMs = 0;
   const clock = { now: () => Date.now() + offsetMs };

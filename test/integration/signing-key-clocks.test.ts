@@ -3,13 +3,13 @@ import { join } from 'node:path';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet, type JWK } from 'jose';
 import { CreateSessionDocument, GatewayClient } from '../../client';
 import { CLOCK_SKEW_TOLERANCE_MS, PUBLISH_LEAD_MS } from '../../src/sessions/signing-key.service';
-import { dialects, startGateway, type TestGateway } from '../support/gateway';
+import { describeEachDialect, startGateway, type TestGateway } from '../support/gateway';
 
 const MINUTE_MS = 60_000;
 const ROTATION_MS = 86_400_000;
 const ENV = { SESSION_SIGNING_KEY_ROTATION_DAYS: '1', SESSION_JWT_ALGORITHM: 'ES256' };
 
-describe.each(dialects)('signing keys and clocks on %s', (dialect) => {
+describeEachDialect('signing keys and clocks on %s', (dialect) => {
   let nowMs = Date.now();
   let skewMs = 0;
   let a: TestGateway;

@@ -4,7 +4,10 @@ import fc from 'fast-check';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet, type JWK } from 'jose';
 import { CreateSessionDocument, GatewayClient } from '../../client';
 import { PUBLISH_LEAD_MS, SCHEDULE_CACHE_TTL_MS } from '../../src/sessions/signing-key.service';
-import { dialects, startGateway, type TestGateway, type TestProject } from '../support/gateway';
+import { describeEachDialect, startGateway, type TestGateway, type TestProject } from '../support/gateway';
+import { seedFastCheck } from '../support/fast-check';
+
+seedFastCheck();
 
 const MINUTE_MS = 60_000;
 const ROTATION_MS = 86_400_000;
@@ -21,7 +24,7 @@ interface Fetched {
   readonly keys: JWK[];
 }
 
-describe.each(dialects)('signing-key rollover on %s', (dialect) => {
+describeEachDialect('signing-key rollover on %s', (dialect) => {
   let nowMs = Date.now();
   const clock = { now: () => nowMs };
   let a: TestGateway;

@@ -2,7 +2,7 @@
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from 'jose';
 import { CreateSessionDocument } from '../../client';
 import { PUBLISH_LEAD_MS } from '../../src/sessions/signing-key.service';
-import { dialects, startGateway, type TestGateway } from '../support/gateway';
+import { describeEachDialect, startGateway, type TestGateway } from '../support/gateway';
 import { sessionIssuer } from '../../src/sessions/jwt-issuer';
 
 const DAY_MS = 86_400_000;
@@ -11,7 +11,7 @@ const ROTATION_MS = ROTATION_DAYS * DAY_MS;
 /** Past every in-process cache of keys (they are re-read at least once a minute). */
 const CACHE_MS = 61_000;
 
-describe.each(dialects)('signing keys on %s', (dialect) => {
+describeEachDialect('signing keys on %s', (dialect) => {
   let gw: TestGateway;
   let nowMs = Date.now();
   const advance = (ms: number) => (nowMs += ms);

@@ -1,8 +1,8 @@
 // The seed's four steps over real HTTP with the typed client, on every available dialect.
 import { AuthenticateTotpDocument, CreateTotpDocument, CreateUserDocument } from '../../client';
-import { dialects, startGateway, totpCode, type TestGateway } from '../support/gateway';
+import { describeEachDialect, startGateway, totpCode, type TestGateway } from '../support/gateway';
 
-describe.each(dialects)('seed flow on %s', (dialect) => {
+describeEachDialect('seed flow on %s', (dialect) => {
   let gw: TestGateway;
   beforeAll(async () => {
     gw = await startGateway({ dialect });

@@ -10,11 +10,11 @@ import {
   RecoverTotpDocument,
   type CreateUserInput,
 } from '../../client';
-import { codes, dialects, startGateway, totpCode, type TestGateway } from '../support/gateway';
+import { describeEachDialect, codes, startGateway, totpCode, type TestGateway } from '../support/gateway';
 
 const USER_ID = /^user-[0-9a-f-]{36}$/;
 
-describe.each(dialects)('users on %s', (dialect) => {
+describeEachDialect('users on %s', (dialect) => {
   let gw: TestGateway;
   let seq = 0;
   /** A fresh, unique email for each use. */

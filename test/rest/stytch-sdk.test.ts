@@ -1,7 +1,7 @@
 // Teams switching from Stytch: the official `stytch` Node SDK, pointed at the gateway's /v1 facade,
 // works unchanged for users, TOTPs, recovery, sessions, local JWT verification and errors.
 import * as stytch from 'stytch';
-import { dialects, startGateway, totpCode, type TestGateway } from '../support/gateway';
+import { describeEachDialect, startGateway, totpCode, type TestGateway } from '../support/gateway';
 
 /** The StytchError a call rejects with (the SDK's own error class). */
 async function stytchError(call: Promise<unknown>): Promise<stytch.StytchError> {
@@ -13,7 +13,7 @@ async function stytchError(call: Promise<unknown>): Promise<stytch.StytchError> 
   return error as stytch.StytchError;
 }
 
-describe.each(dialects)('the stytch SDK against the gateway on %s', (dialect) => {
+describeEachDialect('the stytch SDK against the gateway on %s', (dialect) => {
   let gw: TestGateway;
   let client: stytch.Client;
 

@@ -10,7 +10,7 @@ import {
   type AuthEventsQuery,
   type GatewayClient,
 } from '../../client';
-import { codes, dialects, startGateway, totpCode, type Dialect, type Enrollment, type TestGateway } from '../support/gateway';
+import { describeEachDialect, codes, startGateway, totpCode, type Dialect, type Enrollment, type TestGateway } from '../support/gateway';
 
 type Event = AuthEventsQuery['authEvents']['edges'][number]['node'];
 
@@ -49,7 +49,7 @@ async function allEvents(client: GatewayClient, userId: string): Promise<Event[]
 /** Outcome fields only, newest first; ids and times are checked separately. */
 const summary = (events: Event[]) => events.map(({ type, outcome, requestId }) => ({ type, outcome, requestId }));
 
-describe.each(dialects)('audit trail on %s', (dialect: Dialect) => {
+describeEachDialect('audit trail on %s', (dialect: Dialect) => {
   let gw: TestGateway;
 
   beforeAll(async () => {

@@ -4,7 +4,7 @@ import { CreateUserDocument, type GatewayClient } from '../../client';
 import type { Clock } from '../../src/common/clock';
 import { User } from '../../src/users/user.entity';
 import { RateLimit } from '../../src/ratelimit/rate-limit.entity';
-import { codes, dialects, startGateway, totpCode, type TestGateway } from '../support/gateway';
+import { describeEachDialect, codes, startGateway, totpCode, type TestGateway } from '../support/gateway';
 
 const UNABLE = 'UNABLE_TO_AUTHENTICATE_TOTP';
 const LOCKED = 'USER_LOCK_LIMIT_REACHED';
@@ -70,7 +70,7 @@ async function usersWithEmail(gw: TestGateway, email: string): Promise<number> {
   return gw.gateway.db.dataSource.getRepository(User).countBy({ email: email.toLowerCase() });
 }
 
-describe.each(dialects)('brute force and operation limits on %s', (dialect) => {
+describeEachDialect('brute force and operation limits on %s', (dialect) => {
   /** Default configuration: lockout after 10, limits at their defaults, no rate limit. */
   let gw: TestGateway;
   /** At most 3 root fields per operation (the client's own operations have one). */

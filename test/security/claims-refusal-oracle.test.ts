@@ -1,7 +1,7 @@
 // A refusal the request decides (merged session claims too large) comes before the guess is judged: a correct and a wrong code get the same answer, neither spends an attempt nor leaves an audit event, and the correct code stays usable (OWASP ASVS 2.2.1, NIST SP 800-63B §5.2.2).
 import { randomInt } from 'node:crypto';
 import { AuthenticateTotpDocument, AuthEventsDocument, CreateSessionDocument, RecoverTotpDocument, UserLockDocument, type GatewayClient } from '../../client';
-import { codes, dialects, sessionClient, startGateway, totpCode, type Enrollment, type TestGateway } from '../support/gateway';
+import { codes, describeEachDialect, sessionClient, startGateway, totpCode, type Enrollment, type TestGateway } from '../support/gateway';
 
 const MAX_ATTEMPTS = 3;
 /** Each alone fits the 4 KiB limit; the two merged do not. */
@@ -17,7 +17,7 @@ function wrongCode(secret: string): string {
   }
 }
 
-describe.each(dialects)('claims refused before the verdict on %s', (dialect) => {
+describeEachDialect('claims refused before the verdict on %s', (dialect) => {
   let gw: TestGateway;
   beforeAll(async () => {
     gw = await startGateway({ dialect, env: { LOCKOUT_MAX_ATTEMPTS: String(MAX_ATTEMPTS) } });

@@ -2,7 +2,7 @@
 import { connect } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { GetUserDocument } from '../../client';
-import { dialects, startGateway, type TestGateway } from '../support/gateway';
+import { describeEachDialect, startGateway, type TestGateway } from '../support/gateway';
 
 /** Sends raw bytes on a new connection and resolves to everything the gateway wrote before closing it. */
 function raw(gw: TestGateway, bytes: string): Promise<string> {
@@ -22,7 +22,7 @@ function parse(answer: string) {
   return { status: Number(head.split(' ')[1]), requestId, body: JSON.parse(body) as Record<string, unknown> };
 }
 
-describe.each(dialects)('answers before any route on %s', (dialect) => {
+describeEachDialect('answers before any route on %s', (dialect) => {
   let gw: TestGateway;
   beforeAll(async () => {
     gw = await startGateway({ dialect, env: { HTTP_REQUEST_TIMEOUT_SECONDS: '1' } });

@@ -11,7 +11,7 @@ import {
   type GatewayClient,
 } from '../../client';
 import type { Clock } from '../../src/common/clock';
-import { codes, dialects, sessionClient, startGateway, totpCode, type Enrollment, type TestGateway } from '../support/gateway';
+import { describeEachDialect, codes, sessionClient, startGateway, totpCode, type Enrollment, type TestGateway } from '../support/gateway';
 
 const SECOND_MS = 1000;
 const MINUTE_MS = 60 * SECOND_MS;
@@ -35,7 +35,7 @@ function wrongCode(secret: string, nowMs: number): string {
   }
 }
 
-describe.each(dialects)('lockout escalation on %s', (dialect) => {
+describeEachDialect('lockout escalation on %s', (dialect) => {
   /** The gateway's clock; tests only move it forward. Starts 15 s into a minute. */
   const clock = { t: Math.floor(Date.now() / MINUTE_MS) * MINUTE_MS + 15 * SECOND_MS, now() { return this.t; } } satisfies Clock & { t: number };
   let gw: TestGateway;

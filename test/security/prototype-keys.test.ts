@@ -1,6 +1,6 @@
 // Threat: prototype pollution through JSON input: `__proto__`, `constructor` and `prototype` keys at any depth of metadata or custom claims are refused (BAD_USER_INPUT, forbidden_json_key) on GraphQL literals, GraphQL variables, GET variables and REST bodies; nothing is written and no attempt is spent.
 import { User } from '../../src/users/user.entity';
-import { dialects, startGateway, totpCode, type Dialect, type Enrollment, type TestGateway } from '../support/gateway';
+import { describeEachDialect, startGateway, totpCode, type Dialect, type Enrollment, type TestGateway } from '../support/gateway';
 
 interface Answer {
   status: number;
@@ -13,7 +13,7 @@ const LITERALS = ['{ __proto__: { admin: true } }', '{ a: { constructor: { proto
 const JSON_TEXTS = ['{"__proto__":{"admin":true}}', '{"a":{"constructor":{"prototype":{"admin":true}}}}', '{"list":[1,{"prototype":1}]}', '{"deep":{"deeper":{"\\u005f_proto__":1}}}'];
 const APOLLO_PATH = { accept: 'application/graphql-response+json' };
 
-describe.each(dialects)('prototype keys on %s', (dialect: Dialect) => {
+describeEachDialect('prototype keys on %s', (dialect: Dialect) => {
   let gw: TestGateway;
   let enrolled: Enrollment;
   beforeAll(async () => {

@@ -15,7 +15,7 @@ import {
   type CreateTotpMutation,
   type GatewayClient,
 } from '../../client';
-import { codes, dialects, startGateway, totpCode, type TestGateway } from '../support/gateway';
+import { describePostgres, describeEachDialect, codes, startGateway, totpCode, type TestGateway } from '../support/gateway';
 import { createDatabase } from '../support/postgres';
 import { newId } from '../../src/common/ids';
 import { isForeignKeyViolation, isUniqueViolation } from '../../src/db/database';
@@ -63,7 +63,7 @@ async function expectOneValidSet(client: GatewayClient, userId: string, sets: st
   expect(after.totpRecoveryCodes.map((t) => t.remaining)).toEqual([8]);
 }
 
-describe.each(dialects)('concurrent writes on %s', (dialect) => {
+describeEachDialect('concurrent writes on %s', (dialect) => {
   let gw: TestGateway;
   let client: GatewayClient;
   beforeAll(async () => {
@@ -288,7 +288,6 @@ describe.each(dialects)('concurrent writes on %s', (dialect) => {
   });
 });
 
-const describePostgres = dialects.includes('postgres') ? describe : describe.skip;
 
 describePostgres('concurrent writes from two processes on one PostgreSQL database', () => {
   let drop: () => Promise<void>;

@@ -1,7 +1,7 @@
 // Rate limits per caller: each session and each client IP has its own budget apart from the backend's, one unit per executed root field (aliases included), and X-Forwarded-For counts only behind a trusted proxy, one budget per address however it is spelled (an IPv6 client per /64), junk charged to the proxy.
 import { User } from '../../src/users/user.entity';
 import { CreateSessionDocument } from '../../client';
-import { codes, dialects, startGateway, type TestGateway, type TestProject } from '../support/gateway';
+import { describeEachDialect, codes, startGateway, type TestGateway, type TestProject } from '../support/gateway';
 
 const MINUTE_MS = 60_000;
 const BACKEND_LIMIT = 5;
@@ -36,7 +36,7 @@ const verdict = (result: Result) => (result.errors?.length ? codes(result).join(
 /** Verdicts of a reply's operations, sorted: Apollo runs a batch's operations concurrently. */
 const verdicts = (reply: Reply) => (Array.isArray(reply.body) ? reply.body : [reply.body]).map(verdict).sort();
 
-describe.each(dialects)('rate limits per caller on %s', (dialect) => {
+describeEachDialect('rate limits per caller on %s', (dialect) => {
   /** Fixed 15 s into a window, so no window ends mid-test; tests move it by whole minutes. */
   const clock = { t: Math.floor(Date.now() / MINUTE_MS) * MINUTE_MS + 15_000, now() { return this.t; } };
   let gw: TestGateway;

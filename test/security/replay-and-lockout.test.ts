@@ -2,7 +2,7 @@
 import { randomInt } from 'node:crypto';
 import { AuthenticateTotpDocument, GetUserDocument, RecoverTotpDocument, TotpRecoveryCodesDocument } from '../../client';
 import type { Clock } from '../../src/common/clock';
-import { codes, dialects, startGateway, totpCode, type Enrollment, type TestGateway } from '../support/gateway';
+import { describeEachDialect, codes, startGateway, totpCode, type Enrollment, type TestGateway } from '../support/gateway';
 
 const HOUR_MS = 60 * 60 * 1000;
 const UNABLE = 'UNABLE_TO_AUTHENTICATE_TOTP';
@@ -80,7 +80,7 @@ async function lockState(gw: TestGateway, userId: string): Promise<{ isLocked: b
 
 const count = (values: string[], value: string) => values.filter((v) => v === value).length;
 
-describe.each(dialects)('replay and lockout on %s', (dialect) => {
+describeEachDialect('replay and lockout on %s', (dialect) => {
   /** Default lockout threshold (10). */
   let gw: TestGateway;
   /** LOCKOUT_MAX_ATTEMPTS=100, so races see replays rather than the lock. */
@@ -171,7 +171,7 @@ describe.each(dialects)('replay and lockout on %s', (dialect) => {
       expect(verdict(await authenticate(gw, e.userId, totpCode(e.secret, 1)))).toBe(LOCKED);
     });
 
-    it('counts every executed alias of one operation as an attempt: 50 aliases buy no more than 10 judged guesses', async () => {
+    it('stops a mutation at its first refused alias: of 50 wrong-code aliases one runs, and it spends one attempt', async () => {
       const e = await gw.enroll({ verify: true });
       const fields = Array.from(
         { length: 50 },
@@ -179,20 +179,32 @@ describe.each(dialects)('replay and lockout on %s', (dialect) => {
       );
       const { body } = await postRaw(gw, { query: `mutation {\n  ${fields.join('\n  ')}\n}` });
       const result = body as RawResult;
-      const errorCodes = codes(result);
       // Mutation fields run serially, and graphql-js stops at the first error of a non-null root
-      // field (AuthenticatePayload!), so not every alias need run; each one that runs is an attempt.
-      const executed = errorCodes.length;
-      expect(executed).toBeGreaterThanOrEqual(1);
-      expect(executed).toBeLessThanOrEqual(50);
-      expect(new Set((result.errors ?? []).map((err) => err.path?.[0])).size).toBe(executed); // one error per alias run
-      const judged = Math.min(executed, 10);
-      expect(count(errorCodes, UNABLE)).toBe(judged);
-      expect(count(errorCodes, LOCKED)).toBe(executed - judged);
+      // field (AuthenticatePayload!): the first alias runs and is refused, the other 49 never run.
+      expect(result.data).toBeNull();
+      expect((result.errors ?? []).map((err) => [err.path?.[0], err.extensions?.code])).toEqual([['a0', UNABLE]]);
 
-      // Exactly `executed` attempts were spent: the rest of the budget is judged, then the lock holds.
-      const left = 10 - judged;
+      // Exactly one attempt was spent: nine more are judged, then the lock holds.
+      const left = 9;
       expect(await guessWrong(gw, e, left)).toEqual(Array(left).fill(UNABLE));
+      expect(verdict(await authenticate(gw, e.userId, totpCode(e.secret, 0)))).toBe(LOCKED);
+      expect((await lockState(gw, e.userId)).isLocked).toBe(true);
+    });
+
+    it('judges every alias when all of them run: ten aliases each spending a different recovery code, then a wrong one', async () => {
+      const e = await gw.enroll({ verify: true });
+      const field = (alias: string, code: string) => `${alias}: recoverTotp(input: { userId: ${JSON.stringify(e.userId)}, recoveryCode: ${JSON.stringify(code)} }) { userId }`;
+      // Each alias that succeeds lets the next one run, so all eleven run; the last is refused.
+      const fields = [...e.recoveryCodes.map((code, i) => field(`r${i}`, code)), field('wrong', wrongRecoveryCode(e))];
+      const { body } = await postRaw(gw, { query: `mutation {\n  ${fields.join('\n  ')}\n}` });
+      const result = body as RawResult;
+      expect((result.errors ?? []).map((err) => [err.path?.[0], err.extensions?.code])).toEqual([['wrong', UNABLE_RECOVERY]]);
+      // Every code was spent by its own alias (each ran and was judged)...
+      const { totpRecoveryCodes } = await gw.client.data(TotpRecoveryCodesDocument, { userId: e.userId });
+      expect(totpRecoveryCodes.map((t) => t.remaining)).toEqual([0]);
+      for (const code of e.recoveryCodes.slice(0, 3)) expect(verdict(await recover(gw, e.userId, code), 'recoverTotp')).toBe(UNABLE_RECOVERY);
+      // ...and the wrong one counted: with those three refusals, four failures; six more are judged, then the lock holds.
+      expect(await guessWrong(gw, e, 6)).toEqual(Array(6).fill(UNABLE));
       expect(verdict(await authenticate(gw, e.userId, totpCode(e.secret, 0)))).toBe(LOCKED);
       expect((await lockState(gw, e.userId)).isLocked).toBe(true);
     });

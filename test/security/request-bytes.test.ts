@@ -1,5 +1,5 @@
 // Threat: silent corruption from request bytes: a JSON body declared in another charset, or not valid UTF-8, or a URL whose percent-encoding is not UTF-8, must be refused (415 / 400, coded) on /graphql and every /v1 route, and write nothing.
-import { dialects, startGateway, type Dialect, type TestGateway } from '../support/gateway';
+import { describeEachDialect, startGateway, type Dialect, type TestGateway } from '../support/gateway';
 
 interface Answer {
   status: number;
@@ -18,7 +18,7 @@ const bytes = (template: string, raw: number[]) => {
   return Buffer.concat([Buffer.from(before), Buffer.from(raw), Buffer.from(after)]);
 };
 
-describe.each(dialects)('request bytes on %s', (dialect: Dialect) => {
+describeEachDialect('request bytes on %s', (dialect: Dialect) => {
   let gw: TestGateway;
   beforeAll(async () => {
     gw = await startGateway({ dialect });

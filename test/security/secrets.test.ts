@@ -15,7 +15,7 @@ import {
   GatewayClient,
   GetUserDocument,
 } from '../../client';
-import { codes, dialects, startGateway, totpCode, type Dialect, type Enrollment, type TestGateway } from '../support/gateway';
+import { describeEachDialect, codes, startGateway, totpCode, type Dialect, type Enrollment, type TestGateway } from '../support/gateway';
 import { createDatabase } from '../support/postgres';
 import { runCli } from '../../src/cli';
 import { createKeyring, keyId } from '../../src/crypto/keyring';
@@ -43,7 +43,7 @@ function base32Decode(text: string): Buffer {
   return Buffer.from(out);
 }
 
-describe.each(dialects)('secrets at rest and in logs on %s', (dialect: Dialect) => {
+describeEachDialect('secrets at rest and in logs on %s', (dialect: Dialect) => {
   let gw: TestGateway;
   /** Every secret the flow saw, by label. */
   const secrets = new Map<string, string | Buffer>();
@@ -52,9 +52,12 @@ describe.each(dialects)('secrets at rest and in logs on %s', (dialect: Dialect) 
     secrets.set(label, value);
   };
   let userId: string;
+  /** The gateway's clock, held still: the replay below is judged in the step its code was accepted in. */
+  const clock = { t: 0, now() { return this.t; } };
 
   beforeAll(async () => {
-    gw = await startGateway({ dialect, env: { LOG_LEVEL: 'debug' } });
+    clock.t = Date.now();
+    gw = await startGateway({ dialect, clock, env: { LOG_LEVEL: 'debug' } });
 
     // A second project secret, used for part of the flow, as a rotating backend would.
     const second = await gw.gateway.services.projects.createSecret(gw.project.projectId);
@@ -81,9 +84,9 @@ describe.each(dialects)('secrets at rest and in logs on %s', (dialect: Dialect) 
     });
 
     // Authenticate with a session (this verifies the TOTP), then add a recovery factor to it.
-    const step = Math.floor(Date.now() / 30_000);
+    const accepted = totpCode(createTotp.secret, 0, clock.now());
     const { authenticateTotp } = await gw.client.data(AuthenticateTotpDocument, {
-      input: { userId, totpCode: totpCode(createTotp.secret, 0, step * 30_000), sessionDurationMinutes: 60, sessionCustomClaims: { role: 'auditor' } },
+      input: { userId, totpCode: accepted, sessionDurationMinutes: 60, sessionCustomClaims: { role: 'auditor' } },
     });
     keep('session token (totp)', authenticateTotp.sessionToken);
     keep('session JWT (totp)', authenticateTotp.sessionJwt);
@@ -118,7 +121,7 @@ describe.each(dialects)('secrets at rest and in logs on %s', (dialect: Dialect) 
     // Refused requests carry secrets too: a voided recovery code, a replayed TOTP code.
     const voided = await gw.client.request(RecoverTotpDocument, { input: { userId, recoveryCode: createTotp.recoveryCodes[2] } });
     expect(codes(voided)).toEqual(['UNABLE_TO_AUTHENTICATE_RECOVERY_CODE']);
-    const replayed = await gw.client.request(AuthenticateTotpDocument, { input: { userId, totpCode: totpCode(createTotp.secret, 0, step * 30_000) } });
+    const replayed = await gw.client.request(AuthenticateTotpDocument, { input: { userId, totpCode: accepted } });
     expect(codes(replayed)).toEqual(['TOTP_CODE_ALREADY_AUTHENTICATED']);
 
     await gw.client.data(RevokeSessionDocument, { input: { sessionToken: third.sessionToken } });
@@ -198,7 +201,7 @@ async function cliWith(env: Record<string, string>, args: string[]): Promise<{ s
 const newKey = () => randomBytes(32).toString('base64');
 const keyIdOf = (base64: string) => keyId(Buffer.from(base64, 'base64'));
 
-describe.each(dialects)('encryption key rotation with `keys rotate` on %s', (dialect: Dialect) => {
+describeEachDialect('encryption key rotation with `keys rotate` on %s', (dialect: Dialect) => {
   const K1 = newKey();
   const K2 = newKey();
   const common = { LOG_LEVEL: 'silent', RECOVERY_CODES_RETRIEVABLE: 'true' };
@@ -215,17 +218,20 @@ describe.each(dialects)('encryption key rotation with `keys rotate` on %s', (dia
   let before: Awaited<ReturnType<typeof envelopes>>;
   let rotated: KeyRotationCounts;
   let rotateOutput: { stdout: string; stderr: string };
+  /** Every gateway's clock, held still: codes are computed from it, so none ages out while keys rotate. */
+  const clock = { t: 0, now() { return this.t; } };
   /** The time step whose code is unused by every enrolled TOTP (enrollment verified an older one). */
   let step: number;
 
   const open = async (env: Record<string, string>) => {
     await gw?.close();
-    gw = await startGateway({ dialect, databaseUrl: database.url, env: { ...common, ...env } });
+    gw = await startGateway({ dialect, clock, databaseUrl: database.url, env: { ...common, ...env } });
     return gw;
   };
   const oldClient = () => new GatewayClient({ url: gw!.url, projectId: oldProject.projectId, secret: oldProject.secret });
 
   beforeAll(async () => {
+    clock.t = Date.now();
     database = await persistentDatabase(dialect);
     const first = await open({ GATEWAY_ENCRYPTION_KEY: K1 });
     oldProject = first.project;
@@ -237,7 +243,7 @@ describe.each(dialects)('encryption key rotation with `keys rotate` on %s', (dia
       });
       users.push({ ...enrolled, sessionId: recoverTotp.session!.sessionId, sessionToken: recoverTotp.sessionToken!, sessionJwt: recoverTotp.sessionJwt! });
     }
-    step = Math.floor(Date.now() / 30_000);
+    step = Math.floor(clock.now() / 30_000);
     before = await envelopes(first.gateway.db);
     await gw!.close();
     gw = undefined;
@@ -344,7 +350,7 @@ describe.each(dialects)('encryption key rotation with `keys rotate` on %s', (dia
   });
 });
 
-describe.each(dialects)('KeyRotationService on %s', (dialect: Dialect) => {
+describeEachDialect('KeyRotationService on %s', (dialect: Dialect) => {
   const K1 = newKey();
   const K2 = newKey();
   let gw: TestGateway;

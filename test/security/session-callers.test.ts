@@ -13,7 +13,7 @@ import {
   type GatewayClient,
 } from '../../client';
 import { gatewaySchema } from '../../src/graphql/schema';
-import { codes, dialects, sessionClient, startGateway, totpCode, type TestGateway } from '../support/gateway';
+import { describeEachDialect, codes, sessionClient, startGateway, totpCode, type TestGateway } from '../support/gateway';
 import { sessionIssuer } from '../../src/sessions/jwt-issuer';
 
 const STYTCH_SESSION = 'https://stytch.com/session';
@@ -44,7 +44,7 @@ interface Caller {
   jwtClient: GatewayClient;
 }
 
-describe.each(dialects)('session callers on %s', (dialect) => {
+describeEachDialect('session callers on %s', (dialect) => {
   let gw: TestGateway;
   beforeAll(async () => {
     gw = await startGateway({ dialect });
@@ -314,7 +314,7 @@ describe.each(dialects)('session callers on %s', (dialect) => {
   });
 });
 
-describe.each(dialects)('session callers over time on %s', (dialect) => {
+describeEachDialect('session callers over time on %s', (dialect) => {
   let gw: TestGateway;
   let nowMs = Date.now();
   beforeAll(async () => {

@@ -23,7 +23,7 @@ import {
 } from '../../client';
 import { applyAuthDirective } from '../../src/auth/auth.directive';
 import { printGatewaySchema } from '../../src/graphql/schema';
-import { codes, dialects, startGateway, totpCode, type Dialect, type Enrollment, type TestGateway, type TestProject } from '../support/gateway';
+import { describeEachDialect, codes, startGateway, totpCode, type Dialect, type Enrollment, type TestGateway, type TestProject } from '../support/gateway';
 import { sessionIssuer } from '../../src/sessions/jwt-issuer';
 
 const basic = (user: string, password: string) => 'Basic ' + Buffer.from(`${user}:${password}`).toString('base64');
@@ -40,7 +40,7 @@ const visible = (r: GatewayResponse<unknown>) => ({
   errors: (r.errors ?? []).map((e) => ({ code: e.extensions.code, errorType: e.extensions.errorType, message: e.message })),
 });
 
-describe.each(dialects)('project credentials on %s', (dialect: Dialect) => {
+describeEachDialect('project credentials on %s', (dialect: Dialect) => {
   let gw: TestGateway;
   let other: TestProject;
   beforeAll(async () => {
@@ -128,12 +128,14 @@ describe.each(dialects)('project credentials on %s', (dialect: Dialect) => {
   });
 });
 
-describe.each(dialects)('tenant isolation on %s', (dialect: Dialect) => {
+describeEachDialect('tenant isolation on %s', (dialect: Dialect) => {
   let gw: TestGateway;
   let b: TestProject;
   let a: Enrollment;
   let aEmail: string;
   let aSession: { sessionId: string; sessionToken: string; sessionJwt: string };
+  /** The gateway's clock, held still: every code below is computed from it, so none ages out mid-suite. */
+  const clock = { t: 0, now() { return this.t; } };
   /** A's current, unused TOTP code and an unused recovery code: B's attempts must not spend them. */
   let aCode: string;
   let aRecoveryCode: string;
@@ -149,7 +151,8 @@ describe.each(dialects)('tenant isolation on %s', (dialect: Dialect) => {
   let unknown: Ids;
 
   beforeAll(async () => {
-    gw = await startGateway({ dialect });
+    clock.t = Date.now();
+    gw = await startGateway({ dialect, clock });
     b = await gw.newProject('Project B');
     a = await gw.enroll({ verify: true });
     aEmail = (await gw.client.data(GetUserDocument, { userId: a.userId })).user.emails[0].email;
@@ -157,7 +160,7 @@ describe.each(dialects)('tenant isolation on %s', (dialect: Dialect) => {
       input: { userId: a.userId, recoveryCode: a.recoveryCodes[0], sessionDurationMinutes: 60 },
     });
     aSession = { sessionId: recoverTotp.session!.sessionId, sessionToken: recoverTotp.sessionToken!, sessionJwt: recoverTotp.sessionJwt! };
-    aCode = totpCode(a.secret, 0, Math.floor(Date.now() / 30_000) * 30_000);
+    aCode = totpCode(a.secret, 0, clock.now());
     aRecoveryCode = a.recoveryCodes[1];
     real = { userId: a.userId, totpId: a.totpId, ...aSession };
     // A well-formed JWT for an unknown session, signed by a key nobody publishes.
@@ -213,7 +216,7 @@ describe.each(dialects)('tenant isolation on %s', (dialect: Dialect) => {
 
   it("does not let B attach its own user's factor to A's session", async () => {
     const mine = await gw.enroll({ verify: true, client: b.client });
-    const code = totpCode(mine.secret, 0, Math.floor(Date.now() / 30_000) * 30_000);
+    const code = totpCode(mine.secret, 0, clock.now());
     for (const arg of [{ sessionToken: aSession.sessionToken }, { sessionJwt: aSession.sessionJwt }]) {
       const response = await b.client.request(AuthenticateTotpDocument, { input: { userId: mine.userId, totpCode: code, ...arg } });
       expect(codes(response)).toEqual(['SESSION_NOT_FOUND']);

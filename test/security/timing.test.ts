@@ -3,6 +3,9 @@ import fc from 'fast-check';
 import * as keyedHash from '../../src/crypto/keyed-hash';
 import { constantTimeEqual } from '../../src/crypto/keyed-hash';
 import { codeAt, matchStep, newSecret, PERIOD_SECONDS, STEP_WINDOW, timeStep, TRANSIT_GRACE_MS } from '../../src/totp/totp.generator';
+import { seedFastCheck } from '../support/fast-check';
+
+seedFastCheck();
 
 const STEP_MS = PERIOD_SECONDS * 1000;
 /** The middle of time step `step`. */

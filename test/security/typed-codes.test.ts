@@ -4,7 +4,7 @@ import { AuthenticateTotpDocument, GetUserDocument, RecoverTotpDocument, Regener
 import { createKeyring } from '../../src/crypto/keyring';
 import { KeyedHasher } from '../../src/crypto/keyed-hash';
 import { RecoveryCode } from '../../src/totp/recovery-code.entity';
-import { codes, dialects, startGateway, totpCode, type Enrollment, type TestGateway } from '../support/gateway';
+import { describeEachDialect, codes, startGateway, totpCode, type Enrollment, type TestGateway } from '../support/gateway';
 
 /** A low lockout threshold: three counted failures lock, so a malformed code that counted would show. */
 const MAX_ATTEMPTS = 3;
@@ -28,7 +28,7 @@ const grouped = (code: string, separator = ' ') => `${code.slice(0, 3)}${separat
 /** A recovery code as read off paper: upper case, spaces, and every 0 written O and 1 written l. */
 const misread = (code: string) => code.toUpperCase().replace(/-/g, ' ').replace(/0/g, 'O').replace(/1/g, 'l');
 
-describe.each(dialects)('codes as typed on %s', (dialect) => {
+describeEachDialect('codes as typed on %s', (dialect) => {
   let gw: TestGateway;
 
   beforeAll(async () => {

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { generateSync } from 'otplib';
 import { loadConfig, type Config } from '../../src/config';
-import { createGateway, type Gateway } from '../../src/server';
+import { createGateway, type Gateway, type GatewayOptions } from '../../src/server';
 import type { Clock } from '../../src/common/clock';
 import {
   AuthenticateTotpDocument,
@@ -21,8 +21,26 @@ import { createDatabase, postgresAdminUrl } from './postgres';
 
 export type Dialect = 'sqlite' | 'postgres';
 
+/** Every dialect the gateway supports; each dialect-parametrised suite is declared for all of them. */
+export const ALL_DIALECTS: readonly Dialect[] = ['sqlite', 'postgres'];
+
 /** The dialects this run can test: SQLite always, PostgreSQL when global-setup found it. */
 export const dialects: Dialect[] = postgresAdminUrl() ? ['sqlite', 'postgres'] : ['sqlite'];
+
+/** `describe`, or `describe.skip` when this run cannot reach `dialect` (jest then counts its tests as skipped). */
+export const describeOn = (dialect: Dialect): jest.Describe => (dialects.includes(dialect) ? describe : describe.skip);
+
+/** PostgreSQL-only suites: skipped (and reported as skipped) without PostgreSQL; global-setup fails CI instead. */
+export const describePostgres: jest.Describe = describeOn('postgres');
+
+/**
+ * `describe.each` over every dialect, where a dialect this run cannot reach is declared with
+ * `describe.skip`: its tests still show in jest's summary as skipped, never silently vanish.
+ * `name` may hold `%s` for the dialect.
+ */
+export function describeEachDialect(name: string, fn: (dialect: Dialect) => void): void {
+  for (const dialect of ALL_DIALECTS) describeOn(dialect)(name.replace('%s', dialect), () => fn(dialect));
+}
 
 export interface TestProject {
   readonly projectId: string;
@@ -80,6 +98,11 @@ export interface StartGatewayOptions {
   env?: Record<string, string>;
   clock?: Clock;
   /**
+   * Awaited on every request right after the gateway stamps its arrival (GatewayOptions.afterArrival):
+   * the server-side point at which a test may move its clock between a body's arrival and its processing.
+   */
+  afterArrival?: GatewayOptions['afterArrival'];
+  /**
    * Open this existing database (a `DATABASE_URL` of `dialect`) instead of a fresh one; close() then
    * leaves it in place, so a test can reopen it (e.g. after `keys rotate`). The caller removes it.
    * (On SQLite, databaseBytes() then reads nothing: it reads only the factory's own data folder.)
@@ -107,7 +130,7 @@ export async function startGateway(options: StartGatewayOptions = {}): Promise<T
       done();
     },
   });
-  const gateway = await createGateway(config, { logStream, clock: options.clock });
+  const gateway = await createGateway(config, { logStream, clock: options.clock, afterArrival: options.afterArrival });
   const url = await gateway.listen();
   const anonymous = new GatewayClient({ url });
 

@@ -2,6 +2,9 @@
 import fc from 'fast-check';
 import { getCountries, getCountryCallingCode } from 'libphonenumber-js';
 import { mapWidth, normalizeEmail, normalizePhoneNumber, normalizeStoredIdentities, simpleCaseFold } from '../../src/users/identity.normalize';
+import { seedFastCheck } from '../support/fast-check';
+
+seedFastCheck();
 
 const NFC_E = '\u00e9'; // é as one code point
 const NFD_E = 'e\u0301'; // e + COMBINING ACUTE ACCENT

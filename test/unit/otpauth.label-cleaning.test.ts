@@ -2,6 +2,9 @@
 import fc from 'fast-check';
 import * as generator from '../../src/totp/totp.generator';
 import { cleanLabelPart, COLON_LOOKALIKES, FALLBACK_ISSUER, otpauthLabel } from '../../src/totp/otpauth.label';
+import { seedFastCheck } from '../support/fast-check';
+
+seedFastCheck();
 
 const ANY_COLON = new RegExp(`[${COLON_LOOKALIKES}]|%3a`, 'iu');
 const SECRET = generator.encodeBase32(Buffer.alloc(generator.SECRET_BYTES, 7));
