@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { ContainerType } from 'type-graphql';
-import type { ProjectRef } from '../auth/project.service';
+import type { ProjectRef } from '../projects/project.service';
 import type { SessionCaller } from '../sessions/session.service';
 import { isId } from '../common/ids';
 import { GatewayError, UnauthorizedCredentialsError as Unauthorized } from '../errors/error.catalogue';

@@ -3,7 +3,7 @@
 // class-validator rules) and calls the same service method a resolver calls; no rule is written twice.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Services } from '../services';
-import type { AuthenticatedProject } from '../auth/project.service';
+import type { AuthenticatedProject } from '../projects/project.service';
 import { GatewayError, TooManyRequestsError, UnauthorizedCredentialsError } from '../errors/error.catalogue';
 import { httpLayerError, restErrorBody } from '../errors/error.wire';
 import { invalidArgument, REST_SCHEMAS } from './rest.schemas';

@@ -11,9 +11,9 @@ import { isId, newId } from '../common/ids';
 import { Project } from './project.entity';
 import { ProjectSecret } from './project-secret.entity';
 import { ProjectOrigin } from './project-origin.entity';
-import { InvalidOriginError, OriginNotFoundError, ProjectNotFoundError, SecretNotFoundError } from './auth.errors';
+import { InvalidOriginError, OriginNotFoundError, ProjectNotFoundError, SecretNotFoundError } from './project.errors';
 import { parseOrigin } from './origin';
-import { parseBasicAuth } from './basic-auth';
+import { parseBasicAuth } from '../http/basic-auth';
 
 const SECRET_BYTES = 32;
 export const DEFAULT_PROJECT_NAME = 'Default';

@@ -1,7 +1,3 @@
-import { UnauthorizedCredentialsError } from '../errors/error.catalogue';
-
-export { UnauthorizedCredentialsError };
-
 /** CLI-only failures (operators, not API clients, see these). */
 export class ProjectNotFoundError extends Error {
   constructor() {
