@@ -12,7 +12,7 @@ import { printGatewaySchema } from './graphql/schema';
 import { serve } from './main';
 import { createKeyring } from './crypto/keyring';
 import { Envelope } from './crypto/envelope';
-import { KeyRotationService, KEYED_HASH_NOTE } from './crypto/key-rotation.service';
+import { KeyRotationService, KEYED_HASH_NOTE } from './keys/key-rotation.service';
 import { verifyEncryptionKeys } from './crypto/key-check.service';
 import { systemClock } from './common/clock';
 
