@@ -21,7 +21,11 @@ import {
   type SelectionSetNode,
 } from 'graphql';
 import { getDirective, MapperKind, mapSchema } from '@graphql-tools/utils';
-import { roleOf, unauthorized, type AuthRole, type GatewayContext } from '../graphql/context';
+import { roleOf, unauthorized, type AuthRole } from './auth.role';
+import type { Caller } from './caller';
+
+/** What the directive reads of a resolver's context (the GraphQL context is a Caller plus more). */
+type CallerContext = Pick<Caller, 'project' | 'session' | 'refusal'>;
 
 export const AUTH_DIRECTIVE = 'auth';
 const DEFAULT_ROLES: readonly AuthRole[] = ['SECRET'];
@@ -77,11 +81,11 @@ export function applyAuthDirective(schema: GraphQLSchema): GraphQLSchema {
 }
 
 function guard(
-  field: GraphQLFieldConfig<unknown, GatewayContext>,
+  field: GraphQLFieldConfig<unknown, CallerContext>,
   allowed: ReadonlySet<AuthRole>,
   rootRoles: RootRoles | null,
   refusals: Record<AuthRole, string>,
-): GraphQLFieldConfig<unknown, GatewayContext> {
+): GraphQLFieldConfig<unknown, CallerContext> {
   const resolve = field.resolve ?? defaultFieldResolver;
   return {
     ...field,

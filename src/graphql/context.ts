@@ -3,10 +3,8 @@ import type { ContainerType } from 'type-graphql';
 import type { ProjectRef } from '../projects/project.service';
 import type { SessionCaller } from '../sessions/session.service';
 import { isId } from '../common/ids';
-import { GatewayError, UnauthorizedCredentialsError as Unauthorized } from '../errors/error.catalogue';
-
-/** Who may call a field (`@auth(requires: [...])`): a project's backend, or a browser with a session. */
-export type AuthRole = 'SECRET' | 'SESSION';
+import { GatewayError } from '../errors/error.catalogue';
+import { unauthorized } from '../auth/auth.role';
 
 export interface GatewayContext {
   /** The calling project, or null when the credentials are missing or wrong. */
@@ -25,11 +23,6 @@ export interface GatewayContext {
   readonly container: ContainerType;
 }
 
-export function roleOf(ctx: Pick<GatewayContext, 'project' | 'session'>): AuthRole | null {
-  if (!ctx.project) return null;
-  return ctx.session ? 'SESSION' : 'SECRET';
-}
-
 /** The project of an authenticated request; @auth has already refused anonymous ones. */
 export function projectOf(ctx: GatewayContext): ProjectRef {
   if (!ctx.project) throw unauthorized(ctx.refusal);
@@ -40,11 +33,6 @@ export function projectOf(ctx: GatewayContext): ProjectRef {
 export function sessionOf(ctx: GatewayContext): SessionCaller {
   if (!ctx.session) throw unauthorized();
   return ctx.session;
-}
-
-/** 401 for the HTTP response (Apollo lifts `extensions.http` into the status and strips it). */
-export function unauthorized(message?: string): InstanceType<typeof Unauthorized> {
-  return new Unauthorized({ message, details: { http: { status: 401 } } });
 }
 
 /**
