@@ -12,7 +12,7 @@ import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import type { DestinationStream } from 'pino';
 import pinoPretty from 'pino-pretty';
 import type { Config } from './config';
-import { createDataSource } from '../ormconfig';
+import { createDataSource } from './data-source';
 import { Database } from './db/database';
 import { DEFAULT_CHECKPOINTER } from './db/checkpointer';
 import { runMigrations } from './db/migrate';

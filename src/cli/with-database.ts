@@ -1,7 +1,7 @@
 // The one way a CLI command opens the database: connect, apply pending migrations, check that the
 // configured encryption keys can read it (crypto/key-check.service.ts), run the command, close.
 import type { Config } from '../config';
-import { createDataSource } from '../../ormconfig';
+import { createDataSource } from '../data-source';
 import { Database } from '../db/database';
 import { runMigrations } from '../db/migrate';
 import { createKeyring, type Keyring } from '../crypto/keyring';
