@@ -26,7 +26,7 @@ import { KeyChecks1764806400000 } from './migrations/1764806400000-KeyChecks';
 import { SigningSchedule1764892800000 } from './migrations/1764892800000-SigningSchedule';
 import { RateLimitBuckets1764892800001 } from './migrations/1764892800001-RateLimitBuckets';
 
-export const entities = [Project, ProjectSecret, User, Totp, RecoveryCode, Session, SigningKey, AuthEvent, RateLimit, ProjectOrigin];
+const entities = [Project, ProjectSecret, User, Totp, RecoveryCode, Session, SigningKey, AuthEvent, RateLimit, ProjectOrigin];
 export const migrations = [
   Initial1764115200000,
   AuthEvents1764201600000,
@@ -52,7 +52,7 @@ const POSTGRES_KEEPALIVE_INITIAL_DELAY_MS = 10_000;
 /** pg-pool's default, relied on after a failover: an idle connection to the old server is dropped after this. */
 const POSTGRES_IDLE_TIMEOUT_MS = 10_000;
 
-export function dataSourceOptions(database: DatabaseConfig): DataSourceOptions {
+function dataSourceOptions(database: DatabaseConfig): DataSourceOptions {
   const common = { entities, migrations, migrationsTableName: 'migrations', synchronize: false, logging: false } as const;
   if (database.kind === 'sqlite') {
     return {

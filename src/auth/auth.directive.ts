@@ -27,10 +27,10 @@ import type { Caller } from './caller';
 /** What the directive reads of a resolver's context (the GraphQL context is a Caller plus more). */
 type CallerContext = Pick<Caller, 'project' | 'session' | 'refusal'>;
 
-export const AUTH_DIRECTIVE = 'auth';
+const AUTH_DIRECTIVE = 'auth';
 const DEFAULT_ROLES: readonly AuthRole[] = ['SECRET'];
 
-export const authRoleEnum = new GraphQLEnumType({
+const authRoleEnum = new GraphQLEnumType({
   name: 'AuthRole',
   description: 'Who may call a field.',
   values: {

@@ -12,7 +12,7 @@ import { withDatabase } from './with-database';
 export class UsageError extends Error {}
 
 /** The options a command may read: `--json` and the string options (`--name`, `--project`, ...). */
-export interface CommandArgs {
+interface CommandArgs {
   readonly json: boolean;
   /** The value of a string option; throws UsageError naming it when it is missing or empty. */
   required(name: 'name' | 'project' | 'secret-id' | 'origin'): string;

@@ -7,7 +7,7 @@ import { GatewayError, type ErrorCode } from './error.catalogue';
 const REST_ERROR_DOCS = 'https://stytch.com/docs/api/errors';
 
 /** One GraphQL error object: the catalogue message, `extensions` {code, errorType, details..., requestId}. */
-export function graphqlError(error: GatewayError, requestId: string): GraphQLFormattedError {
+function graphqlError(error: GatewayError, requestId: string): GraphQLFormattedError {
   return { message: error.message, extensions: { ...error.extensions, requestId } };
 }
 

@@ -40,7 +40,7 @@ export function sessionOf(ctx: GatewayContext): SessionCaller {
  * missing user does (as across projects: no oracle for which ids exist); a malformed one is left for
  * the service to refuse as INVALID_USER_ID.
  */
-export function ownUserId<T>(ctx: GatewayContext, userId: T): T {
+function ownUserId<T>(ctx: GatewayContext, userId: T): T {
   if (ctx.session && isId('user', userId) && userId !== ctx.session.userId) throw new GatewayError('USER_NOT_FOUND');
   return userId;
 }

@@ -16,7 +16,7 @@ import { parseOrigin } from './origin';
 import { parseBasicAuth } from '../http/basic-auth';
 
 const SECRET_BYTES = 32;
-export const DEFAULT_PROJECT_NAME = 'Default';
+const DEFAULT_PROJECT_NAME = 'Default';
 /** Advisory lock key for creating the Default project ("default" in ASCII). */
 const DEFAULT_PROJECT_LOCK_KEY = 0x64656661756c74;
 

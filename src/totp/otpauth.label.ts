@@ -58,7 +58,7 @@ export function cleanLabelPart(text: string): string {
 }
 
 /** Step 6: `text` if its encoding fits `maxBytes`, else its longest whole-grapheme prefix that fits with an ellipsis. */
-export function shortenLabelPart(text: string, maxBytes: number): string {
+function shortenLabelPart(text: string, maxBytes: number): string {
   if (uriBytes(text) <= maxBytes) return text;
   const budget = maxBytes - uriBytes(ELLIPSIS);
   let kept = '';
