@@ -17,7 +17,7 @@ import { Database } from './db/database';
 import { DEFAULT_CHECKPOINTER } from './db/checkpointer';
 import { runMigrations } from './db/migrate';
 import { createServices, type Services } from './services';
-import { gatewaySchema } from './graphql/schema';
+import { gatewaySchema } from './schema';
 import type { GatewayContext } from './graphql/context';
 import { operationLimits, tokenLimitError } from './graphql/limits';
 import { GraphqlFastPath, type FastPathSettings } from './graphql/fast-path';

@@ -21,7 +21,8 @@ import {
   type SelectionSetNode,
 } from 'graphql';
 import { getDirective, MapperKind, mapSchema } from '@graphql-tools/utils';
-import { roleOf, unauthorized, type AuthRole } from './auth.role';
+import { unauthorized } from '../graphql/context';
+import { roleOf, type AuthRole } from './auth.role';
 import type { Caller } from './caller';
 
 /** What the directive reads of a resolver's context (the GraphQL context is a Caller plus more). */

@@ -1,7 +1,6 @@
 // Who a caller is, for the `@auth` directive: the project's backend (SECRET) or a browser with a
-// session (SESSION). Here, below the GraphQL layer, so the directive needs nothing from graphql/.
+// session (SESSION), read from the resolved Caller (caller.ts).
 import type { Caller } from './caller';
-import { UnauthorizedCredentialsError as Unauthorized } from '../errors/error.catalogue';
 
 /** Who may call a field (`@auth(requires: [...])`): a project's backend, or a browser with a session. */
 export type AuthRole = 'SECRET' | 'SESSION';
@@ -10,9 +9,4 @@ export type AuthRole = 'SECRET' | 'SESSION';
 export function roleOf(ctx: Pick<Caller, 'project' | 'session'>): AuthRole | null {
   if (!ctx.project) return null;
   return ctx.session ? 'SESSION' : 'SECRET';
-}
-
-/** 401 for the HTTP response (Apollo lifts `extensions.http` into the status and strips it). */
-export function unauthorized(message?: string): InstanceType<typeof Unauthorized> {
-  return new Unauthorized({ message, details: { http: { status: 401 } } });
 }

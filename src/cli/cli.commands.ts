@@ -2,7 +2,7 @@
 // runs. Every command that touches the database opens it through withDatabase (with-database.ts).
 import { loadConfig } from '../config';
 import { createServices, type Services } from '../services';
-import { printGatewaySchema } from '../graphql/schema';
+import { printGatewaySchema } from '../schema';
 import { serve } from '../main';
 import { Envelope } from '../crypto/envelope';
 import { KeyRotationService, KEYED_HASH_NOTE } from '../keys/key-rotation.service';

@@ -3,8 +3,7 @@ import type { ContainerType } from 'type-graphql';
 import type { ProjectRef } from '../projects/project.service';
 import type { SessionCaller } from '../sessions/session.service';
 import { isId } from '../common/ids';
-import { GatewayError } from '../errors/error.catalogue';
-import { unauthorized } from '../auth/auth.role';
+import { GatewayError, UnauthorizedCredentialsError as Unauthorized } from '../errors/error.catalogue';
 
 export interface GatewayContext {
   /** The calling project, or null when the credentials are missing or wrong. */
@@ -33,6 +32,11 @@ export function projectOf(ctx: GatewayContext): ProjectRef {
 export function sessionOf(ctx: GatewayContext): SessionCaller {
   if (!ctx.session) throw unauthorized();
   return ctx.session;
+}
+
+/** 401 for the HTTP response (Apollo lifts `extensions.http` into the status and strips it). */
+export function unauthorized(message?: string): InstanceType<typeof Unauthorized> {
+  return new Unauthorized({ message, details: { http: { status: 401 } } });
 }
 
 /**

@@ -1,6 +1,6 @@
 // Rate-limit rules: which budgets each kind of caller draws from, and one unit per root field that will execute.
 import { parse, type OperationDefinitionNode } from 'graphql';
-import { gatewaySchema } from '../../src/graphql/schema';
+import { gatewaySchema } from '../../src/schema';
 import { budgetsOf, rootFieldUnits } from '../../src/ratelimit/rate-limit.rules';
 
 const config = { requestsPerMinute: 100, sessionRequestsPerMinute: 10, ipRequestsPerMinute: 30 };
