@@ -18,6 +18,7 @@ interface CommandArgs {
   required(name: 'name' | 'project' | 'secret-id' | 'origin'): string;
 }
 
+/** One command of the CLI; `run` resolves when it is done and throws to fail (cliMain sets the exit code). */
 export interface CliCommand {
   /** The positional words that name the command, e.g. `project secret create`. */
   readonly name: string;
@@ -47,6 +48,7 @@ function originCommand(adding: boolean): CliCommand['run'] {
   };
 }
 
+/** Every command, in the order USAGE lists them (src/cli.ts builds USAGE from this table). */
 export const COMMANDS: readonly CliCommand[] = [
   {
     name: 'serve',
