@@ -14,6 +14,10 @@ export interface GatewayClientOptions {
   readonly headers?: Record<string, string>;
 }
 
+/**
+ * `extensions` of every gateway error, for code that reads errors this client returns.
+ * @public (part of the client's API, for its users; not used inside this repository)
+ */
 export interface GatewayErrorExtensions {
   readonly code: string;
   readonly errorType: string;

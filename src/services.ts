@@ -7,7 +7,7 @@ import { systemClock, type Clock } from './common/clock';
 import { createKeyring } from './crypto/keyring';
 import { Envelope } from './crypto/envelope';
 import { KeyedHasher } from './crypto/keyed-hash';
-import { ProjectService } from './auth/project.service';
+import { ProjectService } from './projects/project.service';
 import { CallerResolver } from './auth/caller';
 import { UserService } from './users/user.service';
 import { LockoutService } from './users/lockout.service';

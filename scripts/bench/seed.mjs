@@ -33,7 +33,7 @@ if (!(Number.isInteger(N) && N >= 1 && Number.isInteger(SPARE) && SPARE >= 0 && 
   throw new Error('usage: seed.mjs --users N --create-users M --out FILE (DATABASE_URL and GATEWAY_ENCRYPTION_KEY in the environment)');
 }
 
-const { createDataSource } = await import('../../dist/ormconfig.js');
+const { createDataSource } = await import('../../dist/src/data-source.js');
 const { loadConfig } = await import('../../dist/src/config.js');
 const { runMigrations } = await import('../../dist/src/db/migrate.js');
 const { Database } = await import('../../dist/src/db/database.js');

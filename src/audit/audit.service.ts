@@ -23,7 +23,7 @@ export const PAGE_SIZE = { min: 1, max: 100, default: 20 } as const;
  * limit: they are counted per user, factor and window instead of appended one by one, so the trail
  * grows at most one row per window however fast they come.
  */
-export const AGGREGATION_WINDOW_MS = MINUTE_MS;
+const AGGREGATION_WINDOW_MS = MINUTE_MS;
 const AGGREGATED_OUTCOMES: ReadonlySet<AuthEventOutcome> = new Set(['locked']);
 
 const APPEND = 'INSERT INTO auth_events (event_id, project_id, user_id, totp_id, type, outcome, request_id, occurred_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)';

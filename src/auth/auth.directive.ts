@@ -5,7 +5,7 @@
 // never runs for a session caller. The check covers the whole operation: if any root field is closed
 // to the caller, every root field refuses, so a refused operation changes nothing (no allowed field
 // runs beside the refused one). It lives in the resolvers, not in an Apollo plugin, so every way an
-// operation is executed (Apollo, src/graphql/fast-path.ts) enforces it.
+// operation is executed (Apollo, src/api/fast-path.ts) enforces it.
 import {
   defaultFieldResolver,
   DirectiveLocation,
@@ -21,12 +21,17 @@ import {
   type SelectionSetNode,
 } from 'graphql';
 import { getDirective, MapperKind, mapSchema } from '@graphql-tools/utils';
-import { roleOf, unauthorized, type AuthRole, type GatewayContext } from '../graphql/context';
+import { unauthorized } from '../graphql/context';
+import { roleOf, type AuthRole } from './auth.role';
+import type { Caller } from './caller';
 
-export const AUTH_DIRECTIVE = 'auth';
+/** What the directive reads of a resolver's context (the GraphQL context is a Caller plus more). */
+type CallerContext = Pick<Caller, 'project' | 'session' | 'refusal'>;
+
+const AUTH_DIRECTIVE = 'auth';
 const DEFAULT_ROLES: readonly AuthRole[] = ['SECRET'];
 
-export const authRoleEnum = new GraphQLEnumType({
+const authRoleEnum = new GraphQLEnumType({
   name: 'AuthRole',
   description: 'Who may call a field.',
   values: {
@@ -77,11 +82,11 @@ export function applyAuthDirective(schema: GraphQLSchema): GraphQLSchema {
 }
 
 function guard(
-  field: GraphQLFieldConfig<unknown, GatewayContext>,
+  field: GraphQLFieldConfig<unknown, CallerContext>,
   allowed: ReadonlySet<AuthRole>,
   rootRoles: RootRoles | null,
   refusals: Record<AuthRole, string>,
-): GraphQLFieldConfig<unknown, GatewayContext> {
+): GraphQLFieldConfig<unknown, CallerContext> {
   const resolve = field.resolve ?? defaultFieldResolver;
   return {
     ...field,

@@ -5,9 +5,9 @@
 //   `Authorization: Bearer <sessionJwt or sessionToken>` of a live session of that project. When the
 //   request carries an `Origin` (every browser request does), it must be one the project allows, so
 //   a page on another site cannot ride a session it got hold of.
-import type { ProjectService, ProjectRef } from './project.service';
+import type { ProjectService, ProjectRef } from '../projects/project.service';
 import type { SessionCaller, SessionService } from '../sessions/session.service';
-import { parseOrigin } from './origin';
+import { parseOrigin } from '../projects/origin';
 
 export const PUBLIC_TOKEN_HEADER = 'x-public-token';
 /** RFC 6750 §2.1 b64token after one or more spaces (RFC 7235 §2.1). */

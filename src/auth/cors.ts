@@ -2,8 +2,8 @@
 // answered, and never with credentials — a browser authenticates with the public token and a
 // session in headers, not cookies, so `Access-Control-Allow-Credentials` stays off.
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import type { ProjectService } from './project.service';
-import { parseOrigin } from './origin';
+import type { ProjectService } from '../projects/project.service';
+import { parseOrigin } from '../projects/origin';
 
 /** How long a browser may cache a preflight answer (seconds); short, so a removed origin ends soon. */
 const PREFLIGHT_MAX_AGE_SECONDS = 600;

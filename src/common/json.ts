@@ -16,7 +16,7 @@ export function jsonByteLength(value: unknown): number {
  * (`Object.assign`, a `for...in` copy, a deep merge) may then set the prototype instead: prototype
  * pollution (OWASP "Prototype Pollution Prevention Cheat Sheet"). No legitimate input uses them.
  */
-export const PROTOTYPE_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+const PROTOTYPE_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
 
 /**
  * The path (`a.b.0.__proto__`) of the first prototype key in a JSON-like value at any depth, or

@@ -7,7 +7,7 @@ import { judgeKeyChecks, keyIdOf, type StoredKeyCheck } from './key-check';
 import type { Keyring } from './keyring';
 
 /** Raised when the configured keys cannot read the database; its message is the one line to print. */
-export class EncryptionKeyMismatchError extends Error {
+class EncryptionKeyMismatchError extends Error {
   override readonly name = 'EncryptionKeyMismatchError';
 }
 

@@ -15,7 +15,7 @@ export interface StoredKeyCheck {
 }
 
 /** What to write after a passing check: the primary's check, inserted or marked as the latest primary. */
-export interface KeyCheckRecord {
+interface KeyCheckRecord {
   readonly keyId: string;
   readonly checkValue: string;
   readonly insert: boolean;

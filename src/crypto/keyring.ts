@@ -2,7 +2,7 @@
 // every ciphertext and hash) so rows written under an older key stay readable during a rotation.
 import { createHash, createHmac, hkdfSync } from 'node:crypto';
 
-export interface KeyEntry {
+interface KeyEntry {
   readonly id: string;
   /** AES-256-GCM key for envelope encryption. */
   readonly encryptionKey: Buffer;

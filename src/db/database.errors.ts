@@ -12,9 +12,9 @@ import { GatewayError } from '../errors/error.catalogue';
 export type DatabaseFault = 'busy' | 'unavailable';
 
 /** Retry-After for DATABASE_BUSY: a lock held by another writer is usually released within a second. */
-export const BUSY_RETRY_AFTER_SECONDS = 1;
+const BUSY_RETRY_AFTER_SECONDS = 1;
 /** Retry-After for DATABASE_UNAVAILABLE: a failover typically takes a few seconds. */
-export const UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
+const UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
 /** How long a unit of work waits for a busy SQLite file by default (DATABASE_BUSY_TIMEOUT_MS). */
 export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
 

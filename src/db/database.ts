@@ -10,7 +10,7 @@
 // A database that cannot serve in time is a coded, retryable answer, never a hang or an internal
 // error (src/db/database.errors.ts): SQLite waits for another process's write lock off the event
 // loop, for at most DATABASE_BUSY_TIMEOUT_MS, then answers DATABASE_BUSY; PostgreSQL's client-side
-// timeouts (ormconfig.ts) become DATABASE_UNAVAILABLE.
+// timeouts (src/data-source.ts) become DATABASE_UNAVAILABLE.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { QueryFailedError, type DataSource, type EntityManager, type EntityTarget, type ObjectLiteral } from 'typeorm';
 import { INLINE_CHECKPOINT_PAGES, SQLITE_DEFAULT_CHECKPOINT_PAGES, WAL_SIZE_LIMIT_BYTES, WalCheckpointer, type CheckpointerOptions } from './checkpointer';

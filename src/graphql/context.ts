@@ -1,12 +1,9 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { ContainerType } from 'type-graphql';
-import type { ProjectRef } from '../auth/project.service';
+import type { ProjectRef } from '../projects/project.service';
 import type { SessionCaller } from '../sessions/session.service';
 import { isId } from '../common/ids';
 import { GatewayError, UnauthorizedCredentialsError as Unauthorized } from '../errors/error.catalogue';
-
-/** Who may call a field (`@auth(requires: [...])`): a project's backend, or a browser with a session. */
-export type AuthRole = 'SECRET' | 'SESSION';
 
 export interface GatewayContext {
   /** The calling project, or null when the credentials are missing or wrong. */
@@ -25,11 +22,6 @@ export interface GatewayContext {
   readonly log: FastifyBaseLogger;
   /** This server's resolver instances (per server, never module-global). */
   readonly container: ContainerType;
-}
-
-export function roleOf(ctx: Pick<GatewayContext, 'project' | 'session'>): AuthRole | null {
-  if (!ctx.project) return null;
-  return ctx.session ? 'SESSION' : 'SECRET';
 }
 
 /** The project of an authenticated request; @auth has already refused anonymous ones. */
@@ -54,7 +46,7 @@ export function unauthorized(message?: string): InstanceType<typeof Unauthorized
  * missing user does (as across projects: no oracle for which ids exist); a malformed one is left for
  * the service to refuse as INVALID_USER_ID.
  */
-export function ownUserId<T>(ctx: GatewayContext, userId: T): T {
+function ownUserId<T>(ctx: GatewayContext, userId: T): T {
   if (ctx.session && isId('user', userId) && userId !== ctx.session.userId) throw new GatewayError('USER_NOT_FOUND');
   return userId;
 }

@@ -37,7 +37,7 @@ export function withoutSuggestions(message: string): string {
 }
 
 /** The schema's own names: types, fields, arguments, input fields, enum values and directives (built-ins excluded). */
-export function schemaNames(schema: GraphQLSchema): Set<string> {
+function schemaNames(schema: GraphQLSchema): Set<string> {
   const names = new Set<string>();
   for (const type of Object.values(schema.getTypeMap())) {
     if (isIntrospectionType(type) || isSpecifiedScalarType(type) || PUBLIC_NAMES.has(type.name)) continue;

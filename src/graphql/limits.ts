@@ -61,7 +61,7 @@ function responseKeys(context: ValidationContext, selectionSet: SelectionSetNode
  * At most `max` root fields per operation, counted as graphql-js executes them: one per distinct
  * response key (alias or name), through fragments. Each root mutation field is one unit of work.
  */
-export function maxRootFieldsRule(max: number): ValidationRule {
+function maxRootFieldsRule(max: number): ValidationRule {
   return (context) => ({
     OperationDefinition(operation) {
       const count = responseKeys(context, operation.selectionSet, new Set(), new Set()).size;
@@ -74,7 +74,7 @@ export function maxRootFieldsRule(max: number): ValidationRule {
  * The schema has no Subscription type and HTTP cannot carry one: refuse `subscription` operations
  * while validating (graphql-js would otherwise fail them only at execution, as an internal error).
  */
-export const noSubscriptionsRule: ValidationRule = (context) => ({
+const noSubscriptionsRule: ValidationRule = (context) => ({
   OperationDefinition(operation) {
     if (operation.operation === 'subscription') {
       context.reportError(new GraphQLError('Subscriptions are not supported; send a query or a mutation.', { nodes: [operation] }));

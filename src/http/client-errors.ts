@@ -17,7 +17,7 @@ const TIMEOUT_CODES = new Set(['ERR_HTTP_REQUEST_TIMEOUT', 'ERR_HTTP_HEADERS_TIM
 const badUrl = () => new GatewayError('BAD_REQUEST', { errorType: 'invalid_utf8', message: 'The URL is not valid percent-encoded UTF-8 (RFC 3986 §2.5).' });
 
 /** An error body in the form the path's transport uses, carrying `requestId`. */
-export function errorBodyFor(path: string, error: GatewayError, requestId: string): unknown {
+function errorBodyFor(path: string, error: GatewayError, requestId: string): unknown {
   return path.startsWith(REST_PREFIX) ? restErrorBody(error, requestId) : graphqlErrorBody(error, requestId);
 }
 

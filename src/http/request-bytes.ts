@@ -97,7 +97,7 @@ export function checkUrlEncoding(request: FastifyRequest): void {
  * §8.4.1, §15.5.16): the gateway decodes none, and reading coded bytes as JSON would judge bytes other
  * than the ones a proxy in front of it saw.
  */
-export function checkContentEncoding(contentEncoding: string | string[] | undefined): void {
+function checkContentEncoding(contentEncoding: string | string[] | undefined): void {
   const codings = [contentEncoding ?? []].flat().flatMap((value) => value.split(',')).map((coding) => coding.trim().toLowerCase()).filter(Boolean);
   if (codings.every((coding) => coding === 'identity')) return;
   throw new GatewayError('UNSUPPORTED_MEDIA_TYPE', { errorType: 'unsupported_content_encoding', message: 'Send the body without a Content-Encoding (no gzip, br or deflate).' });

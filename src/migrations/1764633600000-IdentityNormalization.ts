@@ -11,7 +11,7 @@ const PHONE_INDEX = 'uq_users_project_phone_number';
  * The refusal an operator reads: every colliding group with its project, the field and the user ids
  * (not the address or number itself, which is personal data and would reach logs).
  */
-export class IdentityCollisionError extends Error {
+class IdentityCollisionError extends Error {
   constructor(readonly collisions: readonly IdentityCollision[]) {
     const groups = collisions.map((c) => `project ${c.projectId}: users ${c.userIds.join(', ')} share one ${c.field}`);
     super(

@@ -7,7 +7,7 @@ import type { Database } from '../db/database';
 export type Readiness = { ready: true } | { ready: false; reason: 'database_unavailable' | 'migrations_pending' };
 
 /** How long /readyz waits for the database before answering 503 (orchestrator probes default to 1-3 s). */
-export const READINESS_TIMEOUT_MS = 2000;
+const READINESS_TIMEOUT_MS = 2000;
 
 /** One probe in flight per database: frequent /readyz calls during an outage share it instead of piling up. */
 const inFlight = new WeakMap<Database, Promise<Readiness>>();

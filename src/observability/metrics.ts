@@ -1,6 +1,6 @@
 // Prometheus metrics of one gateway, on its own prom-client Registry (never the global default one:
 // tests run several gateways in one process). Services see only the small hooks they need.
-import { parseBasicAuth } from '../auth/basic-auth';
+import { parseBasicAuth } from '../http/basic-auth';
 import { constantTimeEqual } from '../crypto/keyed-hash';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Database } from '../db/database';

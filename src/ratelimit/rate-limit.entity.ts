@@ -2,7 +2,7 @@ import { Entity, Column, Index, PrimaryColumn } from 'typeorm';
 import { BigIntColumn, IdColumn } from '../db/columns';
 
 /** Longest bucket key: `ip:` + a project id (64) + `:` + an IPv6 address with a zone. */
-export const BUCKET_LENGTH = 160;
+const BUCKET_LENGTH = 160;
 
 /**
  * One budget's unit count in one fixed one-minute window. A budget (bucket) is a project's backend,

@@ -4,8 +4,8 @@
 // aliased mutations cost 50. An operation that does not fit the caller's remaining budget is refused
 // whole with TOO_MANY_REQUESTS and spends nothing: a partial run would leave the client unsure which
 // fields ran. Requests without valid credentials are not counted (@auth refuses them anyway).
-// Apollo and the GraphQL fast path (src/graphql/fast-path.ts) both run it: it is one of the shared
-// GraphQL settings (src/graphql/graphql.settings.ts).
+// Apollo and the GraphQL fast path (src/api/fast-path.ts) both run it: it is one of the shared
+// GraphQL settings (src/api/graphql.settings.ts).
 import { HeaderMap, type ApolloServerPlugin } from '@apollo/server';
 import { TooManyRequestsError } from '../errors/error.catalogue';
 import { httpAnswer } from '../errors/error.wire';

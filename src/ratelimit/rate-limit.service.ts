@@ -11,7 +11,7 @@ import type { Database } from '../db/database';
 import { sql } from '../db/sql';
 import { budgetsOf, type RateLimitCaller } from './rate-limit.rules';
 
-export const RATE_LIMIT_WINDOW_MS = 60_000;
+const RATE_LIMIT_WINDOW_MS = 60_000;
 const MS_PER_SECOND = 1000;
 
 // Portable: SQLite (>= 3.35) and PostgreSQL both have ON CONFLICT ... DO UPDATE ... WHERE and

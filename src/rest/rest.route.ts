@@ -2,7 +2,7 @@
 // limit, Stytch's success body), snake_case field helpers and the error answer, which is the one
 // error policy (src/errors/error.wire.ts) in Stytch's wire form.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { AuthenticatedProject } from '../auth/project.service';
+import type { AuthenticatedProject } from '../projects/project.service';
 import { GatewayError, TooManyRequestsError, UnauthorizedCredentialsError } from '../errors/error.catalogue';
 import { httpAnswer, logFailure, restErrorBody, toGatewayError } from '../errors/error.wire';
 import { validateInput } from '../graphql/validation';
@@ -14,7 +14,7 @@ import { invalidArgument, REST_SCHEMAS } from './rest.schemas';
 export type RestBody = Record<string, unknown>;
 
 /** What a route handler is given: the authenticated project and the request's parts. */
-export interface RestCall {
+interface RestCall {
   readonly project: AuthenticatedProject;
   readonly body: RestBody;
   readonly params: Record<string, string>;

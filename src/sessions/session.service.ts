@@ -31,8 +31,8 @@ import {
 const INSERT_SESSION = `INSERT INTO sessions (id, project_id, user_id, token_hash, started_at, last_accessed_at, expires_at,
   authentication_factors, custom_claims) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 
-export const SESSION_DURATION_MINUTES = { min: 5, max: 527_040 } as const;
-export const CUSTOM_CLAIMS_MAX_BYTES = 4096;
+const SESSION_DURATION_MINUTES = { min: 5, max: 527_040 } as const;
+const CUSTOM_CLAIMS_MAX_BYTES = 4096;
 const SESSION_TOKEN_BYTES = 32;
 const STYTCH_SESSION_CLAIM = 'https://stytch.com/session';
 /** RFC 7519 §4.1 registered claims, and Stytch's namespace, are the gateway's to set. */
@@ -66,7 +66,7 @@ export type NewFactor = Omit<AuthenticationFactor, 'lastAuthenticatedAt'>;
 const EXTERNAL_FACTOR: NewFactor = { type: 'external', deliveryMethod: 'backend', totpId: null };
 
 /** How a session caller proved itself: the bearer credential, kept to name its session again. */
-export type SessionCredential = { readonly sessionToken: string } | { readonly sessionJwt: string };
+type SessionCredential = { readonly sessionToken: string } | { readonly sessionJwt: string };
 
 /** A browser (or app) calling with a project's public token and one of that project's live sessions. */
 export interface SessionCaller {

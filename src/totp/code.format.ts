@@ -16,7 +16,7 @@
  * minus sign, and full stops. Nothing else is changed: full-width or other non-ASCII digits and
  * letters are not translated, so such a code is malformed.
  */
-export const CODE_SEPARATORS = /[\p{White_Space}\u200B\u2060\uFEFF\-\u2010-\u2015\u2212.]/gu;
+const CODE_SEPARATORS = /[\p{White_Space}\u200B\u2060\uFEFF\-\u2010-\u2015\u2212.]/gu;
 
 /** Longer typed input is malformed without being looked at (a code with generous separators is far shorter). */
 export const CODE_INPUT_MAX_CHARS = 64;

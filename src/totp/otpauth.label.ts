@@ -60,7 +60,7 @@ const INVISIBLES = /(?!\u200D)[\p{Default_Ignorable_Code_Point}\p{Cf}\u2800]/gu;
 const STRAY_JOINERS = /(?<!\p{Extended_Pictographic}\p{Emoji_Modifier}?)\u200D|\u200D(?!\p{Extended_Pictographic})/gu;
 const WHITESPACE_RUNS = /\p{White_Space}+/gu;
 /** Passes of steps 2 to 4 at most; one is always enough for the rule as written, the bound keeps it so. */
-export const CLEAN_MAX_PASSES = 4;
+const CLEAN_MAX_PASSES = 4;
 const GRAPHEMES = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
 
 /** Bytes of `text` once percent-encoded as a URI component. */
@@ -93,7 +93,7 @@ export function cleanLabelPart(text: string): string {
 }
 
 /** Step 6: `text` if its encoding fits `maxBytes`, else its longest whole-grapheme prefix that fits with an ellipsis. */
-export function shortenLabelPart(text: string, maxBytes: number): string {
+function shortenLabelPart(text: string, maxBytes: number): string {
   if (uriBytes(text) <= maxBytes) return text;
   const budget = maxBytes - uriBytes(ELLIPSIS);
   let kept = '';

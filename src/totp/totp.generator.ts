@@ -20,10 +20,10 @@ const base32 = new ScureBase32Plugin();
 /** RFC 4226 §4 R6 recommends 160-bit shared secrets. */
 export const SECRET_BYTES = 20;
 export const PERIOD_SECONDS = 30;
-export const DIGITS = 6;
+const DIGITS = 6;
 /** Accept the previous, current and next step (RFC 6238 §5.2: at most one step of network delay). */
 export const STEP_WINDOW = 1;
-export const RECOVERY_CODE_COUNT = 10;
+const RECOVERY_CODE_COUNT = 10;
 
 /** The stored and displayed shape of a recovery code; typed codes are read by `readRecoveryCode`. */
 export const RECOVERY_CODE_PATTERN = /^[a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{4}$/;

@@ -65,7 +65,7 @@ const totpFromRow = (row: TotpRow): Totp =>
     secretCiphertext: row.secret_ciphertext,
   });
 
-export const EXPIRATION_MINUTES = { min: 5, max: 1440, default: 1440 } as const;
+const EXPIRATION_MINUTES = { min: 5, max: 1440, default: 1440 } as const;
 /**
  * How far before processing a request's arrival stamp may place the judged time step: enough for
  * queueing under load (p99 is well under a second), far too little to keep a step open for a code

@@ -8,13 +8,13 @@ import { parsePhoneNumberFromString } from 'libphonenumber-js';
 /** The `users.email` column's width; a normalised address longer than this is refused. */
 export const EMAIL_MAX_CHARS = 320;
 /** Longest phone input looked at (spaces, dashes and brackets included); E.164 itself is at most 16. */
-export const PHONE_NUMBER_INPUT_MAX_CHARS = 64;
+const PHONE_NUMBER_INPUT_MAX_CHARS = 64;
 /**
  * Parses of one phone number within which its E.164 form must reach a fixed point: each parse drops one
  * trunk prefix (`+27 0 0 0 2414143` → `+27002414143` → `+2702414143` → `+272414143`), and the last
  * confirms the result parses to itself. So up to three written trunk prefixes are dropped.
  */
-export const PHONE_PARSE_MAX_ROUNDS = 4;
+const PHONE_PARSE_MAX_ROUNDS = 4;
 
 /**
  * The one stored form of an email address, or null when it is not a valid address.
@@ -79,7 +79,7 @@ const INVISIBLE_OR_BIDI_CONTROL = /[\p{Default_Ignorable_Code_Point}\p{Bidi_Cont
  * 4. Invisible and bidirectional control code points (Default_Ignorable_Code_Point, Bidi_Control: a
  *    soft hyphen, a zero-width space, a right-to-left override) are refused, as PRECIS does (RFC 8264).
  */
-export function normalizeLocalPart(raw: string): string | null {
+function normalizeLocalPart(raw: string): string | null {
   if (!QUOTED_LOCAL_PART.test(raw)) return null;
   const unquoted = raw.replace(new RegExp(QUOTED_STRING, 'gu'), (quoted) => quoted.slice(1, -1).replace(/\\([\s\S])/gu, '$1'));
   const local = simpleCaseFold(mapWidth(unquoted).normalize('NFD')).normalize('NFC');

@@ -1,6 +1,5 @@
 import { defineError } from '../errors/error.catalogue';
 
-export const InvalidUserIdError = defineError('INVALID_USER_ID');
 export const UserNotFoundError = defineError('USER_NOT_FOUND');
 export const DuplicateEmailError = defineError('DUPLICATE_EMAIL');
 export const DuplicatePhoneNumberError = defineError('DUPLICATE_PHONE_NUMBER');

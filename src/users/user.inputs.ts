@@ -6,7 +6,7 @@ import { EMAIL_MAX_CHARS, normalizeEmail, normalizePhoneNumber } from './identit
 import type { ErrorSubtype } from '../errors/error.catalogue';
 
 /** Stytch caps each metadata object; 4 KiB of JSON keeps rows and JWTs small. */
-export const METADATA_MAX_BYTES = 4096;
+const METADATA_MAX_BYTES = 4096;
 
 // Both custom validators are async on purpose: class-validator 0.15 attaches a constraint's `context`
 // (our errorType) to custom validators' failures only on its async path.

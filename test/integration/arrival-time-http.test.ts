@@ -1,6 +1,6 @@
 // Over real HTTP (GraphQL through Apollo, the /graphql fast path, REST /v1): a TOTP code whose request body arrives before a step boundary and is processed after it is judged at its arrival (RFC 6238 §5.2), within ±1 step.
 import { connect } from 'node:net';
-import { GraphqlFastPath } from '../../src/graphql/fast-path';
+import { GraphqlFastPath } from '../../src/api/fast-path';
 import { MAX_ARRIVAL_LAG_MS } from '../../src/totp/totp.service';
 import { describeEachDialect, startGateway, totpCode, type TestGateway } from '../support/gateway';
 

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { runCli, cliMain, USAGE } from '../../src/cli';
 import { serve } from '../../src/main';
 import { loadConfig } from '../../src/config';
-import { printGatewaySchema } from '../../src/graphql/schema';
+import { printGatewaySchema } from '../../src/schema';
 import { CreateUserDocument, GatewayClient } from '../../client';
 import type { Gateway } from '../../src/server';
 

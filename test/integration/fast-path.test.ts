@@ -1,6 +1,6 @@
-// The /graphql fast path (src/graphql/fast-path.ts) answers Basic-auth POSTs byte for byte as Apollo does, and leaves everything else to Apollo.
+// The /graphql fast path (src/api/fast-path.ts) answers Basic-auth POSTs byte for byte as Apollo does, and leaves everything else to Apollo.
 import { GetUserDocument } from '../../client';
-import { GraphqlFastPath } from '../../src/graphql/fast-path';
+import { GraphqlFastPath } from '../../src/api/fast-path';
 import { startGateway, totpCode, type TestGateway } from '../support/gateway';
 
 interface Answer {

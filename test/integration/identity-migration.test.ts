@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { DataSource } from 'typeorm';
-import { createDataSource, migrations } from '../../ormconfig';
+import { createDataSource, migrations } from '../../src/data-source';
 import { runMigrations } from '../../src/db/migrate';
 import { isUniqueViolation } from '../../src/db/database';
 import type { DatabaseConfig } from '../../src/config';

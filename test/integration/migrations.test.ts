@@ -1,7 +1,7 @@
 // Migrations, not synchronize: they build exactly the schema the entities describe, on both dialects,
 // and concurrent start-ups apply them once.
 import type { DataSource } from 'typeorm';
-import { createDataSource, migrations } from '../../ormconfig';
+import { createDataSource, migrations } from '../../src/data-source';
 import { runMigrations } from '../../src/db/migrate';
 import { describeEachDialect } from '../support/gateway';
 import { freshDatabase } from '../support/postgres';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { cliMain, runCli } from '../../src/cli';
 import { GatewayError } from '../../src/errors/error.catalogue';
-import { PROJECT_NAME_MAX_CODE_POINTS } from '../../src/auth/project-name.rules';
+import { PROJECT_NAME_MAX_CODE_POINTS } from '../../src/projects/project-name.rules';
 import { createDatabase } from '../support/postgres';
 import { describeEachDialect, startGateway, type TestGateway } from '../support/gateway';
 

@@ -20,7 +20,7 @@ import { createDatabase } from '../support/postgres';
 import { runCli } from '../../src/cli';
 import { createKeyring, keyId } from '../../src/crypto/keyring';
 import { Envelope } from '../../src/crypto/envelope';
-import { KeyRotationService, type KeyRotationCounts } from '../../src/crypto/key-rotation.service';
+import { KeyRotationService, type KeyRotationCounts } from '../../src/keys/key-rotation.service';
 import type { Database } from '../../src/db/database';
 import { sessionIssuer } from '../../src/sessions/jwt-issuer';
 

@@ -12,7 +12,7 @@ import {
   RevokeSessionDocument,
   type GatewayClient,
 } from '../../client';
-import { gatewaySchema } from '../../src/graphql/schema';
+import { gatewaySchema } from '../../src/schema';
 import { describeEachDialect, codes, sessionClient, startGateway, totpCode, type TestGateway } from '../support/gateway';
 import { sessionIssuer } from '../../src/sessions/jwt-issuer';
 

@@ -22,7 +22,7 @@ import {
   type GatewayResponse,
 } from '../../client';
 import { applyAuthDirective } from '../../src/auth/auth.directive';
-import { printGatewaySchema } from '../../src/graphql/schema';
+import { printGatewaySchema } from '../../src/schema';
 import { describeEachDialect, codes, startGateway, totpCode, type Dialect, type Enrollment, type TestGateway, type TestProject } from '../support/gateway';
 import { sessionIssuer } from '../../src/sessions/jwt-issuer';
 

@@ -22,13 +22,13 @@ import { createDatabase, postgresAdminUrl } from './postgres';
 export type Dialect = 'sqlite' | 'postgres';
 
 /** Every dialect the gateway supports; each dialect-parametrised suite is declared for all of them. */
-export const ALL_DIALECTS: readonly Dialect[] = ['sqlite', 'postgres'];
+const ALL_DIALECTS: readonly Dialect[] = ['sqlite', 'postgres'];
 
 /** The dialects this run can test: SQLite always, PostgreSQL when global-setup found it. */
 export const dialects: Dialect[] = postgresAdminUrl() ? ['sqlite', 'postgres'] : ['sqlite'];
 
 /** `describe`, or `describe.skip` when this run cannot reach `dialect` (jest then counts its tests as skipped). */
-export const describeOn = (dialect: Dialect): jest.Describe => (dialects.includes(dialect) ? describe : describe.skip);
+const describeOn = (dialect: Dialect): jest.Describe => (dialects.includes(dialect) ? describe : describe.skip);
 
 /** PostgreSQL-only suites: skipped (and reported as skipped) without PostgreSQL; global-setup fails CI instead. */
 export const describePostgres: jest.Describe = describeOn('postgres');

@@ -10,9 +10,9 @@ import { RecoverTotpDocument } from '../../client';
 // Arbitraries
 // ---------------------------------------------------------------------------------------------------
 
-export const uuid = () => randomUUID();
+const uuid = () => randomUUID();
 /** Strings that have broken parsers, validators, drivers and log lines before. */
-export const edgeStrings = fc.constantFrom(
+const edgeStrings = fc.constantFrom(
   '',
   ' ',
   '\t\r\n',
@@ -88,8 +88,8 @@ export const edgeStrings = fc.constantFrom(
 export const hugeString = fc
   .tuple(fc.integer({ min: 1_000, max: 100_000 }), fc.constantFrom('a', '9', 'é', '🔑', '\u0000', '-', ' ', '\ud800', '%'))
   .map(([n, c]) => c.repeat(Math.max(1, Math.floor(n / c.length))));
-export const loneSurrogates = fc.string({ unit: fc.integer({ min: 0xd800, max: 0xdfff }).map((c) => String.fromCharCode(c)), maxLength: 8 });
-export const controls = fc.string({ unit: fc.integer({ min: 0, max: 0x1f }).map((c) => String.fromCharCode(c)), maxLength: 8 });
+const loneSurrogates = fc.string({ unit: fc.integer({ min: 0xd800, max: 0xdfff }).map((c) => String.fromCharCode(c)), maxLength: 8 });
+const controls = fc.string({ unit: fc.integer({ min: 0, max: 0x1f }).map((c) => String.fromCharCode(c)), maxLength: 8 });
 export const text: fc.Arbitrary<string> = fc.oneof(
   { arbitrary: fc.string({ unit: 'binary', maxLength: 64 }), weight: 4 },
   { arbitrary: fc.string({ unit: 'grapheme', maxLength: 32 }), weight: 3 },
@@ -111,7 +111,7 @@ export const number = fc.oneof(
 );
 export const json = fc.jsonValue({ maxDepth: 3 });
 /** A JSON object, sometimes with the keys a prototype-pollution or claims check must survive. */
-export const jsonObject = fc.oneof(
+const jsonObject = fc.oneof(
   fc.dictionary(text.filter((k) => k.length < 200), json, { maxKeys: 6 }),
   fc.constantFrom<Record<string, unknown>>(
     JSON.parse('{"__proto__":{"polluted":"yes"}}'),
@@ -142,7 +142,7 @@ export const valueFor = (kind: 'string' | 'int' | 'object') =>
 export const orValid = <T>(valid: fc.Arbitrary<T>, fuzzed: fc.Arbitrary<unknown>) =>
   fc.oneof({ arbitrary: valid as fc.Arbitrary<unknown>, weight: 3 }, { arbitrary: fuzzed, weight: 2 });
 
-export function nestObject(depth: number): Record<string, unknown> {
+function nestObject(depth: number): Record<string, unknown> {
   let value: Record<string, unknown> = { a: 1 };
   for (let i = 0; i < depth; i++) value = { a: value };
   return value;
@@ -211,17 +211,17 @@ export const ID_OPERATIONS = ['user', 'sessions', 'totpRecoveryCodes', 'regenera
 export const READ_OPERATIONS = new Set<Operation>(['user', 'sessions', 'totpRecoveryCodes']);
 
 /** Errors that a well-formed but wrong guess earns: the attempt is counted (and audited) by design. */
-export const COUNTED = new Set(['UNABLE_TO_AUTHENTICATE_TOTP', 'UNABLE_TO_AUTHENTICATE_RECOVERY_CODE', 'TOTP_CODE_ALREADY_AUTHENTICATED', 'USER_LOCK_LIMIT_REACHED']);
+const COUNTED = new Set(['UNABLE_TO_AUTHENTICATE_TOTP', 'UNABLE_TO_AUTHENTICATE_RECOVERY_CODE', 'TOTP_CODE_ALREADY_AUTHENTICATED', 'USER_LOCK_LIMIT_REACHED']);
 /** Tables a counted attempt may add one row to (the audit trail). */
-export const AUDIT_TABLES = new Set(['auth_events']);
+const AUDIT_TABLES = new Set(['auth_events']);
 
 /** One GraphQL result: a single operation's body, or one element of a batch's array. */
-export interface ReplyBody {
+interface ReplyBody {
   data?: unknown;
   errors?: Array<{ message?: string; extensions?: { code?: string } }>;
 }
 
-export interface Reply {
+interface Reply {
   readonly status: number;
   readonly text: string;
   /** Parsed JSON: a ReplyBody, or for a batch an array of them (undefined when not JSON). */

@@ -1,5 +1,5 @@
 // The project-name rule: trimmed, 1 to 255 code points, no control character or lone surrogate, refused with a coded invalid_project_name error.
-import { PROJECT_NAME_MAX_CODE_POINTS, projectName } from '../../src/auth/project-name.rules';
+import { PROJECT_NAME_MAX_CODE_POINTS, projectName } from '../../src/projects/project-name.rules';
 
 const refusal = (name: string) => {
   try {

@@ -1,6 +1,6 @@
 // Rate-limit rules: which budgets each kind of caller draws from (one per client address however it is spelled, an IPv6 client per /64), and one unit per root field that will execute.
 import { parse, type OperationDefinitionNode } from 'graphql';
-import { gatewaySchema } from '../../src/graphql/schema';
+import { gatewaySchema } from '../../src/schema';
 import { addressBudgetKey, budgetsOf, rootFieldUnits } from '../../src/ratelimit/rate-limit.rules';
 
 const config = { requestsPerMinute: 100, sessionRequestsPerMinute: 10, ipRequestsPerMinute: 30 };

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { printGatewaySchema } from '../../src/graphql/schema';
+import { printGatewaySchema } from '../../src/schema';
 
 const root = join(__dirname, '..', '..');
 

@@ -12,7 +12,7 @@
 // those sessions have expired, the recovery codes have been regenerated and the project secrets rotated.
 import { IsNull, MoreThan, Not, type EntityManager, type EntityTarget, type FindOptionsSelect, type FindOptionsWhere, type ObjectLiteral } from 'typeorm';
 import type { Database } from '../db/database';
-import type { Envelope } from './envelope';
+import type { Envelope } from '../crypto/envelope';
 import { Totp } from '../totp/totp.entity';
 import { RecoveryCode } from '../totp/recovery-code.entity';
 import { SigningKey } from '../sessions/signing-key.entity';

@@ -2,7 +2,7 @@
 // metrics, src/observability/metrics.ts).
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { GatewayMetrics } from '../../observability/metrics';
-import type { GatewayContext } from '../context';
+import type { GatewayContext } from '../../graphql/context';
 
 const NANOSECONDS_PER_SECOND = 1e9;
 

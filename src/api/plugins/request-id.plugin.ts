@@ -3,7 +3,7 @@
 // a response that failed only because the database was busy or unavailable is a 503 with Retry-After.
 import type { ApolloServerPlugin } from '@apollo/server';
 import { applyRetryAfter, logFailure, toGatewayError } from '../../errors/error.wire';
-import type { GatewayContext } from '../context';
+import type { GatewayContext } from '../../graphql/context';
 
 /** Adds the request id to every error and logs the unexpected ones (masked for the client). */
 export const requestIdPlugin: ApolloServerPlugin<GatewayContext> = {

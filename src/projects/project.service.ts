@@ -11,13 +11,13 @@ import { isId, newId } from '../common/ids';
 import { Project } from './project.entity';
 import { ProjectSecret } from './project-secret.entity';
 import { ProjectOrigin } from './project-origin.entity';
-import { InvalidOriginError, OriginNotFoundError, ProjectNotFoundError, SecretNotFoundError } from './auth.errors';
+import { InvalidOriginError, OriginNotFoundError, ProjectNotFoundError, SecretNotFoundError } from './project.errors';
 import { parseOrigin } from './origin';
 import { projectName } from './project-name.rules';
-import { parseBasicAuth } from './basic-auth';
+import { parseBasicAuth } from '../http/basic-auth';
 
 const SECRET_BYTES = 32;
-export const DEFAULT_PROJECT_NAME = 'Default';
+const DEFAULT_PROJECT_NAME = 'Default';
 /** Advisory lock key for creating the Default project ("default" in ASCII). */
 const DEFAULT_PROJECT_LOCK_KEY = 0x64656661756c74;
 

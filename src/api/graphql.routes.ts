@@ -1,5 +1,5 @@
 // The /graphql route: who calls (settled before the body is read), the batch limit, and the
-// handler: the fast path (src/graphql/fast-path.ts) for the requests it can answer, Apollo for all
+// handler: the fast path (src/api/fast-path.ts) for the requests it can answer, Apollo for all
 // others, both from one set of GraphQL settings and one context function.
 import type { ApolloServer } from '@apollo/server';
 import { fastifyApolloHandler } from '@as-integrations/fastify';
@@ -11,7 +11,7 @@ import { BatchTooLargeError } from '../errors/error.catalogue';
 import { graphqlErrorBody, withRequestIds } from '../errors/error.wire';
 import { checkUrlEncoding, refusePrototypeKeys } from '../http/request-bytes';
 import type { Services } from '../services';
-import type { GatewayContext } from './context';
+import type { GatewayContext } from '../graphql/context';
 import { GraphqlFastPath } from './fast-path';
 import type { GraphqlSettings } from './graphql.settings';
 
@@ -54,7 +54,7 @@ export function registerGraphqlRoute(app: FastifyInstance, { apollo, services, c
     return { project, session, refusal, requestId: request.id, receivedAtMs: request.receivedAtMs, clientIp: request.ip, peerIp: request.socket.remoteAddress, log: request.log, container: services.resolvers };
   };
   const apolloHandler = withRequestIdsOnErrors(fastifyApolloHandler(apollo, { context }));
-  // Basic-auth POSTs of one JSON operation skip Apollo's per-request pipeline (src/graphql/fast-path.ts).
+  // Basic-auth POSTs of one JSON operation skip Apollo's per-request pipeline (src/api/fast-path.ts).
   const handler = new GraphqlFastPath({ ...settings, context }).handler(apolloHandler);
   app.route({
     url: GRAPHQL_PATH,

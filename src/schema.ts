@@ -4,13 +4,13 @@ import 'reflect-metadata';
 import { specifiedDirectives, type GraphQLSchema } from 'graphql';
 import { buildSchemaSync } from 'type-graphql';
 import { printSchemaWithDirectives } from '@graphql-tools/utils';
-import { applyAuthDirective, authDirective } from '../auth/auth.directive';
-import { UserResolver } from '../users/user.resolver';
-import { TotpResolver } from '../totp/totp.resolver';
-import { SessionResolver } from '../sessions/session.resolver';
-import { AuditResolver } from '../audit/audit.resolver';
-import { validateInput } from './validation';
-import type { GatewayContext } from './context';
+import { applyAuthDirective, authDirective } from './auth/auth.directive';
+import { UserResolver } from './users/user.resolver';
+import { TotpResolver } from './totp/totp.resolver';
+import { SessionResolver } from './sessions/session.resolver';
+import { AuditResolver } from './audit/audit.resolver';
+import { validateInput } from './graphql/validation';
+import type { GatewayContext } from './graphql/context';
 
 let built: GraphQLSchema | undefined;
 

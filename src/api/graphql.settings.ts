@@ -1,6 +1,6 @@
 // The one definition of how the gateway runs a GraphQL operation: schema, parse options, validation
-// rules, error formatting and per-request plugins. Apollo Server (src/graphql/apollo.server.ts) and
-// the fast path (src/graphql/fast-path.ts) are both built from the same object, so no setting can
+// rules, error formatting and per-request plugins. Apollo Server (src/api/apollo.server.ts) and
+// the fast path (src/api/fast-path.ts) are both built from the same object, so no setting can
 // apply on one path and not the other.
 import type { ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema, type ParseOptions, type ValidationRule } from 'graphql';
@@ -9,12 +9,12 @@ import { graphqlError, toGatewayError } from '../errors/error.wire';
 import type { GatewayMetrics } from '../observability/metrics';
 import { rateLimitPlugin } from '../ratelimit/rate-limit.plugin';
 import type { RateLimitService } from '../ratelimit/rate-limit.service';
-import type { GatewayContext } from './context';
-import { ErrorDisclosure } from './error-disclosure';
-import { operationLimits, tokenLimitError } from './limits';
+import type { GatewayContext } from '../graphql/context';
+import { ErrorDisclosure } from '../graphql/error-disclosure';
+import { operationLimits, tokenLimitError } from '../graphql/limits';
 import { operationMetricsPlugin } from './plugins/operation-metrics.plugin';
 import { requestIdPlugin } from './plugins/request-id.plugin';
-import { gatewaySchema } from './schema';
+import { gatewaySchema } from '../schema';
 
 /** What both GraphQL paths run an operation with (Apollo Server's option names). */
 export interface GraphqlSettings {

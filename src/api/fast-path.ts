@@ -15,7 +15,7 @@
 //   - errors are normalised as Apollo does (a code on each, `extensions.http` lifted into the
 //     response status and headers) and then given to the same formatError;
 //   - the body is Apollo's: `{errors, data, extensions}` in that order, JSON plus a newline.
-// Apollo and this path are built from one settings object (src/graphql/graphql.settings.ts): same
+// Apollo and this path are built from one settings object (src/api/graphql.settings.ts): same
 // schema, parse options, validation rules, formatError (the one error policy) and plugins, the rate
 // limit's included.
 // Anything else, and anything this path cannot answer exactly as Apollo would (a parse or validation
@@ -39,7 +39,7 @@ import { HeaderMap, type GraphQLRequestListener, type HTTPGraphQLHead } from '@a
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { GatewayError } from '../errors/error.catalogue';
 import { graphqlError } from '../errors/error.wire';
-import type { GatewayContext } from './context';
+import type { GatewayContext } from '../graphql/context';
 import type { GraphqlSettings } from './graphql.settings';
 
 /** Validated documents kept, by query text (least recently used dropped first). */

@@ -1,6 +1,4 @@
-import { GatewayError, UnauthorizedCredentialsError } from '../errors/error.catalogue';
-
-export { UnauthorizedCredentialsError };
+import { GatewayError } from '../errors/error.catalogue';
 
 /** CLI-only failures (operators, not API clients, see these). */
 export class ProjectNotFoundError extends Error {

@@ -1,4 +1,4 @@
-// Apollo Server for /graphql, from the shared GraphQL settings (src/graphql/graphql.settings.ts)
+// Apollo Server for /graphql, from the shared GraphQL settings (src/api/graphql.settings.ts)
 // plus what only Apollo's own pipeline does: batching, CSRF prevention, the landing page and draining
 // on close.
 import { ApolloServer } from '@apollo/server';
@@ -8,7 +8,7 @@ import { fastifyApolloDrainPlugin } from '@as-integrations/fastify';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config';
 import { PUBLIC_TOKEN_HEADER } from '../auth/caller';
-import type { GatewayContext } from './context';
+import type { GatewayContext } from '../graphql/context';
 import type { GraphqlSettings } from './graphql.settings';
 
 /** An Apollo Server (not started) that runs operations with `settings`. */

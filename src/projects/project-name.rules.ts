@@ -1,5 +1,5 @@
 // Pure rule for a project name (the authenticator app's issuer, see otpauth.label.ts). No I/O.
-import { InvalidProjectNameError } from './auth.errors';
+import { InvalidProjectNameError } from './project.errors';
 
 /**
  * At most this many Unicode code points once trimmed: what a PostgreSQL `varchar(255)` holds (it counts

@@ -1,0 +1,169 @@
+// The CLI's commands, one row each: the words that name it, its lines in the usage text and what it
+// runs. Every command that touches the database opens it through withDatabase (with-database.ts).
+import { loadConfig } from '../config';
+import { createServices, type Services } from '../services';
+import { printGatewaySchema } from '../schema';
+import { serve } from '../main';
+import { Envelope } from '../crypto/envelope';
+import { KeyRotationService, KEYED_HASH_NOTE } from '../keys/key-rotation.service';
+import { withDatabase } from './with-database';
+
+/** A mistake in the command line: cliMain prints it with the usage and exits 2. */
+export class UsageError extends Error {}
+
+/** The options a command may read: `--json` and the string options (`--name`, `--project`, ...). */
+interface CommandArgs {
+  readonly json: boolean;
+  /** The value of a string option; throws UsageError naming it when it is missing or empty. */
+  required(name: 'name' | 'project' | 'secret-id' | 'origin'): string;
+}
+
+/** One command of the CLI; `run` resolves when it is done and throws to fail (cliMain sets the exit code). */
+export interface CliCommand {
+  /** The positional words that name the command, e.g. `project secret create`. */
+  readonly name: string;
+  /** Its lines in USAGE: the synopsis padded to the description column, continuation lines indented. */
+  readonly usage: string;
+  readonly run: (args: CommandArgs) => Promise<void>;
+}
+
+/** Script output (`--json`: one JSON object) or the human line(s), on stdout. */
+function print(json: boolean, value: Record<string, unknown>, human: string): void {
+  process.stdout.write(json ? JSON.stringify(value) + '\n' : human + '\n');
+}
+
+/** Opens the configured database (migrated, keys checked) and runs `fn` with the gateway's services. */
+function withServices<T>(fn: (services: Services) => Promise<T>): Promise<T> {
+  const config = loadConfig();
+  return withDatabase(config, ({ db }) => fn(createServices(config, db)));
+}
+
+/** `project origins add` and `remove`: the same arguments and output, `allowed` says which. */
+function originCommand(adding: boolean): CliCommand['run'] {
+  return async ({ json, required }) => {
+    const projectId = required('project');
+    const origin = required('origin');
+    const done = await withServices((s) => (adding ? s.projects.addOrigin(projectId, origin) : s.projects.removeOrigin(projectId, origin)));
+    print(json, { projectId, origin: done, allowed: adding }, `${adding ? 'allowed' : 'removed'} ${done}`);
+  };
+}
+
+/** Every command, in the order USAGE lists them (src/cli.ts builds USAGE from this table). */
+export const COMMANDS: readonly CliCommand[] = [
+  {
+    name: 'serve',
+    usage: 'serve                                          apply migrations and serve GraphQL (same as npm start)',
+    run: async () => {
+      await serve(loadConfig());
+    },
+  },
+  {
+    name: 'migrate',
+    usage: 'migrate                                        apply pending database migrations and exit',
+    run: ({ json }) =>
+      withDatabase(
+        loadConfig(),
+        async ({ applied }) => print(json, { applied }, applied.length ? `applied: ${applied.join(', ')}` : 'no pending migrations'),
+        { checkKeys: false },
+      ),
+  },
+  {
+    name: 'project create',
+    usage: 'project create --name NAME [--json]            create a project; prints its id, public token and first secret once',
+    run: async ({ json, required }) => {
+      const name = required('name');
+      const created = await withServices((s) => s.projects.create(name));
+      print(
+        json,
+        { ...created },
+        `project ${created.projectId}\npublic token ${created.publicToken}\nsecret id ${created.secretId}\nsecret ${created.secret}\n(the secret is shown only now)`,
+      );
+    },
+  },
+  {
+    name: 'project list',
+    usage: 'project list [--json]                          list projects and the ids of their live secrets',
+    run: async ({ json }) => {
+      const projects = await withServices((s) => s.projects.list());
+      const rows = projects.map((p) => ({ projectId: p.projectId, name: p.name, secretIds: p.secrets.map((x) => x.secretId) }));
+      print(json, { projects: rows }, rows.map((r) => `${r.projectId}  ${r.name}  secrets: ${r.secretIds.join(', ') || '-'}`).join('\n') || 'no projects');
+    },
+  },
+  {
+    name: 'project secret create',
+    usage: 'project secret create --project ID [--json]    add a secret to a project (for rotation)',
+    run: async ({ json, required }) => {
+      const projectId = required('project');
+      const created = await withServices((s) => s.projects.createSecret(projectId));
+      print(json, { ...created }, `secret id ${created.secretId}\nsecret ${created.secret}\n(the secret is shown only now)`);
+    },
+  },
+  {
+    name: 'project secret revoke',
+    usage:
+      'project secret revoke --project ID --secret-id ID\n' +
+      '                                               revoke a secret; requests using it fail at once',
+    run: async ({ json, required }) => {
+      const projectId = required('project');
+      const secretId = required('secret-id');
+      await withServices((s) => s.projects.revokeSecret(projectId, secretId));
+      print(json, { revoked: secretId }, `revoked ${secretId}`);
+    },
+  },
+  {
+    name: 'project public-token',
+    usage: "project public-token --project ID [--json]     print the project's public token (for browsers; not a secret)",
+    run: async ({ json, required }) => {
+      const projectId = required('project');
+      const publicToken = await withServices((s) => s.projects.publicToken(projectId));
+      print(json, { projectId, publicToken }, publicToken);
+    },
+  },
+  {
+    name: 'project origins add',
+    usage:
+      'project origins add --project ID --origin ORIGIN\n' +
+      '                                               allow a browser origin (scheme://host[:port]) to call with the\n' +
+      '                                               public token and a session (CORS, no credentials)',
+    run: originCommand(true),
+  },
+  {
+    name: 'project origins remove',
+    usage: 'project origins remove --project ID --origin ORIGIN',
+    run: originCommand(false),
+  },
+  {
+    name: 'project origins list',
+    usage: 'project origins list --project ID [--json]     the origins a project allows',
+    run: async ({ json, required }) => {
+      const projectId = required('project');
+      const origins = await withServices((s) => s.projects.listOrigins(projectId));
+      print(json, { projectId, origins }, origins.join('\n') || 'no origins');
+    },
+  },
+  {
+    name: 'keys rotate',
+    usage:
+      'keys rotate [--json]                           re-encrypt TOTP secrets, signing keys and retrievable recovery\n' +
+      '                                               codes still under a previous key to GATEWAY_ENCRYPTION_KEY\n' +
+      '                                               (keyed hashes are one-way and cannot be re-keyed: keep the old\n' +
+      '                                               key in GATEWAY_ENCRYPTION_KEYS_PREVIOUS while they are in use)',
+    // Envelopes only: keyed hashes cannot be re-keyed (see KEYED_HASH_NOTE and key-rotation.service.ts).
+    run: ({ json }) =>
+      withDatabase(loadConfig(), async ({ db, keyring }) => {
+        const counts = await new KeyRotationService(db, new Envelope(keyring)).rotate();
+        const human =
+          `re-encrypted under key ${keyring.primary.id}: ${counts.totps} TOTP secrets, ${counts.signingKeys} signing keys, ` +
+          `${counts.recoveryCodes} retrievable recovery codes\n${KEYED_HASH_NOTE}`;
+        print(json, { ...counts }, human);
+        if (json) process.stderr.write(KEYED_HASH_NOTE + '\n');
+      }),
+  },
+  {
+    name: 'schema',
+    usage: 'schema                                         print the GraphQL SDL (schema/schema.graphql)',
+    run: async () => {
+      process.stdout.write(printGatewaySchema());
+    },
+  },
+];
