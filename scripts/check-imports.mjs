@@ -54,7 +54,7 @@ const KNOWN_UPWARD = new Set([
   'graphql -> sessions', // the context's SessionCaller type is declared in session.service.ts
   'users -> totp', // User's relation to its TOTPs; UserService reads them
   'users -> audit', // UserService records audit events
-  'errors -> db', // errors/missing-parent.ts reads the driver's foreign-key error through db/database.ts
+  'errors -> db', // errors/error.wire.ts reads the driver's foreign-key and busy errors through db/
 ]);
 
 function walk(dir) {
