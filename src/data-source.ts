@@ -82,7 +82,8 @@ function dataSourceOptions(database: DatabaseConfig): DataSourceOptions {
     // Bounds for a server that stops answering without closing its sockets: connecting (and waiting
     // for a free pooled connection) and every query are timed out on the client, and a connection
     // whose query timed out is closed, not pooled again (src/db/pg-client.ts).
-    connectTimeoutMS: database.connectTimeoutMs,
+    // Waiting for a free pooled connection is bounded like any query; opening one, by the connect timeout.
+    connectTimeoutMS: database.queryTimeoutMs,
     extra: {
       max: database.poolSize,
       statement_timeout: database.statementTimeoutMs || undefined,
@@ -95,6 +96,7 @@ function dataSourceOptions(database: DatabaseConfig): DataSourceOptions {
       keepAliveInitialDelayMillis: POSTGRES_KEEPALIVE_INITIAL_DELAY_MS,
       idleTimeoutMillis: POSTGRES_IDLE_TIMEOUT_MS,
       Client: TimeoutSafeClient,
+      connectTimeoutMs: database.connectTimeoutMs,
     },
   };
 }

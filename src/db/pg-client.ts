@@ -11,8 +11,21 @@ const QUERY_READ_TIMEOUT = 'Query read timeout';
 
 type Callback = (error: Error | null, result?: unknown) => void;
 
-/** The pool's `Client` (pg-pool's documented `Client` option); everything but `query` is pg's own. */
-export class TimeoutSafeClient extends Client {}
+/** Pool settings as pg-pool hands them to each new Client, plus the bound on opening that connection. */
+type PoolClientConfig = ConstructorParameters<typeof Client>[0] & { connectTimeoutMs?: number };
+
+/**
+ * The pool's `Client` (pg-pool's documented `Client` option); everything but `query` is pg's own.
+ * pg-pool uses one `connectionTimeoutMillis` both for waiting on a free pooled connection and for
+ * opening a new one; here a new connection gets its own, shorter bound (`connectTimeoutMs`), so a
+ * busy pool (a queue behind 10 connections) is not mistaken for a server that does not answer.
+ */
+export class TimeoutSafeClient extends Client {
+  constructor(config?: PoolClientConfig) {
+    const { connectTimeoutMs, ...rest } = typeof config === 'object' ? config : ({} as PoolClientConfig & object);
+    super(connectTimeoutMs === undefined ? config : { ...rest, connectionTimeoutMillis: connectTimeoutMs });
+  }
+}
 
 const query = Client.prototype.query as (this: Client, ...args: unknown[]) => unknown;
 
