@@ -24,7 +24,9 @@ import { Totp } from './totp.entity';
 import { RecoveryCode } from './recovery-code.entity';
 import type { AuthenticateTotpInput, CreateTotpInput, RecoverTotpInput } from './totp.inputs';
 import { CreateTotpPayload, type AuthenticatePayload, type TotpRecoveryCodes } from './totp.types';
-import * as generator from './totp.generator';
+import * as otp from './otp.generator';
+import * as qr from './qr.generator';
+import * as recovery from './recovery-code.generator';
 import { noopAuthMetrics, type AuthMetrics } from '../observability/metrics';
 import {
   ActiveTotpExistsError,
@@ -124,8 +126,8 @@ export class TotpService {
       throw new InvalidExpirationError();
     }
     const nowMs = this.clock.now();
-    const secret = generator.newSecret();
-    const recoveryCodes = generator.newRecoveryCodes();
+    const secret = otp.newSecret();
+    const recoveryCodes = recovery.newRecoveryCodes();
     const totp = Object.assign(new Totp(), {
       totpId: newId('totp'),
       projectId: project.projectId,
@@ -137,7 +139,7 @@ export class TotpService {
       verifiedAt: null,
     });
     totp.secretCiphertext = this.envelope.encrypt(secret, totp.totpId);
-    const base32 = generator.encodeBase32(secret);
+    const base32 = otp.encodeBase32(secret);
 
     // Everything that can fail happens inside the transaction, so a failed request writes nothing: the
     // URI is built (and bounded, so its QR code is sure to encode) before the commit; only the QR
@@ -153,7 +155,7 @@ export class TotpService {
       await this.insertRecoveryCodes(m, totp.totpId, recoveryCodes);
       const user = await this.users.require(m, project.projectId, userId);
       const account = user.email ?? user.phoneNumber ?? user.userId;
-      return { user, otpauthUri: generator.otpauthUri({ issuer: project.name, account, secret: base32 }) };
+      return { user, otpauthUri: qr.otpauthUri({ issuer: project.name, account, secret: base32 }) };
     });
     return new CreateTotpPayload({ totpId: totp.totpId, secret: base32, otpauthUri, recoveryCodes, userId, user });
   }
@@ -163,16 +165,16 @@ export class TotpService {
    * queues), bounded to MAX_ARRIVAL_LAG_MS before now: the code is judged against that moment's time step, as RFC 6238 §5.2 frames the window (the delay
    * between the code's generation and its arrival), so time spent waiting inside the gateway cannot
    * age a code out. The window itself stays ±STEP_WINDOW (an unverified TOTP also gets the transit
-   * grace, totp.generator.ts); everything else (expiry, lockout, audit,
+   * grace, otp.generator.ts); everything else (expiry, lockout, audit,
    * the session) uses the time of processing.
    */
   async authenticate(projectId: string, input: AuthenticateTotpInput, { requestId = null, receivedAtMs = null, caller = null }: GuessOptions = {}): Promise<AuthenticatePayload> {
     const userId = parseUserId(input.userId);
     // Separators dropped first (code.format.ts); a code still malformed spends no attempt.
-    const code = generator.readTotpCode(input.totpCode);
+    const code = otp.readTotpCode(input.totpCode);
     if (code === null) {
       throw new InvalidTotpCodeError(
-        generator.readRecoveryCode(input.totpCode)
+        recovery.readRecoveryCode(input.totpCode)
           ? { message: 'This is a recovery code, not a TOTP code; send it to recoverTotp.', details: { reason: 'recovery_code_given' } }
           : undefined,
       );
@@ -184,8 +186,8 @@ export class TotpService {
     // Judged before the transaction (pure CPU); the verdict only counts once the attempt is spent.
     // Never later than now, and never earlier than MAX_ARRIVAL_LAG_MS before it, whatever the stamp says.
     const judgedAtMs = receivedAtMs === null ? nowMs : Math.min(nowMs, Math.max(receivedAtMs, nowMs - MAX_ARRIVAL_LAG_MS));
-    const grace = totp.verified ? 0 : generator.TRANSIT_GRACE_MS;
-    const step = generator.matchStep(this.envelope.decrypt(totp.secretCiphertext, totp.totpId), code, judgedAtMs, grace);
+    const grace = totp.verified ? 0 : otp.TRANSIT_GRACE_MS;
+    const step = otp.matchStep(this.envelope.decrypt(totp.secretCiphertext, totp.totpId), code, judgedAtMs, grace);
 
     const factor: NewFactor = { type: 'totp', deliveryMethod: 'authenticator_app', totpId: totp.totpId };
     return this.attempt({ projectId, userId, requestId, nowMs, plan, factor }, async (m) => {
@@ -203,10 +205,10 @@ export class TotpService {
     const userId = parseUserId(input.userId);
     // Separators and letter case dropped, look-alikes read as Crockford does (code.format.ts); a code
     // still malformed spends no attempt.
-    const forms = generator.readRecoveryCode(input.recoveryCode);
+    const forms = recovery.readRecoveryCode(input.recoveryCode);
     if (forms === null) {
       throw new InvalidRecoveryCodeError(
-        generator.readTotpCode(input.recoveryCode) !== null
+        otp.readTotpCode(input.recoveryCode) !== null
           ? { message: 'This is a TOTP code, not a recovery code; send it to authenticateTotp.', details: { reason: 'totp_code_given' } }
           : undefined,
       );
@@ -246,7 +248,7 @@ export class TotpService {
    */
   async regenerateRecoveryCodes(projectId: string, userId: unknown): Promise<TotpRecoveryCodes> {
     const id = parseUserId(userId);
-    const codes = generator.newRecoveryCodes();
+    const codes = recovery.newRecoveryCodes();
     const totp = await this.db.write(async (m) => {
       await this.users.lock(m, projectId, id);
       const current = await this.findCurrentTotp(m, projectId, id, {});

@@ -2,7 +2,7 @@
 import fc from 'fast-check';
 import * as keyedHash from '../../src/crypto/keyed-hash';
 import { constantTimeEqual } from '../../src/crypto/keyed-hash';
-import { codeAt, matchStep, newSecret, PERIOD_SECONDS, STEP_WINDOW, timeStep, TRANSIT_GRACE_MS } from '../../src/totp/totp.generator';
+import { codeAt, matchStep, newSecret, PERIOD_SECONDS, STEP_WINDOW, timeStep, TRANSIT_GRACE_MS } from '../../src/totp/otp.generator';
 import { seedFastCheck } from '../support/fast-check';
 
 seedFastCheck();
