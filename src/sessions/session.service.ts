@@ -1,7 +1,6 @@
-// Sessions: an opaque token (stored as a keyed hash) plus short-lived signed JWTs, with the claims
-// Stytch puts in its session JWTs so existing verifiers keep working.
+// Session lifecycle: an opaque token (stored as a keyed hash) plus short-lived signed JWTs
+// (session-jwt.signer.ts), started, extended, listed and revoked here.
 import { randomBytes } from 'node:crypto';
-import { compactVerify, createLocalJWKSet, decodeProtectedHeader, SignJWT, type JWTPayload } from 'jose';
 import { In, MoreThan, type EntityManager } from 'typeorm';
 import type { Database } from '../db/database';
 import { sql } from '../db/sql';
@@ -16,7 +15,7 @@ import type { UserService } from '../users/user.service';
 import { parseUserId } from '../users/user.service';
 import type { AuditService } from '../audit/audit.service';
 import type { ActiveKey, SigningKeyService } from './signing-key.service';
-import { isOwnIssuer, sessionIssuer } from './jwt-issuer';
+import { SessionJwtSigner } from './session-jwt.signer';
 import { AuthenticationFactor, Session, type FactorType } from './session.entity';
 import type { SessionArgumentsInput, RevokeSessionInput, CreateSessionInput } from './session.inputs';
 import type { AuthenticateSessionPayload, CreateSessionPayload, IssuedSession, Me } from './session.types';
@@ -34,7 +33,6 @@ const INSERT_SESSION = `INSERT INTO sessions (id, project_id, user_id, token_has
 const SESSION_DURATION_MINUTES = { min: 5, max: 527_040 } as const;
 const CUSTOM_CLAIMS_MAX_BYTES = 4096;
 const SESSION_TOKEN_BYTES = 32;
-const STYTCH_SESSION_CLAIM = 'https://stytch.com/session';
 /** RFC 7519 §4.1 registered claims, and Stytch's namespace, are the gateway's to set. */
 const RESERVED_CLAIMS = new Set(['iss', 'sub', 'aud', 'exp', 'nbf', 'iat', 'jti']);
 
@@ -83,6 +81,9 @@ export interface SessionCaller {
 const looksLikeJwt = (credential: string) => credential.split('.').length === 3;
 
 export class SessionService {
+  /** Signs the session JWTs this service issues and reads session ids back out of presented ones. */
+  private readonly jwt: SessionJwtSigner;
+
   constructor(
     private readonly db: Database,
     private readonly hasher: KeyedHasher,
@@ -92,7 +93,9 @@ export class SessionService {
     private readonly clock: Clock,
     /** publicUrl: PUBLIC_URL or null; the JWT issuer follows from it (./jwt-issuer.ts). */
     private readonly options: { publicUrl: string | null; jwtLifetimeSeconds: number },
-  ) {}
+  ) {
+    this.jwt = new SessionJwtSigner(keys, clock, options);
+  }
 
   /**
    * Validates the session arguments and finds the session they name (or, for a session caller, takes
@@ -193,7 +196,7 @@ export class SessionService {
 
   /** After the commit: the session with a fresh JWT, signed with the key `prepare` loaded (no I/O). */
   async issue(key: ActiveKey, projectId: string, applied: { session: Session; sessionToken: string | null }): Promise<IssuedSession> {
-    return { ...applied, sessionJwt: await this.sign(key, projectId, applied.session) };
+    return { ...applied, sessionJwt: await this.jwt.sign(key, projectId, applied.session) };
   }
 
   async authenticate(projectId: string, args: SessionArgumentsInput): Promise<AuthenticateSessionPayload> {
@@ -207,7 +210,7 @@ export class SessionService {
       session: await this.touch(m, found.sessionId, nowMs, { durationMinutes, customClaims, factor: null }),
       user: await this.users.require(m, projectId, found.userId),
     }));
-    return { session, user, sessionToken: args.sessionToken ?? null, sessionJwt: await this.sign(key, projectId, session) };
+    return { session, user, sessionToken: args.sessionToken ?? null, sessionJwt: await this.jwt.sign(key, projectId, session) };
   }
 
   /**
@@ -306,7 +309,7 @@ export class SessionService {
     if (args.sessionToken != null) {
       where = { tokenHash: In(this.hasher.candidates(args.sessionToken)) };
     } else if (args.sessionJwt != null) {
-      where = { sessionId: await this.sessionIdFromJwt(projectId, args.sessionJwt, unexpiredJwt) };
+      where = { sessionId: await this.jwt.sessionIdFromJwt(projectId, args.sessionJwt, unexpiredJwt) };
     } else {
       throw new GatewayError('BAD_USER_INPUT', {
         errorType: 'session_argument_required',
@@ -317,31 +320,6 @@ export class SessionService {
     const session = await this.db.read((m) => m.findOne(Session, { where: { ...where, projectId, expiresAt: MoreThan(now) } }));
     if (!session) throw new SessionNotFoundError();
     return session;
-  }
-
-  /**
-   * Checks signature (a key of this project), audience (this project) and issuer (one this gateway
-   * may have written, whatever PUBLIC_URL was then: ./jwt-issuer.ts says why). `exp` only when asked
-   * (`unexpired`, for a browser's Bearer JWT): otherwise an expired JWT still names its session, which is then checked in the database,
-   * as Stytch's sessions.authenticate does for a backend.
-   */
-  private async sessionIdFromJwt(projectId: string, jwt: string, unexpired = false): Promise<string> {
-    try {
-      const { kid } = decodeProtectedHeader(jwt);
-      let keys = await this.keys.publicKeys(projectId);
-      if (!keys.some((k) => k.kid === kid)) keys = await this.keys.publicKeys(projectId, true);
-      const { payload } = await compactVerify(jwt, createLocalJWKSet({ keys }));
-      const claims = JSON.parse(Buffer.from(payload).toString('utf8')) as JWTPayload & Record<string, { id?: string }>;
-      const audience = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
-      const sessionId = claims[STYTCH_SESSION_CLAIM]?.id;
-      if (!isOwnIssuer(claims.iss, projectId, this.options.publicUrl) || !audience.includes(projectId) || !isId('session', sessionId)) throw new Error('claims do not match');
-      if (unexpired && !(typeof claims.exp === 'number' && claims.exp * 1000 > this.clock.now())) throw new Error('the JWT has expired');
-      return sessionId;
-    } catch (cause) {
-      // The keys could not be read (the database busy or unavailable): no verdict on the JWT, so not "not found".
-      if (cause instanceof GatewayError) throw cause;
-      throw new SessionNotFoundError({ cause });
-    }
   }
 
   /** Locks the row (PostgreSQL) and records an access, a factor, a new expiry or new claims. */
@@ -387,31 +365,6 @@ export class SessionService {
     return this.parseClaims(mergeCustomClaims(existing, update))!;
   }
 
-  /** Signs a fresh JWT for a session with `key` (after its transaction committed; no I/O). */
-  private async sign(key: ActiveKey, projectId: string, session: Session): Promise<string> {
-    const nowSeconds = Math.floor(this.clock.now() / 1000);
-    return new SignJWT({
-      ...session.customClaims,
-      [STYTCH_SESSION_CLAIM]: {
-        id: session.sessionId,
-        started_at: session.startedAt.toISOString(),
-        last_accessed_at: session.lastAccessedAt.toISOString(),
-        expires_at: session.expiresAt.toISOString(),
-        attributes: { ip_address: '', user_agent: '' },
-        authentication_factors: session.authenticationFactors.map(stytchFactor),
-      },
-    })
-      .setProtectedHeader({ alg: key.algorithm, kid: key.kid, typ: 'JWT' })
-      .setIssuer(sessionIssuer(this.options.publicUrl, projectId))
-      .setAudience([projectId])
-      .setSubject(session.userId)
-      .setIssuedAt(nowSeconds)
-      .setNotBefore(nowSeconds)
-      // A JWT never outlives its session.
-      .setExpirationTime(Math.min(nowSeconds + this.options.jwtLifetimeSeconds, Math.floor(session.expiresAt.getTime() / 1000)))
-      .sign(key.privateKey);
-  }
-
   private parseDuration(minutes: number | null | undefined): number | null {
     if (minutes == null) return null;
     if (!Number.isInteger(minutes) || minutes < SESSION_DURATION_MINUTES.min || minutes > SESSION_DURATION_MINUTES.max) {
@@ -429,12 +382,4 @@ export class SessionService {
     if (jsonByteLength(claims) > CUSTOM_CLAIMS_MAX_BYTES) throw new CustomClaimsTooLargeError();
     return claims;
   }
-}
-
-/** A factor as Stytch spells it inside the session claim. */
-export function stytchFactor(f: AuthenticationFactor) {
-  const base = { type: f.type, delivery_method: f.deliveryMethod, last_authenticated_at: f.lastAuthenticatedAt.toISOString() };
-  if (f.type === 'external') return base;
-  if (f.type === 'totp') return { ...base, authenticator_app_factor: { totp_id: f.totpId } };
-  return { ...base, recovery_code_factor: { totp_recovery_code_id: f.recoveryCodeId ?? null } };
 }
