@@ -37,7 +37,7 @@ const SESSION_TOKEN_BYTES = 32;
 const RESERVED_CLAIMS = new Set(['iss', 'sub', 'aud', 'exp', 'nbf', 'iat', 'jti']);
 
 /** What an authenticating mutation will do with a session once its factor is proven. */
-export type SessionPlan =
+type SessionPlan =
   | { readonly kind: 'none' }
   | { readonly kind: 'create'; readonly durationMinutes: number; readonly customClaims: Record<string, unknown> }
   | {
@@ -49,6 +49,30 @@ export type SessionPlan =
       readonly shortenOnly: boolean;
       readonly customClaims: Record<string, unknown> | null;
     };
+
+/** A factor recorded on a session, and the session as it now stands (its token only when new or given). */
+export interface RecordedFactor {
+  readonly session: Session;
+  readonly sessionToken: string | null;
+}
+
+/**
+ * The session side of one verification attempt (src/verification/verification-attempt.service.ts),
+ * the one interface through which an attempt touches sessions. Its plan is settled and its signing
+ * key loaded when it is made (`SessionService.forAttempt`); inside the attempt's transaction, after
+ * the user's row, it locks and checks the session (`holdLive`) and records the proven factor
+ * (`record`); after the commit, `issue` signs the session JWT with no I/O.
+ */
+export interface AttemptSession {
+  /** Whether a successful attempt starts a new session (rather than extending one, or none). */
+  readonly startsSession: boolean;
+  /** Why the session can no longer take the factor (SESSION_NOT_FOUND, CUSTOM_CLAIMS_TOO_LARGE), or null. */
+  holdLive(manager: EntityManager, nowMs: number): Promise<GatewayError | null>;
+  /** Records the proven factor on the new or existing session; null when the attempt asked for none. */
+  record(manager: EntityManager, factor: NewFactor, nowMs: number): Promise<RecordedFactor | null>;
+  /** After the commit: the session with a fresh JWT, or null when none was asked for. */
+  issue(recorded: RecordedFactor | null): Promise<IssuedSession | null>;
+}
 
 /** What `touch` records on a session besides the access. */
 interface SessionChanges {
@@ -133,8 +157,24 @@ export class SessionService {
     return { kind: 'extend', sessionId: session.sessionId, sessionToken: args.sessionToken ?? null, durationMinutes, shortenOnly: false, customClaims };
   }
 
+  /**
+   * The session side of a verification attempt for `userId`: validates the session arguments and
+   * finds the session they name (`plan`, refusing before anything is judged), and loads the signing
+   * key a session JWT will need (`prepare`), both before the attempt's transaction.
+   */
+  async forAttempt(projectId: string, userId: string, args: SessionArgumentsInput, caller: SessionCaller | null): Promise<AttemptSession> {
+    const plan = await this.plan(projectId, userId, args, caller);
+    const key = await this.prepare(projectId, plan);
+    return {
+      startsSession: plan.kind === 'create',
+      holdLive: (manager, nowMs) => this.holdLive(manager, plan, nowMs),
+      record: (manager, factor, nowMs) => this.applyFactor(manager, plan, projectId, userId, factor, nowMs),
+      issue: async (recorded) => (recorded && key ? this.issue(key, projectId, recorded) : null),
+    };
+  }
+
   /** Inside the caller's transaction: records the factor on a new or existing session. */
-  async applyFactor(manager: EntityManager, plan: SessionPlan, projectId: string, userId: string, factor: NewFactor, nowMs: number) {
+  private async applyFactor(manager: EntityManager, plan: SessionPlan, projectId: string, userId: string, factor: NewFactor, nowMs: number): Promise<RecordedFactor | null> {
     if (plan.kind === 'none') return null;
     const now = new Date(nowMs);
     const proven = Object.assign(new AuthenticationFactor(), factor, { lastAuthenticatedAt: now });
@@ -170,7 +210,7 @@ export class SessionService {
    * A guess asks before it is judged, so such a refusal comes before any verdict and spends nothing.
    * (The user first: deleteUser locks the user, then its sessions.)
    */
-  async holdLive(manager: EntityManager, plan: SessionPlan, nowMs: number): Promise<GatewayError | null> {
+  private async holdLive(manager: EntityManager, plan: SessionPlan, nowMs: number): Promise<GatewayError | null> {
     if (plan.kind !== 'extend') return null;
     const session = await manager.findOne(Session, { where: { sessionId: plan.sessionId }, select: { sessionId: true, expiresAt: true, customClaims: true }, lock: this.db.rowLock });
     if (!session || session.expiresAt.getTime() <= nowMs) return new SessionNotFoundError();
@@ -190,12 +230,12 @@ export class SessionService {
    * is the one scheduled to sign at this moment (SigningKeyService); one that stops signing while the
    * transaction runs stays in the JWKS for a rotation period, so its JWT verifies.
    */
-  async prepare(projectId: string, plan: SessionPlan): Promise<ActiveKey | null> {
+  private async prepare(projectId: string, plan: SessionPlan): Promise<ActiveKey | null> {
     return plan.kind === 'none' ? null : this.keys.signingKey(projectId);
   }
 
   /** After the commit: the session with a fresh JWT, signed with the key `prepare` loaded (no I/O). */
-  async issue(key: ActiveKey, projectId: string, applied: { session: Session; sessionToken: string | null }): Promise<IssuedSession> {
+  private async issue(key: ActiveKey, projectId: string, applied: RecordedFactor): Promise<IssuedSession> {
     return { ...applied, sessionJwt: await this.jwt.sign(key, projectId, applied.session) };
   }
 
