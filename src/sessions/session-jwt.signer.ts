@@ -65,7 +65,7 @@ export class SessionJwtSigner {
       if (unexpired && !(typeof claims.exp === 'number' && claims.exp * 1000 > this.clock.now())) throw new Error('the JWT has expired');
       return sessionId;
     } catch (cause) {
-      // The keys could not be read (the database busy or unavailable): no verdict on the JWT, so not "not found".
+      // The keys could not be read (the database busy or unavailable): no outcome on the JWT, so not "not found".
       if (cause instanceof GatewayError) throw cause;
       throw new SessionNotFoundError({ cause });
     }

@@ -124,9 +124,9 @@ export class SessionService {
   /**
    * Validates the session arguments and finds the session they name (or, for a session caller, takes
    * its own, resolved when its request arrived); writes nothing. Every refusal that depends on the
-   * request is made here, before the guess is judged: for an existing session that includes the size
+   * request is made here, before the code is verified: for an existing session that includes the size
    * of its claims once the new ones are merged in (CUSTOM_CLAIMS_TOO_LARGE). The session is locked and
-   * checked again inside the guess's transaction (holdLive).
+   * checked again inside the verification attempt's transaction (holdLive).
    */
   async plan(projectId: string, userId: string, args: SessionArgumentsInput, caller: SessionCaller | null = null): Promise<SessionPlan> {
     const durationMinutes = this.parseDuration(args.sessionDurationMinutes);
@@ -159,7 +159,7 @@ export class SessionService {
 
   /**
    * The session side of a verification attempt for `userId`: validates the session arguments and
-   * finds the session they name (`plan`, refusing before anything is judged), and loads the signing
+   * finds the session they name (`plan`, refusing before anything is verified), and loads the signing
    * key a session JWT will need (`prepare`), both before the attempt's transaction.
    */
   async forAttempt(projectId: string, userId: string, args: SessionArgumentsInput, caller: SessionCaller | null): Promise<AttemptSession> {
@@ -207,7 +207,7 @@ export class SessionService {
    * (PostgreSQL; SQLite's write transaction already excludes every other writer) and answers why the
    * plan can no longer be carried out, or null: SESSION_NOT_FOUND for a session revoked or expired
    * since `plan`, CUSTOM_CLAIMS_TOO_LARGE when claims stored since `plan` make the merge too large.
-   * A guess asks before it is judged, so such a refusal comes before any verdict and spends nothing.
+   * An attempt asks before its code is verified, so such a refusal comes before any outcome and spends nothing.
    * (The user first: deleteUser locks the user, then its sessions.)
    */
   private async holdLive(manager: EntityManager, plan: SessionPlan, nowMs: number): Promise<GatewayError | null> {
@@ -225,7 +225,7 @@ export class SessionService {
 
   /**
    * Loads (or creates) the project's signing key when `plan` will issue a session, and returns it for
-   * `issue`. Called before the guess's transaction: a key that cannot be loaded fails the request
+   * `issue`. Called before the verification attempt's transaction: a key that cannot be loaded fails the request
    * before it has written anything, and nothing after the commit touches the database again. The key
    * is the one scheduled to sign at this moment (SigningKeyService); one that stops signing while the
    * transaction runs stays in the JWKS for a rotation period, so its JWT verifies.
@@ -375,7 +375,7 @@ export class SessionService {
       if (!shortenOnly || requested < session.expiresAt.getTime()) session.expiresAt = new Date(requested);
     }
     // A null value deletes that top-level key (Stytch's rule, src/sessions/session.claims.ts). Checked
-    // again here for authenticateSession; a guess has had it checked under this lock (holdLive).
+    // again here for authenticateSession; a verification attempt has had it checked under this lock (holdLive).
     if (customClaims) session.customClaims = this.mergedClaims(session.customClaims, customClaims);
     if (factor) {
       session.authenticationFactors = [

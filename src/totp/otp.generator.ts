@@ -23,7 +23,7 @@ export const DIGITS = 6;
  * RFC 6238 §5.2: "We RECOMMEND that at most one time step is allowed as the network delay": the
  * previous, current and next step are accepted.
  */
-export const STEP_WINDOW = 1;
+export const STEP_WINDOW_STEPS = 1;
 
 /** The TOTP code in what a person typed, or null when it is malformed (code.format.ts says what is accepted). */
 export function readTotpCode(typed: string): string | null {
@@ -77,15 +77,15 @@ export function codeAt(secret: Uint8Array, step: number, digits = DIGITS, algori
 export const TRANSIT_GRACE_MS = 2_000;
 
 /**
- * The time step whose code equals `code`, or null. Candidates: ±STEP_WINDOW around the step of
+ * The time step whose code equals `code`, or null. Candidates: ±STEP_WINDOW_STEPS around the step of
  * `nowMs`, and, within `graceMs` after a step boundary, one more step back. Every candidate is
  * computed and compared in constant time, with no early exit, so timing does not reveal which step
  * matched (how many candidates there are depends on the time and the grace alone). If two steps share
  * a code (a 1-in-a-million coincidence) the newest wins.
  */
 export function matchStep(secret: Uint8Array, code: string, nowMs: number, graceMs = 0): number | null {
-  const oldest = timeStep(nowMs - graceMs) - STEP_WINDOW;
-  const newest = timeStep(nowMs) + STEP_WINDOW;
+  const oldest = timeStep(nowMs - graceMs) - STEP_WINDOW_STEPS;
+  const newest = timeStep(nowMs) + STEP_WINDOW_STEPS;
   let matched: number | null = null;
   for (let step = oldest; step <= newest; step++) {
     if (constantTimeEqual(codeAt(secret, step), code)) matched = step;

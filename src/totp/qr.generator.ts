@@ -32,8 +32,8 @@ export function otpauthUri(params: { issuer: string; account: string; secret: st
 }
 
 /** Pixels per QR module in the PNG, and the quiet zone in modules (ISO/IEC 18004 §6.3.8 asks for 4). */
-const QR_SCALE = 4;
-const QR_MARGIN = 4;
+const QR_PIXELS_PER_MODULE = 4;
+const QR_QUIET_ZONE_MODULES = 4;
 
 export interface QrCodes {
   /** data:image/png;base64,... */
@@ -77,15 +77,15 @@ export function qrSvgImage(matrix: QrMatrix): string {
 }
 
 function qrPng(size: number, dark: (row: number, col: number) => boolean): string {
-  const width = (size + 2 * QR_MARGIN) * QR_SCALE;
+  const width = (size + 2 * QR_QUIET_ZONE_MODULES) * QR_PIXELS_PER_MODULE;
   const stride = Math.ceil(width / 8) + 1; // a filter-type byte (0: none) opens each scanline
   const raw = Buffer.alloc(stride * width, 0xff); // 1 = white in 1-bit greyscale
   for (let y = 0; y < width; y++) {
     raw[y * stride] = 0;
-    const row = Math.floor(y / QR_SCALE) - QR_MARGIN;
+    const row = Math.floor(y / QR_PIXELS_PER_MODULE) - QR_QUIET_ZONE_MODULES;
     if (row < 0 || row >= size) continue;
     for (let x = 0; x < width; x++) {
-      const col = Math.floor(x / QR_SCALE) - QR_MARGIN;
+      const col = Math.floor(x / QR_PIXELS_PER_MODULE) - QR_QUIET_ZONE_MODULES;
       if (col >= 0 && col < size && dark(row, col)) raw[y * stride + 1 + (x >> 3)] &= ~(0x80 >> (x & 7));
     }
   }
@@ -115,11 +115,11 @@ function pngChunk(type: string, data: Buffer): Buffer {
 }
 
 function qrSvg(size: number, dark: (row: number, col: number) => boolean): string {
-  const full = size + 2 * QR_MARGIN;
+  const full = size + 2 * QR_QUIET_ZONE_MODULES;
   let path = '';
   for (let row = 0; row < size; row++) {
     for (let col = 0; col < size; col++) {
-      if (dark(row, col)) path += `M${col + QR_MARGIN} ${row + QR_MARGIN}h1v1h-1z`;
+      if (dark(row, col)) path += `M${col + QR_QUIET_ZONE_MODULES} ${row + QR_QUIET_ZONE_MODULES}h1v1h-1z`;
     }
   }
   return (

@@ -1,5 +1,5 @@
-// TOTP enrollment, authentication and recovery. Every guess spends one lockout attempt, is recorded in
-// the audit trail, and every success is decided by one conditional UPDATE, so the rules hold across
+// TOTP enrollment, authentication and recovery. Every verification attempt spends one lockout attempt,
+// is recorded in the audit trail (src/verification), and every success is decided by one conditional UPDATE, so the rules hold across
 // requests and processes.
 import { In, IsNull, type EntityManager } from 'typeorm';
 import type { Database } from '../db/database';
@@ -64,7 +64,7 @@ const totpFromRow = (row: TotpRow): Totp =>
 
 const EXPIRATION_MINUTES = { min: 5, max: 1440, default: 1440 } as const;
 /**
- * How far before processing a request's arrival stamp may place the judged time step: enough for
+ * How far before processing a request's arrival stamp may place the time step a code is verified at: enough for
  * queueing under load (p99 is well under a second), far too little to keep a step open for a code
  * that leaks later (a step lasts 30 s).
  */
@@ -75,8 +75,8 @@ export interface ProjectRef {
   readonly name: string;
 }
 
-/** Where a guess comes from: the request (for the audit trail and arrival-time judging) and its caller. */
-export interface GuessOptions {
+/** Where a verification attempt comes from: the request (for the audit trail and arrival-time verification) and its caller. */
+export interface VerificationOptions {
   readonly requestId?: string | null;
   /** When the request's body arrived (see `authenticate`); recovery codes ignore it. */
   readonly receivedAtMs?: number | null;
@@ -142,13 +142,13 @@ export class TotpService {
 
   /**
    * `receivedAtMs` is when the request's body arrived (the HTTP layer stamps it before anything
-   * queues), bounded to MAX_ARRIVAL_LAG_MS before now: the code is judged against that moment's time step, as RFC 6238 §5.2 frames the window (the delay
+   * queues), bounded to MAX_ARRIVAL_LAG_MS before now: the code is verified against that moment's time step, as RFC 6238 §5.2 frames the window (the delay
    * between the code's generation and its arrival), so time spent waiting inside the gateway cannot
-   * age a code out. The window itself stays ±STEP_WINDOW (an unverified TOTP also gets the transit
+   * age a code out. The window itself stays ±STEP_WINDOW_STEPS (an unverified TOTP also gets the transit
    * grace, otp.generator.ts); everything else (expiry, lockout, audit,
    * the session) uses the time of processing.
    */
-  async authenticate(projectId: string, input: AuthenticateTotpInput, { requestId = null, receivedAtMs = null, caller = null }: GuessOptions = {}): Promise<AuthenticatePayload> {
+  async authenticate(projectId: string, input: AuthenticateTotpInput, { requestId = null, receivedAtMs = null, caller = null }: VerificationOptions = {}): Promise<AuthenticatePayload> {
     const userId = parseUserId(input.userId);
     // Separators dropped first (code.format.ts); a code still malformed spends no attempt.
     const code = otp.readTotpCode(input.totpCode);
@@ -163,11 +163,11 @@ export class TotpService {
     const totp = await this.currentTotp(projectId, userId, {});
     if (!totp.verified && totp.expiresAt.getTime() <= nowMs) throw new TotpExpiredError();
     const session = await this.sessions.forAttempt(projectId, userId, input, caller);
-    // Judged before the transaction (pure CPU); the verdict only counts once the attempt is spent.
+    // Verified before the transaction (pure CPU); the outcome only counts once the attempt is spent.
     // Never later than now, and never earlier than MAX_ARRIVAL_LAG_MS before it, whatever the stamp says.
-    const judgedAtMs = receivedAtMs === null ? nowMs : Math.min(nowMs, Math.max(receivedAtMs, nowMs - MAX_ARRIVAL_LAG_MS));
+    const verifiedAtMs = receivedAtMs === null ? nowMs : Math.min(nowMs, Math.max(receivedAtMs, nowMs - MAX_ARRIVAL_LAG_MS));
     const grace = totp.verified ? 0 : otp.TRANSIT_GRACE_MS;
-    const step = otp.matchStep(this.envelope.decrypt(totp.secretCiphertext, totp.totpId), code, judgedAtMs, grace);
+    const step = otp.matchStep(this.envelope.decrypt(totp.secretCiphertext, totp.totpId), code, verifiedAtMs, grace);
 
     const factor: NewFactor = { type: 'totp', deliveryMethod: 'authenticator_app', totpId: totp.totpId };
     return this.attempt({ projectId, userId, requestId, nowMs, session, factor }, async (m) => {
@@ -181,7 +181,7 @@ export class TotpService {
     });
   }
 
-  async recover(projectId: string, input: RecoverTotpInput, { requestId = null, caller = null }: GuessOptions = {}): Promise<AuthenticatePayload> {
+  async recover(projectId: string, input: RecoverTotpInput, { requestId = null, caller = null }: VerificationOptions = {}): Promise<AuthenticatePayload> {
     const userId = parseUserId(input.userId);
     // Separators and letter case dropped, look-alikes read as Crockford does (code.format.ts); a code
     // still malformed spends no attempt.
@@ -287,8 +287,8 @@ export class TotpService {
   }
 
   /**
-   * Inside a guess, after it failed to spend the TOTP or code it judged: TOTP_NOT_FOUND (rolling the
-   * attempt back) when that TOTP was deleted or replaced since the request read it, not a verdict on
+   * Inside an attempt, after it failed to spend the TOTP or code it verified: TOTP_NOT_FOUND (rolling the
+   * attempt back) when that TOTP was deleted or replaced since the request read it, not an outcome on
    * a factor that no longer exists. Runs under the user's row lock, which deleteTotp and createTotp
    * take too, so the answer is settled.
    */
