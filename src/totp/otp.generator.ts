@@ -3,7 +3,7 @@
 //
 // HOTP is written out here on node:crypto's HMAC rather than through otplib, whose per-code overhead
 // (option validation, plugin dispatch, counter conversion) cost more than the HMAC it wraps
-// (BENCHMARKS.md, "HOTP on node:crypto"). What a rule against hand-rolled HOTP guards against is a
+// (BENCHMARKS.md, "Numbers behind code choices"). What a rule against hand-rolled HOTP guards against is a
 // wrong truncation or counter encoding, so the unit tests pin this function to the RFC 6238 Appendix B
 // vectors for SHA-1/256/512 and to otplib's own codes on 500 random secrets.
 import { createHmac, randomBytes } from 'node:crypto';

@@ -58,8 +58,8 @@ export function qrMatrix(uri: string): QrMatrix {
 }
 
 /**
- * PNG and SVG QR codes of `uri`. The PNG is drawn as 1-bit greyscale: ten times cheaper than
- * qrcode's RGBA renderer (about 2 ms instead of 20 per enrollment) and a fraction of the bytes.
+ * PNG and SVG QR codes of `uri`. The PNG is drawn as 1-bit greyscale: far cheaper than qrcode's RGBA
+ * renderer (BENCHMARKS.md, "Numbers behind code choices") and a fraction of the bytes.
  */
 export function qrCodes(uri: string): QrCodes {
   const matrix = qrMatrix(uri);
