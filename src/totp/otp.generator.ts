@@ -65,11 +65,11 @@ export function codeAt(secret: Uint8Array, step: number, digits = DIGITS, algori
 /**
  * Enrollment transit grace. RFC 6238 §5.2 allows for the delay between a code's generation and its
  * arrival. A code read in the last moment of a step can arrive in the next one: a client that confirms
- * a new TOTP with the previous step's code (keeping the current one for its first sign-in, as the
- * shared load harness does when it seeds users) is refused whenever its request crosses a boundary,
+ * a new TOTP with the previous step's code (keeping the current one for its first sign-in, as a
+ * load generator seeding users may) is refused whenever its request crosses a boundary,
  * about once a minute under load. While a TOTP is still unverified, for this long after each boundary
  * the window also keeps the step before the previous one. Sign-in with a verified TOTP gets no grace:
- * an attacker can choose when a guess arrives, and four candidates instead of three would be a third
+ * an attacker can choose when an attempt arrives, and four candidates instead of three would be a third
  * more per guess. A pending TOTP protects nothing a guess could take: whoever can call
  * authenticateTotp for the user (project credentials, or the user's own session) can replace a
  * pending TOTP with createTotp anyway. Replay is unaffected: the matched step is stored and must advance.
