@@ -32,6 +32,7 @@ const LAYERS = [
   'keys', // key rotation over the feature tables
   'auth', // who is calling (project secret or session), the @auth directive, CORS
   'totp',
+  'verification', // one verification attempt of a second factor: lockout, audit, the session's factor
   'observability',
   'sessions',
   'audit',

@@ -125,7 +125,7 @@ type Env = Readonly<Record<string, string | undefined>>;
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 const JWT_ALGORITHMS = ['RS256', 'ES256', 'EdDSA'] as const;
 const ENCRYPTION_KEY_BYTES = 32;
-const MINUTE = 60;
+const MINUTE_SECONDS = 60;
 
 function int(env: Env, name: string, fallback: number, min: number, max: number): number {
   const raw = env[name];
@@ -161,7 +161,7 @@ function parseKey(name: string, raw: string): Buffer {
   return key;
 }
 
-const DAY = 24 * 60 * MINUTE;
+const DAY_SECONDS = 24 * 60 * MINUTE_SECONDS;
 
 /**
  * NIST SP 800-63B §5.2.2 allows at most 100 consecutive failed attempts; 10 is Stytch's threshold.
@@ -169,8 +169,8 @@ const DAY = 24 * 60 * MINUTE;
  */
 function parseLockout(env: Env): Config['lockout'] {
   const maxAttempts = int(env, 'LOCKOUT_MAX_ATTEMPTS', 10, 1, 100);
-  const durationSeconds = int(env, 'LOCKOUT_DURATION_SECONDS', 60 * MINUTE, 5 * MINUTE, 7 * DAY);
-  const maxDurationSeconds = int(env, 'LOCKOUT_MAX_DURATION_SECONDS', 7 * DAY, 5 * MINUTE, 365 * DAY);
+  const durationSeconds = int(env, 'LOCKOUT_DURATION_SECONDS', 60 * MINUTE_SECONDS, 5 * MINUTE_SECONDS, 7 * DAY_SECONDS);
+  const maxDurationSeconds = int(env, 'LOCKOUT_MAX_DURATION_SECONDS', 7 * DAY_SECONDS, 5 * MINUTE_SECONDS, 365 * DAY_SECONDS);
   const hardLimit = int(env, 'LOCKOUT_HARD_LIMIT', 100, 10, 100);
   if (maxDurationSeconds < durationSeconds) {
     throw new ConfigError(`LOCKOUT_MAX_DURATION_SECONDS (${maxDurationSeconds}) must be at least LOCKOUT_DURATION_SECONDS (${durationSeconds}).`);
@@ -341,7 +341,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     recoveryCodes: { retrievable: bool(env, 'RECOVERY_CODES_RETRIEVABLE', false) },
     sessions: {
       jwtAlgorithm: oneOf(env, 'SESSION_JWT_ALGORITHM', JWT_ALGORITHMS, 'RS256'),
-      jwtLifetimeSeconds: 5 * MINUTE,
+      jwtLifetimeSeconds: 5 * MINUTE_SECONDS,
       signingKeyRotationDays: int(env, 'SESSION_SIGNING_KEY_ROTATION_DAYS', 30, 1, 3650),
     },
     http: {

@@ -66,8 +66,8 @@ function dataSourceOptions(database: DatabaseConfig): DataSourceOptions {
         db.pragma('journal_mode = WAL');
         db.pragma('synchronous = NORMAL');
         // A 16 MiB page cache and no memory map: at 1M enrolled users a 64 MiB cache plus a 256 MiB
-        // map measured the same throughput (523 vs 520 req/s) but counted the mapped file in the
-        // process's resident memory (396 MB against 170 MB); the OS page cache serves those reads.
+        // map bought no throughput but counted the mapped file in the process's resident memory
+        // (BENCHMARKS.md, "Numbers behind code choices"); the OS page cache serves those reads.
         db.pragma('cache_size = -16384');
         db.pragma('mmap_size = 0');
         db.pragma('temp_store = MEMORY');

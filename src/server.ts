@@ -32,7 +32,7 @@ export interface GatewayOptions {
   /**
    * Tests only (never set by main.ts or cli.ts): awaited on every route right after the arrival stamp,
    * so a test can hold a request whose body has arrived while it moves its injected clock, and prove
-   * the code is judged at the arrival, without sleeping.
+   * the code is verified at the arrival, without sleeping.
    */
   readonly afterArrival?: (request: FastifyRequest) => Promise<void>;
 }

@@ -14,6 +14,7 @@ import { LockoutService } from './users/lockout.service';
 import { SigningKeyService } from './sessions/signing-key.service';
 import { SessionService } from './sessions/session.service';
 import { TotpService } from './totp/totp.service';
+import { VerificationAttemptService } from './verification/verification-attempt.service';
 import { AuditService } from './audit/audit.service';
 import { UserResolver } from './users/user.resolver';
 import { TotpResolver } from './totp/totp.resolver';
@@ -48,9 +49,10 @@ export function createServices(config: Config, db: Database, clock: Clock = syst
     publicUrl: config.publicUrl,
     jwtLifetimeSeconds: config.sessions.jwtLifetimeSeconds,
   });
-  const totps = new TotpService(db, envelope, hasher, users, lockout, sessions, audit, clock, {
+  const verification = new VerificationAttemptService(db, users, lockout, audit, metrics);
+  const totps = new TotpService(db, envelope, hasher, users, sessions, verification, clock, {
     retrievableRecoveryCodes: config.recoveryCodes.retrievable,
-  }, metrics);
+  });
   const instances = new Map<Function, unknown>([
     [UserResolver, new UserResolver(users)],
     [TotpResolver, new TotpResolver(totps)],

@@ -41,7 +41,7 @@ const { createServices } = await import('../../dist/src/services.js');
 const { createKeyring } = await import('../../dist/src/crypto/keyring.js');
 const { Envelope } = await import('../../dist/src/crypto/envelope.js');
 const { newId } = await import('../../dist/src/common/ids.js');
-const { encodeBase32, timeStep, SECRET_BYTES } = await import('../../dist/src/totp/totp.generator.js');
+const { encodeBase32, timeStep, SECRET_BYTES } = await import('../../dist/src/totp/otp.generator.js');
 
 const log = (...a) => console.error('[seed]', ...a);
 const t0 = performance.now();

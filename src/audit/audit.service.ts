@@ -1,7 +1,7 @@
-// The audit trail of authentication: every guess that spends a lockout attempt (TOTP and recovery
-// codes: success, failure, replay, locked), every session revocation and every unlock, written in the
-// same transaction as the change it describes, so the record and the counters always agree. Guesses
-// refused while locked are counted into one row per user, factor and minute (see `record`).
+// The audit trail of authentication: every verification attempt that spends a lockout attempt (TOTP
+// and recovery codes: success, failure, replay, locked), every session revocation and every unlock,
+// written in the same transaction as the change it describes, so the record and the counters always
+// agree. Attempts refused while locked are counted into one row per user, factor and minute (see `record`).
 // Requests refused before any attempt is spent (malformed code, unknown user, expired TOTP) are not
 // attempts and are not recorded. An event never carries a code, a token or a secret.
 import type { EntityManager } from 'typeorm';
@@ -19,7 +19,7 @@ import { invalidCursor, invalidPageSize } from './audit.errors';
 export const PAGE_SIZE = { min: 1, max: 100, default: 20 } as const;
 
 /**
- * Guesses refused because the user is locked are not judged, and an attacker can send them without
+ * Attempts refused because the user is locked are not verified, and an attacker can send them without
  * limit: they are counted per user, factor and window instead of appended one by one, so the trail
  * grows at most one row per window however fast they come.
  */
@@ -49,8 +49,8 @@ export class AuditService {
 
   /**
    * Appends one event inside the caller's transaction (it commits or rolls back with it). A "locked"
-   * event (a guess refused unjudged) is instead counted into its user's, factor's and minute's one
-   * row, created by the first such guess (its request id and time) and incremented by the rest.
+   * event (an attempt refused unverified) is instead counted into its user's, factor's and minute's one
+   * row, created by the first such attempt (its request id and time) and incremented by the rest.
    */
   async record(manager: EntityManager, event: NewAuthEvent): Promise<void> {
     const values = [newId('event'), event.projectId, event.userId, event.totpId ?? null, event.type, event.outcome, event.requestId ?? null, event.occurredAtMs];

@@ -59,7 +59,7 @@ export class AuthEvent {
 
   /**
    * How many attempts the event stands for: 1, except for "locked" events, one per user, factor and
-   * minute, which count every guess refused unjudged in that minute (OWASP ASVS 7.1 without letting a
+   * minute, which count every attempt refused unverified in that minute (OWASP ASVS 7.1 without letting a
    * locked-out attacker grow the trail without bound).
    */
   @Field(() => Int, { description: 'Attempts this event stands for: 1, or for "locked", every guess refused while locked in that minute (requestId: the first).' })

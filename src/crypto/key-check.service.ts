@@ -3,7 +3,7 @@
 // empty database agree on the first key.
 import type { Database } from '../db/database';
 import { sql } from '../db/sql';
-import { judgeKeyChecks, keyIdOf, type StoredKeyCheck } from './key-check';
+import { verifyKeyChecks, keyIdOf, type StoredKeyCheck } from './key-check';
 import type { Keyring } from './keyring';
 
 /** Raised when the configured keys cannot read the database; its message is the one line to print. */
@@ -44,9 +44,9 @@ export async function verifyEncryptionKeys(db: Database, keyring: Keyring, nowMs
         }
       }
     }
-    const verdict = judgeKeyChecks(keyring, stored, dataKeyIds);
-    if (!verdict.ok) throw new EncryptionKeyMismatchError(verdict.message);
-    const record = verdict.record;
+    const result = verifyKeyChecks(keyring, stored, dataKeyIds);
+    if (!result.ok) throw new EncryptionKeyMismatchError(result.message);
+    const record = result.record;
     if (!record) return;
     const atMs = Math.max(nowMs, ...stored.map((c) => c.lastPrimaryAtMs + 1));
     if (record.insert) await sql(m, INSERT_CHECK, [record.keyId, record.checkValue, nowMs, atMs]);

@@ -21,7 +21,7 @@ interface KeyCheckRecord {
   readonly insert: boolean;
 }
 
-export type KeyCheckVerdict =
+export type KeyCheckResult =
   | { readonly ok: true; readonly record: KeyCheckRecord | null }
   /** One line for the operator, naming GATEWAY_ENCRYPTION_KEY and GATEWAY_ENCRYPTION_KEYS_PREVIOUS. */
   | { readonly ok: false; readonly message: string };
@@ -39,14 +39,14 @@ const configured = (keyring: Keyring, check: StoredKeyCheck) => {
 };
 
 /**
- * Judges the configured keys (primary and GATEWAY_ENCRYPTION_KEYS_PREVIOUS) against the stored
+ * Verifies the configured keys (primary and GATEWAY_ENCRYPTION_KEYS_PREVIOUS) against the stored
  * checks: the key that was the primary most recently (what the newest rows are under) must be one
- * of them, with a matching check value. On a database written before checks were stored it judges
+ * of them, with a matching check value. On a database written before checks were stored it verifies
  * by `dataKeyIds` (key ids sampled from the data): at least one must be configured. A rotation (new
  * primary, old key previous) passes and makes the new primary the latest; going back to the old key
  * alone after that is refused, since it cannot read what the new one wrote.
  */
-export function judgeKeyChecks(keyring: Keyring, stored: readonly StoredKeyCheck[], dataKeyIds: readonly string[]): KeyCheckVerdict {
+export function verifyKeyChecks(keyring: Keyring, stored: readonly StoredKeyCheck[], dataKeyIds: readonly string[]): KeyCheckResult {
   const latestAtMs = Math.max(...stored.map((c) => c.lastPrimaryAtMs));
   const latest = stored.filter((c) => c.lastPrimaryAtMs === latestAtMs);
   const dataIds = [...new Set(dataKeyIds)];

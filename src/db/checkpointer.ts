@@ -27,8 +27,8 @@ export const SQLITE_DEFAULT_CHECKPOINT_PAGES = 1000;
 /**
  * After a reset the WAL file is truncated to this. It is above the inline threshold's 64 MiB, so a WAL
  * that grew under load is overwritten in place, never truncated and grown again: with a 4 MiB limit
- * every cycle re-extended the file by 60 MiB, a block allocation inside many COMMITs (interleaved bench
- * runs at 40k users: 1 238-1 313 req/s, p99 58-61 ms, against 1 335 req/s, p99 48-49 ms). The cost is
+ * every cycle re-extended the file by 60 MiB, a block allocation inside many COMMITs, which cost
+ * throughput and p99 latency (BENCHMARKS.md, "Numbers behind code choices"). The cost is
  * up to 64 MiB of WAL left on disk while the gateway runs; the last connection to close removes it.
  */
 export const WAL_SIZE_LIMIT_BYTES = 96 * 1024 * 1024;

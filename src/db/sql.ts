@@ -1,12 +1,11 @@
 // Raw SQL for the hot path (authenticate, credentials). TypeORM's query builder costs a few hundred
-// microseconds of CPU per statement (profiled: ~46% of an authentication), far more than SQLite or
+// microseconds of CPU per statement (BENCHMARKS.md, "Numbers behind code choices"), far more than SQLite or
 // PostgreSQL spend executing it, so these statements skip it. Placeholders are `?`, rewritten to `$n`
 // for PostgreSQL.
 //
 // On SQLite they also skip TypeORM's query runner: its per-statement logger call, two awaited
 // broadcaster events and a promise per hop cost about as much CPU as SQLite spends running all of an
-// authentication's statements (profiled at 658bfdf: TypeORM's `query` 26% of the server's time,
-// the statements themselves 131 µs a request measured alone). better-sqlite3 is synchronous and
+// authentication's statements (BENCHMARKS.md, "Numbers behind code choices"). better-sqlite3 is synchronous and
 // TypeORM keeps exactly one connection, so a statement run on that connection joins whatever
 // transaction is open on it, exactly as the query runner would; Database's mutex keeps units of work
 // from interleaving either way.

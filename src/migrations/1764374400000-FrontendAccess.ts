@@ -1,4 +1,4 @@
-// Frontend access (issue 8): each project's public token, filled in for existing projects, and the
+// Frontend access: each project's public token, filled in for existing projects, and the
 // browser origins allowed to use it. Table API, so one migration serves SQLite and PostgreSQL.
 import { randomUUID } from 'node:crypto';
 import { type MigrationInterface, type QueryRunner, Table, TableColumn, TableIndex } from 'typeorm';

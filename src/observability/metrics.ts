@@ -8,7 +8,7 @@ import type { AuthEventOutcome } from '../audit/auth-event.entity';
 
 export type AuthFactor = 'totp' | 'recovery_code';
 
-/** What TotpService reports: one call per judged (or refused-as-locked) guess, after its transaction committed. */
+/** What a verification attempt reports (VerificationAttemptService): one call per verified (or refused-as-locked) attempt, after its transaction committed. */
 export interface AuthMetrics {
   authentication(factor: AuthFactor, result: AuthEventOutcome): void;
   sessionIssued(): void;

@@ -2,7 +2,7 @@
 // GraphQL resolvers return.
 import type { User } from '../users/user.entity';
 import type { Session } from '../sessions/session.entity';
-import { stytchFactor } from '../sessions/session.service';
+import { stytchFactor } from '../sessions/session-jwt.signer';
 import type { AuthenticatePayload, TotpRecoveryCodes } from '../totp/totp.types';
 
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);

@@ -1,7 +1,6 @@
-// Sessions: an opaque token (stored as a keyed hash) plus short-lived signed JWTs, with the claims
-// Stytch puts in its session JWTs so existing verifiers keep working.
+// Session lifecycle: an opaque token (stored as a keyed hash) plus short-lived signed JWTs
+// (session-jwt.signer.ts), started, extended, listed and revoked here.
 import { randomBytes } from 'node:crypto';
-import { compactVerify, createLocalJWKSet, decodeProtectedHeader, SignJWT, type JWTPayload } from 'jose';
 import { In, MoreThan, type EntityManager } from 'typeorm';
 import type { Database } from '../db/database';
 import { sql } from '../db/sql';
@@ -16,7 +15,7 @@ import type { UserService } from '../users/user.service';
 import { parseUserId } from '../users/user.service';
 import type { AuditService } from '../audit/audit.service';
 import type { ActiveKey, SigningKeyService } from './signing-key.service';
-import { isOwnIssuer, sessionIssuer } from './jwt-issuer';
+import { SessionJwtSigner } from './session-jwt.signer';
 import { AuthenticationFactor, Session, type FactorType } from './session.entity';
 import type { SessionArgumentsInput, RevokeSessionInput, CreateSessionInput } from './session.inputs';
 import type { AuthenticateSessionPayload, CreateSessionPayload, IssuedSession, Me } from './session.types';
@@ -34,12 +33,11 @@ const INSERT_SESSION = `INSERT INTO sessions (id, project_id, user_id, token_has
 const SESSION_DURATION_MINUTES = { min: 5, max: 527_040 } as const;
 const CUSTOM_CLAIMS_MAX_BYTES = 4096;
 const SESSION_TOKEN_BYTES = 32;
-const STYTCH_SESSION_CLAIM = 'https://stytch.com/session';
 /** RFC 7519 §4.1 registered claims, and Stytch's namespace, are the gateway's to set. */
 const RESERVED_CLAIMS = new Set(['iss', 'sub', 'aud', 'exp', 'nbf', 'iat', 'jti']);
 
 /** What an authenticating mutation will do with a session once its factor is proven. */
-export type SessionPlan =
+type SessionPlan =
   | { readonly kind: 'none' }
   | { readonly kind: 'create'; readonly durationMinutes: number; readonly customClaims: Record<string, unknown> }
   | {
@@ -51,6 +49,30 @@ export type SessionPlan =
       readonly shortenOnly: boolean;
       readonly customClaims: Record<string, unknown> | null;
     };
+
+/** A factor recorded on a session, and the session as it now stands (its token only when new or given). */
+export interface RecordedFactor {
+  readonly session: Session;
+  readonly sessionToken: string | null;
+}
+
+/**
+ * The session side of one verification attempt (src/verification/verification-attempt.service.ts),
+ * the one interface through which an attempt touches sessions. Its plan is settled and its signing
+ * key loaded when it is made (`SessionService.forAttempt`); inside the attempt's transaction, after
+ * the user's row, it locks and checks the session (`holdLive`) and records the proven factor
+ * (`record`); after the commit, `issue` signs the session JWT with no I/O.
+ */
+export interface AttemptSession {
+  /** Whether a successful attempt starts a new session (rather than extending one, or none). */
+  readonly startsSession: boolean;
+  /** Why the session can no longer take the factor (SESSION_NOT_FOUND, CUSTOM_CLAIMS_TOO_LARGE), or null. */
+  holdLive(manager: EntityManager, nowMs: number): Promise<GatewayError | null>;
+  /** Records the proven factor on the new or existing session; null when the attempt asked for none. */
+  record(manager: EntityManager, factor: NewFactor, nowMs: number): Promise<RecordedFactor | null>;
+  /** After the commit: the session with a fresh JWT, or null when none was asked for. */
+  issue(recorded: RecordedFactor | null): Promise<IssuedSession | null>;
+}
 
 /** What `touch` records on a session besides the access. */
 interface SessionChanges {
@@ -83,6 +105,9 @@ export interface SessionCaller {
 const looksLikeJwt = (credential: string) => credential.split('.').length === 3;
 
 export class SessionService {
+  /** Signs the session JWTs this service issues and reads session ids back out of presented ones. */
+  private readonly jwt: SessionJwtSigner;
+
   constructor(
     private readonly db: Database,
     private readonly hasher: KeyedHasher,
@@ -92,14 +117,16 @@ export class SessionService {
     private readonly clock: Clock,
     /** publicUrl: PUBLIC_URL or null; the JWT issuer follows from it (./jwt-issuer.ts). */
     private readonly options: { publicUrl: string | null; jwtLifetimeSeconds: number },
-  ) {}
+  ) {
+    this.jwt = new SessionJwtSigner(keys, clock, options);
+  }
 
   /**
    * Validates the session arguments and finds the session they name (or, for a session caller, takes
    * its own, resolved when its request arrived); writes nothing. Every refusal that depends on the
-   * request is made here, before the guess is judged: for an existing session that includes the size
+   * request is made here, before the code is verified: for an existing session that includes the size
    * of its claims once the new ones are merged in (CUSTOM_CLAIMS_TOO_LARGE). The session is locked and
-   * checked again inside the guess's transaction (holdLive).
+   * checked again inside the verification attempt's transaction (holdLive).
    */
   async plan(projectId: string, userId: string, args: SessionArgumentsInput, caller: SessionCaller | null = null): Promise<SessionPlan> {
     const durationMinutes = this.parseDuration(args.sessionDurationMinutes);
@@ -130,8 +157,24 @@ export class SessionService {
     return { kind: 'extend', sessionId: session.sessionId, sessionToken: args.sessionToken ?? null, durationMinutes, shortenOnly: false, customClaims };
   }
 
+  /**
+   * The session side of a verification attempt for `userId`: validates the session arguments and
+   * finds the session they name (`plan`, refusing before anything is verified), and loads the signing
+   * key a session JWT will need (`prepare`), both before the attempt's transaction.
+   */
+  async forAttempt(projectId: string, userId: string, args: SessionArgumentsInput, caller: SessionCaller | null): Promise<AttemptSession> {
+    const plan = await this.plan(projectId, userId, args, caller);
+    const key = await this.prepare(projectId, plan);
+    return {
+      startsSession: plan.kind === 'create',
+      holdLive: (manager, nowMs) => this.holdLive(manager, plan, nowMs),
+      record: (manager, factor, nowMs) => this.applyFactor(manager, plan, projectId, userId, factor, nowMs),
+      issue: async (recorded) => (recorded && key ? this.issue(key, projectId, recorded) : null),
+    };
+  }
+
   /** Inside the caller's transaction: records the factor on a new or existing session. */
-  async applyFactor(manager: EntityManager, plan: SessionPlan, projectId: string, userId: string, factor: NewFactor, nowMs: number) {
+  private async applyFactor(manager: EntityManager, plan: SessionPlan, projectId: string, userId: string, factor: NewFactor, nowMs: number): Promise<RecordedFactor | null> {
     if (plan.kind === 'none') return null;
     const now = new Date(nowMs);
     const proven = Object.assign(new AuthenticationFactor(), factor, { lastAuthenticatedAt: now });
@@ -164,10 +207,10 @@ export class SessionService {
    * (PostgreSQL; SQLite's write transaction already excludes every other writer) and answers why the
    * plan can no longer be carried out, or null: SESSION_NOT_FOUND for a session revoked or expired
    * since `plan`, CUSTOM_CLAIMS_TOO_LARGE when claims stored since `plan` make the merge too large.
-   * A guess asks before it is judged, so such a refusal comes before any verdict and spends nothing.
+   * An attempt asks before its code is verified, so such a refusal comes before any outcome and spends nothing.
    * (The user first: deleteUser locks the user, then its sessions.)
    */
-  async holdLive(manager: EntityManager, plan: SessionPlan, nowMs: number): Promise<GatewayError | null> {
+  private async holdLive(manager: EntityManager, plan: SessionPlan, nowMs: number): Promise<GatewayError | null> {
     if (plan.kind !== 'extend') return null;
     const session = await manager.findOne(Session, { where: { sessionId: plan.sessionId }, select: { sessionId: true, expiresAt: true, customClaims: true }, lock: this.db.rowLock });
     if (!session || session.expiresAt.getTime() <= nowMs) return new SessionNotFoundError();
@@ -182,18 +225,18 @@ export class SessionService {
 
   /**
    * Loads (or creates) the project's signing key when `plan` will issue a session, and returns it for
-   * `issue`. Called before the guess's transaction: a key that cannot be loaded fails the request
+   * `issue`. Called before the verification attempt's transaction: a key that cannot be loaded fails the request
    * before it has written anything, and nothing after the commit touches the database again. The key
    * is the one scheduled to sign at this moment (SigningKeyService); one that stops signing while the
    * transaction runs stays in the JWKS for a rotation period, so its JWT verifies.
    */
-  async prepare(projectId: string, plan: SessionPlan): Promise<ActiveKey | null> {
+  private async prepare(projectId: string, plan: SessionPlan): Promise<ActiveKey | null> {
     return plan.kind === 'none' ? null : this.keys.signingKey(projectId);
   }
 
   /** After the commit: the session with a fresh JWT, signed with the key `prepare` loaded (no I/O). */
-  async issue(key: ActiveKey, projectId: string, applied: { session: Session; sessionToken: string | null }): Promise<IssuedSession> {
-    return { ...applied, sessionJwt: await this.sign(key, projectId, applied.session) };
+  private async issue(key: ActiveKey, projectId: string, applied: RecordedFactor): Promise<IssuedSession> {
+    return { ...applied, sessionJwt: await this.jwt.sign(key, projectId, applied.session) };
   }
 
   async authenticate(projectId: string, args: SessionArgumentsInput): Promise<AuthenticateSessionPayload> {
@@ -207,7 +250,7 @@ export class SessionService {
       session: await this.touch(m, found.sessionId, nowMs, { durationMinutes, customClaims, factor: null }),
       user: await this.users.require(m, projectId, found.userId),
     }));
-    return { session, user, sessionToken: args.sessionToken ?? null, sessionJwt: await this.sign(key, projectId, session) };
+    return { session, user, sessionToken: args.sessionToken ?? null, sessionJwt: await this.jwt.sign(key, projectId, session) };
   }
 
   /**
@@ -306,7 +349,7 @@ export class SessionService {
     if (args.sessionToken != null) {
       where = { tokenHash: In(this.hasher.candidates(args.sessionToken)) };
     } else if (args.sessionJwt != null) {
-      where = { sessionId: await this.sessionIdFromJwt(projectId, args.sessionJwt, unexpiredJwt) };
+      where = { sessionId: await this.jwt.sessionIdFromJwt(projectId, args.sessionJwt, unexpiredJwt) };
     } else {
       throw new GatewayError('BAD_USER_INPUT', {
         errorType: 'session_argument_required',
@@ -317,31 +360,6 @@ export class SessionService {
     const session = await this.db.read((m) => m.findOne(Session, { where: { ...where, projectId, expiresAt: MoreThan(now) } }));
     if (!session) throw new SessionNotFoundError();
     return session;
-  }
-
-  /**
-   * Checks signature (a key of this project), audience (this project) and issuer (one this gateway
-   * may have written, whatever PUBLIC_URL was then: ./jwt-issuer.ts says why). `exp` only when asked
-   * (`unexpired`, for a browser's Bearer JWT): otherwise an expired JWT still names its session, which is then checked in the database,
-   * as Stytch's sessions.authenticate does for a backend.
-   */
-  private async sessionIdFromJwt(projectId: string, jwt: string, unexpired = false): Promise<string> {
-    try {
-      const { kid } = decodeProtectedHeader(jwt);
-      let keys = await this.keys.publicKeys(projectId);
-      if (!keys.some((k) => k.kid === kid)) keys = await this.keys.publicKeys(projectId, true);
-      const { payload } = await compactVerify(jwt, createLocalJWKSet({ keys }));
-      const claims = JSON.parse(Buffer.from(payload).toString('utf8')) as JWTPayload & Record<string, { id?: string }>;
-      const audience = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
-      const sessionId = claims[STYTCH_SESSION_CLAIM]?.id;
-      if (!isOwnIssuer(claims.iss, projectId, this.options.publicUrl) || !audience.includes(projectId) || !isId('session', sessionId)) throw new Error('claims do not match');
-      if (unexpired && !(typeof claims.exp === 'number' && claims.exp * 1000 > this.clock.now())) throw new Error('the JWT has expired');
-      return sessionId;
-    } catch (cause) {
-      // The keys could not be read (the database busy or unavailable): no verdict on the JWT, so not "not found".
-      if (cause instanceof GatewayError) throw cause;
-      throw new SessionNotFoundError({ cause });
-    }
   }
 
   /** Locks the row (PostgreSQL) and records an access, a factor, a new expiry or new claims. */
@@ -357,7 +375,7 @@ export class SessionService {
       if (!shortenOnly || requested < session.expiresAt.getTime()) session.expiresAt = new Date(requested);
     }
     // A null value deletes that top-level key (Stytch's rule, src/sessions/session.claims.ts). Checked
-    // again here for authenticateSession; a guess has had it checked under this lock (holdLive).
+    // again here for authenticateSession; a verification attempt has had it checked under this lock (holdLive).
     if (customClaims) session.customClaims = this.mergedClaims(session.customClaims, customClaims);
     if (factor) {
       session.authenticationFactors = [
@@ -387,31 +405,6 @@ export class SessionService {
     return this.parseClaims(mergeCustomClaims(existing, update))!;
   }
 
-  /** Signs a fresh JWT for a session with `key` (after its transaction committed; no I/O). */
-  private async sign(key: ActiveKey, projectId: string, session: Session): Promise<string> {
-    const nowSeconds = Math.floor(this.clock.now() / 1000);
-    return new SignJWT({
-      ...session.customClaims,
-      [STYTCH_SESSION_CLAIM]: {
-        id: session.sessionId,
-        started_at: session.startedAt.toISOString(),
-        last_accessed_at: session.lastAccessedAt.toISOString(),
-        expires_at: session.expiresAt.toISOString(),
-        attributes: { ip_address: '', user_agent: '' },
-        authentication_factors: session.authenticationFactors.map(stytchFactor),
-      },
-    })
-      .setProtectedHeader({ alg: key.algorithm, kid: key.kid, typ: 'JWT' })
-      .setIssuer(sessionIssuer(this.options.publicUrl, projectId))
-      .setAudience([projectId])
-      .setSubject(session.userId)
-      .setIssuedAt(nowSeconds)
-      .setNotBefore(nowSeconds)
-      // A JWT never outlives its session.
-      .setExpirationTime(Math.min(nowSeconds + this.options.jwtLifetimeSeconds, Math.floor(session.expiresAt.getTime() / 1000)))
-      .sign(key.privateKey);
-  }
-
   private parseDuration(minutes: number | null | undefined): number | null {
     if (minutes == null) return null;
     if (!Number.isInteger(minutes) || minutes < SESSION_DURATION_MINUTES.min || minutes > SESSION_DURATION_MINUTES.max) {
@@ -429,12 +422,4 @@ export class SessionService {
     if (jsonByteLength(claims) > CUSTOM_CLAIMS_MAX_BYTES) throw new CustomClaimsTooLargeError();
     return claims;
   }
-}
-
-/** A factor as Stytch spells it inside the session claim. */
-export function stytchFactor(f: AuthenticationFactor) {
-  const base = { type: f.type, delivery_method: f.deliveryMethod, last_authenticated_at: f.lastAuthenticatedAt.toISOString() };
-  if (f.type === 'external') return base;
-  if (f.type === 'totp') return { ...base, authenticator_app_factor: { totp_id: f.totpId } };
-  return { ...base, recovery_code_factor: { totp_recovery_code_id: f.recoveryCodeId ?? null } };
 }

@@ -2,12 +2,12 @@
 // way in, and the one alphabet new recovery codes are drawn from. No I/O.
 //
 // NIST SP 800-63B §5.1.2 (look-up secrets) and §5.1.4 (OTP devices) leave input formatting to the
-// verifier; OWASP ASVS 2.8 asks that a code be judged, not its spelling. So separators are dropped and
-// letter case is ignored before a code is judged, and a code that is still malformed after that is
+// verifier; OWASP ASVS 2.8 asks that a code be verified, not its spelling. So separators are dropped and
+// letter case is ignored before a code is verified, and a code that is still malformed after that is
 // refused before it can spend an attempt.
 
 /**
- * Characters dropped from a typed code before it is judged: every Unicode space (the White_Space
+ * Characters dropped from a typed code before it is verified: every Unicode space (the White_Space
  * property, Unicode UAX #44: ASCII space, tab and line breaks, U+0085 next line, U+00A0 no-break space,
  * U+202F narrow no-break space that apps put between digit groups, U+2009 thin space, U+3000
  * ideographic space, U+1680 ogham space mark, ...; JavaScript's `\s` misses U+0085), the invisible

@@ -27,7 +27,7 @@
 //   6. Length: the percent-encoded issuer is at most ISSUER_MAX_URI_BYTES, the account at most
 //      ACCOUNT_MAX_URI_BYTES. A longer one is cut at a user-perceived character (grapheme cluster,
 //      Unicode UAX #29) so that, with "…" (U+2026) appended, it fits. This bounds the whole URI (see
-//      OTPAUTH_URI_MAX_BYTES in totp.generator.ts) so its QR code always fits, whatever the inputs.
+//      OTPAUTH_URI_MAX_BYTES in qr.generator.ts) so its QR code always fits, whatever the inputs.
 
 /** At most this many bytes of percent-encoded issuer, in the label and again in `issuer=`. */
 export const ISSUER_MAX_URI_BYTES = 200;

@@ -1,5 +1,5 @@
-// TOTP enrollment, authentication and recovery. Every guess spends one lockout attempt, is recorded in
-// the audit trail, and every success is decided by one conditional UPDATE, so the rules hold across
+// TOTP enrollment, authentication and recovery. Every verification attempt spends one lockout attempt,
+// is recorded in the audit trail (src/verification), and every success is decided by one conditional UPDATE, so the rules hold across
 // requests and processes.
 import { In, IsNull, type EntityManager } from 'typeorm';
 import type { Database } from '../db/database';
@@ -10,22 +10,19 @@ import type { KeyedHasher } from '../crypto/keyed-hash';
 import type { Clock } from '../common/clock';
 import { MINUTE_MS } from '../common/clock';
 import { newId, parseId } from '../common/ids';
-import { GatewayError } from '../errors/error.catalogue';
 import { User } from '../users/user.entity';
 import { UserNotFoundError } from '../users/user.errors';
 import type { UserService } from '../users/user.service';
 import { parseUserId } from '../users/user.service';
-import type { LockoutService } from '../users/lockout.service';
-import type { AuditService } from '../audit/audit.service';
-import type { AuthEventOutcome } from '../audit/auth-event.entity';
-import type { NewFactor, SessionCaller, SessionPlan, SessionService } from '../sessions/session.service';
-import type { IssuedSession } from '../sessions/session.types';
+import type { NewFactor, SessionCaller, SessionService } from '../sessions/session.service';
+import type { VerificationAttempt, VerificationAttemptService, VerifyFactor } from '../verification/verification-attempt.service';
 import { Totp } from './totp.entity';
 import { RecoveryCode } from './recovery-code.entity';
 import type { AuthenticateTotpInput, CreateTotpInput, RecoverTotpInput } from './totp.inputs';
 import { CreateTotpPayload, type AuthenticatePayload, type TotpRecoveryCodes } from './totp.types';
-import * as generator from './totp.generator';
-import { noopAuthMetrics, type AuthMetrics } from '../observability/metrics';
+import * as otp from './otp.generator';
+import * as qr from './qr.generator';
+import * as recovery from './recovery-code.generator';
 import {
   ActiveTotpExistsError,
   InvalidExpirationError,
@@ -67,7 +64,7 @@ const totpFromRow = (row: TotpRow): Totp =>
 
 const EXPIRATION_MINUTES = { min: 5, max: 1440, default: 1440 } as const;
 /**
- * How far before processing a request's arrival stamp may place the judged time step: enough for
+ * How far before processing a request's arrival stamp may place the time step a code is verified at: enough for
  * queueing under load (p99 is well under a second), far too little to keep a step open for a code
  * that leaks later (a step lasts 30 s).
  */
@@ -78,11 +75,8 @@ export interface ProjectRef {
   readonly name: string;
 }
 
-/** How a guess ended inside its transaction; errors are thrown only after the attempt is committed. */
-type Outcome<T> = { ok: true; value: T } | { ok: false; error: GatewayError };
-
-/** Where a guess comes from: the request (for the audit trail and arrival-time judging) and its caller. */
-export interface GuessOptions {
+/** Where a verification attempt comes from: the request (for the audit trail and arrival-time verification) and its caller. */
+export interface VerificationOptions {
   readonly requestId?: string | null;
   /** When the request's body arrived (see `authenticate`); recovery codes ignore it. */
   readonly receivedAtMs?: number | null;
@@ -93,28 +87,16 @@ export interface GuessOptions {
   readonly caller?: SessionCaller | null;
 }
 
-/** One guess: whose, with which factor, for which request, and what to do with a session on success. */
-interface Guess {
-  readonly projectId: string;
-  readonly userId: string;
-  readonly requestId: string | null;
-  readonly nowMs: number;
-  readonly plan: SessionPlan;
-  readonly factor: NewFactor;
-}
-
 export class TotpService {
   constructor(
     private readonly db: Database,
     private readonly envelope: Envelope,
     private readonly hasher: KeyedHasher,
     private readonly users: UserService,
-    private readonly lockout: LockoutService,
     private readonly sessions: SessionService,
-    private readonly audit: AuditService,
+    private readonly verification: VerificationAttemptService,
     private readonly clock: Clock,
     private readonly options: { retrievableRecoveryCodes: boolean },
-    private readonly metrics: AuthMetrics = noopAuthMetrics,
   ) {}
 
   async create(project: ProjectRef, input: CreateTotpInput): Promise<CreateTotpPayload> {
@@ -124,8 +106,8 @@ export class TotpService {
       throw new InvalidExpirationError();
     }
     const nowMs = this.clock.now();
-    const secret = generator.newSecret();
-    const recoveryCodes = generator.newRecoveryCodes();
+    const secret = otp.newSecret();
+    const recoveryCodes = recovery.newRecoveryCodes();
     const totp = Object.assign(new Totp(), {
       totpId: newId('totp'),
       projectId: project.projectId,
@@ -137,7 +119,7 @@ export class TotpService {
       verifiedAt: null,
     });
     totp.secretCiphertext = this.envelope.encrypt(secret, totp.totpId);
-    const base32 = generator.encodeBase32(secret);
+    const base32 = otp.encodeBase32(secret);
 
     // Everything that can fail happens inside the transaction, so a failed request writes nothing: the
     // URI is built (and bounded, so its QR code is sure to encode) before the commit; only the QR
@@ -153,26 +135,26 @@ export class TotpService {
       await this.insertRecoveryCodes(m, totp.totpId, recoveryCodes);
       const user = await this.users.require(m, project.projectId, userId);
       const account = user.email ?? user.phoneNumber ?? user.userId;
-      return { user, otpauthUri: generator.otpauthUri({ issuer: project.name, account, secret: base32 }) };
+      return { user, otpauthUri: qr.otpauthUri({ issuer: project.name, account, secret: base32 }) };
     });
     return new CreateTotpPayload({ totpId: totp.totpId, secret: base32, otpauthUri, recoveryCodes, userId, user });
   }
 
   /**
    * `receivedAtMs` is when the request's body arrived (the HTTP layer stamps it before anything
-   * queues), bounded to MAX_ARRIVAL_LAG_MS before now: the code is judged against that moment's time step, as RFC 6238 §5.2 frames the window (the delay
+   * queues), bounded to MAX_ARRIVAL_LAG_MS before now: the code is verified against that moment's time step, as RFC 6238 §5.2 frames the window (the delay
    * between the code's generation and its arrival), so time spent waiting inside the gateway cannot
-   * age a code out. The window itself stays ±STEP_WINDOW (an unverified TOTP also gets the transit
-   * grace, totp.generator.ts); everything else (expiry, lockout, audit,
+   * age a code out. The window itself stays ±STEP_WINDOW_STEPS (an unverified TOTP also gets the transit
+   * grace, otp.generator.ts); everything else (expiry, lockout, audit,
    * the session) uses the time of processing.
    */
-  async authenticate(projectId: string, input: AuthenticateTotpInput, { requestId = null, receivedAtMs = null, caller = null }: GuessOptions = {}): Promise<AuthenticatePayload> {
+  async authenticate(projectId: string, input: AuthenticateTotpInput, { requestId = null, receivedAtMs = null, caller = null }: VerificationOptions = {}): Promise<AuthenticatePayload> {
     const userId = parseUserId(input.userId);
     // Separators dropped first (code.format.ts); a code still malformed spends no attempt.
-    const code = generator.readTotpCode(input.totpCode);
+    const code = otp.readTotpCode(input.totpCode);
     if (code === null) {
       throw new InvalidTotpCodeError(
-        generator.readRecoveryCode(input.totpCode)
+        recovery.readRecoveryCode(input.totpCode)
           ? { message: 'This is a recovery code, not a TOTP code; send it to recoverTotp.', details: { reason: 'recovery_code_given' } }
           : undefined,
       );
@@ -180,15 +162,15 @@ export class TotpService {
     const nowMs = this.clock.now();
     const totp = await this.currentTotp(projectId, userId, {});
     if (!totp.verified && totp.expiresAt.getTime() <= nowMs) throw new TotpExpiredError();
-    const plan = await this.sessions.plan(projectId, userId, input, caller);
-    // Judged before the transaction (pure CPU); the verdict only counts once the attempt is spent.
+    const session = await this.sessions.forAttempt(projectId, userId, input, caller);
+    // Verified before the transaction (pure CPU); the outcome only counts once the attempt is spent.
     // Never later than now, and never earlier than MAX_ARRIVAL_LAG_MS before it, whatever the stamp says.
-    const judgedAtMs = receivedAtMs === null ? nowMs : Math.min(nowMs, Math.max(receivedAtMs, nowMs - MAX_ARRIVAL_LAG_MS));
-    const grace = totp.verified ? 0 : generator.TRANSIT_GRACE_MS;
-    const step = generator.matchStep(this.envelope.decrypt(totp.secretCiphertext, totp.totpId), code, judgedAtMs, grace);
+    const verifiedAtMs = receivedAtMs === null ? nowMs : Math.min(nowMs, Math.max(receivedAtMs, nowMs - MAX_ARRIVAL_LAG_MS));
+    const grace = totp.verified ? 0 : otp.TRANSIT_GRACE_MS;
+    const step = otp.matchStep(this.envelope.decrypt(totp.secretCiphertext, totp.totpId), code, verifiedAtMs, grace);
 
     const factor: NewFactor = { type: 'totp', deliveryMethod: 'authenticator_app', totpId: totp.totpId };
-    return this.attempt({ projectId, userId, requestId, nowMs, plan, factor }, async (m) => {
+    return this.attempt({ projectId, userId, requestId, nowMs, session, factor }, async (m) => {
       if (step === null) return new UnableToAuthenticateTotpError();
       // RFC 6238 §5.2: a verifier must not accept the same code twice. The row only moves forward,
       // so of any number of concurrent requests with this code exactly one sees affected = 1.
@@ -199,24 +181,24 @@ export class TotpService {
     });
   }
 
-  async recover(projectId: string, input: RecoverTotpInput, { requestId = null, caller = null }: GuessOptions = {}): Promise<AuthenticatePayload> {
+  async recover(projectId: string, input: RecoverTotpInput, { requestId = null, caller = null }: VerificationOptions = {}): Promise<AuthenticatePayload> {
     const userId = parseUserId(input.userId);
     // Separators and letter case dropped, look-alikes read as Crockford does (code.format.ts); a code
     // still malformed spends no attempt.
-    const forms = generator.readRecoveryCode(input.recoveryCode);
+    const forms = recovery.readRecoveryCode(input.recoveryCode);
     if (forms === null) {
       throw new InvalidRecoveryCodeError(
-        generator.readTotpCode(input.recoveryCode) !== null
+        otp.readTotpCode(input.recoveryCode) !== null
           ? { message: 'This is a TOTP code, not a recovery code; send it to authenticateTotp.', details: { reason: 'totp_code_given' } }
           : undefined,
       );
     }
     const nowMs = this.clock.now();
     const totp = await this.currentTotp(projectId, userId, { verifiedOnly: true });
-    const plan = await this.sessions.plan(projectId, userId, input, caller);
+    const session = await this.sessions.forAttempt(projectId, userId, input, caller);
 
     const factor: NewFactor = { type: 'recovery_codes', deliveryMethod: 'recovery_code', totpId: totp.totpId };
-    return this.attempt({ projectId, userId, requestId, nowMs, plan, factor }, async (m) => {
+    return this.attempt({ projectId, userId, requestId, nowMs, session, factor }, async (m) => {
       // Single use: of concurrent requests with one code, exactly one flips used_at from NULL (the
       // UPDATE re-checks it under the row lock), and the factor names the code it spent.
       const match = await m.findOne(RecoveryCode, {
@@ -246,7 +228,7 @@ export class TotpService {
    */
   async regenerateRecoveryCodes(projectId: string, userId: unknown): Promise<TotpRecoveryCodes> {
     const id = parseUserId(userId);
-    const codes = generator.newRecoveryCodes();
+    const codes = recovery.newRecoveryCodes();
     const totp = await this.db.write(async (m) => {
       await this.users.lock(m, projectId, id);
       const current = await this.findCurrentTotp(m, projectId, id, {});
@@ -279,72 +261,16 @@ export class TotpService {
     });
   }
 
-  /**
-   * One guess, in one transaction: spend a lockout attempt (or stop if locked), let `judge` decide,
-   * record the verdict in the audit trail, and on success clear the count and record the factor on
-   * the session. A refused guess commits only its spent attempt and its event; the error is thrown
-   * after the commit. A guess whose session, user or TOTP is gone by then rolls back instead: there
-   * was nothing left to guess against.
-   *
-   * OWASP ASVS 2.2.1 and NIST SP 800-63B §5.2.2 ask that every judged guess be counted; so nothing the
-   * request itself decides (its session, its claims) may be refused after the verdict, where rolling
-   * back would leave a correct guess uncounted and unaudited while a wrong one is counted, an oracle.
-   * Such refusals are made in `plan` and again under the session's lock before `judge` (nothing spent,
-   * the same answer for any code). After the verdict the session is checked once more for both
-   * verdicts alike: should it refuse there (it cannot while the lock is held), the spent attempt and
-   * its audit event are committed and the same error is answered whatever the verdict; a correct code
-   * is then spent (RFC 6238 §5.2: never accepted twice) and its attempt stays counted.
-   * Nothing after the commit touches the database: the session is signed with the key `prepare` loaded.
-   */
-  /** `judge` answers the proven factor (as the session will record it), or why the guess fails. */
-  private async attempt(guess: Guess, judge: (m: EntityManager) => Promise<NewFactor | GatewayError>): Promise<AuthenticatePayload> {
-    const { projectId, userId, nowMs, plan, factor } = guess;
-    const type = factor.type === 'totp' ? 'totp' : 'recovery_code';
-    // Whatever issuing the session needs after the commit is loaded before it.
-    const signingKey = await this.sessions.prepare(projectId, plan);
-    let verdict: AuthEventOutcome | undefined;
-    const outcome = await this.db.write(async (m): Promise<Outcome<{ user: User; applied: Awaited<ReturnType<SessionService['applyFactor']>> }>> => {
-      // The user row first (reserveAttempt's UPDATE locks it), then the session: the order deleteUser
-      // locks them in (the user, then its sessions by cascade), so the two never deadlock. A refusal
-      // here (session gone, claims too large, user gone, TOTP gone) comes before any verdict: it
-      // throws and rolls the reserved attempt back, for a right and a wrong code alike.
-      const reserved = await this.lockout.reserveAttempt(m, projectId, userId, nowMs);
-      const before = await this.sessions.holdLive(m, plan, nowMs);
-      if (before) throw before;
-      const judged = reserved ? await judge(m) : await this.lockout.lockedError(m, userId, nowMs);
-      if (judged instanceof UserNotFoundError) throw judged;
-      const refusal = judged instanceof GatewayError ? judged : null;
-      verdict = auditOutcome(refusal);
-      await this.audit.record(m, {
-        projectId,
-        userId,
-        totpId: factor.totpId,
-        type,
-        outcome: verdict,
-        requestId: guess.requestId,
-        occurredAtMs: nowMs,
-      });
-      // For both verdicts alike (see above): a refusal now commits the spent attempt and its event.
-      const after = await this.sessions.holdLive(m, plan, nowMs);
-      if (after) return { ok: false, error: after };
-      if (refusal) return { ok: false, error: refusal };
-      await this.lockout.reset(m, userId);
-      const applied = await this.sessions.applyFactor(m, plan, projectId, userId, judged as NewFactor, nowMs);
-      return { ok: true, value: { user: await this.users.require(m, projectId, userId), applied } };
-    });
-    // Counted once the verdict is committed, exactly as the audit trail records it.
-    if (verdict) this.metrics.authentication(type, verdict);
-    if (outcome.ok && plan.kind === 'create' && outcome.value.applied) this.metrics.sessionIssued();
-    if (!outcome.ok) throw outcome.error;
-    const { applied } = outcome.value;
-    const issued: IssuedSession | null = applied && signingKey ? await this.sessions.issue(signingKey, projectId, applied) : null;
+  /** One verification attempt (VerificationAttemptService), answered as the mutation's payload. */
+  private async attempt(attempt: VerificationAttempt, verify: VerifyFactor): Promise<AuthenticatePayload> {
+    const { user, session } = await this.verification.verify(attempt, verify);
     return {
-      userId,
-      totpId: factor.totpId!,
-      user: outcome.value.user,
-      session: issued?.session ?? null,
-      sessionToken: issued?.sessionToken ?? null,
-      sessionJwt: issued?.sessionJwt ?? null,
+      userId: attempt.userId,
+      totpId: attempt.factor.totpId!,
+      user,
+      session: session?.session ?? null,
+      sessionToken: session?.sessionToken ?? null,
+      sessionJwt: session?.sessionJwt ?? null,
     };
   }
 
@@ -361,8 +287,8 @@ export class TotpService {
   }
 
   /**
-   * Inside a guess, after it failed to spend the TOTP or code it judged: TOTP_NOT_FOUND (rolling the
-   * attempt back) when that TOTP was deleted or replaced since the request read it, not a verdict on
+   * Inside an attempt, after it failed to spend the TOTP or code it verified: TOTP_NOT_FOUND (rolling the
+   * attempt back) when that TOTP was deleted or replaced since the request read it, not an outcome on
    * a factor that no longer exists. Runs under the user's row lock, which deleteTotp and createTotp
    * take too, so the answer is settled.
    */
@@ -396,12 +322,4 @@ export class TotpService {
       : [];
     return { totpId: totp.totpId, verified: totp.verified, recoveryCodes, remaining: unused.length };
   }
-}
-
-/** How a verdict is recorded; a replayed code is its own outcome (OWASP ASVS 2.8.5). */
-function auditOutcome(refusal: GatewayError | null): AuthEventOutcome {
-  if (!refusal) return 'success';
-  if (refusal.code === 'USER_LOCK_LIMIT_REACHED') return 'locked';
-  if (refusal.code === 'TOTP_CODE_ALREADY_AUTHENTICATED') return 'replay';
-  return 'failure';
 }

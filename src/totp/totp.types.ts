@@ -1,14 +1,14 @@
 import { Field, ID, Int, ObjectType } from 'type-graphql';
 import { User } from '../users/user.entity';
 import { Session } from '../sessions/session.entity';
-import { qrMatrix, qrPngDataUrl, qrSvgImage, type QrMatrix } from './totp.generator';
+import { qrMatrix, qrPngDataUrl, qrSvgImage, type QrMatrix } from './qr.generator';
 
 /**
  * What createTotp returns. The QR images are drawn from `otpauthUri` on first read, so a caller that
  * selects neither `qrCode` nor `qrCodeSvg` (a backend that renders its own, or one that seeds users)
  * pays for no QR encoding, PNG deflate or SVG path; each is drawn at most once per payload. Drawing
  * after the commit cannot fail: otpauthUri bounds the URI to OTPAUTH_URI_MAX_BYTES, which always fits
- * a QR code at the level used (totp.generator.ts).
+ * a QR code at the level used (qr.generator.ts).
  */
 @ObjectType()
 export class CreateTotpPayload {

@@ -1,4 +1,4 @@
-// Per-user throttling of TOTP and recovery-code guesses (NIST SP 800-63B §5.2.2; OWASP ASVS 2.2.1).
+// Per-user throttling of TOTP and recovery-code verification attempts (NIST SP 800-63B §5.2.2; OWASP ASVS 2.2.1).
 // State lives in the users row, never in process memory, so every process and every request shape
 // (aliases, batches, parallel connections) draws from the same budget. The rule itself (consecutive
 // failures survive the end of a lock; escalating locks; a hard limit) is lockout.policy.ts.
@@ -9,7 +9,7 @@ import type { GatewayError } from '../errors/error.catalogue';
 import { sql } from '../db/sql';
 import { escalationSteps, HARD_LOCK_UNTIL_MS, lockDurationMs, lockView, type LockoutPolicy } from './lockout.policy';
 
-/** The attempt number this guess would be: the count runs on across locks until a success or unlock. */
+/** The number this attempt would be: the count runs on across locks until a success or unlock. */
 const NEXT_ATTEMPT = '(failed_attempts + 1)';
 const CLEAR = 'UPDATE users SET failed_attempts = 0, locked_until = NULL WHERE id = ? AND project_id = ?';
 
@@ -42,9 +42,9 @@ export class LockoutService {
   }
 
   /**
-   * Spends one attempt before the guess is judged, in one conditional UPDATE. Returns false when the
-   * user is locked. The attempt that reaches a lock sets it at once, so a burst of parallel guesses
-   * gets at most `maxAttempts` judged per lock; a success then lifts it via `reset`. The end of a lock
+   * Spends one attempt before the code is verified, in one conditional UPDATE. Returns false when the
+   * user is locked. The attempt that reaches a lock sets it at once, so a burst of parallel attempts
+   * gets at most `maxAttempts` verified per lock; a success then lifts it via `reset`. The end of a lock
    * leaves the count as it is: the next `maxAttempts` failures set a longer lock.
    */
   async reserveAttempt(manager: EntityManager, projectId: string, userId: string, nowMs: number): Promise<boolean> {

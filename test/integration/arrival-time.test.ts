@@ -1,7 +1,7 @@
 // TotpService's arrival-time rules (RFC 6238 §5.2): a code is judged at the step its request arrived in, within ±1 step (plus an enrollment's transit grace), the stamp bounded by MAX_ARRIVAL_LAG_MS; the HTTP stamp itself: arrival-time-http.test.ts.
 import { AuthenticateTotpInput } from '../../src/totp/totp.inputs';
 import { MAX_ARRIVAL_LAG_MS } from '../../src/totp/totp.service';
-import { TRANSIT_GRACE_MS } from '../../src/totp/totp.generator';
+import { TRANSIT_GRACE_MS } from '../../src/totp/otp.generator';
 import { startGateway, totpCode, type TestGateway } from '../support/gateway';
 
 const STEP_MS = 30_000;

@@ -1,14 +1,14 @@
 // createTotp draws its QR images only when they are selected, and then they still encode otpauthUri.
 import { PNG } from 'pngjs';
 import jsQR from 'jsqr';
-import * as generator from '../../src/totp/totp.generator';
+import * as qr from '../../src/totp/qr.generator';
 import { startGateway, type TestGateway } from '../support/gateway';
 
 const CREATE = (fields: string) => ({ query: `mutation($i: CreateTotpInput!) { createTotp(input: $i) { ${fields} } }` });
 
 describe('createTotp QR images', () => {
   let gw: TestGateway;
-  const drawn = jest.spyOn(generator, 'qrMatrix');
+  const drawn = jest.spyOn(qr, 'qrMatrix');
 
   beforeAll(async () => {
     gw = await startGateway();

@@ -4,7 +4,7 @@ import { PNG } from 'pngjs';
 import jsQR from 'jsqr';
 import { AuthenticateTotpDocument, CreateTotpDocument, GetUserDocument, TotpRecoveryCodesDocument } from '../../client';
 import { otpauthLabel } from '../../src/totp/otpauth.label';
-import * as generator from '../../src/totp/totp.generator';
+import * as qr from '../../src/totp/qr.generator';
 import { describeEachDialect, codes, startGateway, totpCode, type TestGateway, type TestProject } from '../support/gateway';
 
 /** The text a QR reader gets from a data:image/png;base64 URL. */
@@ -58,7 +58,7 @@ describeEachDialect('otpauth labels and QR codes on %s', (dialect) => {
     const project = await gw.newProject(name);
     const { totp, account } = await enroll(project, { email: `ada+${unique()}@example.com` });
     expect(read(totp.otpauthUri)).toEqual({ labelParts: [issuer, account], issuerParam: issuer, issuer, account });
-    expect(totp.otpauthUri).toBe(generator.otpauthUri({ issuer: name, account, secret: totp.secret }));
+    expect(totp.otpauthUri).toBe(qr.otpauthUri({ issuer: name, account, secret: totp.secret }));
     expect(decodeQr(totp.qrCode)).toBe(totp.otpauthUri);
   });
 
@@ -79,7 +79,7 @@ describeEachDialect('otpauth labels and QR codes on %s', (dialect) => {
       expect(label.issuer.endsWith('…')).toBe(true);
       expect(name.startsWith(label.issuer.slice(0, -1))).toBe(true);
       expect(read(totp.otpauthUri)).toEqual({ labelParts: [label.issuer, label.account], issuerParam: label.issuer, issuer: label.issuer, account: label.account });
-      expect(Buffer.byteLength(totp.otpauthUri)).toBeLessThanOrEqual(generator.OTPAUTH_URI_MAX_BYTES);
+      expect(Buffer.byteLength(totp.otpauthUri)).toBeLessThanOrEqual(qr.OTPAUTH_URI_MAX_BYTES);
       expect(decodeQr(totp.qrCode)).toBe(totp.otpauthUri);
       expect(totp.qrCodeSvg).toMatch(/^<svg /);
       // What was enrolled is there: one pending TOTP with its ten codes.
@@ -105,7 +105,7 @@ describeEachDialect('otpauth labels and QR codes on %s', (dialect) => {
     const body = (await response.json()) as { qr_code: string; secret: string };
     const account = (await project.client.data(GetUserDocument, { userId })).user.emails[0].email;
     const uri = decodeQr(body.qr_code)!;
-    expect(uri).toBe(generator.otpauthUri({ issuer: name, account, secret: body.secret }));
+    expect(uri).toBe(qr.otpauthUri({ issuer: name, account, secret: body.secret }));
     expect(read(uri).labelParts).toHaveLength(2);
     expect(read(uri).issuer).toBe(read(uri).labelParts[0]);
   });
@@ -115,7 +115,7 @@ describeEachDialect('otpauth labels and QR codes on %s', (dialect) => {
     // failure is forced: the URI builder throws once, after the new TOTP and its codes were written.
     const project = await gw.newProject('Acme: Rollback');
     const { userId, totp: pending } = await enroll(project, { email: `ada+${unique()}@example.com` });
-    const forced = jest.spyOn(generator, 'otpauthUri').mockImplementationOnce(() => {
+    const forced = jest.spyOn(qr, 'otpauthUri').mockImplementationOnce(() => {
       throw new RangeError('forced failure after the writes');
     });
     try {

@@ -2,7 +2,7 @@
 import fc from 'fast-check';
 import * as keyedHash from '../../src/crypto/keyed-hash';
 import { constantTimeEqual } from '../../src/crypto/keyed-hash';
-import { codeAt, matchStep, newSecret, PERIOD_SECONDS, STEP_WINDOW, timeStep, TRANSIT_GRACE_MS } from '../../src/totp/totp.generator';
+import { codeAt, matchStep, newSecret, PERIOD_SECONDS, STEP_WINDOW_STEPS, timeStep, TRANSIT_GRACE_MS } from '../../src/totp/otp.generator';
 import { seedFastCheck } from '../support/fast-check';
 
 seedFastCheck();
@@ -92,7 +92,7 @@ describe('matchStep judges every candidate step', () => {
     expect(codeAt(secret, GAP)).not.toBe('390935');
     expect(codeAt(secret, PAIR)).toBe('045255');
     expect(codeAt(secret, PAIR + 1)).toBe('045255');
-    expect(STEP_WINDOW).toBe(1);
+    expect(STEP_WINDOW_STEPS).toBe(1);
   });
 
   it('accepts the code of the previous, the current and the next step, and answers that step', () => {
@@ -145,7 +145,7 @@ describe('matchStep judges every candidate step', () => {
       for (const [label, code] of cases) {
         compare.mockClear();
         matchStep(secret, code, now);
-        expect({ label, calls: compare.mock.calls.length }).toEqual({ label, calls: 2 * STEP_WINDOW + 1 });
+        expect({ label, calls: compare.mock.calls.length }).toEqual({ label, calls: 2 * STEP_WINDOW_STEPS + 1 });
         expect(compare.mock.calls.map(([, given]) => given)).toEqual([code, code, code]);
       }
       // With the enrollment grace, in a step's first TRANSIT_GRACE_MS: four candidates, all compared.

@@ -1,5 +1,6 @@
 // Codes as people type them: separators and case ignored, Crockford look-alikes read, old-alphabet recovery codes still matched, malformed input refused.
-import * as generator from '../../src/totp/totp.generator';
+import * as otp from '../../src/totp/otp.generator';
+import * as recovery from '../../src/totp/recovery-code.generator';
 import { CODE_INPUT_MAX_CHARS, formatRecoveryCode, parseRecoveryCode, parseTotpCode, RECOVERY_CODE_ALPHABET } from '../../src/totp/code.format';
 
 describe('TOTP codes as typed', () => {
@@ -20,7 +21,7 @@ describe('TOTP codes as typed', () => {
     ['\u1680559\u205f906\u3000', '559906'], // ogham space mark, medium mathematical space, ideographic space
     ['\ufeff559\u2028906\u2029', '559906'], // byte order mark, line and paragraph separators
   ])('%j reads as %s', (typed, code) => {
-    expect(generator.readTotpCode(typed)).toBe(code);
+    expect(otp.readTotpCode(typed)).toBe(code);
   });
 
   it('drops every Unicode White_Space character, in TOTP and recovery codes alike', () => {
@@ -28,7 +29,7 @@ describe('TOTP codes as typed', () => {
     for (let cp = 0; cp <= 0x10ffff; cp++) if (/\p{White_Space}/u.test(String.fromCodePoint(cp))) spaces.push(String.fromCodePoint(cp));
     expect(spaces).toContain('\u0085');
     for (const space of spaces) {
-      expect([space, generator.readTotpCode(`${space}559${space}906${space}`)]).toEqual([space, '559906']);
+      expect([space, otp.readTotpCode(`${space}559${space}906${space}`)]).toEqual([space, '559906']);
       expect([space, parseRecoveryCode(`ww3o${space}ssmt${space}nzi1`)]).toEqual([space, parseRecoveryCode('ww3o-ssmt-nzi1')]);
     }
   });
@@ -48,7 +49,7 @@ describe('TOTP codes as typed', () => {
     '559906\u0000',
     `559906${' '.repeat(CODE_INPUT_MAX_CHARS)}`,
   ])('%j is malformed', (typed) => {
-    expect(generator.readTotpCode(typed)).toBeNull();
+    expect(otp.readTotpCode(typed)).toBeNull();
   });
 
   it('counts the digits the caller asks for', () => {
@@ -62,13 +63,13 @@ describe('recovery codes', () => {
     expect(RECOVERY_CODE_ALPHABET).toHaveLength(32);
     expect(new Set(RECOVERY_CODE_ALPHABET).size).toBe(32);
     expect(RECOVERY_CODE_ALPHABET).not.toMatch(/[ilou]/);
-    const codes = Array.from({ length: 50 }, () => generator.newRecoveryCodes()).flat();
+    const codes = Array.from({ length: 50 }, () => recovery.newRecoveryCodes()).flat();
     for (const code of codes) {
       expect(code).toMatch(/^[0-9a-hjkmnp-tv-z]{4}-[0-9a-hjkmnp-tv-z]{4}-[0-9a-hjkmnp-tv-z]{4}$/);
-      expect(code).toMatch(generator.RECOVERY_CODE_PATTERN);
+      expect(code).toMatch(recovery.RECOVERY_CODE_PATTERN);
       // A new code is read as exactly itself, typed any way.
-      expect(generator.readRecoveryCode(code)).toEqual([code]);
-      expect(generator.readRecoveryCode(code.toUpperCase().replace(/-/g, ' '))).toEqual([code]);
+      expect(recovery.readRecoveryCode(code)).toEqual([code]);
+      expect(recovery.readRecoveryCode(code.toUpperCase().replace(/-/g, ' '))).toEqual([code]);
     }
     // 500 codes use (nearly) every letter of the alphabet, and nothing else.
     expect(new Set(codes.join('').replace(/-/g, '')).size).toBe(32);
@@ -84,18 +85,18 @@ describe('recovery codes', () => {
     ['7k3m\u00a09q2z\u00a0h4xa', ['7k3m-9q2z-h4xa']],
     ['7k-3m9-q2zh-4xa', ['7k3m-9q2z-h4xa']], // separators anywhere
   ])('%j reads as %j', (typed, forms) => {
-    expect(generator.readRecoveryCode(typed)).toEqual(forms);
+    expect(recovery.readRecoveryCode(typed)).toEqual(forms);
   });
 
   it('reads o as 0 and i, l as 1 (Crockford), and also tries the code literally, for codes issued before', () => {
     // A new code 10ab-... read off paper as lo ab: the Crockford form is the code; the literal form is an old code's.
-    expect(generator.readRecoveryCode('lOab-cdef-ghjk')).toEqual(['10ab-cdef-ghjk', 'loab-cdef-ghjk']);
-    expect(generator.readRecoveryCode('I0AB CDEF GHJK')).toEqual(['10ab-cdef-ghjk', 'i0ab-cdef-ghjk']);
+    expect(recovery.readRecoveryCode('lOab-cdef-ghjk')).toEqual(['10ab-cdef-ghjk', 'loab-cdef-ghjk']);
+    expect(recovery.readRecoveryCode('I0AB CDEF GHJK')).toEqual(['10ab-cdef-ghjk', 'i0ab-cdef-ghjk']);
     // The issue's example, an old-alphabet code typed without separators or in upper case with spaces.
-    expect(generator.readRecoveryCode('ww3ossmtnzi1')).toEqual(['ww30-ssmt-nz11', 'ww3o-ssmt-nzi1']);
-    expect(generator.readRecoveryCode('WW3O SSMT NZI1')).toEqual(['ww30-ssmt-nz11', 'ww3o-ssmt-nzi1']);
+    expect(recovery.readRecoveryCode('ww3ossmtnzi1')).toEqual(['ww30-ssmt-nz11', 'ww3o-ssmt-nzi1']);
+    expect(recovery.readRecoveryCode('WW3O SSMT NZI1')).toEqual(['ww30-ssmt-nz11', 'ww3o-ssmt-nzi1']);
     // u is in no Crockford code: only the literal (old) form is tried.
-    expect(generator.readRecoveryCode('uuuu-2345-6789')).toEqual(['uuuu-2345-6789']);
+    expect(recovery.readRecoveryCode('uuuu-2345-6789')).toEqual(['uuuu-2345-6789']);
   });
 
   it.each([
@@ -112,7 +113,7 @@ describe('recovery codes', () => {
     '559906',
     `abcd-efgh-jkmn${' '.repeat(CODE_INPUT_MAX_CHARS)}`,
   ])('%j is malformed', (typed) => {
-    expect(generator.readRecoveryCode(typed)).toBeNull();
+    expect(recovery.readRecoveryCode(typed)).toBeNull();
   });
 
   it('formats 12 characters as three groups of four', () => {
@@ -121,7 +122,7 @@ describe('recovery codes', () => {
 
   it('a TOTP code is never a well-formed recovery code, nor the other way round', () => {
     for (const typed of ['559906', '559 906', '1234-5678-9abc', '123456123456']) {
-      expect(generator.readTotpCode(typed) === null || parseRecoveryCode(typed) === null).toBe(true);
+      expect(otp.readTotpCode(typed) === null || parseRecoveryCode(typed) === null).toBe(true);
     }
   });
 });

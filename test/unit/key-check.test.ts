@@ -3,7 +3,7 @@
 // the old key alone after a rotation is refused.
 import { randomBytes } from 'node:crypto';
 import { createKeyring } from '../../src/crypto/keyring';
-import { judgeKeyChecks, keyIdOf } from '../../src/crypto/key-check';
+import { verifyKeyChecks, keyIdOf } from '../../src/crypto/key-check';
 import { Envelope } from '../../src/crypto/envelope';
 import { KeyedHasher } from '../../src/crypto/keyed-hash';
 
@@ -15,19 +15,19 @@ type Ring = ReturnType<typeof createKeyring>;
 const stored = (ring: Ring, atMs = 1) => ({ keyId: ring.primary.id, checkValue: ring.primary.checkValue, lastPrimaryAtMs: atMs });
 const record = (ring: Ring, insert: boolean) => ({ ok: true, record: { keyId: ring.primary.id, checkValue: ring.primary.checkValue, insert } });
 
-describe('judgeKeyChecks', () => {
+describe('verifyKeyChecks', () => {
   it('records the primary key on an empty database', () => {
-    expect(judgeKeyChecks(old, [], [])).toEqual(record(old, true));
+    expect(verifyKeyChecks(old, [], [])).toEqual(record(old, true));
   });
 
   it('passes the key whose check is stored, recording nothing', () => {
-    expect(judgeKeyChecks(createKeyring(oldKey), [stored(old)], [])).toEqual({ ok: true, record: null });
+    expect(verifyKeyChecks(createKeyring(oldKey), [stored(old)], [])).toEqual({ ok: true, record: null });
   });
 
   it('refuses another key in one line naming GATEWAY_ENCRYPTION_KEY and GATEWAY_ENCRYPTION_KEYS_PREVIOUS', () => {
-    const verdict = judgeKeyChecks(createKeyring(newKey), [stored(old)], []);
-    expect(verdict.ok).toBe(false);
-    const message = (verdict as { message: string }).message;
+    const result = verifyKeyChecks(createKeyring(newKey), [stored(old)], []);
+    expect(result.ok).toBe(false);
+    const message = (result as { message: string }).message;
     expect(message).toMatch(/^GATEWAY_ENCRYPTION_KEY .*GATEWAY_ENCRYPTION_KEYS_PREVIOUS/);
     expect(message).toContain(old.primary.id);
     expect(message).not.toContain('\n');
@@ -37,32 +37,32 @@ describe('judgeKeyChecks', () => {
 
   it('passes a rotation (new primary, old key previous) and records the new primary', () => {
     const rotated = createKeyring(newKey, [oldKey]);
-    expect(judgeKeyChecks(rotated, [stored(old)], [])).toEqual(record(rotated, true));
+    expect(verifyKeyChecks(rotated, [stored(old)], [])).toEqual(record(rotated, true));
   });
 
   it('after a rotation, refuses the old key alone (it cannot read what the new one wrote) and passes the new one alone', () => {
     const fresh = createKeyring(newKey);
     const checks = [stored(old, 1), stored(fresh, 2)];
-    const verdict = judgeKeyChecks(createKeyring(oldKey), checks, []);
-    expect(verdict.ok).toBe(false);
-    expect((verdict as { message: string }).message).toContain(`last written under key id ${fresh.primary.id}`);
-    expect(judgeKeyChecks(fresh, checks, [])).toEqual({ ok: true, record: null });
+    const result = verifyKeyChecks(createKeyring(oldKey), checks, []);
+    expect(result.ok).toBe(false);
+    expect((result as { message: string }).message).toContain(`last written under key id ${fresh.primary.id}`);
+    expect(verifyKeyChecks(fresh, checks, [])).toEqual({ ok: true, record: null });
     // Rolling back on purpose (old primary, new one previous) passes and makes the old key the latest again.
-    expect(judgeKeyChecks(createKeyring(oldKey, [newKey]), checks, [])).toEqual(record(old, false));
+    expect(verifyKeyChecks(createKeyring(oldKey, [newKey]), checks, [])).toEqual(record(old, false));
   });
 
   it('refuses a stored check whose key id matches but whose value does not', () => {
-    expect(judgeKeyChecks(old, [{ keyId: old.primary.id, checkValue: 'forged', lastPrimaryAtMs: 1 }], []).ok).toBe(false);
+    expect(verifyKeyChecks(old, [{ keyId: old.primary.id, checkValue: 'forged', lastPrimaryAtMs: 1 }], []).ok).toBe(false);
   });
 
-  it('judges a database written before checks by the key ids in its data', () => {
+  it('verifies a database written before checks by the key ids in its data', () => {
     const sealed = new Envelope(old).encrypt('secret', 'totp-1');
     const hashed = new KeyedHasher(old).hash('token');
     const ids = [keyIdOf(sealed)!, keyIdOf(hashed)!];
     expect(ids).toEqual([old.primary.id, old.primary.id]);
-    expect(judgeKeyChecks(createKeyring(newKey), [], ids).ok).toBe(false);
-    expect(judgeKeyChecks(createKeyring(newKey, [oldKey]), [], ids).ok).toBe(true);
-    expect(judgeKeyChecks(old, [], ids)).toEqual(record(old, true));
+    expect(verifyKeyChecks(createKeyring(newKey), [], ids).ok).toBe(false);
+    expect(verifyKeyChecks(createKeyring(newKey, [oldKey]), [], ids).ok).toBe(true);
+    expect(verifyKeyChecks(old, [], ids)).toEqual(record(old, true));
   });
 });
 

@@ -1,13 +1,14 @@
 // Cleaning a label part is a fixed point: invisibles, controls and combining marks can never hide a colon, a look-alike or a `%3A` from the colon rule, and the result is NFC.
 import fc from 'fast-check';
-import * as generator from '../../src/totp/totp.generator';
+import * as otp from '../../src/totp/otp.generator';
+import * as qr from '../../src/totp/qr.generator';
 import { cleanLabelPart, COLON_LOOKALIKES, FALLBACK_ISSUER, otpauthLabel } from '../../src/totp/otpauth.label';
 import { seedFastCheck } from '../support/fast-check';
 
 seedFastCheck();
 
 const ANY_COLON = new RegExp(`[${COLON_LOOKALIKES}]|%3a`, 'iu');
-const SECRET = generator.encodeBase32(Buffer.alloc(generator.SECRET_BYTES, 7));
+const SECRET = otp.encodeBase32(Buffer.alloc(otp.SECRET_BYTES, 7));
 
 /** Invisible or control characters a name could carry (zero-width, direction, fillers, tags, selectors, soft hyphen, NEL). */
 const INVISIBLE_SAMPLES = [
@@ -31,7 +32,7 @@ describe('cleanLabelPart', () => {
         expect(cleaned).not.toMatch(ANY_COLON);
         expect(cleaned.normalize('NFD')).not.toMatch(ANY_COLON);
         // What an app reads: exactly one separator, whether it decodes the label once or twice.
-        const uri = generator.otpauthUri({ issuer: name, account: name, secret: SECRET });
+        const uri = qr.otpauthUri({ issuer: name, account: name, secret: SECRET });
         const rawLabel = uri.slice('otpauth://totp/'.length, uri.indexOf('?'));
         expect(decodeURIComponent(rawLabel).split(':')).toHaveLength(2);
         expect(decodeURIComponent(rawLabel)).not.toMatch(/%3a/i);

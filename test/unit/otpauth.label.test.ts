@@ -3,7 +3,8 @@ import { URI } from 'otpauth';
 import QRCode from 'qrcode';
 import { PNG } from 'pngjs';
 import jsQR from 'jsqr';
-import * as generator from '../../src/totp/totp.generator';
+import * as otp from '../../src/totp/otp.generator';
+import * as qr from '../../src/totp/qr.generator';
 import {
   ACCOUNT_MAX_URI_BYTES,
   cleanLabelPart,
@@ -15,7 +16,7 @@ import {
   uriBytes,
 } from '../../src/totp/otpauth.label';
 
-const SECRET = generator.encodeBase32(Buffer.alloc(generator.SECRET_BYTES, 7));
+const SECRET = otp.encodeBase32(Buffer.alloc(otp.SECRET_BYTES, 7));
 
 /** What an app reads: the raw label split at its colons, and the parsed URI (the `otpauth` package). */
 function read(uri: string) {
@@ -59,7 +60,7 @@ const NAMES: Array<[string, string, string]> = [
 
 describe('otpauth label', () => {
   it.each(NAMES)('%j / %j: one separator, the issuer equals the issuer parameter, and otpauth reads it back', (issuerIn, accountIn, issuerOut) => {
-    const uri = generator.otpauthUri({ issuer: issuerIn, account: accountIn, secret: SECRET });
+    const uri = qr.otpauthUri({ issuer: issuerIn, account: accountIn, secret: SECRET });
     const label = otpauthLabel(issuerIn, accountIn);
     const read_ = read(uri);
     expect(read_.labelParts).toEqual([label.issuer, label.account]);
@@ -69,7 +70,7 @@ describe('otpauth label', () => {
     expect(read_.account).toBe(label.account);
     expect(read_.account).not.toMatch(/[:\uFF1A]/);
     expect(read_.secret).toBe(SECRET);
-    expect(decodeQr(generator.qrCodes(uri).png)).toBe(uri);
+    expect(decodeQr(qr.qrCodes(uri).png)).toBe(uri);
   });
 
   it('keeps ordinary accounts exactly and falls back for an empty one', () => {
@@ -109,20 +110,20 @@ describe('otpauth label', () => {
 
 describe('otpauth URI size', () => {
   it('OTPAUTH_URI_MAX_BYTES is the byte capacity of the largest QR version allowed at the level used', () => {
-    const fits = QRCode.create('x'.repeat(generator.OTPAUTH_URI_MAX_BYTES), { errorCorrectionLevel: generator.QR_ERROR_CORRECTION });
-    const over = QRCode.create('x'.repeat(generator.OTPAUTH_URI_MAX_BYTES + 1), { errorCorrectionLevel: generator.QR_ERROR_CORRECTION });
+    const fits = QRCode.create('x'.repeat(qr.OTPAUTH_URI_MAX_BYTES), { errorCorrectionLevel: qr.QR_ERROR_CORRECTION });
+    const over = QRCode.create('x'.repeat(qr.OTPAUTH_URI_MAX_BYTES + 1), { errorCorrectionLevel: qr.QR_ERROR_CORRECTION });
     expect(fits.version).toBe(25);
     expect(over.version).toBe(fits.version + 1);
   });
 
   it('the worst case of both budgets fits, and its QR code decodes to the URI', () => {
     // Every character percent-encoded to 9 bytes (3 UTF-8 bytes), no character in a cheaper QR mode.
-    const uri = generator.otpauthUri({ issuer: '漢'.repeat(500), account: '用'.repeat(500), secret: SECRET });
-    expect(Buffer.byteLength(uri)).toBeLessThanOrEqual(generator.OTPAUTH_URI_MAX_BYTES);
-    expect(decodeQr(generator.qrCodes(uri).png)).toBe(uri);
+    const uri = qr.otpauthUri({ issuer: '漢'.repeat(500), account: '用'.repeat(500), secret: SECRET });
+    expect(Buffer.byteLength(uri)).toBeLessThanOrEqual(qr.OTPAUTH_URI_MAX_BYTES);
+    expect(decodeQr(qr.qrCodes(uri).png)).toBe(uri);
   });
 
   it('refuses a secret no enrollment makes rather than return a URI that may not fit', () => {
-    expect(() => generator.otpauthUri({ issuer: 'Acme', account: 'a', secret: 'A'.repeat(1000) })).toThrow(RangeError);
+    expect(() => qr.otpauthUri({ issuer: 'Acme', account: 'a', secret: 'A'.repeat(1000) })).toThrow(RangeError);
   });
 });

@@ -1,0 +1,81 @@
+// Session JWTs: signing with the project's active key, and reading a session id back out of a JWT
+// (RFC 7515 signature, RFC 7519 `iss`/`aud`/`exp`), with the claims Stytch puts in its session JWTs so
+// existing verifiers keep working. No database access of its own beyond the project's keys.
+import { compactVerify, createLocalJWKSet, decodeProtectedHeader, SignJWT, type JWTPayload } from 'jose';
+import type { Clock } from '../common/clock';
+import { isId } from '../common/ids';
+import { GatewayError } from '../errors/error.catalogue';
+import type { ActiveKey, SigningKeyService } from './signing-key.service';
+import { isOwnIssuer, sessionIssuer } from './jwt-issuer';
+import type { AuthenticationFactor, Session } from './session.entity';
+import { SessionNotFoundError } from './session.errors';
+
+const STYTCH_SESSION_CLAIM = 'https://stytch.com/session';
+
+/** Signs and verifies a project's session JWTs. */
+export class SessionJwtSigner {
+  constructor(
+    private readonly keys: SigningKeyService,
+    private readonly clock: Clock,
+    /** publicUrl: PUBLIC_URL or null; the JWT issuer follows from it (./jwt-issuer.ts). */
+    private readonly options: { publicUrl: string | null; jwtLifetimeSeconds: number },
+  ) {}
+
+  /** Signs a fresh JWT for a session with `key` (after its transaction committed; no I/O). */
+  async sign(key: ActiveKey, projectId: string, session: Session): Promise<string> {
+    const nowSeconds = Math.floor(this.clock.now() / 1000);
+    return new SignJWT({
+      ...session.customClaims,
+      [STYTCH_SESSION_CLAIM]: {
+        id: session.sessionId,
+        started_at: session.startedAt.toISOString(),
+        last_accessed_at: session.lastAccessedAt.toISOString(),
+        expires_at: session.expiresAt.toISOString(),
+        attributes: { ip_address: '', user_agent: '' },
+        authentication_factors: session.authenticationFactors.map(stytchFactor),
+      },
+    })
+      .setProtectedHeader({ alg: key.algorithm, kid: key.kid, typ: 'JWT' })
+      .setIssuer(sessionIssuer(this.options.publicUrl, projectId))
+      .setAudience([projectId])
+      .setSubject(session.userId)
+      .setIssuedAt(nowSeconds)
+      .setNotBefore(nowSeconds)
+      // A JWT never outlives its session.
+      .setExpirationTime(Math.min(nowSeconds + this.options.jwtLifetimeSeconds, Math.floor(session.expiresAt.getTime() / 1000)))
+      .sign(key.privateKey);
+  }
+
+  /**
+   * Checks signature (a key of this project), audience (this project) and issuer (one this gateway
+   * may have written, whatever PUBLIC_URL was then: ./jwt-issuer.ts says why). `exp` only when asked
+   * (`unexpired`, for a browser's Bearer JWT): otherwise an expired JWT still names its session, which is then checked in the database,
+   * as Stytch's sessions.authenticate does for a backend.
+   */
+  async sessionIdFromJwt(projectId: string, jwt: string, unexpired = false): Promise<string> {
+    try {
+      const { kid } = decodeProtectedHeader(jwt);
+      let keys = await this.keys.publicKeys(projectId);
+      if (!keys.some((k) => k.kid === kid)) keys = await this.keys.publicKeys(projectId, true);
+      const { payload } = await compactVerify(jwt, createLocalJWKSet({ keys }));
+      const claims = JSON.parse(Buffer.from(payload).toString('utf8')) as JWTPayload & Record<string, { id?: string }>;
+      const audience = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
+      const sessionId = claims[STYTCH_SESSION_CLAIM]?.id;
+      if (!isOwnIssuer(claims.iss, projectId, this.options.publicUrl) || !audience.includes(projectId) || !isId('session', sessionId)) throw new Error('claims do not match');
+      if (unexpired && !(typeof claims.exp === 'number' && claims.exp * 1000 > this.clock.now())) throw new Error('the JWT has expired');
+      return sessionId;
+    } catch (cause) {
+      // The keys could not be read (the database busy or unavailable): no outcome on the JWT, so not "not found".
+      if (cause instanceof GatewayError) throw cause;
+      throw new SessionNotFoundError({ cause });
+    }
+  }
+}
+
+/** A factor as Stytch spells it inside the session claim. */
+export function stytchFactor(f: AuthenticationFactor) {
+  const base = { type: f.type, delivery_method: f.deliveryMethod, last_authenticated_at: f.lastAuthenticatedAt.toISOString() };
+  if (f.type === 'external') return base;
+  if (f.type === 'totp') return { ...base, authenticator_app_factor: { totp_id: f.totpId } };
+  return { ...base, recovery_code_factor: { totp_recovery_code_id: f.recoveryCodeId ?? null } };
+}
