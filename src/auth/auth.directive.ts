@@ -1,4 +1,5 @@
-// `@auth(requires: [...])`, judged by the rules of src/graphql/caller.policy.ts, marks who may call a field: SECRET (a project's backend, HTTP Basic) by
+// `@auth(requires: [...])`, put on root fields by `@Authorized` (src/graphql/authorized.ts) and judged
+// by the rules of src/graphql/caller.policy.ts, marks who may call a field: SECRET (a project's backend, HTTP Basic) by
 // default, SESSION (a browser with the project's public token and one of its live sessions) where a
 // field opts in. A schema transform enforces it and fails closed: building the schema throws if any
 // root field lacks @auth, so a new resolver cannot ship open, and a field that does not name SESSION
@@ -23,7 +24,7 @@ import {
 import { getDirective, MapperKind, mapSchema } from '@graphql-tools/utils';
 import { unauthorized } from '../graphql/context';
 import { DEFAULT_ROLES, mayCall, operationAdmits, roleOf, type AuthRole, type CallerView } from '../graphql/caller.policy';
-const AUTH_DIRECTIVE = 'auth';
+import { AUTH_DIRECTIVE } from '../graphql/authorized';
 
 const authRoleEnum = new GraphQLEnumType({
   name: 'AuthRole',
