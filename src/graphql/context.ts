@@ -18,7 +18,7 @@ export interface GatewayContext {
   readonly project: ProjectRef | null;
   /** Set for a session caller (public token + session); null for a project secret or no credentials. */
   readonly session: SessionCaller | null;
-  /** The message an unauthenticated caller gets, when it is not the default's "send project credentials". */
+  /** Set when credentials were sent and are wrong: the message the caller gets (it then runs no operation). */
   readonly refusal?: string;
   readonly requestId: string;
   /** When the HTTP request arrived (src/common/arrival.ts): the moment a TOTP code is judged at. */
