@@ -1,4 +1,5 @@
-import { Args, Ctx, Directive, Query, Resolver } from 'type-graphql';
+import { Args, Ctx, Query, Resolver } from 'type-graphql';
+import { Authorized } from '../graphql/authorized';
 import { projectOf, type GatewayContext } from '../graphql/context';
 import { AuthEvent } from './auth-event.entity';
 import { AuthEventConnection } from './audit.types';
@@ -9,7 +10,7 @@ import type { AuditService } from './audit.service';
 export class AuditResolver {
   constructor(private readonly audit: AuditService) {}
 
-  @Directive('@auth')
+  @Authorized()
   @Query(() => AuthEventConnection, { description: "The user's authentication events (TOTP and recovery-code attempts, session revocations), newest first." })
   authEvents(@Args(() => AuthEventsArgs) { userId, first, after }: AuthEventsArgs, @Ctx() ctx: GatewayContext): Promise<AuthEventConnection> {
     return this.audit.list(projectOf(ctx).projectId, userId, { first, after });

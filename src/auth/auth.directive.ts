@@ -1,4 +1,5 @@
-// `@auth(requires: [...])` marks who may call a field: SECRET (a project's backend, HTTP Basic) by
+// `@auth(requires: [...])`, put on root fields by `@Authorized` (src/graphql/authorized.ts) and judged
+// by the rules of src/graphql/caller.policy.ts, marks who may call a field: SECRET (a project's backend, HTTP Basic) by
 // default, SESSION (a browser with the project's public token and one of its live sessions) where a
 // field opts in. A schema transform enforces it and fails closed: building the schema throws if any
 // root field lacks @auth, so a new resolver cannot ship open, and a field that does not name SESSION
@@ -22,14 +23,8 @@ import {
 } from 'graphql';
 import { getDirective, MapperKind, mapSchema } from '@graphql-tools/utils';
 import { unauthorized } from '../graphql/context';
-import { roleOf, type AuthRole } from './auth.role';
-import type { Caller } from './caller';
-
-/** What the directive reads of a resolver's context (the GraphQL context is a Caller plus more). */
-type CallerContext = Pick<Caller, 'project' | 'session' | 'refusal'>;
-
-const AUTH_DIRECTIVE = 'auth';
-const DEFAULT_ROLES: readonly AuthRole[] = ['SECRET'];
+import { DEFAULT_ROLES, mayCall, operationAdmits, roleOf, type AuthRole, type CallerView } from '../graphql/caller.policy';
+import { AUTH_DIRECTIVE } from '../graphql/authorized';
 
 const authRoleEnum = new GraphQLEnumType({
   name: 'AuthRole',
@@ -82,18 +77,18 @@ export function applyAuthDirective(schema: GraphQLSchema): GraphQLSchema {
 }
 
 function guard(
-  field: GraphQLFieldConfig<unknown, CallerContext>,
+  field: GraphQLFieldConfig<unknown, CallerView>,
   allowed: ReadonlySet<AuthRole>,
   rootRoles: RootRoles | null,
   refusals: Record<AuthRole, string>,
-): GraphQLFieldConfig<unknown, CallerContext> {
+): GraphQLFieldConfig<unknown, CallerView> {
   const resolve = field.resolve ?? defaultFieldResolver;
   return {
     ...field,
     resolve(source, args, context, info) {
       const role = roleOf(context);
       if (!role) throw unauthorized(context.refusal);
-      if (!allowed.has(role) || (rootRoles && !operationAllowed(info, role, rootRoles))) throw unauthorized(refusals[role]);
+      if (!mayCall(role, allowed) || (rootRoles && !operationAllowed(info, role, rootRoles))) throw unauthorized(refusals[role]);
       return resolve(source, args, context, info);
     },
   };
@@ -108,7 +103,7 @@ function operationAllowed(info: GraphQLResolveInfo, role: AuthRole, rootRoles: R
   let verdict = byRole.get(role);
   if (verdict === undefined) {
     const typeName = info.parentType.name;
-    verdict = rootFieldNames(info.operation.selectionSet, info).every((name) => name.startsWith('__') || Boolean(rootRoles.get(`${typeName}.${name}`)?.has(role)));
+    verdict = operationAdmits(role, rootFieldNames(info.operation.selectionSet, info), (name) => rootRoles.get(`${typeName}.${name}`));
     byRole.set(role, verdict);
   }
   return verdict;

@@ -8,6 +8,7 @@
 import type { ProjectService, ProjectRef } from '../projects/project.service';
 import type { SessionCaller, SessionService } from '../sessions/session.service';
 import { parseOrigin } from '../projects/origin';
+import { ERROR_CATALOGUE } from '../errors/error.catalogue';
 
 export const PUBLIC_TOKEN_HEADER = 'x-public-token';
 /** RFC 6750 §2.1 b64token after one or more spaces (RFC 7235 §2.1). */
@@ -27,12 +28,14 @@ export interface Caller {
   readonly session: SessionCaller | null;
   /** The request's origin when the project it named allows it: the one CORS may answer. */
   readonly corsOrigin: string | null;
-  /** Why an anonymous caller is refused, when the default (send project credentials) would mislead. */
+  /** Set when credentials were sent and are wrong: what the caller is told (it then runs no operation). */
   readonly refusal?: string;
 }
 
 export const ANONYMOUS_CALLER: Caller = { project: null, session: null, corsOrigin: null };
 const REFUSED_BROWSER: Caller = { ...ANONYMOUS_CALLER, refusal: SESSION_REFUSAL };
+/** Sent Authorization that proves no project (the catalogue's own message: send valid project credentials). */
+const REFUSED_BACKEND: Caller = { ...ANONYMOUS_CALLER, refusal: ERROR_CATALOGUE.UNAUTHORIZED_CREDENTIALS.message };
 
 export class CallerResolver {
   constructor(
@@ -40,9 +43,18 @@ export class CallerResolver {
     private readonly sessions: SessionService,
   ) {}
 
+  /**
+   * The caller the headers prove. Credentials that were sent and prove nothing (a wrong secret, a
+   * malformed Authorization, a public token without a live session) give a caller with `refusal`
+   * set, which runs no operation at all; no Authorization and no public token give the anonymous one.
+   */
   async resolve(headers: CallerHeaders): Promise<Caller> {
-    if (/^Basic /i.test(headers.authorization?.trim() ?? '')) return { ...ANONYMOUS_CALLER, project: await this.projects.authenticateBasic(headers.authorization) };
-    if (headers.publicToken === undefined) return ANONYMOUS_CALLER;
+    const authorization = headers.authorization?.trim() ?? '';
+    if (/^Basic /i.test(authorization)) {
+      const project = await this.projects.authenticateBasic(headers.authorization);
+      return project ? { ...ANONYMOUS_CALLER, project } : REFUSED_BACKEND;
+    }
+    if (headers.publicToken === undefined) return authorization ? REFUSED_BACKEND : ANONYMOUS_CALLER;
     const project = await this.projects.byPublicToken(headers.publicToken);
     if (!project) return REFUSED_BROWSER;
     let corsOrigin: string | null = null;

@@ -11,6 +11,7 @@ import { isId, newId } from '../common/ids';
 import { jsonByteLength } from '../common/json';
 import { mergeCustomClaims } from './session.claims';
 import { GatewayError } from '../errors/error.catalogue';
+import { enforce, ownSession } from '../graphql/caller.policy';
 import type { UserService } from '../users/user.service';
 import { parseUserId } from '../users/user.service';
 import type { AuditService } from '../audit/audit.service';
@@ -132,11 +133,9 @@ export class SessionService {
     const durationMinutes = this.parseDuration(args.sessionDurationMinutes);
     const customClaims = this.parseClaims(args.sessionCustomClaims);
     if (caller) {
-      if (args.sessionToken != null || args.sessionJwt != null) throw new TooManySessionArgumentsError();
-      if (caller.userId !== userId) throw new SessionNotFoundError();
-      const sessionToken = 'sessionToken' in caller.credential ? caller.credential.sessionToken : null;
-      if (customClaims) this.mergedClaims(await this.claimsOf(projectId, caller.sessionId), customClaims);
-      return { kind: 'extend', sessionId: caller.sessionId, sessionToken, durationMinutes, shortenOnly: true, customClaims };
+      const own = enforce(ownSession(caller, userId, args));
+      if (customClaims) this.mergedClaims(await this.claimsOf(projectId, own.sessionId), customClaims);
+      return { kind: 'extend', ...own, durationMinutes, customClaims };
     }
     if (args.sessionToken == null && args.sessionJwt == null) {
       if (durationMinutes === null) {

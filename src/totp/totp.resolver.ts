@@ -1,4 +1,5 @@
-import { Arg, Ctx, Directive, ID, Mutation, Query, Resolver } from 'type-graphql';
+import { Arg, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
+import { Authorized } from '../graphql/authorized';
 import { ownInput, ownSessionInput, ownUserWithSecondFactor, projectOf, type GatewayContext } from '../graphql/context';
 import { AuthenticateTotpInput, CreateTotpInput, RecoverTotpInput } from './totp.inputs';
 import { AuthenticatePayload, CreateTotpPayload, DeleteTotpPayload, TotpRecoveryCodes } from './totp.types';
@@ -8,37 +9,37 @@ import type { TotpService } from './totp.service';
 export class TotpResolver {
   constructor(private readonly totps: TotpService) {}
 
-  @Directive('@auth')
+  @Authorized()
   @Query(() => [TotpRecoveryCodes])
   totpRecoveryCodes(@Arg('userId', () => ID) userId: string, @Ctx() ctx: GatewayContext): Promise<TotpRecoveryCodes[]> {
     return this.totps.recoveryCodes(projectOf(ctx).projectId, userId);
   }
 
-  @Directive('@auth(requires: [SECRET, SESSION])')
+  @Authorized('SECRET', 'SESSION')
   @Mutation(() => CreateTotpPayload)
   createTotp(@Arg('input', () => CreateTotpInput) input: CreateTotpInput, @Ctx() ctx: GatewayContext): Promise<CreateTotpPayload> {
     return this.totps.create(projectOf(ctx), ownInput(ctx, input));
   }
 
-  @Directive('@auth(requires: [SECRET, SESSION])')
+  @Authorized('SECRET', 'SESSION')
   @Mutation(() => AuthenticatePayload)
   authenticateTotp(@Arg('input', () => AuthenticateTotpInput) input: AuthenticateTotpInput, @Ctx() ctx: GatewayContext): Promise<AuthenticatePayload> {
     return this.totps.authenticate(projectOf(ctx).projectId, ownSessionInput(ctx, input), { requestId: ctx.requestId, receivedAtMs: ctx.receivedAtMs, caller: ctx.session });
   }
 
-  @Directive('@auth(requires: [SECRET, SESSION])')
+  @Authorized('SECRET', 'SESSION')
   @Mutation(() => AuthenticatePayload)
   recoverTotp(@Arg('input', () => RecoverTotpInput) input: RecoverTotpInput, @Ctx() ctx: GatewayContext): Promise<AuthenticatePayload> {
     return this.totps.recover(projectOf(ctx).projectId, ownSessionInput(ctx, input), { requestId: ctx.requestId, caller: ctx.session });
   }
 
-  @Directive('@auth(requires: [SECRET, SESSION])')
+  @Authorized('SECRET', 'SESSION')
   @Mutation(() => TotpRecoveryCodes)
   regenerateTotpRecoveryCodes(@Arg('userId', () => ID) userId: string, @Ctx() ctx: GatewayContext): Promise<TotpRecoveryCodes> {
     return this.totps.regenerateRecoveryCodes(projectOf(ctx).projectId, ownUserWithSecondFactor(ctx, userId));
   }
 
-  @Directive('@auth')
+  @Authorized()
   @Mutation(() => DeleteTotpPayload)
   deleteTotp(@Arg('totpId', () => ID) totpId: string, @Ctx() ctx: GatewayContext): Promise<DeleteTotpPayload> {
     return this.totps.delete(projectOf(ctx).projectId, totpId);
