@@ -1,5 +1,4 @@
-// Who is calling, from the request headers. Two kinds of caller (DESIGN.md "Project credentials",
-// issue 8 "Frontends"):
+// Who is calling, from the request headers. Two kinds of caller:
 // - a project's backend: `Authorization: Basic base64(projectId:secret)`;
 // - a browser: `X-Public-Token: public-token-<uuid>` (names the project, opens nothing by itself) and
 //   `Authorization: Bearer <sessionJwt or sessionToken>` of a live session of that project. When the
