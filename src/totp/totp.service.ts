@@ -2,6 +2,7 @@
 // the audit trail, and every success is decided by one conditional UPDATE, so the rules hold across
 // requests and processes.
 import { In, IsNull, type EntityManager } from 'typeorm';
+import { EXPIRATION_MINUTES } from '../constants/totp.constants';
 import type { Database } from '../db/database';
 import { insertRow } from '../db/database';
 import { sql } from '../db/sql';
@@ -28,7 +29,6 @@ import * as generator from './totp.generator';
 import { noopAuthMetrics, type AuthMetrics } from '../observability/metrics';
 import {
   ActiveTotpExistsError,
-  InvalidExpirationError,
   InvalidRecoveryCodeError,
   InvalidTotpCodeError,
   TotpCodeAlreadyAuthenticatedError,
@@ -65,7 +65,6 @@ const totpFromRow = (row: TotpRow): Totp =>
     secretCiphertext: row.secret_ciphertext,
   });
 
-const EXPIRATION_MINUTES = { min: 5, max: 1440, default: 1440 } as const;
 /**
  * How far before processing a request's arrival stamp may place the judged time step: enough for
  * queueing under load (p99 is well under a second), far too little to keep a step open for a code
@@ -119,10 +118,8 @@ export class TotpService {
 
   async create(project: ProjectRef, input: CreateTotpInput): Promise<CreateTotpPayload> {
     const userId = parseUserId(input.userId);
+    // Its bounds are checked on the input (totp.inputs.ts).
     const minutes = input.expirationMinutes ?? EXPIRATION_MINUTES.default;
-    if (!Number.isInteger(minutes) || minutes < EXPIRATION_MINUTES.min || minutes > EXPIRATION_MINUTES.max) {
-      throw new InvalidExpirationError();
-    }
     const nowMs = this.clock.now();
     const secret = generator.newSecret();
     const recoveryCodes = generator.newRecoveryCodes();

@@ -1,14 +1,12 @@
 import { Field, InputType } from 'type-graphql';
 import { GraphQLJSONObject } from 'graphql-scalars';
-import { jsonByteLength } from '../common/json';
 import { IsOptional, Length, MaxLength, ValidateNested, registerDecorator, type ValidationOptions } from 'class-validator';
 import { EMAIL_MAX_CHARS, normalizeEmail, normalizePhoneNumber } from './identity.normalize';
 import type { ErrorSubtype } from '../errors/error.catalogue';
+import { JsonObjectAtMost } from '../graphql/validators';
+import { METADATA_MAX_BYTES, metadataMessage, TRUSTED_METADATA_DESCRIPTION, UNTRUSTED_METADATA_DESCRIPTION } from '../constants/user.constants';
 
-/** Stytch caps each metadata object; 4 KiB of JSON keeps rows and JWTs small. */
-const METADATA_MAX_BYTES = 4096;
-
-// Both custom validators are async on purpose: class-validator 0.15 attaches a constraint's `context`
+// The custom validator is async on purpose: class-validator 0.15 attaches a constraint's `context`
 // (our errorType) to custom validators' failures only on its async path.
 
 /** Valid when the value has a normal form (identity.normalize.ts): the service stores that form. */
@@ -21,19 +19,6 @@ function Normalizes(normalize: (raw: string) => string | null, options: Validati
       options,
       validator: {
         validate: async (value: unknown) => typeof value === 'string' && normalize(value) !== null,
-      },
-    });
-}
-
-function IsSmallJsonObject(options: ValidationOptions) {
-  return (target: object, property: string) =>
-    registerDecorator({
-      name: 'isSmallJsonObject',
-      target: target.constructor,
-      propertyName: property,
-      options,
-      validator: {
-        validate: async (value: unknown) => value == null || (typeof value === 'object' && !Array.isArray(value) && jsonByteLength(value) <= METADATA_MAX_BYTES),
       },
     });
 }
@@ -92,13 +77,13 @@ export class CreateUserInput {
   @Length(1, 128, invalid('invalid_external_id', 'The external id must be 1 to 128 characters.'))
   externalId?: string | null;
 
-  @Field(() => GraphQLJSONObject, { nullable: true, description: 'Set by your backend only; at most 4 KiB.' })
+  @Field(() => GraphQLJSONObject, { nullable: true, description: TRUSTED_METADATA_DESCRIPTION })
   @IsOptional()
-  @IsSmallJsonObject(invalid('invalid_metadata', 'trustedMetadata must be a JSON object of at most 4 KiB.'))
+  @JsonObjectAtMost(METADATA_MAX_BYTES, invalid('invalid_metadata', metadataMessage('trustedMetadata')))
   trustedMetadata?: Record<string, unknown> | null;
 
-  @Field(() => GraphQLJSONObject, { nullable: true, description: 'May be set by the user; at most 4 KiB.' })
+  @Field(() => GraphQLJSONObject, { nullable: true, description: UNTRUSTED_METADATA_DESCRIPTION })
   @IsOptional()
-  @IsSmallJsonObject(invalid('invalid_metadata', 'untrustedMetadata must be a JSON object of at most 4 KiB.'))
+  @JsonObjectAtMost(METADATA_MAX_BYTES, invalid('invalid_metadata', metadataMessage('untrustedMetadata')))
   untrustedMetadata?: Record<string, unknown> | null;
 }
