@@ -5,6 +5,7 @@ import { In, IsNull, type EntityManager } from 'typeorm';
 import { EXPIRATION_MINUTES } from '../constants/totp.constants';
 import type { Database } from '../db/database';
 import { insertRow } from '../db/database';
+import { fromRows } from '../db/row-mapper';
 import { sql } from '../db/sql';
 import type { Envelope } from '../crypto/envelope';
 import type { KeyedHasher } from '../crypto/keyed-hash';
@@ -45,25 +46,6 @@ const TOTP_COLUMNS = 'SELECT id, verified, last_step, expires_at, created_at, se
 /** The verified TOTP, else the newest pending one. */
 const CURRENT_TOTP = `${TOTP_COLUMNS} ORDER BY verified DESC, created_at DESC LIMIT 1`;
 const CURRENT_VERIFIED_TOTP = `${TOTP_COLUMNS} AND verified = TRUE LIMIT 1`;
-
-interface TotpRow {
-  id: string;
-  verified: boolean | number;
-  last_step: number | string;
-  expires_at: number | string;
-  created_at: number | string;
-  secret_ciphertext: string;
-}
-
-const totpFromRow = (row: TotpRow): Totp =>
-  Object.assign(new Totp(), {
-    totpId: row.id,
-    verified: Boolean(row.verified),
-    lastStep: Number(row.last_step),
-    expiresAt: new Date(Number(row.expires_at)),
-    createdAt: new Date(Number(row.created_at)),
-    secretCiphertext: row.secret_ciphertext,
-  });
 
 /**
  * How far before processing a request's arrival stamp may place the judged time step: enough for
@@ -351,8 +333,8 @@ export class TotpService {
   }
 
   private async findCurrentTotp(m: EntityManager, projectId: string, userId: string, opts: { verifiedOnly?: boolean }): Promise<Totp> {
-    const { rows } = await sql<TotpRow>(m, opts.verifiedOnly ? CURRENT_VERIFIED_TOTP : CURRENT_TOTP, [userId, projectId]);
-    if (rows.length) return totpFromRow(rows[0]);
+    const { rows } = await sql(m, opts.verifiedOnly ? CURRENT_VERIFIED_TOTP : CURRENT_TOTP, [userId, projectId]);
+    if (rows.length) return fromRows(m, Totp, rows)[0];
     const { rows: users } = await sql(m, 'SELECT 1 AS found FROM users WHERE id = ? AND project_id = ?', [userId, projectId]);
     throw users.length ? new TotpNotFoundError() : new UserNotFoundError();
   }
