@@ -4,7 +4,16 @@ import { IsOptional, Length, MaxLength, ValidateNested, registerDecorator, type 
 import { EMAIL_MAX_CHARS, normalizeEmail, normalizePhoneNumber } from './identity.normalize';
 import type { ErrorSubtype } from '../errors/error.catalogue';
 import { JsonObjectAtMost } from '../graphql/validators';
-import { METADATA_MAX_BYTES, metadataMessage, TRUSTED_METADATA_DESCRIPTION, UNTRUSTED_METADATA_DESCRIPTION } from '../constants/user.constants';
+import {
+  EXTERNAL_ID_CHARS,
+  EXTERNAL_ID_MESSAGE,
+  METADATA_MAX_BYTES,
+  metadataMessage,
+  NAME_PART_MAX_CHARS,
+  NAME_PART_MESSAGE,
+  TRUSTED_METADATA_DESCRIPTION,
+  UNTRUSTED_METADATA_DESCRIPTION,
+} from '../constants/user.constants';
 
 // The custom validator is async on purpose: class-validator 0.15 attaches a constraint's `context`
 // (our errorType) to custom validators' failures only on its async path.
@@ -34,17 +43,17 @@ const invalid = (errorType: ErrorSubtype<'BAD_USER_INPUT'>, message: string) => 
 export class UserNameInput {
   @Field(() => String, { nullable: true })
   @IsOptional()
-  @MaxLength(255, invalid('invalid_name', 'Each name part must be at most 255 characters.'))
+  @MaxLength(NAME_PART_MAX_CHARS, invalid('invalid_name', NAME_PART_MESSAGE))
   firstName?: string | null;
 
   @Field(() => String, { nullable: true })
   @IsOptional()
-  @MaxLength(255, invalid('invalid_name', 'Each name part must be at most 255 characters.'))
+  @MaxLength(NAME_PART_MAX_CHARS, invalid('invalid_name', NAME_PART_MESSAGE))
   middleName?: string | null;
 
   @Field(() => String, { nullable: true })
   @IsOptional()
-  @MaxLength(255, invalid('invalid_name', 'Each name part must be at most 255 characters.'))
+  @MaxLength(NAME_PART_MAX_CHARS, invalid('invalid_name', NAME_PART_MESSAGE))
   lastName?: string | null;
 }
 
@@ -74,7 +83,7 @@ export class CreateUserInput {
 
   @Field(() => String, { nullable: true, description: "Your system's id for this user; unique per project." })
   @IsOptional()
-  @Length(1, 128, invalid('invalid_external_id', 'The external id must be 1 to 128 characters.'))
+  @Length(EXTERNAL_ID_CHARS.min, EXTERNAL_ID_CHARS.max, invalid('invalid_external_id', EXTERNAL_ID_MESSAGE))
   externalId?: string | null;
 
   @Field(() => GraphQLJSONObject, { nullable: true, description: TRUSTED_METADATA_DESCRIPTION })

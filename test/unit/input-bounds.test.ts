@@ -3,13 +3,13 @@ import 'reflect-metadata';
 import { GraphQLInputObjectType } from 'graphql';
 import { CUSTOM_CLAIMS_MAX_BYTES, SESSION_DURATION_MINUTES } from '../../src/constants/session.constants';
 import { EXPIRATION_MINUTES } from '../../src/constants/totp.constants';
-import { METADATA_MAX_BYTES } from '../../src/constants/user.constants';
+import { EXTERNAL_ID_CHARS, METADATA_MAX_BYTES, NAME_PART_MAX_CHARS } from '../../src/constants/user.constants';
 import { ERROR_CATALOGUE, GatewayError } from '../../src/errors/error.catalogue';
 import { validateInput } from '../../src/graphql/validation';
 import { gatewaySchema } from '../../src/schema';
 import { AuthenticateSessionInput, CreateSessionInput } from '../../src/sessions/session.inputs';
 import { CreateTotpInput } from '../../src/totp/totp.inputs';
-import { CreateUserInput } from '../../src/users/user.inputs';
+import { CreateUserInput, UserNameInput } from '../../src/users/user.inputs';
 
 /** The code validateInput refuses `value` with, or 'accepted'. */
 async function outcome(value: object): Promise<string> {
@@ -57,6 +57,15 @@ describe('the bounds of each feature', () => {
     const user = (trustedMetadata: Record<string, unknown>) => Object.assign(new CreateUserInput(), { email: 'a@example.com', trustedMetadata });
     expect(await outcome(user(objectOfBytes(METADATA_MAX_BYTES)))).toBe('accepted');
     expect(await outcome(user(objectOfBytes(METADATA_MAX_BYTES + 1)))).toBe('BAD_USER_INPUT');
+  });
+
+  it('name parts and external id: refused just past their lengths, which are also the columns\' lengths', async () => {
+    const named = (firstName: string) => Object.assign(new CreateUserInput(), { email: 'a@example.com', name: Object.assign(new UserNameInput(), { firstName }) });
+    expect(await outcome(named('x'.repeat(NAME_PART_MAX_CHARS)))).toBe('accepted');
+    expect(await outcome(named('x'.repeat(NAME_PART_MAX_CHARS + 1)))).toBe('BAD_USER_INPUT');
+    const external = (externalId: string) => Object.assign(new CreateUserInput(), { email: 'a@example.com', externalId });
+    expect(await outcome(external('x'.repeat(EXTERNAL_ID_CHARS.max)))).toBe('accepted');
+    expect(await outcome(external('x'.repeat(EXTERNAL_ID_CHARS.max + 1)))).toBe('BAD_USER_INPUT');
   });
 });
 
