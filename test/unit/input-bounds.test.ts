@@ -1,6 +1,8 @@
 // Input bounds are validated at the edge, from one constants module per feature: the inputs refuse values just outside each bound with the feature's catalogue code, accept the bounds themselves, and the catalogue message and the GraphQL field description state the same numbers.
 import 'reflect-metadata';
 import { GraphQLInputObjectType } from 'graphql';
+import { PAGE_SIZE } from '../../src/constants/audit.constants';
+import { AuthEventsArgs } from '../../src/audit/audit.inputs';
 import { CUSTOM_CLAIMS_MAX_BYTES, SESSION_DURATION_MINUTES } from '../../src/constants/session.constants';
 import { EXPIRATION_MINUTES } from '../../src/constants/totp.constants';
 import { EXTERNAL_ID_CHARS, METADATA_MAX_BYTES, NAME_PART_MAX_CHARS } from '../../src/constants/user.constants';
@@ -66,6 +68,17 @@ describe('the bounds of each feature', () => {
     const external = (externalId: string) => Object.assign(new CreateUserInput(), { email: 'a@example.com', externalId });
     expect(await outcome(external('x'.repeat(EXTERNAL_ID_CHARS.max)))).toBe('accepted');
     expect(await outcome(external('x'.repeat(EXTERNAL_ID_CHARS.max + 1)))).toBe('BAD_USER_INPUT');
+  });
+});
+
+describe('audit paging', () => {
+  it('first: invalid_page_size just outside, accepted at the bounds', async () => {
+    const page = (first: number) => Object.assign(new AuthEventsArgs(), { userId: 'user-x', first });
+    for (const first of [PAGE_SIZE.min - 1, PAGE_SIZE.max + 1]) {
+      await expect(validateInput(page(first))).rejects.toMatchObject({ code: 'BAD_USER_INPUT', errorType: 'invalid_page_size', message: `first must be between ${PAGE_SIZE.min} and ${PAGE_SIZE.max}.` });
+    }
+    expect(await outcome(page(PAGE_SIZE.min))).toBe('accepted');
+    expect(await outcome(page(PAGE_SIZE.max))).toBe('accepted');
   });
 });
 
