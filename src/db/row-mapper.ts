@@ -45,3 +45,38 @@ function rowMapper<T extends object>(dataSource: DataSource, entity: new () => T
 export function fromRows<T extends object>(manager: EntityManager, entity: new () => T, rows: ReadonlyArray<Record<string, unknown>>): T[] {
   return rows.map(rowMapper(manager.connection, entity));
 }
+
+/** An entity's INSERT statement with `?` placeholders, and the values of one instance in its column order. */
+interface InsertMapper<T> {
+  readonly text: string;
+  values(entity: T): unknown[];
+}
+
+const inserters = new WeakMap<DataSource, Map<new () => object, InsertMapper<object>>>();
+
+function buildInserter<T extends object>(dataSource: DataSource, entity: new () => T): InsertMapper<T> {
+  const { driver } = dataSource;
+  const metadata = dataSource.getMetadata(entity);
+  const columns = metadata.columns.filter((column) => column.isInsert && !column.isVirtual && !column.isGenerated && !column.embeddedMetadata);
+  const names = columns.map((column) => driver.escape(column.databaseName)).join(', ');
+  return {
+    text: `INSERT INTO ${driver.escape(metadata.tableName)} (${names}) VALUES (${columns.map(() => '?').join(', ')})`,
+    // Each value as TypeORM persists it: the column's transformer, then the driver's conversion.
+    values: (instance) => columns.map((column) => driver.preparePersistentValue(column.getEntityValue(instance), column) ?? null),
+  };
+}
+
+/**
+ * The raw INSERT of one `entity` instance for the hot path (sql.ts), built from the entity's column
+ * metadata, as `rowMapper` reads rows back: every insertable column, each value through its
+ * transformer and the driver, as TypeORM's own insert writes it. Cached per DataSource and entity.
+ * Every column must be set on the instance (an unset one is written as NULL, not its default).
+ */
+export function insertStatement<T extends object>(manager: EntityManager, entity: new () => T, instance: T): { text: string; params: unknown[] } {
+  const dataSource = manager.connection;
+  let perEntity = inserters.get(dataSource);
+  if (!perEntity) inserters.set(dataSource, (perEntity = new Map()));
+  let inserter = perEntity.get(entity) as InsertMapper<T> | undefined;
+  if (!inserter) perEntity.set(entity, (inserter = buildInserter(dataSource, entity)));
+  return { text: inserter.text, params: inserter.values(instance) };
+}

@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { compactVerify, createLocalJWKSet, decodeProtectedHeader, SignJWT, type JWTPayload } from 'jose';
 import { In, MoreThan, type EntityManager } from 'typeorm';
 import type { Database } from '../db/database';
+import { insertStatement } from '../db/row-mapper';
 import { sql } from '../db/sql';
 import type { KeyedHasher } from '../crypto/keyed-hash';
 import type { Clock } from '../common/clock';
@@ -27,9 +28,6 @@ import {
   SessionNotFoundError,
   TooManySessionArgumentsError,
 } from './session.errors';
-
-const INSERT_SESSION = `INSERT INTO sessions (id, project_id, user_id, token_hash, started_at, last_accessed_at, expires_at,
-  authentication_factors, custom_claims) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 
 const SESSION_TOKEN_BYTES = 32;
 const STYTCH_SESSION_CLAIM = 'https://stytch.com/session';
@@ -145,10 +143,8 @@ export class SessionService {
         customClaims: plan.customClaims,
       });
       // Raw SQL: every authentication with a session lands here (src/db/sql.ts says why).
-      await sql(manager, INSERT_SESSION, [
-        session.sessionId, projectId, userId, session.tokenHash, nowMs, nowMs, session.expiresAt.getTime(),
-        JSON.stringify([{ ...factor, lastAuthenticatedAt: nowMs }]), JSON.stringify(session.customClaims),
-      ]);
+      const insert = insertStatement(manager, Session, session);
+      await sql(manager, insert.text, insert.params);
       return { session, sessionToken };
     }
     const session = await this.touch(manager, plan.sessionId, nowMs, { ...plan, factor: proven });

@@ -1,5 +1,7 @@
-// One source of truth for column mapping: a raw SELECT's row mapped by fromRows (from the entity's TypeORM column metadata) equals what TypeORM's own query hydrates, for every column of every entity the hot path reads, on both dialects; a statement selecting fewer columns leaves the others unset.
-import { fromRows } from '../../src/db/row-mapper';
+// One source of truth for column mapping: a raw INSERT built by insertStatement writes what TypeORM reads back, and a raw SELECT's row mapped by fromRows (from the entity's TypeORM column metadata) equals what TypeORM's own query hydrates, for every column of every entity the hot path reads, on both dialects; a statement selecting fewer columns leaves the others unset.
+import { fromRows, insertStatement } from '../../src/db/row-mapper';
+import { sql } from '../../src/db/sql';
+import { AuthenticationFactor, Session } from '../../src/sessions/session.entity';
 import { Totp } from '../../src/totp/totp.entity';
 import { User } from '../../src/users/user.entity';
 import { describeEachDialect, startGateway, type Dialect, type TestGateway } from '../support/gateway';
@@ -31,5 +33,21 @@ describeEachDialect('fromRows on %s', (dialect: Dialect) => {
     expect(mapped).toMatchObject({ verified: true, lastStep: expect.any(Number) });
     expect(mapped.lastStep).toBeGreaterThan(0);
     expect({ ...partial }).toEqual({ totpId, verified: true });
+  });
+
+  it('a raw INSERT from the Session entity writes what TypeORM reads back (epoch times, JSON factors and claims)', async () => {
+    const userId = await gw.createUser();
+    const at = new Date(1_700_000_000_000);
+    const factor = Object.assign(new AuthenticationFactor(), { type: 'totp', deliveryMethod: 'authenticator_app', totpId: 'totp-x', lastAuthenticatedAt: at });
+    const session = Object.assign(new Session(), {
+      sessionId: `session-${Date.now()}`, projectId: gw.project.projectId, userId, tokenHash: `hash-${Date.now()}`,
+      startedAt: at, lastAccessedAt: at, expiresAt: new Date(at.getTime() + 60_000), authenticationFactors: [factor], customClaims: { role: 'admin' },
+    });
+    await gw.gateway.db.write(async (m) => {
+      const insert = insertStatement(m, Session, session);
+      await sql(m, insert.text, insert.params);
+    });
+    const stored = await gw.gateway.db.read((m) => m.findOneOrFail(Session, { where: { sessionId: session.sessionId }, select: Object.fromEntries(Object.keys(session).map((k) => [k, true])) }));
+    expect({ ...stored }).toEqual({ ...session });
   });
 });
