@@ -44,6 +44,7 @@ const LAYERS = [
   'db',
   'common',
   'errors',
+  'constants', // each feature's input bounds, which the catalogue's messages and the inputs are built from
   'src/config.ts',
 ];
 

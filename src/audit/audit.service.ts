@@ -14,9 +14,8 @@ import { UserNotFoundError } from '../users/user.errors';
 import { parseUserId } from '../users/user.service';
 import { AuthEvent, type AuthEventOutcome, type AuthEventType } from './auth-event.entity';
 import type { AuthEventConnection } from './audit.types';
-import { invalidCursor, invalidPageSize } from './audit.errors';
-
-export const PAGE_SIZE = { min: 1, max: 100, default: 20 } as const;
+import { PAGE_SIZE } from '../constants/audit.constants';
+import { invalidCursor } from './audit.errors';
 
 /**
  * Attempts refused because the user is locked are not verified, and an attacker can send them without
@@ -68,8 +67,8 @@ export class AuditService {
    */
   async list(projectId: string, userId: unknown, page: { first?: number | null; after?: string | null }): Promise<AuthEventConnection> {
     const id = parseUserId(userId);
+    // Its bounds are checked on the input (audit.inputs.ts).
     const first = page.first ?? PAGE_SIZE.default;
-    if (!Number.isInteger(first) || first < PAGE_SIZE.min || first > PAGE_SIZE.max) throw invalidPageSize(PAGE_SIZE.min, PAGE_SIZE.max);
     const afterId = page.after == null ? null : decodeCursor(page.after);
 
     return this.db.read(async (m) => {

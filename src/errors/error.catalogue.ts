@@ -3,6 +3,8 @@
 // by GraphQL) and a one-sentence public message that says what to do. Internal causes stay on the
 // error object (`cause`) and reach the log, never the client.
 import { GraphQLError } from 'graphql';
+import { CUSTOM_CLAIMS_TOO_LARGE_MESSAGE, INVALID_SESSION_DURATION_MESSAGE, RESERVED_CLAIMS_MESSAGE } from '../constants/session.constants';
+import { INVALID_EXPIRATION_MESSAGE } from '../constants/totp.constants';
 
 export const ERROR_CATALOGUE = {
   UNAUTHORIZED_CREDENTIALS: { status: 401, errorType: 'unauthorized_credentials', message: 'Send valid project credentials as HTTP Basic auth (project id and secret).' },
@@ -14,7 +16,7 @@ export const ERROR_CATALOGUE = {
   DUPLICATE_EMAIL: { status: 409, errorType: 'duplicate_email', message: 'A user with this email already exists in this project.' },
   DUPLICATE_PHONE_NUMBER: { status: 409, errorType: 'duplicate_phone_number', message: 'A user with this phone number already exists in this project.' },
   DUPLICATE_EXTERNAL_ID: { status: 409, errorType: 'duplicate_external_id', message: 'A user with this external id already exists in this project.' },
-  INVALID_EXPIRATION: { status: 400, errorType: 'invalid_expiration', message: 'expirationMinutes must be between 5 and 1440.' },
+  INVALID_EXPIRATION: { status: 400, errorType: 'invalid_expiration', message: INVALID_EXPIRATION_MESSAGE },
   ACTIVE_TOTP_EXISTS: { status: 409, errorType: 'active_totp_exists', message: 'The user already has a verified TOTP; delete it before creating another.' },
   TOTP_NOT_FOUND: { status: 404, errorType: 'totp_not_found', message: 'No TOTP exists for this user or id; create one first.' },
   TOTP_EXPIRED: { status: 400, errorType: 'totp_expired', message: 'This unverified TOTP has expired; create a new one.' },
@@ -25,12 +27,12 @@ export const ERROR_CATALOGUE = {
   UNABLE_TO_AUTHENTICATE_RECOVERY_CODE: { status: 401, errorType: 'unable_to_authenticate_recovery_code', message: 'The recovery code is wrong or was already used.' },
   USER_LOCK_LIMIT_REACHED: { status: 429, errorType: 'user_lock_limit_reached', message: 'Too many failed attempts; the user is locked until lockExpiresAt.' },
   TOO_MANY_REQUESTS: { status: 429, errorType: 'too_many_requests', message: 'Too many requests; retry after retryAfterSeconds.' },
-  INVALID_SESSION_DURATION_MINUTES: { status: 400, errorType: 'invalid_session_duration_minutes', message: 'sessionDurationMinutes must be between 5 and 527040.' },
+  INVALID_SESSION_DURATION_MINUTES: { status: 400, errorType: 'invalid_session_duration_minutes', message: INVALID_SESSION_DURATION_MESSAGE },
   SECOND_FACTOR_REQUIRED: { status: 403, errorType: 'second_factor_required', message: 'Prove a second factor in this session first (authenticateTotp or recoverTotp), then try again.' },
   SESSION_NOT_FOUND: { status: 404, errorType: 'session_not_found', message: 'The session does not exist, has expired or was revoked.' },
   TOO_MANY_SESSION_ARGUMENTS: { status: 400, errorType: 'too_many_session_arguments', message: 'Give either sessionToken or sessionJwt, not both.' },
-  CUSTOM_CLAIMS_TOO_LARGE: { status: 400, errorType: 'custom_claims_too_large', message: 'sessionCustomClaims must be at most 4 KiB of JSON.' },
-  RESERVED_CLAIMS_IN_CUSTOM_CLAIMS: { status: 400, errorType: 'reserved_claims_in_custom_claims', message: 'sessionCustomClaims may not set registered JWT claims (iss, sub, aud, exp, nbf, iat, jti) or https://stytch.com/ claims.' },
+  CUSTOM_CLAIMS_TOO_LARGE: { status: 400, errorType: 'custom_claims_too_large', message: CUSTOM_CLAIMS_TOO_LARGE_MESSAGE },
+  RESERVED_CLAIMS_IN_CUSTOM_CLAIMS: { status: 400, errorType: 'reserved_claims_in_custom_claims', message: RESERVED_CLAIMS_MESSAGE },
   BATCH_TOO_LARGE: { status: 400, errorType: 'batch_too_large', message: 'Too many operations in one batched request.' },
   // Per-operation limits (src/graphql/limits.ts): refused before anything executes.
   TOO_MANY_ALIASES: { status: 400, errorType: 'too_many_aliases', message: 'The operation uses too many aliases; split it into several operations.' },

@@ -86,6 +86,12 @@ export function toGatewayError(error: unknown, options: ErrorPolicyOptions = {})
   return httpLayerError(original) ?? new GatewayError('INTERNAL_SERVER_ERROR', { cause: original });
 }
 
+/**
+ * Expected, coded, retryable faults of the gateway's surroundings (the database busy or not
+ * answering): nothing is wrong with the gateway, so they are warnings, not errors.
+ */
+const EXPECTED_FAULTS: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['DATABASE_BUSY', 'DATABASE_UNAVAILABLE']);
+
 /** Whether a failure is the gateway's, not the client's: its cause is logged (the client sees only the catalogue's words). */
 export function shouldLog(error: GatewayError): boolean {
   return error.status >= HTTP_SERVER_ERROR_MIN;
@@ -94,15 +100,22 @@ export function shouldLog(error: GatewayError): boolean {
 /** The logger calls the policy needs (pino's and Fastify's loggers have them). */
 export interface ErrorLog {
   error(details: object, message: string): void;
+  warn(details: object, message: string): void;
 }
 
 /**
- * Logs the cause of a failure `shouldLog` picks. Name, message, code and stack only: driver errors
- * carry query parameters, and those may hold secrets.
+ * Logs the cause of a failure `shouldLog` picks. An expected fault (EXPECTED_FAULTS) is a warning
+ * naming its code and the driver's message, without a stack; anything else is an error with the
+ * cause's name, message, code and stack. Never the driver error itself: it carries query
+ * parameters, and those may hold secrets.
  */
 export function logFailure(log: ErrorLog, requestId: string, error: GatewayError): void {
   if (!shouldLog(error)) return;
-  const e = (error.cause ?? error) as Error & { code?: string };
+  const e = (error.cause ?? error) as Error & { code?: string; driverError?: { message?: unknown } };
+  if (EXPECTED_FAULTS.has(error.code)) {
+    log.warn({ requestId, code: error.code, cause: String(e?.driverError?.message ?? e?.message ?? '') }, 'database fault answered as retryable');
+    return;
+  }
   log.error({ requestId, err: { type: e?.constructor?.name ?? e?.name, message: e?.message, code: e?.code, stack: e?.stack } }, 'unexpected error');
 }
 

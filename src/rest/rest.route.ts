@@ -8,6 +8,7 @@ import { httpAnswer, logFailure, restErrorBody, toGatewayError } from '../errors
 import { validateInput } from '../graphql/validation';
 import type { RateLimitService } from '../ratelimit/rate-limit.service';
 import type { Services } from '../services';
+import { inRestSpelling } from './rest.fields';
 import { invalidArgument, REST_SCHEMAS } from './rest.schemas';
 
 /** A JSON object body (or the object a route answers with, besides status_code and request_id). */
@@ -73,11 +74,12 @@ export function route({ app, services, rateLimits }: RestScope, method: 'GET' | 
 
 /**
  * Stytch's error body for any failure, by the one error policy; a schema mismatch is
- * `invalid_argument` naming the field.
+ * `invalid_argument` naming the field. Messages name fields as the REST caller spells them
+ * (rest.fields.ts), whichever layer raised them.
  */
 export function sendError(error: unknown, request: FastifyRequest, reply: FastifyReply) {
   const { validation, validationContext } = (error ?? {}) as Partial<FastifyError>;
-  const failure = toGatewayError(validation ? invalidArgument(validation, validationContext ?? 'body') : error);
+  const failure = inRestSpelling(toGatewayError(validation ? invalidArgument(validation, validationContext ?? 'body') : error));
   logFailure(request.log, request.id, failure);
   const { status, headers } = httpAnswer(failure);
   return reply.status(status).headers(headers).send(restErrorBody(failure, request.id));

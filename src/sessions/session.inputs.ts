@@ -1,5 +1,28 @@
 import { Field, ID, InputType, Int } from 'type-graphql';
 import { GraphQLJSONObject } from 'graphql-scalars';
+import { IsOptional } from 'class-validator';
+import {
+  CREATE_SESSION_DURATION_MINUTES_DESCRIPTION,
+  CUSTOM_CLAIMS_DESCRIPTION,
+  CUSTOM_CLAIMS_MAX_BYTES,
+  isReservedClaim,
+  SESSION_DURATION_MINUTES,
+  SESSION_DURATION_MINUTES_DESCRIPTION,
+} from '../constants/session.constants';
+import { IntegerInRange, JsonObjectAtMost, NoReservedKeys } from '../graphql/validators';
+
+/** The session duration's bound, refused as INVALID_SESSION_DURATION_MINUTES. */
+const ValidSessionDuration = () => IntegerInRange(SESSION_DURATION_MINUTES, { context: { code: 'INVALID_SESSION_DURATION_MINUTES' } });
+
+/** Custom claims: reserved names (RFC 7519 §4.1), then size, each refused with its own code. */
+function ValidCustomClaims() {
+  const reserved = NoReservedKeys(isReservedClaim, { context: { code: 'RESERVED_CLAIMS_IN_CUSTOM_CLAIMS' } });
+  const size = JsonObjectAtMost(CUSTOM_CLAIMS_MAX_BYTES, { context: { code: 'CUSTOM_CLAIMS_TOO_LARGE' } });
+  return (target: object, property: string) => {
+    reserved(target, property);
+    size(target, property);
+  };
+}
 
 /**
  * The session arguments every authenticating mutation accepts (Stytch's session_* parameters).
@@ -13,10 +36,14 @@ export abstract class SessionArgumentsInput {
   @Field(() => String, { nullable: true, description: 'Add this factor to the session of this JWT (it may have expired).' })
   sessionJwt?: string | null;
 
-  @Field(() => Int, { nullable: true, description: 'Start a session (or extend the given one) for this many minutes: 5..527040.' })
+  @Field(() => Int, { nullable: true, description: SESSION_DURATION_MINUTES_DESCRIPTION })
+  @IsOptional()
+  @ValidSessionDuration()
   sessionDurationMinutes?: number | null;
 
-  @Field(() => GraphQLJSONObject, { nullable: true, description: 'Extra top-level JWT claims, at most 4 KiB; registered and https://stytch.com/ claims are refused.' })
+  @Field(() => GraphQLJSONObject, { nullable: true, description: CUSTOM_CLAIMS_DESCRIPTION })
+  @IsOptional()
+  @ValidCustomClaims()
   sessionCustomClaims?: Record<string, unknown> | null;
 }
 
@@ -42,9 +69,12 @@ export class CreateSessionInput {
   @Field(() => ID)
   userId: string;
 
-  @Field(() => Int, { description: 'How long the session lasts: 5..527040 minutes.' })
+  @Field(() => Int, { description: CREATE_SESSION_DURATION_MINUTES_DESCRIPTION })
+  @ValidSessionDuration()
   sessionDurationMinutes: number;
 
-  @Field(() => GraphQLJSONObject, { nullable: true, description: 'Extra top-level JWT claims, at most 4 KiB; registered and https://stytch.com/ claims are refused.' })
+  @Field(() => GraphQLJSONObject, { nullable: true, description: CUSTOM_CLAIMS_DESCRIPTION })
+  @IsOptional()
+  @ValidCustomClaims()
   sessionCustomClaims?: Record<string, unknown> | null;
 }

@@ -3,12 +3,14 @@
 import { randomBytes } from 'node:crypto';
 import { In, MoreThan, type EntityManager } from 'typeorm';
 import type { Database } from '../db/database';
+import { insertStatement } from '../db/row-mapper';
 import { sql } from '../db/sql';
 import type { KeyedHasher } from '../crypto/keyed-hash';
 import type { Clock } from '../common/clock';
 import { MINUTE_MS } from '../common/clock';
 import { isId, newId } from '../common/ids';
 import { jsonByteLength } from '../common/json';
+import { CUSTOM_CLAIMS_MAX_BYTES } from '../constants/session.constants';
 import { mergeCustomClaims } from './session.claims';
 import { GatewayError } from '../errors/error.catalogue';
 import { enforce, ownSession } from '../graphql/caller.policy';
@@ -23,19 +25,11 @@ import type { AuthenticateSessionPayload, CreateSessionPayload, IssuedSession, M
 import {
   CustomClaimsTooLargeError,
   InvalidSessionDurationError,
-  ReservedClaimsError,
   SessionNotFoundError,
   TooManySessionArgumentsError,
 } from './session.errors';
 
-const INSERT_SESSION = `INSERT INTO sessions (id, project_id, user_id, token_hash, started_at, last_accessed_at, expires_at,
-  authentication_factors, custom_claims) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`;
-
-const SESSION_DURATION_MINUTES = { min: 5, max: 527_040 } as const;
-const CUSTOM_CLAIMS_MAX_BYTES = 4096;
 const SESSION_TOKEN_BYTES = 32;
-/** RFC 7519 §4.1 registered claims, and Stytch's namespace, are the gateway's to set. */
-const RESERVED_CLAIMS = new Set(['iss', 'sub', 'aud', 'exp', 'nbf', 'iat', 'jti']);
 
 /** What an authenticating mutation will do with a session once its factor is proven. */
 type SessionPlan =
@@ -191,10 +185,8 @@ export class SessionService {
         customClaims: plan.customClaims,
       });
       // Raw SQL: every authentication with a session lands here (src/db/sql.ts says why).
-      await sql(manager, INSERT_SESSION, [
-        session.sessionId, projectId, userId, session.tokenHash, nowMs, nowMs, session.expiresAt.getTime(),
-        JSON.stringify([{ ...factor, lastAuthenticatedAt: nowMs }]), JSON.stringify(session.customClaims),
-      ]);
+      const insert = insertStatement(manager, Session, session);
+      await sql(manager, insert.text, insert.params);
       return { session, sessionToken };
     }
     const session = await this.touch(manager, plan.sessionId, nowMs, { ...plan, factor: proven });
@@ -401,24 +393,18 @@ export class SessionService {
 
   /** `existing` with `update` merged in (session.claims.ts); CUSTOM_CLAIMS_TOO_LARGE when the result exceeds CUSTOM_CLAIMS_MAX_BYTES. */
   private mergedClaims(existing: Record<string, unknown>, update: Record<string, unknown>): Record<string, unknown> {
-    return this.parseClaims(mergeCustomClaims(existing, update))!;
+    const merged = mergeCustomClaims(existing, update);
+    if (jsonByteLength(merged) > CUSTOM_CLAIMS_MAX_BYTES) throw new CustomClaimsTooLargeError();
+    return merged;
   }
 
+  // The bounds of both (SESSION_DURATION_MINUTES, reserved names, CUSTOM_CLAIMS_MAX_BYTES) are
+  // checked on the inputs (session.inputs.ts), for GraphQL and REST alike.
   private parseDuration(minutes: number | null | undefined): number | null {
-    if (minutes == null) return null;
-    if (!Number.isInteger(minutes) || minutes < SESSION_DURATION_MINUTES.min || minutes > SESSION_DURATION_MINUTES.max) {
-      throw new InvalidSessionDurationError();
-    }
-    return minutes;
+    return minutes ?? null;
   }
 
   private parseClaims(claims: Record<string, unknown> | null | undefined): Record<string, unknown> | null {
-    if (claims == null) return null;
-    if (typeof claims !== 'object' || Array.isArray(claims)) {
-      throw new GatewayError('BAD_USER_INPUT', { message: 'sessionCustomClaims must be a JSON object.', details: { field: 'sessionCustomClaims' } });
-    }
-    if (Object.keys(claims).some((k) => RESERVED_CLAIMS.has(k) || k.startsWith('https://stytch.com/'))) throw new ReservedClaimsError();
-    if (jsonByteLength(claims) > CUSTOM_CLAIMS_MAX_BYTES) throw new CustomClaimsTooLargeError();
-    return claims;
+    return claims ?? null;
   }
 }

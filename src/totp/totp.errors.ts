@@ -1,6 +1,5 @@
 import { defineError } from '../errors/error.catalogue';
 
-export const InvalidExpirationError = defineError('INVALID_EXPIRATION');
 export const ActiveTotpExistsError = defineError('ACTIVE_TOTP_EXISTS');
 export const TotpNotFoundError = defineError('TOTP_NOT_FOUND');
 export const TotpExpiredError = defineError('TOTP_EXPIRED');

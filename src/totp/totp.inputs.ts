@@ -1,4 +1,7 @@
 import { Field, ID, InputType, Int } from 'type-graphql';
+import { IsOptional } from 'class-validator';
+import { EXPIRATION_MINUTES, EXPIRATION_MINUTES_DESCRIPTION } from '../constants/totp.constants';
+import { IntegerInRange } from '../graphql/validators';
 import { SessionArgumentsInput } from '../sessions/session.inputs';
 
 @InputType()
@@ -6,7 +9,9 @@ export class CreateTotpInput {
   @Field(() => ID)
   userId: string;
 
-  @Field(() => Int, { nullable: true, description: 'Minutes an unverified TOTP stays usable: 5..1440, default 1440.' })
+  @Field(() => Int, { nullable: true, description: EXPIRATION_MINUTES_DESCRIPTION })
+  @IsOptional()
+  @IntegerInRange(EXPIRATION_MINUTES, { context: { code: 'INVALID_EXPIRATION' } })
   expirationMinutes?: number | null;
 }
 

@@ -2,8 +2,10 @@
 // is recorded in the audit trail (src/verification), and every success is decided by one conditional UPDATE, so the rules hold across
 // requests and processes.
 import { In, IsNull, type EntityManager } from 'typeorm';
+import { EXPIRATION_MINUTES } from '../constants/totp.constants';
 import type { Database } from '../db/database';
 import { insertRow } from '../db/database';
+import { fromRows } from '../db/row-mapper';
 import { sql } from '../db/sql';
 import type { Envelope } from '../crypto/envelope';
 import type { KeyedHasher } from '../crypto/keyed-hash';
@@ -25,7 +27,6 @@ import * as qr from './qr.generator';
 import * as recovery from './recovery-code.generator';
 import {
   ActiveTotpExistsError,
-  InvalidExpirationError,
   InvalidRecoveryCodeError,
   InvalidTotpCodeError,
   TotpCodeAlreadyAuthenticatedError,
@@ -43,26 +44,6 @@ const TOTP_COLUMNS = 'SELECT id, verified, last_step, expires_at, created_at, se
 const CURRENT_TOTP = `${TOTP_COLUMNS} ORDER BY verified DESC, created_at DESC LIMIT 1`;
 const CURRENT_VERIFIED_TOTP = `${TOTP_COLUMNS} AND verified = TRUE LIMIT 1`;
 
-interface TotpRow {
-  id: string;
-  verified: boolean | number;
-  last_step: number | string;
-  expires_at: number | string;
-  created_at: number | string;
-  secret_ciphertext: string;
-}
-
-const totpFromRow = (row: TotpRow): Totp =>
-  Object.assign(new Totp(), {
-    totpId: row.id,
-    verified: Boolean(row.verified),
-    lastStep: Number(row.last_step),
-    expiresAt: new Date(Number(row.expires_at)),
-    createdAt: new Date(Number(row.created_at)),
-    secretCiphertext: row.secret_ciphertext,
-  });
-
-const EXPIRATION_MINUTES = { min: 5, max: 1440, default: 1440 } as const;
 /**
  * How far before processing a request's arrival stamp may place the time step a code is verified at: enough for
  * queueing under load (p99 is well under a second), far too little to keep a step open for a code
@@ -101,10 +82,8 @@ export class TotpService {
 
   async create(project: ProjectRef, input: CreateTotpInput): Promise<CreateTotpPayload> {
     const userId = parseUserId(input.userId);
+    // Its bounds are checked on the input (totp.inputs.ts).
     const minutes = input.expirationMinutes ?? EXPIRATION_MINUTES.default;
-    if (!Number.isInteger(minutes) || minutes < EXPIRATION_MINUTES.min || minutes > EXPIRATION_MINUTES.max) {
-      throw new InvalidExpirationError();
-    }
     const nowMs = this.clock.now();
     const secret = otp.newSecret();
     const recoveryCodes = recovery.newRecoveryCodes();
@@ -280,8 +259,8 @@ export class TotpService {
   }
 
   private async findCurrentTotp(m: EntityManager, projectId: string, userId: string, opts: { verifiedOnly?: boolean }): Promise<Totp> {
-    const { rows } = await sql<TotpRow>(m, opts.verifiedOnly ? CURRENT_VERIFIED_TOTP : CURRENT_TOTP, [userId, projectId]);
-    if (rows.length) return totpFromRow(rows[0]);
+    const { rows } = await sql(m, opts.verifiedOnly ? CURRENT_VERIFIED_TOTP : CURRENT_TOTP, [userId, projectId]);
+    if (rows.length) return fromRows(m, Totp, rows)[0];
     const { rows: users } = await sql(m, 'SELECT 1 AS found FROM users WHERE id = ? AND project_id = ?', [userId, projectId]);
     throw users.length ? new TotpNotFoundError() : new UserNotFoundError();
   }

@@ -1,6 +1,7 @@
 import { Entity, PrimaryColumn, Column, Index, OneToMany } from 'typeorm';
 import { Field, ID, Int, ObjectType } from 'type-graphql';
 import { GraphQLJSONObject } from 'graphql-scalars';
+import { EXTERNAL_ID_CHARS, NAME_PART_MAX_CHARS } from '../constants/user.constants';
 import { EpochColumn, IdColumn, JsonColumn, ID_LENGTH } from '../db/columns';
 import { Totp } from '../totp/totp.entity';
 import { lockView } from './lockout.policy';
@@ -57,13 +58,13 @@ export class User {
   @Column({ type: 'varchar', length: 32, name: 'phone_number', nullable: true })
   phoneNumber: string | null;
 
-  @Column({ type: 'varchar', length: 255, name: 'first_name', nullable: true })
+  @Column({ type: 'varchar', length: NAME_PART_MAX_CHARS, name: 'first_name', nullable: true })
   firstName: string | null;
 
-  @Column({ type: 'varchar', length: 255, name: 'middle_name', nullable: true })
+  @Column({ type: 'varchar', length: NAME_PART_MAX_CHARS, name: 'middle_name', nullable: true })
   middleName: string | null;
 
-  @Column({ type: 'varchar', length: 255, name: 'last_name', nullable: true })
+  @Column({ type: 'varchar', length: NAME_PART_MAX_CHARS, name: 'last_name', nullable: true })
   lastName: string | null;
 
   @Field()
@@ -71,7 +72,7 @@ export class User {
   status: string;
 
   @Field(() => String, { nullable: true })
-  @Column({ type: 'varchar', length: 128, name: 'external_id', nullable: true })
+  @Column({ type: 'varchar', length: EXTERNAL_ID_CHARS.max, name: 'external_id', nullable: true })
   externalId: string | null;
 
   @Field(() => GraphQLJSONObject)

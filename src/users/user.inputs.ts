@@ -1,14 +1,21 @@
 import { Field, InputType } from 'type-graphql';
 import { GraphQLJSONObject } from 'graphql-scalars';
-import { jsonByteLength } from '../common/json';
 import { IsOptional, Length, MaxLength, ValidateNested, registerDecorator, type ValidationOptions } from 'class-validator';
 import { EMAIL_MAX_CHARS, normalizeEmail, normalizePhoneNumber } from './identity.normalize';
 import type { ErrorSubtype } from '../errors/error.catalogue';
+import { JsonObjectAtMost } from '../graphql/validators';
+import {
+  EXTERNAL_ID_CHARS,
+  EXTERNAL_ID_MESSAGE,
+  METADATA_MAX_BYTES,
+  metadataMessage,
+  NAME_PART_MAX_CHARS,
+  NAME_PART_MESSAGE,
+  TRUSTED_METADATA_DESCRIPTION,
+  UNTRUSTED_METADATA_DESCRIPTION,
+} from '../constants/user.constants';
 
-/** Stytch caps each metadata object; 4 KiB of JSON keeps rows and JWTs small. */
-const METADATA_MAX_BYTES = 4096;
-
-// Both custom validators are async on purpose: class-validator 0.15 attaches a constraint's `context`
+// The custom validator is async on purpose: class-validator 0.15 attaches a constraint's `context`
 // (our errorType) to custom validators' failures only on its async path.
 
 /** Valid when the value has a normal form (identity.normalize.ts): the service stores that form. */
@@ -25,19 +32,6 @@ function Normalizes(normalize: (raw: string) => string | null, options: Validati
     });
 }
 
-function IsSmallJsonObject(options: ValidationOptions) {
-  return (target: object, property: string) =>
-    registerDecorator({
-      name: 'isSmallJsonObject',
-      target: target.constructor,
-      propertyName: property,
-      options,
-      validator: {
-        validate: async (value: unknown) => value == null || (typeof value === 'object' && !Array.isArray(value) && jsonByteLength(value) <= METADATA_MAX_BYTES),
-      },
-    });
-}
-
 /** Public messages for identifiers without a normal form; the service uses them too. */
 export const INVALID_EMAIL_MESSAGE =
   'The email address is not valid: give a plain address such as name@example.com. A local part that needs quotes (a space, @, quote or backslash in it) is not accepted, nor are invisible or bidirectional control characters.';
@@ -49,17 +43,17 @@ const invalid = (errorType: ErrorSubtype<'BAD_USER_INPUT'>, message: string) => 
 export class UserNameInput {
   @Field(() => String, { nullable: true })
   @IsOptional()
-  @MaxLength(255, invalid('invalid_name', 'Each name part must be at most 255 characters.'))
+  @MaxLength(NAME_PART_MAX_CHARS, invalid('invalid_name', NAME_PART_MESSAGE))
   firstName?: string | null;
 
   @Field(() => String, { nullable: true })
   @IsOptional()
-  @MaxLength(255, invalid('invalid_name', 'Each name part must be at most 255 characters.'))
+  @MaxLength(NAME_PART_MAX_CHARS, invalid('invalid_name', NAME_PART_MESSAGE))
   middleName?: string | null;
 
   @Field(() => String, { nullable: true })
   @IsOptional()
-  @MaxLength(255, invalid('invalid_name', 'Each name part must be at most 255 characters.'))
+  @MaxLength(NAME_PART_MAX_CHARS, invalid('invalid_name', NAME_PART_MESSAGE))
   lastName?: string | null;
 }
 
@@ -89,16 +83,16 @@ export class CreateUserInput {
 
   @Field(() => String, { nullable: true, description: "Your system's id for this user; unique per project." })
   @IsOptional()
-  @Length(1, 128, invalid('invalid_external_id', 'The external id must be 1 to 128 characters.'))
+  @Length(EXTERNAL_ID_CHARS.min, EXTERNAL_ID_CHARS.max, invalid('invalid_external_id', EXTERNAL_ID_MESSAGE))
   externalId?: string | null;
 
-  @Field(() => GraphQLJSONObject, { nullable: true, description: 'Set by your backend only; at most 4 KiB.' })
+  @Field(() => GraphQLJSONObject, { nullable: true, description: TRUSTED_METADATA_DESCRIPTION })
   @IsOptional()
-  @IsSmallJsonObject(invalid('invalid_metadata', 'trustedMetadata must be a JSON object of at most 4 KiB.'))
+  @JsonObjectAtMost(METADATA_MAX_BYTES, invalid('invalid_metadata', metadataMessage('trustedMetadata')))
   trustedMetadata?: Record<string, unknown> | null;
 
-  @Field(() => GraphQLJSONObject, { nullable: true, description: 'May be set by the user; at most 4 KiB.' })
+  @Field(() => GraphQLJSONObject, { nullable: true, description: UNTRUSTED_METADATA_DESCRIPTION })
   @IsOptional()
-  @IsSmallJsonObject(invalid('invalid_metadata', 'untrustedMetadata must be a JSON object of at most 4 KiB.'))
+  @JsonObjectAtMost(METADATA_MAX_BYTES, invalid('invalid_metadata', metadataMessage('untrustedMetadata')))
   untrustedMetadata?: Record<string, unknown> | null;
 }

@@ -1,6 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import type { Database } from '../db/database';
 import { insertRow, isUniqueViolation } from '../db/database';
+import { fromRows } from '../db/row-mapper';
 import { sql } from '../db/sql';
 import { Totp } from '../totp/totp.entity';
 import type { Clock } from '../common/clock';
@@ -16,41 +17,6 @@ import type { AuditService } from '../audit/audit.service';
 const SELECT_USER = `SELECT id, project_id, email, phone_number, first_name, middle_name, last_name, status, external_id,
   trusted_metadata, untrusted_metadata, failed_attempts, locked_until, created_at FROM users WHERE id = ? AND project_id = ?`;
 const SELECT_USER_TOTPS = 'SELECT id, verified FROM totps WHERE user_id = ? ORDER BY created_at ASC';
-
-interface UserRow {
-  id: string;
-  project_id: string;
-  email: string | null;
-  phone_number: string | null;
-  first_name: string | null;
-  middle_name: string | null;
-  last_name: string | null;
-  status: string;
-  external_id: string | null;
-  trusted_metadata: string;
-  untrusted_metadata: string;
-  failed_attempts: number | string;
-  locked_until: number | string | null;
-  created_at: number | string;
-}
-
-const userFromRow = (row: UserRow): User =>
-  Object.assign(new User(), {
-    userId: row.id,
-    projectId: row.project_id,
-    email: row.email,
-    phoneNumber: row.phone_number,
-    firstName: row.first_name,
-    middleName: row.middle_name,
-    lastName: row.last_name,
-    status: row.status,
-    externalId: row.external_id,
-    trustedMetadata: JSON.parse(row.trusted_metadata),
-    untrustedMetadata: JSON.parse(row.untrusted_metadata),
-    failedAttempts: Number(row.failed_attempts),
-    lockDeadline: row.locked_until == null ? null : new Date(Number(row.locked_until)),
-    createdAt: new Date(Number(row.created_at)),
-  });
 
 export const parseUserId = (userId: unknown) => parseId('user', userId, 'INVALID_USER_ID');
 
@@ -178,11 +144,11 @@ export class UserService {
   /** The user with their TOTPs; another project's user answers exactly like a missing one. */
   async require(manager: EntityManager, projectId: string, userId: string): Promise<User> {
     // Raw SQL: every authentication returns the user (src/db/sql.ts says why).
-    const { rows } = await sql<UserRow>(manager, SELECT_USER, [userId, projectId]);
+    const { rows } = await sql(manager, SELECT_USER, [userId, projectId]);
     if (!rows.length) throw new UserNotFoundError();
-    const { rows: totps } = await sql<{ id: string; verified: boolean | number }>(manager, SELECT_USER_TOTPS, [userId]);
-    const user = userFromRow(rows[0]);
-    user.totps = totps.map((t) => Object.assign(new Totp(), { totpId: t.id, verified: Boolean(t.verified) }));
+    const { rows: totps } = await sql(manager, SELECT_USER_TOTPS, [userId]);
+    const [user] = fromRows(manager, User, rows);
+    user.totps = fromRows(manager, Totp, totps);
     user.observedAtMs = this.clock.now();
     return user;
   }

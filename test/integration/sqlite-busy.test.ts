@@ -105,6 +105,7 @@ describe('SQLite write lock held by another process beyond DATABASE_BUSY_TIMEOUT
   it('answers a write DATABASE_BUSY with 503 and Retry-After (GraphQL, both answering paths, and REST), writes nothing, and serves reads', async () => {
     const existing = await gw.enroll({ verify: true });
     const holder = await holdWriteLock(gw);
+    let restRequestId = '';
     try {
       for (const accept of [undefined, 'application/graphql-response+json']) {
         const busy = await createUser(gw, `refused-${accept ? 'apollo' : 'fast'}@example.com`, accept);
@@ -126,6 +127,7 @@ describe('SQLite write lock held by another process beyond DATABASE_BUSY_TIMEOUT
       expect(rest.status).toBe(503);
       expect(rest.headers.get('retry-after')).toBe('1');
       expect(await rest.json()).toMatchObject({ status_code: 503, error_type: 'database_busy' });
+      restRequestId = rest.headers.get('x-request-id')!;
 
       // Reads and probes are not writers: they answer while the lock is still held.
       expect((await getUser(gw, existing.userId)).body.data?.user).toMatchObject({ userId: existing.userId, isLocked: false });
@@ -139,5 +141,15 @@ describe('SQLite write lock held by another process beyond DATABASE_BUSY_TIMEOUT
       expect((await createUser(gw, email)).body.errors).toBeUndefined();
     }
     expect(gw.logs()).not.toContain('INTERNAL_SERVER_ERROR');
+    // An expected, coded, retryable fault is a warning (pino level 40) naming its code and request
+    // id, with the driver's message and no stack; never an "unexpected error".
+    const busyLines = gw.logs().split('\n').filter((line) => line.includes('DATABASE_BUSY')).map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(busyLines.length).toBeGreaterThanOrEqual(4);
+    for (const line of busyLines) {
+      expect(line).toMatchObject({ level: 40, code: 'DATABASE_BUSY', requestId: expect.any(String), cause: expect.any(String) });
+      expect(JSON.stringify(line)).not.toMatch(/stack|refused-/);
+    }
+    expect(busyLines.map((line) => line.requestId)).toContain(restRequestId);
+    expect(gw.logs()).not.toContain('unexpected error');
   });
 });

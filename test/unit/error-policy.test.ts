@@ -73,7 +73,7 @@ describe('toGatewayError', () => {
 describe('shouldLog and logFailure', () => {
   it("log the gateway's failures (their cause, without query parameters) and not the client's", () => {
     const lines: object[] = [];
-    const log = { error: (details: object) => lines.push(details) };
+    const log = { error: (details: object) => lines.push(details), warn: () => expect('a warning').toBe('no warning') };
     logFailure(log, 'r-1', new GatewayError('USER_NOT_FOUND'));
     expect(shouldLog(new GatewayError('USER_NOT_FOUND'))).toBe(false);
     expect(lines).toHaveLength(0);
@@ -83,6 +83,21 @@ describe('shouldLog and logFailure', () => {
     logFailure(log, 'r-1', failure);
     expect(lines).toEqual([{ requestId: 'r-1', err: expect.objectContaining({ type: 'QueryFailedError', message: 'internal error' }) }]);
     expect(JSON.stringify(lines)).not.toContain('secret-parameter');
+  });
+
+  it('log an expected database fault as a warning naming its code, without a stack or query parameters', () => {
+    const warnings: object[] = [];
+    const log = { error: () => expect('an error line').toBe('a warning'), warn: (details: object) => warnings.push(details) };
+    for (const cause of [driverError({ code: 'SQLITE_BUSY', message: 'database is locked' }), driverError({ code: '57P01', message: 'terminating connection' })]) {
+      const fault = toGatewayError(cause);
+      expect(['DATABASE_BUSY', 'DATABASE_UNAVAILABLE']).toContain(fault.code);
+      logFailure(log, 'r-9', fault);
+    }
+    expect(warnings).toEqual([
+      { requestId: 'r-9', code: 'DATABASE_BUSY', cause: 'database is locked' },
+      { requestId: 'r-9', code: 'DATABASE_UNAVAILABLE', cause: 'terminating connection' },
+    ]);
+    expect(JSON.stringify(warnings)).not.toMatch(/secret-parameter|stack/);
   });
 });
 

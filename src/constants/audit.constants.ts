@@ -1,0 +1,11 @@
+// The audit feature's input bounds: the one place their numbers are written. The input validation
+// (audit.inputs.ts), its message and the GraphQL argument description are built from them.
+
+/** Events per page of authEvents. */
+export const PAGE_SIZE = { min: 1, max: 100, default: 20 } as const;
+
+/** The GraphQL description of `first`. */
+export const PAGE_SIZE_DESCRIPTION = `Page size, ${PAGE_SIZE.min}..${PAGE_SIZE.max}.`;
+
+/** The invalid_page_size message. */
+export const INVALID_PAGE_SIZE_MESSAGE = `first must be between ${PAGE_SIZE.min} and ${PAGE_SIZE.max}.`;

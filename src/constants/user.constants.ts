@@ -1,0 +1,25 @@
+// The user feature's input bounds: the one place their numbers are written. The input validation
+// (user.inputs.ts), its messages and the GraphQL field descriptions are built from them.
+import { kibibytes } from './units';
+
+/** Stytch caps each metadata object; 4 KiB of JSON keeps rows and JWTs small. Serialised JSON bytes. */
+export const METADATA_MAX_BYTES = 4096;
+
+/** The message for a metadata field over METADATA_MAX_BYTES (or not a JSON object). */
+export const metadataMessage = (field: string): string => `${field} must be a JSON object of at most ${kibibytes(METADATA_MAX_BYTES)}.`;
+
+/** The GraphQL descriptions of the metadata fields. */
+export const TRUSTED_METADATA_DESCRIPTION = `Set by your backend only; at most ${kibibytes(METADATA_MAX_BYTES)}.`;
+export const UNTRUSTED_METADATA_DESCRIPTION = `May be set by the user; at most ${kibibytes(METADATA_MAX_BYTES)}.`;
+
+/** The longest name part (first, middle, last), in characters; also the columns' length. */
+export const NAME_PART_MAX_CHARS = 255;
+
+/** The message for a name part over NAME_PART_MAX_CHARS. */
+export const NAME_PART_MESSAGE = `Each name part must be at most ${NAME_PART_MAX_CHARS} characters.`;
+
+/** The external id's length, in characters; its maximum is also the column's length. */
+export const EXTERNAL_ID_CHARS = { min: 1, max: 128 } as const;
+
+/** The message for an external id outside EXTERNAL_ID_CHARS. */
+export const EXTERNAL_ID_MESSAGE = `The external id must be ${EXTERNAL_ID_CHARS.min} to ${EXTERNAL_ID_CHARS.max} characters.`;

@@ -1,0 +1,27 @@
+// class-validator decorators for the inputs' bounds, shared by every feature. Each takes its bounds
+// from the feature's constants module (src/constants) and its catalogue code or message through
+// `context` (src/graphql/validation.ts reads it). They are async on purpose: class-validator 0.15
+// attaches a constraint's `context` to custom validators' failures only on its async path.
+import { registerDecorator, type ValidationOptions } from 'class-validator';
+import { jsonByteLength } from '../common/json';
+
+/** Registers one async custom validator on a property. */
+function rule(name: string, options: ValidationOptions, validate: (value: unknown) => boolean) {
+  return (target: object, property: string) =>
+    registerDecorator({ name, target: target.constructor, propertyName: property, options, validator: { validate: async (value: unknown) => validate(value) } });
+}
+
+/** An integer within `bounds` (inclusive); null and undefined pass (optional fields). */
+export function IntegerInRange(bounds: { readonly min: number; readonly max: number }, options: ValidationOptions) {
+  return rule('integerInRange', options, (value) => value == null || (Number.isInteger(value) && (value as number) >= bounds.min && (value as number) <= bounds.max));
+}
+
+/** A JSON object (not an array) of at most `maxBytes` bytes serialised; null and undefined pass. */
+export function JsonObjectAtMost(maxBytes: number, options: ValidationOptions) {
+  return rule('jsonObjectAtMost', options, (value) => value == null || (typeof value === 'object' && !Array.isArray(value) && jsonByteLength(value) <= maxBytes));
+}
+
+/** An object none of whose top-level keys `reserved` says are reserved; null and undefined pass. */
+export function NoReservedKeys(reserved: (key: string) => boolean, options: ValidationOptions) {
+  return rule('noReservedKeys', options, (value) => value == null || typeof value !== 'object' || !Object.keys(value).some(reserved));
+}
