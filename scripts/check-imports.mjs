@@ -54,7 +54,6 @@ const LAYERS = [
  */
 const KNOWN_UPWARD = new Set([
   'users -> totp', // User's relation to its TOTPs; UserService reads them
-  'users -> audit', // UserService records audit events
   'errors -> db', // errors/error.wire.ts reads the driver's foreign-key and busy errors through db/
 ]);
 
