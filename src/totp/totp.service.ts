@@ -291,7 +291,7 @@ export class TotpService {
     await insertRow(m, RecoveryCode, rows);
   }
 
-  private async describeCodes(m: EntityManager, totp: Totp): Promise<TotpRecoveryCodes> {
+  private async describeCodes(m: EntityManager, totp: Pick<Totp, 'totpId' | 'verified'>): Promise<TotpRecoveryCodes> {
     const unused = await m.find(RecoveryCode, {
       where: { totpId: totp.totpId, usedAt: IsNull() },
       select: { id: true, position: true, codeCiphertext: this.options.retrievableRecoveryCodes },

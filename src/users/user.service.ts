@@ -1,13 +1,12 @@
 import type { EntityManager } from 'typeorm';
 import type { Database } from '../db/database';
 import { insertRow, isUniqueViolation } from '../db/database';
-import { fromRows } from '../db/row-mapper';
+import { fromRows, relationTarget } from '../db/row-mapper';
 import { sql } from '../db/sql';
-import { Totp } from '../totp/totp.entity';
 import type { Clock } from '../common/clock';
 import { newId, parseId } from '../common/ids';
 import { GatewayError, type ErrorSubtype } from '../errors/error.catalogue';
-import { User } from './user.entity';
+import { User, type UserTotp } from './user.entity';
 import { INVALID_EMAIL_MESSAGE, INVALID_PHONE_NUMBER_MESSAGE, type CreateUserInput } from './user.inputs';
 import { DuplicateEmailError, DuplicateExternalIdError, DuplicatePhoneNumberError, UserNotFoundError } from './user.errors';
 import { normalizeEmail, normalizePhoneNumber } from './identity.normalize';
@@ -166,7 +165,7 @@ export class UserService {
     if (!rows.length) throw new UserNotFoundError();
     const { rows: totps } = await sql(manager, SELECT_USER_TOTPS, [userId]);
     const [user] = fromRows(manager, User, rows);
-    user.totps = fromRows(manager, Totp, totps);
+    user.totps = fromRows(manager, relationTarget<UserTotp>(manager, User, 'totps'), totps);
     user.observedAtMs = this.clock.now();
     return user;
   }
