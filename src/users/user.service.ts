@@ -1,6 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import type { Database } from '../db/database';
-import { insertRow, isUniqueViolation } from '../db/database';
+import { insertRow } from '../db/database';
+import { isUniqueViolation } from '../errors/database.faults';
 import { fromRows, relationTarget } from '../db/row-mapper';
 import { sql } from '../db/sql';
 import type { Clock } from '../common/clock';
