@@ -1,6 +1,6 @@
 // Which database failures a client should simply retry (the gateway's own wait for a busy SQLite file
 // is src/db/database.errors.ts), and the driver's constraint violations, judged by the error's shape.
-// Two kinds, both HTTP 503 with Retry-After (RFC 9110 §15.6.4, §10.2.3):
+// Retryable faults come in two kinds, both HTTP 503 with Retry-After (RFC 9110 §15.6.4, §10.2.3):
 //   - busy: another writer holds the lock (SQLite's write lock held by the CLI or an operator's shell,
 //     a PostgreSQL lock wait, deadlock or serialization failure). The transaction was rolled back, so
 //     nothing was written.
@@ -8,7 +8,7 @@
 //     out connection, a server shutting down or in recovery, a read-only standby during a failover).
 //     A transaction whose COMMIT got no answer may or may not have committed; it says so.
 // Everything else stays an unexpected error (masked as INTERNAL_SERVER_ERROR, logged).
-import { GatewayError } from '../errors/error.catalogue';
+import { GatewayError } from './error.catalogue';
 
 export type DatabaseFault = 'busy' | 'unavailable';
 
