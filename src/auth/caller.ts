@@ -5,7 +5,8 @@
 //   request carries an `Origin` (every browser request does), it must be one the project allows, so
 //   a page on another site cannot ride a session it got hold of.
 import type { ProjectService, ProjectRef } from '../projects/project.service';
-import type { SessionCaller, SessionService } from '../sessions/session.service';
+import type { SessionService } from '../sessions/session.service';
+import type { SessionCaller } from '../graphql/caller.types';
 import { parseOrigin } from '../projects/origin';
 import { ERROR_CATALOGUE } from '../errors/error.catalogue';
 

@@ -8,7 +8,7 @@
 // orders promise hops and costs microseconds. PostgreSQL gets a pooled connection per transaction.
 //
 // A database that cannot serve in time is a coded, retryable answer, never a hang or an internal
-// error (src/db/database.errors.ts): SQLite waits for another process's write lock off the event
+// error (src/errors/database.faults.ts): SQLite waits for another process's write lock off the event
 // loop, for at most DATABASE_BUSY_TIMEOUT_MS, then answers DATABASE_BUSY; PostgreSQL's client-side
 // timeouts (src/data-source.ts) become DATABASE_UNAVAILABLE.
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -17,7 +17,8 @@ import { INLINE_CHECKPOINT_PAGES, SQLITE_DEFAULT_CHECKPOINT_PAGES, WAL_SIZE_LIMI
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { sqliteConnection, type SqliteConnection } from './sql';
 import type { DatabaseConfig } from '../config';
-import { busyBackoffMs, databaseBusy, databaseFault, DEFAULT_BUSY_TIMEOUT_MS, translateDatabaseError } from './database.errors';
+import { busyBackoffMs, DEFAULT_BUSY_TIMEOUT_MS } from './database.errors';
+import { databaseBusy, databaseFault, translateDatabaseError } from '../errors/database.faults';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -198,29 +199,6 @@ function control(connection: SqliteConnection, statement: string): void {
   } catch (error) {
     throw new QueryFailedError(statement, [], error as Error);
   }
-}
-
-/** True when a driver error is a unique-constraint violation (SQLite or PostgreSQL). */
-export function isUniqueViolation(error: unknown, constraintHint?: string): boolean {
-  const e = error as { code?: string; driverError?: { code?: string; message?: string }; message?: string };
-  const code = e?.driverError?.code ?? e?.code;
-  const message = e?.driverError?.message ?? e?.message ?? '';
-  const unique = code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || /UNIQUE constraint failed/.test(message);
-  return unique && (constraintHint === undefined || message.includes(constraintHint) || JSON.stringify(e?.driverError ?? {}).includes(constraintHint));
-}
-
-/**
- * True when a driver error is a foreign-key violation (SQLite or PostgreSQL): a row was written whose
- * parent is gone. With `parentTable`, only when that is the missing parent (PostgreSQL names it in the
- * error's detail; SQLite names no table, so it never matches a `parentTable`).
- */
-export function isForeignKeyViolation(error: unknown, parentTable?: string): boolean {
-  const e = error as { code?: string; driverError?: { code?: string; message?: string; detail?: string }; message?: string; detail?: string };
-  const code = e?.driverError?.code ?? e?.code;
-  const message = e?.driverError?.message ?? e?.message ?? '';
-  const foreignKey = code === '23503' || code === 'SQLITE_CONSTRAINT_FOREIGNKEY' || /FOREIGN KEY constraint failed/.test(message);
-  const detail = e?.driverError?.detail ?? e?.detail ?? '';
-  return foreignKey && (parentTable === undefined || detail.includes(`is not present in table "${parentTable}"`));
 }
 
 /**

@@ -80,3 +80,15 @@ export function insertStatement<T extends object>(manager: EntityManager, entity
   if (!inserter) perEntity.set(entity, (inserter = buildInserter(dataSource, entity)));
   return { text: inserter.text, params: inserter.values(instance) };
 }
+
+/**
+ * The entity class a relation of `entity` points to, from the DataSource's metadata: a relation
+ * declared by name (`@OneToMany('Totp', 'user')`) maps its raw rows through `fromRows` without
+ * importing its target. Throws TypeORM's EntityMetadataNotFoundError for a class that is no entity,
+ * and a TypeError for a property that is no relation (a programming error, never a client's).
+ */
+export function relationTarget<T extends object>(manager: EntityManager, entity: new () => object, relation: string): new () => T {
+  const target = manager.connection.getMetadata(entity).findRelationWithPropertyPath(relation)?.inverseEntityMetadata.target;
+  if (typeof target !== 'function') throw new TypeError(`${entity.name}.${relation} is no relation to an entity class`);
+  return target as new () => T;
+}

@@ -42,7 +42,7 @@ export const ERROR_CATALOGUE = {
   QUERY_TOO_COMPLEX: { status: 400, errorType: 'query_too_complex', message: 'The operation is too costly to run; select fewer fields or split it.' },
   TOO_MANY_ROOT_FIELDS: { status: 400, errorType: 'too_many_root_fields', message: 'The operation selects too many root fields; split it into several operations.' },
   // The database could not serve the request in time; nothing about the request was wrong. Retryable
-  // (RFC 9110 §15.6.4: 503 with Retry-After), see src/db/database.errors.ts.
+  // (RFC 9110 §15.6.4: 503 with Retry-After), see src/errors/database.faults.ts.
   DATABASE_BUSY: { status: 503, errorType: 'database_busy', message: 'The database is busy with another writer; retry after retryAfterSeconds (nothing was written).' },
   DATABASE_UNAVAILABLE: { status: 503, errorType: 'database_unavailable', message: 'The database did not answer in time; retry after retryAfterSeconds.' },
   // The HTTP edge (src/http/request-bytes.ts, src/http/http.app.ts): refused before any operation or route runs.

@@ -8,9 +8,8 @@
 // Error Handling Cheat Sheet: a generic message to the client, the details to the log).
 import { unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
-import { isForeignKeyViolation } from '../db/database';
-import { retryAfterSeconds, translateDatabaseError } from '../db/database.errors';
 import { ERROR_CATALOGUE, GatewayError, type ErrorCode } from './error.catalogue';
+import { isForeignKeyViolation, retryAfterSeconds, translateDatabaseError } from './database.faults';
 
 const REST_ERROR_DOCS = 'https://stytch.com/docs/api/errors';
 
@@ -68,7 +67,7 @@ export interface ErrorPolicyOptions {
  * The catalogue error for anything thrown or reported at any stage:
  *   - a GatewayError as it is (also when a resolver or a validation rule wrapped it in a GraphQLError);
  *   - a foreign-key violation whose missing parent is known (PostgreSQL names it): that parent's not-found;
- *   - a transient database fault: DATABASE_BUSY or DATABASE_UNAVAILABLE (src/db/database.errors.ts);
+ *   - a transient database fault: DATABASE_BUSY or DATABASE_UNAVAILABLE (./database.faults.ts);
  *   - Apollo's and graphql-js's client errors (parse, validation, variables, a bare GraphQLError with
  *     a 4xx status): their code with their message, as `clientMessage` lets it through;
  *   - a 4xx from Fastify or Node (body too large, media type, ...): its catalogue code;

@@ -8,7 +8,7 @@
 // imported by their resolvers and services), so it holds no I/O and throws nothing but in `enforce`.
 import { GatewayError } from '../errors/error.catalogue';
 import { isId } from '../common/ids';
-import type { SessionCaller } from '../sessions/session.service';
+import type { SessionCaller } from './caller.types';
 
 /** Who may call a field: a project's backend (SECRET), or a browser with a session (SESSION). */
 export type AuthRole = 'SECRET' | 'SESSION';

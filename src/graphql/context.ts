@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { ContainerType } from 'type-graphql';
 import type { ProjectRef } from '../projects/project.service';
-import type { SessionCaller } from '../sessions/session.service';
+import type { SessionCaller } from './caller.types';
 import { UnauthorizedCredentialsError as Unauthorized } from '../errors/error.catalogue';
 import {
   enforce,

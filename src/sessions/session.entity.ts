@@ -3,9 +3,9 @@ import { Field, ID, ObjectType } from 'type-graphql';
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { EpochColumn, IdColumn, JsonColumn, ID_LENGTH } from '../db/columns';
 import { User } from '../users/user.entity';
+import type { FactorType } from '../graphql/caller.types';
 
 /** `external`/`backend`: the first factor the customer's own backend proved (createSession). */
-export type FactorType = 'totp' | 'recovery_codes' | 'external';
 export type DeliveryMethod = 'authenticator_app' | 'recovery_code' | 'backend';
 
 @ObjectType()

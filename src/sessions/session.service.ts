@@ -14,12 +14,13 @@ import { CUSTOM_CLAIMS_MAX_BYTES } from '../constants/session.constants';
 import { mergeCustomClaims } from './session.claims';
 import { GatewayError } from '../errors/error.catalogue';
 import { enforce, ownSession } from '../graphql/caller.policy';
+import type { SessionCaller, SessionCredential } from '../graphql/caller.types';
 import type { UserService } from '../users/user.service';
 import { parseUserId } from '../users/user.service';
 import type { AuditService } from '../audit/audit.service';
 import type { ActiveKey, SigningKeyService } from './signing-key.service';
 import { SessionJwtSigner } from './session-jwt.signer';
-import { AuthenticationFactor, Session, type FactorType } from './session.entity';
+import { AuthenticationFactor, Session } from './session.entity';
 import type { SessionArgumentsInput, RevokeSessionInput, CreateSessionInput } from './session.inputs';
 import type { AuthenticateSessionPayload, CreateSessionPayload, IssuedSession, Me } from './session.types';
 import {
@@ -81,20 +82,6 @@ export type NewFactor = Omit<AuthenticationFactor, 'lastAuthenticatedAt'>;
 
 /** The first factor of a session the project's backend starts (createSession). */
 const EXTERNAL_FACTOR: NewFactor = { type: 'external', deliveryMethod: 'backend', totpId: null };
-
-/** How a session caller proved itself: the bearer credential, kept to name its session again. */
-type SessionCredential = { readonly sessionToken: string } | { readonly sessionJwt: string };
-
-/** A browser (or app) calling with a project's public token and one of that project's live sessions. */
-export interface SessionCaller {
-  readonly sessionId: string;
-  readonly userId: string;
-  readonly credential: SessionCredential;
-  /** The factor types the session has proven so far (`external`, `totp`, `recovery_codes`). */
-  readonly factors: readonly FactorType[];
-  /** When the session ends, as the backend set it: a session caller may shorten it, never extend it. */
-  readonly expiresAtMs: number;
-}
 
 /** A compact JWS has three base64url parts; a session token (base64url) has no dot. */
 const looksLikeJwt = (credential: string) => credential.split('.').length === 3;

@@ -17,7 +17,8 @@
 import { exportJWK, exportPKCS8, generateKeyPair, importPKCS8, type CryptoKey, type JWK } from 'jose';
 import { In, IsNull, MoreThan, type EntityManager } from 'typeorm';
 import type { Database } from '../db/database';
-import { insertRow, isUniqueViolation } from '../db/database';
+import { insertRow } from '../db/database';
+import { isUniqueViolation } from '../errors/database.faults';
 import type { Envelope } from '../crypto/envelope';
 import type { Clock } from '../common/clock';
 import type { JwtAlgorithm } from '../config';

@@ -1,13 +1,10 @@
 import { Entity, PrimaryColumn, Column, Index, ManyToOne, JoinColumn } from 'typeorm';
-import { Field, ID, ObjectType } from 'type-graphql';
 import { BigIntColumn, EpochColumn, IdColumn, ID_LENGTH } from '../db/columns';
 import type { User } from '../users/user.entity';
 
-/** A TOTP factor. Exposed only as `User.totps { totpId, verified }`; the secret never leaves as a field. */
+/** A TOTP factor. Exposed only as `User.totps { totpId, verified }` (users/user.entity.ts `UserTotp`); the secret never leaves as a field. */
 @Entity({ name: 'totps' })
-@ObjectType('UserTotp')
 export class Totp {
-  @Field(() => ID)
   @PrimaryColumn({ type: 'varchar', length: ID_LENGTH, name: 'id' })
   totpId: string;
 
@@ -26,7 +23,6 @@ export class Totp {
   @Column({ type: 'text', name: 'secret_ciphertext', select: false })
   secretCiphertext: string;
 
-  @Field()
   @Column({ type: 'boolean' })
   verified: boolean;
 

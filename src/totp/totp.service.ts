@@ -16,7 +16,8 @@ import { User } from '../users/user.entity';
 import { UserNotFoundError } from '../users/user.errors';
 import type { UserService } from '../users/user.service';
 import { parseUserId } from '../users/user.service';
-import type { NewFactor, SessionCaller, SessionService } from '../sessions/session.service';
+import type { NewFactor, SessionService } from '../sessions/session.service';
+import type { SessionCaller } from '../graphql/caller.types';
 import type { VerificationAttempt, VerificationAttemptService, VerifyFactor } from '../verification/verification-attempt.service';
 import { Totp } from './totp.entity';
 import { RecoveryCode } from './recovery-code.entity';
@@ -290,7 +291,7 @@ export class TotpService {
     await insertRow(m, RecoveryCode, rows);
   }
 
-  private async describeCodes(m: EntityManager, totp: Totp): Promise<TotpRecoveryCodes> {
+  private async describeCodes(m: EntityManager, totp: Pick<Totp, 'totpId' | 'verified'>): Promise<TotpRecoveryCodes> {
     const unused = await m.find(RecoveryCode, {
       where: { totpId: totp.totpId, usedAt: IsNull() },
       select: { id: true, position: true, codeCiphertext: this.options.retrievableRecoveryCodes },

@@ -3,8 +3,21 @@ import { Field, ID, Int, ObjectType } from 'type-graphql';
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { EXTERNAL_ID_CHARS, NAME_PART_MAX_CHARS } from '../constants/user.constants';
 import { EpochColumn, IdColumn, JsonColumn, ID_LENGTH } from '../db/columns';
-import { Totp } from '../totp/totp.entity';
 import { lockView } from './lockout.policy';
+
+/**
+ * A user's TOTP as the API shows it (`User.totps { totpId, verified }`): a row of the `totps` table,
+ * whose entity (src/totp/totp.entity.ts) the relation names by string, so users/ needs nothing of
+ * totp/, which reads users. The secret never leaves as a field.
+ */
+@ObjectType('UserTotp')
+export class UserTotp {
+  @Field(() => ID)
+  totpId: string;
+
+  @Field()
+  verified: boolean;
+}
 
 @ObjectType()
 export class UserEmail {
@@ -98,9 +111,9 @@ export class User {
   @EpochColumn('created_at')
   createdAt: Date;
 
-  @Field(() => [Totp])
-  @OneToMany(() => Totp, (totp) => totp.user)
-  totps: Totp[];
+  @Field(() => [UserTotp])
+  @OneToMany('Totp', 'user')
+  totps: UserTotp[];
 
   /** When the service read this row (its clock), so lock state is judged at the same instant. */
   observedAtMs?: number;

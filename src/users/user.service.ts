@@ -1,18 +1,36 @@
 import type { EntityManager } from 'typeorm';
 import type { Database } from '../db/database';
-import { insertRow, isUniqueViolation } from '../db/database';
-import { fromRows } from '../db/row-mapper';
+import { insertRow } from '../db/database';
+import { isUniqueViolation } from '../errors/database.faults';
+import { fromRows, relationTarget } from '../db/row-mapper';
 import { sql } from '../db/sql';
-import { Totp } from '../totp/totp.entity';
 import type { Clock } from '../common/clock';
 import { newId, parseId } from '../common/ids';
 import { GatewayError, type ErrorSubtype } from '../errors/error.catalogue';
-import { User } from './user.entity';
+import { User, type UserTotp } from './user.entity';
 import { INVALID_EMAIL_MESSAGE, INVALID_PHONE_NUMBER_MESSAGE, type CreateUserInput } from './user.inputs';
 import { DuplicateEmailError, DuplicateExternalIdError, DuplicatePhoneNumberError, UserNotFoundError } from './user.errors';
 import { normalizeEmail, normalizePhoneNumber } from './identity.normalize';
 import type { LockoutService } from './lockout.service';
-import type { AuditService } from '../audit/audit.service';
+
+/** The "unlocked" event an unlock records, in the unlock's transaction. */
+interface UnlockedEvent {
+  readonly projectId: string;
+  readonly userId: string;
+  readonly type: 'user';
+  readonly outcome: 'unlocked';
+  /** The request's x-request-id, when the caller is a request. */
+  readonly requestId: string | null;
+  readonly occurredAtMs: number;
+}
+
+/**
+ * Where an unlock's event goes: the audit log (src/audit/audit.service.ts `AuditService` fits it).
+ * Declared here, by its one use, so users/ needs nothing of the audit feature, which reads users.
+ */
+export interface UnlockAudit {
+  record(manager: EntityManager, event: UnlockedEvent): Promise<void>;
+}
 
 const SELECT_USER = `SELECT id, project_id, email, phone_number, first_name, middle_name, last_name, status, external_id,
   trusted_metadata, untrusted_metadata, failed_attempts, locked_until, created_at FROM users WHERE id = ? AND project_id = ?`;
@@ -56,7 +74,7 @@ export class UserService {
     private readonly db: Database,
     private readonly clock: Clock,
     private readonly lockout: LockoutService,
-    private readonly audit: AuditService,
+    private readonly audit: UnlockAudit,
   ) {}
 
   async create(projectId: string, input: CreateUserInput): Promise<User> {
@@ -148,7 +166,7 @@ export class UserService {
     if (!rows.length) throw new UserNotFoundError();
     const { rows: totps } = await sql(manager, SELECT_USER_TOTPS, [userId]);
     const [user] = fromRows(manager, User, rows);
-    user.totps = fromRows(manager, Totp, totps);
+    user.totps = fromRows(manager, relationTarget<UserTotp>(manager, User, 'totps'), totps);
     user.observedAtMs = this.clock.now();
     return user;
   }

@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import type { DataSource } from 'typeorm';
 import { createDataSource, migrations } from '../../src/data-source';
 import { runMigrations } from '../../src/db/migrate';
-import { isUniqueViolation } from '../../src/db/database';
+import { isUniqueViolation } from '../../src/errors/database.faults';
 import type { DatabaseConfig } from '../../src/config';
 import { describeEachDialect } from '../support/gateway';
 import { freshDatabase } from '../support/postgres';

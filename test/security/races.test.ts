@@ -18,7 +18,7 @@ import {
 import { describePostgres, describeEachDialect, codes, startGateway, totpCode, type TestGateway } from '../support/gateway';
 import { createDatabase } from '../support/postgres';
 import { newId } from '../../src/common/ids';
-import { isForeignKeyViolation, isUniqueViolation } from '../../src/db/database';
+import { isForeignKeyViolation, isUniqueViolation } from '../../src/errors/database.faults';
 import { sql } from '../../src/db/sql';
 import { missingParentError } from '../../src/errors/error.wire';
 import { ensureBuilt, startProcess, type GatewayProcess } from '../support/process';

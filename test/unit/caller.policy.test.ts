@@ -14,7 +14,7 @@ import {
   type AuthRole,
   type Decision,
 } from '../../src/graphql/caller.policy';
-import type { SessionCaller } from '../../src/sessions/session.service';
+import type { SessionCaller } from '../../src/graphql/caller.types';
 
 const userId = `user-${randomUUID()}`;
 const otherUserId = `user-${randomUUID()}`;

@@ -1,7 +1,8 @@
 // Which database failures are retryable (DATABASE_BUSY, DATABASE_UNAVAILABLE with Retry-After) and which stay unexpected; the busy backoff; the GraphQL 503 rule; the new database settings.
 import { HeaderMap, type HTTPGraphQLHead } from '@apollo/server';
 import { QueryFailedError } from 'typeorm';
-import { busyBackoffMs, databaseFault, retryAfterSeconds, translateDatabaseError } from '../../src/db/database.errors';
+import { busyBackoffMs } from '../../src/db/database.errors';
+import { databaseFault, retryAfterSeconds, translateDatabaseError } from '../../src/errors/database.faults';
 import { GatewayError } from '../../src/errors/error.catalogue';
 import { applyRetryAfter } from '../../src/errors/error.wire';
 import { loadConfig } from '../../src/config';

@@ -1,0 +1,20 @@
+// Who a session caller is, as the request context carries it: declared here, below the sessions
+// feature that resolves it (src/sessions/session.service.ts `callerOf`), so the context and the
+// caller policy need nothing above them.
+
+/** A factor a session can hold: an authenticator app's TOTP, a recovery code, or the project's backend. */
+export type FactorType = 'totp' | 'recovery_codes' | 'external';
+
+/** How a session caller proved itself: the bearer credential, kept to name its session again. */
+export type SessionCredential = { readonly sessionToken: string } | { readonly sessionJwt: string };
+
+/** A browser (or app) calling with a project's public token and one of that project's live sessions. */
+export interface SessionCaller {
+  readonly sessionId: string;
+  readonly userId: string;
+  readonly credential: SessionCredential;
+  /** The factor types the session has proven so far (`external`, `totp`, `recovery_codes`). */
+  readonly factors: readonly FactorType[];
+  /** When the session ends, as the backend set it: a session caller may shorten it, never extend it. */
+  readonly expiresAtMs: number;
+}
