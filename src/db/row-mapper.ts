@@ -59,6 +59,17 @@ function persister(driver: Driver, column: ColumnMetadata): Converter {
   return (value) => transformer.reduce((converted, each) => each.to(converted), value);
 }
 
+/**
+ * How TypeORM's getEntityValue reads `column` from an instance, decided once: a column outside
+ * embeddeds that references no other column (no foreign key a relation object could supply) is its
+ * property, as getEntityValue returns it; any other through getEntityValue itself.
+ */
+function reader(column: ColumnMetadata): (instance: object) => unknown {
+  if (column.embeddedMetadata || column.referencedColumn) return (instance) => column.getEntityValue(instance);
+  const { propertyName } = column;
+  return (instance) => (instance as Record<string, unknown>)[propertyName];
+}
+
 function buildMapper<T extends object>(dataSource: DataSource, entity: new () => T): RowMapper<T> {
   const { driver } = dataSource;
   const columns = dataSource
@@ -110,13 +121,14 @@ function buildInserter<T extends object>(dataSource: DataSource, entity: new () 
   const columns = metadata.columns.filter((column) => column.isInsert && !column.isVirtual && !column.isGenerated && !column.embeddedMetadata);
   const names = columns.map((column) => driver.escape(column.databaseName)).join(', ');
   const persisters = columns.map((column) => persister(driver, column));
+  const readers = columns.map(reader);
   const count = columns.length;
   return {
     text: `INSERT INTO ${driver.escape(metadata.tableName)} (${names}) VALUES (${columns.map(() => '?').join(', ')})`,
     // Each value as TypeORM persists it: the column's transformer, then the driver's conversion.
     values: (instance) => {
       const values = new Array<unknown>(count);
-      for (let i = 0; i < count; i++) values[i] = persisters[i](columns[i].getEntityValue(instance)) ?? null;
+      for (let i = 0; i < count; i++) values[i] = persisters[i](readers[i](instance)) ?? null;
       return values;
     },
   };
