@@ -140,10 +140,8 @@ export class GraphqlFastPath {
       operationName,
       requestIsBatched: false,
     };
-    const listeners = (await Promise.all(this.options.plugins.map((p) => p.requestDidStart?.(requestContext as never)))).filter(
-      (l): l is GraphQLRequestListener<GatewayContext> => Boolean(l),
-    );
-    if (listeners.some((l) => Object.keys(l).some((hook) => !DRIVEN_HOOKS.has(hook)))) {
+    const listeners = await this.listeners(requestContext);
+    if (!listeners) {
       this.enabled = false;
       return false;
     }
@@ -156,9 +154,26 @@ export class GraphqlFastPath {
     }
     const singleResult = { ...result, errors: errors && this.formatErrors(errors, head) };
     requestContext.response = { http: head, body: { kind: 'single', singleResult } };
-    await Promise.all(listeners.map((l) => l.willSendResponse?.(requestContext as never)));
+    const sending = listeners.filter((l) => l.willSendResponse);
+    if (sending.length) await Promise.all(sending.map((l) => l.willSendResponse!(requestContext as never)));
 
     return this.send(reply, head, { errors: singleResult.errors, data: singleResult.data, extensions: singleResult.extensions }, status);
+  }
+
+  /**
+   * The request listeners the plugins return from `requestDidStart` (a plugin returning none adds
+   * none, so a plugin with nothing to do for this request, e.g. the credentials refusal for good
+   * credentials, costs no hook call later), or undefined when one needs a hook this path does not drive.
+   */
+  private async listeners(requestContext: Record<string, unknown>): Promise<GraphQLRequestListener<GatewayContext>[] | undefined> {
+    const started = await Promise.all(this.options.plugins.map((p) => p.requestDidStart?.(requestContext as never)));
+    const listeners: GraphQLRequestListener<GatewayContext>[] = [];
+    for (const listener of started) {
+      if (!listener) continue;
+      if (Object.keys(listener).some((hook) => !DRIVEN_HOOKS.has(hook))) return undefined;
+      listeners.push(listener);
+    }
+    return listeners;
   }
 
   /**

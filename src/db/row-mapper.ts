@@ -5,23 +5,84 @@
 // DataSource and entity, so a row costs one pass over the entity's columns, no metadata lookups.
 import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
 import type { DataSource, EntityManager } from 'typeorm';
+import type { Driver } from 'typeorm/driver/Driver';
 
 /** A raw row (keys are database column names) as an entity instance. */
 type RowMapper<T> = (row: Record<string, unknown>) => T;
 
+/** One column's database value as its entity value. */
+type Converter = (value: unknown) => unknown;
+
 const mappers = new WeakMap<DataSource, Map<new () => object, RowMapper<object>>>();
+
+/** Drivers whose prepareHydratedValue and preparePersistentValue pass a `PLAIN_TYPES` value through (after or before its transformer). */
+const PLAIN_TYPE_DRIVERS = new Set(['better-sqlite3', 'sqlite', 'postgres']);
+/**
+ * Column types that those drivers' prepareHydratedValue leaves as they are (no branch of
+ * AbstractSqliteDriver's or PostgresDriver's names them, in either direction): only the transformer applies. Any other
+ * type (Date, boolean, json, enum ...) goes through the driver itself.
+ */
+const PLAIN_TYPES = new Set<unknown>(['varchar', 'character varying', 'text', 'bigint', 'integer', 'int', 'uuid']);
+
+/** The transformer's `from` (a list of them applied last to first, as TypeORM's ApplyValueTransformers does), or none. */
+function transformFrom(column: ColumnMetadata): Converter | undefined {
+  const { transformer } = column;
+  if (!transformer) return undefined;
+  if (!Array.isArray(transformer)) return (value) => transformer.from(value);
+  const reversed = [...transformer].reverse();
+  return (value) => reversed.reduce((converted, each) => each.from(converted), value);
+}
+
+/**
+ * The hydration of `column`, decided once: for a plain column on a known driver, its transformer
+ * alone (or nothing), exactly what the driver would do; otherwise the driver's own prepareHydratedValue.
+ */
+function converter(driver: Driver, column: ColumnMetadata): Converter | undefined {
+  if (!plainColumn(driver, column)) return (value) => driver.prepareHydratedValue(value, column);
+  return transformFrom(column);
+}
+
+/** Whether the driver's prepareHydratedValue and preparePersistentValue leave `column`'s values as they are (its transformer aside). */
+function plainColumn(driver: Driver, column: ColumnMetadata): boolean {
+  return PLAIN_TYPE_DRIVERS.has(driver.options.type) && PLAIN_TYPES.has(column.type) && !column.isArray;
+}
+
+/**
+ * The persisting of `column`, decided once: for a plain column on a known driver, its transformer's
+ * `to` alone (or nothing), exactly what the driver would do; otherwise the driver's own preparePersistentValue.
+ */
+function persister(driver: Driver, column: ColumnMetadata): Converter {
+  if (!plainColumn(driver, column)) return (value) => driver.preparePersistentValue(value, column);
+  const { transformer } = column;
+  if (!transformer) return (value) => value;
+  if (!Array.isArray(transformer)) return (value) => transformer.to(value);
+  return (value) => transformer.reduce((converted, each) => each.to(converted), value);
+}
+
+/**
+ * How TypeORM's getEntityValue reads `column` from an instance, decided once: a column outside
+ * embeddeds that references no other column (no foreign key a relation object could supply) is its
+ * property, as getEntityValue returns it; any other through getEntityValue itself.
+ */
+function reader(column: ColumnMetadata): (instance: object) => unknown {
+  if (column.embeddedMetadata || column.referencedColumn) return (instance) => column.getEntityValue(instance);
+  const { propertyName } = column;
+  return (instance) => (instance as Record<string, unknown>)[propertyName];
+}
 
 function buildMapper<T extends object>(dataSource: DataSource, entity: new () => T): RowMapper<T> {
   const { driver } = dataSource;
-  const columns: ReadonlyArray<readonly [databaseName: string, propertyName: string, column: ColumnMetadata]> = dataSource
+  const columns = dataSource
     .getMetadata(entity)
     .columns.filter((column) => !column.isVirtual && !column.embeddedMetadata)
-    .map((column) => [column.databaseName, column.propertyName, column] as const);
+    .map((column) => ({ databaseName: column.databaseName, propertyName: column.propertyName, convert: converter(driver, column) }));
+  const count = columns.length;
   return (row) => {
     const instance = new entity() as Record<string, unknown>;
     // Only the columns the statement selected; the others stay unset, as with a TypeORM `select`.
-    for (const [databaseName, propertyName, column] of columns) {
-      if (databaseName in row) instance[propertyName] = driver.prepareHydratedValue(row[databaseName], column);
+    for (let i = 0; i < count; i++) {
+      const { databaseName, propertyName, convert } = columns[i];
+      if (databaseName in row) instance[propertyName] = convert ? convert(row[databaseName]) : row[databaseName];
     }
     return instance as T;
   };
@@ -59,10 +120,17 @@ function buildInserter<T extends object>(dataSource: DataSource, entity: new () 
   const metadata = dataSource.getMetadata(entity);
   const columns = metadata.columns.filter((column) => column.isInsert && !column.isVirtual && !column.isGenerated && !column.embeddedMetadata);
   const names = columns.map((column) => driver.escape(column.databaseName)).join(', ');
+  const persisters = columns.map((column) => persister(driver, column));
+  const readers = columns.map(reader);
+  const count = columns.length;
   return {
     text: `INSERT INTO ${driver.escape(metadata.tableName)} (${names}) VALUES (${columns.map(() => '?').join(', ')})`,
     // Each value as TypeORM persists it: the column's transformer, then the driver's conversion.
-    values: (instance) => columns.map((column) => driver.preparePersistentValue(column.getEntityValue(instance), column) ?? null),
+    values: (instance) => {
+      const values = new Array<unknown>(count);
+      for (let i = 0; i < count; i++) values[i] = persisters[i](readers[i](instance)) ?? null;
+      return values;
+    },
   };
 }
 

@@ -1,14 +1,19 @@
 // class-validator decorators for the inputs' bounds, shared by every feature. Each takes its bounds
 // from the feature's constants module (src/constants) and its catalogue code or message through
-// `context` (src/graphql/validation.ts reads it). They are async on purpose: class-validator 0.15
-// attaches a constraint's `context` to custom validators' failures only on its async path.
+// `context` (src/graphql/validation.ts reads it). A failure is answered asynchronously on purpose:
+// class-validator 0.15 attaches a constraint's `context` to custom validators' failures only on its
+// async path. A pass is answered synchronously, so the common case (valid or absent fields) adds no
+// promise to class-validator's run; an async pass would have added nothing to its result either.
 import { registerDecorator, type ValidationOptions } from 'class-validator';
 import { jsonByteLength } from '../common/json';
 
-/** Registers one async custom validator on a property. */
+/** The answer of every failing rule (a settled promise: see above). */
+const FAILED: Promise<boolean> = Promise.resolve(false);
+
+/** Registers one custom validator on a property: true synchronously, a failure as a promise. */
 function rule(name: string, options: ValidationOptions, validate: (value: unknown) => boolean) {
   return (target: object, property: string) =>
-    registerDecorator({ name, target: target.constructor, propertyName: property, options, validator: { validate: async (value: unknown) => validate(value) } });
+    registerDecorator({ name, target: target.constructor, propertyName: property, options, validator: { validate: (value: unknown) => validate(value) || FAILED } });
 }
 
 /** An integer within `bounds` (inclusive); null and undefined pass (optional fields). */

@@ -35,7 +35,9 @@ export function declaredCharsets(contentType: string): string[] {
 
 /** True when a JSON Content-Type declares no charset or only UTF-8. */
 export function utf8Declared(contentType: string | undefined): boolean {
-  return declaredCharsets(contentType ?? '').every((charset) => UTF8_LABELS.has(charset));
+  // No parameter at all (the usual `application/json`): no charset declared.
+  if (contentType === undefined || !contentType.includes(';')) return true;
+  return declaredCharsets(contentType).every((charset) => UTF8_LABELS.has(charset));
 }
 
 /**
@@ -60,8 +62,10 @@ export function parseJsonBody(bytes: Buffer, contentType: string | undefined): u
     throw new GatewayError('BAD_REQUEST', { errorType: 'invalid_json', message: 'The body is not valid JSON; send one JSON text (RFC 8259).' });
   }
   // Most bodies cannot hold such a key at all: skip the walk unless the text could spell one
-  // (literally, or through a \u escape).
-  if (MAY_HOLD_PROTOTYPE_KEY.test(text)) refusePrototypeKeys(value);
+  // (literally, or through a \u escape). A text without either has no \u escape at all, so no
+  // surrogate escape either: one scan of the text settles both checks for nearly every body.
+  if (!MAY_HOLD_PROTOTYPE_KEY.test(text)) return value;
+  refusePrototypeKeys(value);
   // Valid UTF-8 bytes can still escape a lone surrogate ("\ud800"): no character, stored as U+FFFD.
   if (MAY_HOLD_SURROGATE_ESCAPE.test(text) && hasLoneSurrogate(value)) {
     throw new GatewayError('BAD_REQUEST', { errorType: 'invalid_unicode', message: 'A JSON string escapes a lone surrogate (\\uD800-\\uDFFF), which is no Unicode character (RFC 8259 §8.2); send the character itself.' });
@@ -98,6 +102,7 @@ export function checkUrlEncoding(request: FastifyRequest): void {
  * than the ones a proxy in front of it saw.
  */
 function checkContentEncoding(contentEncoding: string | string[] | undefined): void {
+  if (contentEncoding === undefined) return;
   const codings = [contentEncoding ?? []].flat().flatMap((value) => value.split(',')).map((coding) => coding.trim().toLowerCase()).filter(Boolean);
   if (codings.every((coding) => coding === 'identity')) return;
   throw new GatewayError('UNSUPPORTED_MEDIA_TYPE', { errorType: 'unsupported_content_encoding', message: 'Send the body without a Content-Encoding (no gzip, br or deflate).' });

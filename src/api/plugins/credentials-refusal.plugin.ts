@@ -9,14 +9,21 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import { refusesEveryOperation } from '../../graphql/caller.policy';
 import { unauthorized, type GatewayContext } from '../../graphql/context';
 
-/** Refuses every operation of a caller whose credentials are wrong (caller.policy.ts `refusesEveryOperation`). */
+/** What requestDidStart answers for a caller it does not refuse (nearly every request): no hooks, one settled promise shared by all. */
+const NO_HOOKS: Promise<void> = Promise.resolve();
+
+/**
+ * Refuses every operation of a caller whose credentials are wrong (caller.policy.ts `refusesEveryOperation`).
+ * A caller it does not refuse costs one flag test: no async call, no listener, so the fast path
+ * (src/api/fast-path.ts) drives no hook of this plugin for it.
+ */
 export const credentialsRefusalPlugin: ApolloServerPlugin<GatewayContext> = {
-  async requestDidStart({ contextValue }) {
-    if (!refusesEveryOperation(contextValue)) return;
-    return {
+  requestDidStart({ contextValue }) {
+    if (!refusesEveryOperation(contextValue)) return NO_HOOKS;
+    return Promise.resolve({
       async didResolveOperation() {
         throw unauthorized(contextValue.refusal);
       },
-    };
+    });
   },
 };
