@@ -156,7 +156,17 @@ export function insertStatement<T extends object>(manager: EntityManager, entity
  * and a TypeError for a property that is no relation (a programming error, never a client's).
  */
 export function relationTarget<T extends object>(manager: EntityManager, entity: new () => object, relation: string): new () => T {
-  const target = manager.connection.getMetadata(entity).findRelationWithPropertyPath(relation)?.inverseEntityMetadata.target;
-  if (typeof target !== 'function') throw new TypeError(`${entity.name}.${relation} is no relation to an entity class`);
+  // Cached per DataSource, entity and relation: users.require asks on every authentication.
+  let perSource = relationTargets.get(manager.connection);
+  if (!perSource) relationTargets.set(manager.connection, (perSource = new Map()));
+  const key = `${entity.name}.${relation}`;
+  let target = perSource.get(key);
+  if (!target) {
+    const found = manager.connection.getMetadata(entity).findRelationWithPropertyPath(relation)?.inverseEntityMetadata.target;
+    if (typeof found !== 'function') throw new TypeError(`${key} is no relation to an entity class`);
+    perSource.set(key, (target = found as new () => object));
+  }
   return target as new () => T;
 }
+
+const relationTargets = new WeakMap<DataSource, Map<string, new () => object>>();
