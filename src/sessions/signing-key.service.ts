@@ -25,6 +25,7 @@ import type { JwtAlgorithm } from '../config';
 import { newId } from '../common/ids';
 import { InternalServerError } from '../errors/error.catalogue';
 import { SigningKey } from './signing-key.entity';
+import { Project } from '../projects/project.entity';
 import { CLOCK_SKEW_TOLERANCE_MS, PUBLISH_LEAD_MS, SCHEDULE_CACHE_TTL_MS, lastKey, nextKeySignsFrom, signerAt, type ScheduledKey } from './signing-schedule.rules';
 
 export { CLOCK_SKEW_TOLERANCE_MS, PUBLISH_LEAD_MS, SCHEDULE_CACHE_TTL_MS };
@@ -202,6 +203,11 @@ export class SigningKeyService {
     });
     try {
       await this.db.write(async (m) => {
+        // One store decision per project at a time, across processes: the project row is locked
+        // first (PostgreSQL; SQLite's write transaction is exclusive), so the keys read below are
+        // everything committed before us. Without it, a concurrent first key committed between our
+        // two reads would leave two open keys, and two processes signing with different ones.
+        await m.findOne(Project, { where: { projectId }, select: { projectId: true }, lock: this.db.rowLock });
         const open = await m.find(SigningKey, {
           where: { projectId, signsUntil: IsNull() },
           select: { kid: true, algorithm: true, generation: true, createdAt: true, signsFrom: true },
