@@ -163,7 +163,9 @@ describe('GraphQL fast path', () => {
 
 describe('GraphQL fast path with a request rate limit', () => {
   it('runs the rate limit as Apollo does: the refusal is 429 with Retry-After and nothing executes', async () => {
-    const gw = await startGateway({ env: { RATE_LIMIT_REQUESTS_PER_MINUTE: '2' } });
+    // Time stands still, so both refusals are computed at the same instant and may be compared byte for byte.
+    const frozenMs = Date.now();
+    const gw = await startGateway({ env: { RATE_LIMIT_REQUESTS_PER_MINUTE: '2' }, clock: { now: () => frozenMs } });
     const answered = jest.spyOn(GraphqlFastPath.prototype as unknown as { answer: () => Promise<string | false> }, 'answer');
     try {
       const results = [];
