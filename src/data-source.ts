@@ -25,6 +25,7 @@ import { IdentityNormalization1764633600000 } from './migrations/1764633600000-I
 import { KeyChecks1764806400000 } from './migrations/1764806400000-KeyChecks';
 import { SigningSchedule1764892800000 } from './migrations/1764892800000-SigningSchedule';
 import { RateLimitBuckets1764892800001 } from './migrations/1764892800001-RateLimitBuckets';
+import { TotpParameters1764979200000 } from './migrations/1764979200000-TotpParameters';
 
 const entities = [Project, ProjectSecret, User, Totp, RecoveryCode, Session, SigningKey, AuthEvent, RateLimit, ProjectOrigin];
 export const migrations = [
@@ -37,6 +38,7 @@ export const migrations = [
   KeyChecks1764806400000,
   SigningSchedule1764892800000,
   RateLimitBuckets1764892800001,
+  TotpParameters1764979200000,
 ];
 
 // No busy wait in the driver: better-sqlite3 is synchronous, so SQLite's busy handler would sleep on the

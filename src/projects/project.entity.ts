@@ -1,5 +1,6 @@
 import { Entity, PrimaryColumn, Column, Index } from 'typeorm';
 import { EpochColumn, ID_LENGTH } from '../db/columns';
+import type { TotpAlgorithm, TotpDigits, TotpPeriodSeconds } from '../constants/totp.constants';
 
 /** A tenant: every user, TOTP, session and signing key belongs to exactly one project. */
 @Entity({ name: 'projects' })
@@ -22,4 +23,18 @@ export class Project {
   @Index('uq_projects_public_token', { unique: true })
   @Column({ type: 'varchar', length: ID_LENGTH, name: 'public_token', nullable: true })
   publicToken: string | null;
+
+  /** How many TOTPs a user may hold (1..10); 1 refuses a second enrollment as Stytch does (`active_totp_exists`). */
+  @Column({ type: 'integer', name: 'max_totps_per_user', default: 1 })
+  maxTotpsPerUser: number;
+
+  /** The RFC 6238 parameters a new enrollment gets unless it chooses its own. */
+  @Column({ type: 'varchar', length: 8, name: 'totp_algorithm', default: 'SHA1' })
+  totpAlgorithm: TotpAlgorithm;
+
+  @Column({ type: 'integer', name: 'totp_digits', default: 6 })
+  totpDigits: TotpDigits;
+
+  @Column({ type: 'integer', name: 'totp_period_seconds', default: 30 })
+  totpPeriodSeconds: TotpPeriodSeconds;
 }

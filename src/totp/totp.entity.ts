@@ -1,6 +1,7 @@
 import { Entity, PrimaryColumn, Column, Index, ManyToOne, JoinColumn } from 'typeorm';
 import { BigIntColumn, EpochColumn, IdColumn, ID_LENGTH } from '../db/columns';
 import type { User } from '../users/user.entity';
+import type { TotpAlgorithm, TotpDigits, TotpPeriodSeconds } from '../constants/totp.constants';
 
 /** A TOTP factor. Exposed only as `User.totps { totpId, verified }` (users/user.entity.ts `UserTotp`); the secret never leaves as a field. */
 @Entity({ name: 'totps' })
@@ -42,4 +43,24 @@ export class Totp {
 
   @EpochColumn('verified_at', { nullable: true })
   verifiedAt: Date | null;
+
+  /** When a code of this TOTP last proved a sign-in (not its enrollment); null until then. */
+  @EpochColumn('last_used_at', { nullable: true })
+  lastUsedAt: Date | null;
+
+  /** What the user calls this authenticator ("Work phone"): trimmed, 1..64 characters. */
+  @Column({ type: 'varchar', length: 64, default: 'Authenticator app' })
+  label: string;
+
+  /** RFC 6238 §1.2: the HMAC hash function. */
+  @Column({ type: 'varchar', length: 8, default: 'SHA1' })
+  algorithm: TotpAlgorithm;
+
+  /** RFC 4226 §5.3: the number of digits in a code. */
+  @Column({ type: 'integer', default: 6 })
+  digits: TotpDigits;
+
+  /** RFC 6238 §4.1: the time step X, in seconds. */
+  @Column({ type: 'integer', name: 'period_seconds', default: 30 })
+  periodSeconds: TotpPeriodSeconds;
 }
