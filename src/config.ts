@@ -358,7 +358,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     },
     // Generous for legitimate use: the schema's deepest path is 4 and the client's costliest operation
     // (AuthenticateTotp with every field) is 124 points; lockout, not these limits, bounds guessing (50 aliased guesses still
-    // buy only 10 judged ones, so the existing 50-alias lockout test runs at the defaults).
+    // buy only 10 verified ones, so the existing 50-alias lockout test runs at the defaults).
     operationLimits: {
       maxAliases: int(env, 'GRAPHQL_MAX_ALIASES', 50, 1, 10_000),
       maxDepth: int(env, 'GRAPHQL_MAX_DEPTH', 10, 1, 1000),

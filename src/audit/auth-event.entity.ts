@@ -35,7 +35,7 @@ export class AuthEvent {
   @IdColumn('user_id')
   userId: string;
 
-  @Field(() => ID, { nullable: true, description: 'The TOTP the attempt was judged against; null for session events.' })
+  @Field(() => ID, { nullable: true, description: 'The TOTP the attempt was verified against; null for session events.' })
   @IdColumn('totp_id', { nullable: true })
   totpId: string | null;
 
@@ -53,7 +53,7 @@ export class AuthEvent {
   @Column({ type: 'varchar', length: 128, name: 'request_id', nullable: true })
   requestId: string | null;
 
-  @Field({ description: 'When it happened; for an aggregated "locked" event, the first guess of its minute.' })
+  @Field({ description: 'When it happened; for an aggregated "locked" event, the first attempt of its minute.' })
   @EpochColumn('occurred_at')
   occurredAt: Date;
 
@@ -62,7 +62,7 @@ export class AuthEvent {
    * minute, which count every attempt refused unverified in that minute (OWASP ASVS 7.1 without letting a
    * locked-out attacker grow the trail without bound).
    */
-  @Field(() => Int, { description: 'Attempts this event stands for: 1, or for "locked", every guess refused while locked in that minute (requestId: the first).' })
+  @Field(() => Int, { description: 'Attempts this event stands for: 1, or for "locked", every attempt refused while locked in that minute (requestId: the first).' })
   @Column({ type: 'integer', default: 1 })
   count: number;
 

@@ -21,7 +21,7 @@ export interface GatewayContext {
   /** Set when credentials were sent and are wrong: the message the caller gets (it then runs no operation). */
   readonly refusal?: string;
   readonly requestId: string;
-  /** When the HTTP request arrived (src/common/arrival.ts): the moment a TOTP code is judged at. */
+  /** When the HTTP request arrived (src/common/arrival.ts): the moment a TOTP code is verified at. */
   readonly receivedAtMs?: number;
   /** The client's address: the peer's, or behind TRUSTED_PROXIES the one X-Forwarded-For names. */
   readonly clientIp?: string;

@@ -64,13 +64,13 @@ export class GatewayMetrics implements AuthMetrics {
     });
     this.authentications = new Counter({
       name: 'totp_gateway_authentications_total',
-      help: 'Judged TOTP and recovery-code guesses by factor and result (success, failure, replay, locked).',
+      help: 'Verification attempts of TOTP and recovery codes by factor and outcome (success, failure, replay, locked).',
       labelNames: ['factor', 'result'],
       registers,
     });
     this.lockouts = new Counter({
       name: 'totp_gateway_lockouts_total',
-      help: 'Guesses refused unjudged because the user was locked out (USER_LOCK_LIMIT_REACHED).',
+      help: 'Verification attempts refused unverified because the user was locked out (USER_LOCK_LIMIT_REACHED).',
       labelNames: ['factor'],
       registers,
     });

@@ -347,7 +347,7 @@ export class SessionService {
     if (!session || session.expiresAt.getTime() <= nowMs) throw new SessionNotFoundError();
     session.lastAccessedAt = new Date(nowMs);
     if (durationMinutes !== null) {
-      // Judged against the row as locked now, at the time of processing, so neither a queued request
+      // Checked against the row as locked now, at the time of processing, so neither a queued request
       // nor an expiry the backend changed meanwhile lets a session caller outlive its session.
       const requested = nowMs + durationMinutes * MINUTE_MS;
       if (!shortenOnly || requested < session.expiresAt.getTime()) session.expiresAt = new Date(requested);
