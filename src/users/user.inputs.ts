@@ -4,7 +4,7 @@ import { IsOptional, Length, MaxLength, ValidateNested, registerDecorator, type 
 import { EMAIL_MAX_CHARS, normalizeEmail, normalizePhoneNumber } from './identity.normalize';
 import type { ErrorSubtype } from '../errors/error.catalogue';
 import { IntegerInRange, JsonObjectAtMost } from '../graphql/validators';
-import { isId } from '../common/ids';
+import { isAnyId } from '../common/ids';
 import {
   EXTERNAL_ID_CHARS,
   EXTERNAL_ID_MESSAGE,
@@ -42,9 +42,9 @@ export const INVALID_EMAIL_MESSAGE =
 export const INVALID_PHONE_NUMBER_MESSAGE = 'The phone number is not a possible number: give it with + and its country code, without an extension, e.g. +15555550123.';
 
 /**
- * Valid unless the value is itself shaped like a user id (`user-<uuid>`): wherever a userId is taken an
- * external id is too (as Stytch does), and a real user id is always read as one, so such an external
- * id could never be used.
+ * Valid unless the value is shaped like a gateway id (`user-<uuid>`, `totp-<uuid>`, ...): wherever a
+ * userId is taken an external id is too (as Stytch does), and such a value is always read as an id, so
+ * that external id could never be used.
  */
 function NotAUserId(options: ValidationOptions) {
   return (target: object, property: string) =>
@@ -53,12 +53,12 @@ function NotAUserId(options: ValidationOptions) {
       target: target.constructor,
       propertyName: property,
       options,
-      validator: { validate: async (value: unknown) => !isId('user', value) },
+      validator: { validate: async (value: unknown) => !isAnyId(value) },
     });
 }
 
 const EXTERNAL_ID_DESCRIPTION = "Your system's id for this user; unique per project. Accepted wherever a userId is.";
-const EXTERNAL_ID_NOT_USER_ID_MESSAGE = 'The external id must not look like a user id (user-<uuid>): user ids and external ids are accepted in the same places.';
+const EXTERNAL_ID_NOT_USER_ID_MESSAGE = 'The external id must not look like a gateway id (user-<uuid>, totp-<uuid>, ...): user ids and external ids are accepted in the same places.';
 
 const invalid = (errorType: ErrorSubtype<'BAD_USER_INPUT'>, message: string) => ({ context: { errorType, message } });
 

@@ -5,7 +5,7 @@ import { isUniqueViolation } from '../errors/database.faults';
 import { fromRows, relationTarget } from '../db/row-mapper';
 import { sql } from '../db/sql';
 import type { Clock } from '../common/clock';
-import { isId, newId, parseId } from '../common/ids';
+import { isAnyId, isId, newId, parseId } from '../common/ids';
 import { GatewayError, type ErrorSubtype } from '../errors/error.catalogue';
 import { User, type UserTotp } from './user.entity';
 import { INVALID_EMAIL_MESSAGE, INVALID_PHONE_NUMBER_MESSAGE, type CreateUserInput, type UpdateUserInput } from './user.inputs';
@@ -177,12 +177,12 @@ export class UserService {
    * The user id a `userId` argument names: a well-formed user id as it is (no query: this runs on every
    * authentication), else the project's user with that external id (Stytch: "You may use an external_id
    * here if one is set for the user"). USER_NOT_FOUND when the project has no such user (another
-   * project's answers the same); INVALID_USER_ID for a value that can be neither (not a string, empty,
-   * too long, or holding NUL).
+   * project's answers the same); INVALID_USER_ID, without a query, for a value that can be neither (not
+   * a string, empty, too long, holding NUL, or the id of another kind of object, e.g. `totp-<uuid>`).
    */
   async resolveUserId(projectId: string, ref: unknown): Promise<string> {
     if (isId('user', ref)) return ref;
-    if (typeof ref !== 'string' || ref.length < EXTERNAL_ID_CHARS.min || ref.length > EXTERNAL_ID_CHARS.max || ref.includes('\u0000')) {
+    if (typeof ref !== 'string' || isAnyId(ref) || ref.length < EXTERNAL_ID_CHARS.min || ref.length > EXTERNAL_ID_CHARS.max || ref.includes('\u0000')) {
       throw new GatewayError('INVALID_USER_ID');
     }
     const { rows } = await this.db.read((m) => sql<{ id: string }>(m, SELECT_ID_BY_EXTERNAL_ID, [projectId, ref]));

@@ -149,11 +149,11 @@ describeEachDialect('users(filter) on %s', (dialect) => {
 
   it("a deleted user's cursor is refused, not silently restarted", async () => {
     const project = await gw.newProject();
-    const first = await gw.createUser({}, project.client);
+    await gw.createUser({}, project.client);
     await gw.createUser({}, project.client);
     const { users } = await project.client.data(UsersDocument, { first: 1 });
-    expect(users.nodes.map((n) => n.userId)).toEqual([first]);
-    await project.client.data(DeleteUserDocument, { userId: first });
+    expect(users.pageInfo.hasNextPage).toBe(true);
+    await project.client.data(DeleteUserDocument, { userId: users.nodes[0].userId });
     expect(codes(await usersOf(project, { after: users.pageInfo.endCursor! }))).toEqual(['BAD_USER_INPUT']);
   });
 });
