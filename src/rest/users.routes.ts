@@ -22,6 +22,8 @@ export function userRoutes(scope: RestScope): void {
         trustedMetadata: body.trusted_metadata as Record<string, unknown> | undefined,
         untrustedMetadata: body.untrusted_metadata as Record<string, unknown> | undefined,
       }),
+      // Every /v1 route is the project's backend (HTTP Basic).
+      { nameExisting: true },
     );
     const view = userView(user);
     return { user_id: user.userId, user: view, email_id: view.emails[0]?.email_id ?? '', phone_id: view.phone_numbers[0]?.phone_id ?? '', status: user.status };
@@ -40,6 +42,7 @@ export function userRoutes(scope: RestScope): void {
         trustedMetadata: body.trusted_metadata as Record<string, unknown> | undefined,
         untrustedMetadata: body.untrusted_metadata as Record<string, unknown> | undefined,
       }),
+      { nameExisting: true },
     );
     const view = userView(user);
     return { user_id: user.userId, user: view, emails: view.emails, phone_numbers: view.phone_numbers, crypto_wallets: [] };

@@ -1,6 +1,7 @@
 import { Arg, Args, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
 import { Authorized } from '../graphql/authorized';
 import { projectOf, type GatewayContext } from '../graphql/context';
+import { mayNameExistingUser } from '../graphql/caller.policy';
 import { User } from './user.entity';
 import { CreateUserInput, UpdateUserInput, UsersArgs } from './user.inputs';
 import { CreateUserPayload, DeleteUserPayload, UnlockUserPayload, UpdateUserPayload, UserConnection } from './user.types';
@@ -32,14 +33,14 @@ export class UserResolver {
   @Authorized()
   @Mutation(() => CreateUserPayload)
   async createUser(@Arg('input', () => CreateUserInput) input: CreateUserInput, @Ctx() ctx: GatewayContext): Promise<CreateUserPayload> {
-    return toCreateUserPayload(await this.service.create(projectOf(ctx).projectId, input));
+    return toCreateUserPayload(await this.service.create(projectOf(ctx).projectId, input, { nameExisting: mayNameExistingUser(ctx.session) }));
   }
 
   /** Project credentials only (a session caller cannot change trusted metadata or who it is). */
   @Authorized()
   @Mutation(() => UpdateUserPayload, { description: "Changes the user's name, external id and metadata (merged at the top level; null deletes a key)." })
   async updateUser(@Arg('input', () => UpdateUserInput) input: UpdateUserInput, @Ctx() ctx: GatewayContext): Promise<UpdateUserPayload> {
-    return toUpdateUserPayload(await this.service.update(projectOf(ctx).projectId, input));
+    return toUpdateUserPayload(await this.service.update(projectOf(ctx).projectId, input, { nameExisting: mayNameExistingUser(ctx.session) }));
   }
 
   @Authorized()

@@ -106,6 +106,11 @@ function changesOf(user: User, input: UpdateUserInput): Partial<User> {
   return changes;
 }
 
+/** What a failure may disclose to this caller. */
+export interface DisclosureOptions {
+  readonly nameExisting?: boolean;
+}
+
 export class UserService {
   constructor(
     private readonly db: Database,
@@ -114,7 +119,8 @@ export class UserService {
     private readonly audit: UnlockAudit,
   ) {}
 
-  async create(projectId: string, input: CreateUserInput): Promise<User> {
+  /** `nameExisting`: whether a DUPLICATE_* answer may carry `existingUserId` (caller.policy.ts `mayNameExistingUser`). */
+  async create(projectId: string, input: CreateUserInput, { nameExisting = false }: DisclosureOptions = {}): Promise<User> {
     // One person, one user: uniqueness is on the normal forms, and only they are stored.
     const email = normalized('email', input.email, normalizeEmail, 'invalid_email', INVALID_EMAIL_MESSAGE);
     const phoneNumber = normalized('phoneNumber', input.phoneNumber, normalizePhoneNumber, 'invalid_phone_number', INVALID_PHONE_NUMBER_MESSAGE);
@@ -145,7 +151,7 @@ export class UserService {
       await this.db.write((m) => insertRow(m, User, user));
     } catch (error) {
       // The unique indexes, not a prior SELECT, decide: two concurrent creates cannot both pass.
-      throw await this.duplicateError(error, user);
+      throw await this.duplicateError(error, user, nameExisting);
     }
     user.totps = [];
     user.observedAtMs = this.clock.now();
@@ -156,9 +162,9 @@ export class UserService {
    * updateUser (Stytch's Update User): name parts, external id and metadata (merged, see mergeMetadata)
    * in one UPDATE under the user's row lock. DUPLICATE_EXTERNAL_ID (with details.existingUserId) when
    * another user of the project has the external id; USER_NOT_FOUND for a user the project lacks.
-   * Project credentials only (its resolver and route), so the existing user's id goes to its owner.
+   * The existing user is named only when `nameExisting` (caller.policy.ts `mayNameExistingUser`).
    */
-  async update(projectId: string, input: UpdateUserInput): Promise<User> {
+  async update(projectId: string, input: UpdateUserInput, { nameExisting = false }: DisclosureOptions = {}): Promise<User> {
     const id = parseUserId(input.userId);
     try {
       return await this.db.write(async (m) => {
@@ -169,7 +175,7 @@ export class UserService {
         return Object.assign(user, changes);
       });
     } catch (error) {
-      throw await this.duplicateError(error, { projectId, userId: id, email: null, phoneNumber: null, externalId: input.externalId ?? null });
+      throw await this.duplicateError(error, { projectId, userId: id, email: null, phoneNumber: null, externalId: input.externalId ?? null }, nameExisting);
     }
   }
 
@@ -193,14 +199,14 @@ export class UserService {
   /**
    * A failed write's error as the client should see it: a unique violation on email, phone number or
    * external id becomes DUPLICATE_* naming the project's user that holds the value
-   * (details.existingUserId; omitted when that user is gone by the time it is read). Both callers are
-   * project-credential fields, and the lookup is within the project, so no other project's user is named.
+   * (details.existingUserId, when `nameExisting`; omitted when that user is gone by the time it is
+   * read). The lookup is within the project, so no other project's user is ever named.
    */
-  private async duplicateError(error: unknown, attempted: Pick<User, 'projectId' | 'userId' | 'email' | 'phoneNumber' | 'externalId'>): Promise<unknown> {
+  private async duplicateError(error: unknown, attempted: Pick<User, 'projectId' | 'userId' | 'email' | 'phoneNumber' | 'externalId'>, nameExisting: boolean): Promise<unknown> {
     const index = violatedUserIndex(error);
     if (!index) return error;
     const value = { email: attempted.email, phone_number: attempted.phoneNumber, external_id: attempted.externalId }[index];
-    const { rows } = value === null ? { rows: [] } : await this.db.read((m) => sql<{ id: string }>(m, SELECT_ID_BY[index], [attempted.projectId, value]));
+    const { rows } = value === null || !nameExisting ? { rows: [] } : await this.db.read((m) => sql<{ id: string }>(m, SELECT_ID_BY[index], [attempted.projectId, value]));
     const existing = rows.find((row) => row.id !== attempted.userId)?.id;
     const options = { cause: error, details: existing ? { existingUserId: existing } : undefined };
     if (index === 'external_id') return new DuplicateExternalIdError(options);
