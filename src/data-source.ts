@@ -26,6 +26,7 @@ import { KeyChecks1764806400000 } from './migrations/1764806400000-KeyChecks';
 import { SigningSchedule1764892800000 } from './migrations/1764892800000-SigningSchedule';
 import { RateLimitBuckets1764892800001 } from './migrations/1764892800001-RateLimitBuckets';
 import { TotpParameters1764979200000 } from './migrations/1764979200000-TotpParameters';
+import { UserSearch1765065600002 } from './migrations/1765065600002-UserSearch';
 
 const entities = [Project, ProjectSecret, User, Totp, RecoveryCode, Session, SigningKey, AuthEvent, RateLimit, ProjectOrigin];
 export const migrations = [
@@ -39,6 +40,7 @@ export const migrations = [
   SigningSchedule1764892800000,
   RateLimitBuckets1764892800001,
   TotpParameters1764979200000,
+  UserSearch1765065600002,
 ];
 
 // No busy wait in the driver: better-sqlite3 is synchronous, so SQLite's busy handler would sleep on the

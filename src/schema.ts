@@ -5,6 +5,7 @@ import { specifiedDirectives, type GraphQLSchema } from 'graphql';
 import { buildSchemaSync } from 'type-graphql';
 import { printSchemaWithDirectives } from '@graphql-tools/utils';
 import { applyAuthDirective, authDirective } from './auth/auth.directive';
+import { applyUserRefs } from './users/user-ref.transform';
 import { UserResolver } from './users/user.resolver';
 import { TotpResolver } from './totp/totp.resolver';
 import { SessionResolver } from './sessions/session.resolver';
@@ -15,13 +16,16 @@ import type { GatewayContext } from './graphql/context';
 let built: GraphQLSchema | undefined;
 
 export function gatewaySchema(): GraphQLSchema {
+  // The @auth guard outermost: a user reference is resolved only for an admitted caller.
   built ??= applyAuthDirective(
-    buildSchemaSync({
+    applyUserRefs(
+      buildSchemaSync({
       resolvers: [UserResolver, TotpResolver, SessionResolver, AuditResolver],
       container: ({ context }: { context: GatewayContext }) => context.container,
       directives: [...specifiedDirectives, authDirective],
-      validateFn: (value) => validateInput(value),
-    }),
+        validateFn: (value) => validateInput(value),
+      }),
+    ),
   );
   return built;
 }

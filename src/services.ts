@@ -10,6 +10,7 @@ import { KeyedHasher } from './crypto/keyed-hash';
 import { ProjectService } from './projects/project.service';
 import { CallerResolver } from './auth/caller';
 import { UserService } from './users/user.service';
+import { UserSearchService } from './users/user-search.service';
 import { LockoutService } from './users/lockout.service';
 import { SigningKeyService } from './sessions/signing-key.service';
 import { SessionService } from './sessions/session.service';
@@ -26,6 +27,7 @@ export interface Services {
   readonly projects: ProjectService;
   readonly callers: CallerResolver;
   readonly users: UserService;
+  readonly userSearch: UserSearchService;
   readonly totps: TotpService;
   readonly sessions: SessionService;
   readonly signingKeys: SigningKeyService;
@@ -41,6 +43,7 @@ export function createServices(config: Config, db: Database, clock: Clock = syst
   const lockout = new LockoutService(config.lockout);
   const audit = new AuditService(db);
   const users = new UserService(db, clock, lockout, audit);
+  const userSearch = new UserSearchService(db, clock);
   const signingKeys = new SigningKeyService(db, envelope, clock, {
     algorithm: config.sessions.jwtAlgorithm,
     rotationDays: config.sessions.signingKeyRotationDays,
@@ -54,7 +57,9 @@ export function createServices(config: Config, db: Database, clock: Clock = syst
     retrievableRecoveryCodes: config.recoveryCodes.retrievable,
   });
   const instances = new Map<Function, unknown>([
-    [UserResolver, new UserResolver(users)],
+    [UserResolver, new UserResolver(users, userSearch)],
+    // Not a resolver: the user-reference transform (src/users/user-ref.transform.ts) reads it from the container.
+    [UserService, users],
     [TotpResolver, new TotpResolver(totps)],
     [SessionResolver, new SessionResolver(sessions)],
     [AuditResolver, new AuditResolver(audit)],
@@ -67,5 +72,5 @@ export function createServices(config: Config, db: Database, clock: Clock = syst
     },
   };
   const callers = new CallerResolver(projects, sessions);
-  return { projects, callers, users, totps, sessions, signingKeys, audit, resolvers };
+  return { projects, callers, users, userSearch, totps, sessions, signingKeys, audit, resolvers };
 }

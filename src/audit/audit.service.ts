@@ -7,7 +7,8 @@
 import type { EntityManager } from 'typeorm';
 import type { Database } from '../db/database';
 import { sql } from '../db/sql';
-import { isId, newId } from '../common/ids';
+import { newId } from '../common/ids';
+import { decodeCursor, encodeCursor } from '../common/cursor';
 import { MINUTE_MS } from '../common/clock';
 import { User } from '../users/user.entity';
 import { UserNotFoundError } from '../users/user.errors';
@@ -69,7 +70,8 @@ export class AuditService {
     const id = parseUserId(userId);
     // Its bounds are checked on the input (audit.inputs.ts).
     const first = page.first ?? PAGE_SIZE.default;
-    const afterId = page.after == null ? null : decodeCursor(page.after);
+    const afterId = page.after == null ? null : decodeCursor('event', page.after);
+    if (page.after != null && afterId === null) throw invalidCursor();
 
     return this.db.read(async (m) => {
       const known = (await m.exists(User, { where: { userId: id, projectId } })) || (await m.exists(AuthEvent, { where: { userId: id, projectId } }));
@@ -98,15 +100,4 @@ export class AuditService {
       };
     });
   }
-}
-
-/** Cursors are opaque to clients: the base64url of the event id, looked up within the user's events. */
-function encodeCursor(eventId: string): string {
-  return Buffer.from(eventId, 'utf8').toString('base64url');
-}
-
-function decodeCursor(cursor: string): string {
-  const eventId = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (!isId('event', eventId) || encodeCursor(eventId) !== cursor) throw invalidCursor();
-  return eventId;
 }

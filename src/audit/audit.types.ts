@@ -1,21 +1,8 @@
 import { Field, ObjectType } from 'type-graphql';
 import { AuthEvent } from './auth-event.entity';
+import { PageInfo } from '../graphql/page-info';
 
-/** Relay cursor connection types (https://relay.dev/graphql/connections.htm). */
-@ObjectType()
-export class PageInfo {
-  @Field()
-  hasNextPage: boolean;
-
-  @Field({ description: 'True when `after` was given (newer events precede this page).' })
-  hasPreviousPage: boolean;
-
-  @Field(() => String, { nullable: true })
-  startCursor: string | null;
-
-  @Field(() => String, { nullable: true, description: 'Pass as `after` to read the next (older) page.' })
-  endCursor: string | null;
-}
+export { PageInfo };
 
 @ObjectType()
 export class AuthEventEdge {

@@ -4,7 +4,8 @@
 import { randomUUID } from 'node:crypto';
 import { GatewayError, type ErrorCode } from '../errors/error.catalogue';
 
-export type IdPrefix = 'project' | 'secret' | 'user' | 'totp' | 'recovery' | 'session' | 'key' | 'event' | 'public-token';
+export const ID_PREFIXES = ['project', 'secret', 'user', 'totp', 'recovery', 'session', 'key', 'event', 'public-token'] as const;
+export type IdPrefix = (typeof ID_PREFIXES)[number];
 
 const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
 const patterns = new Map<IdPrefix, RegExp>();
@@ -17,6 +18,11 @@ export function isId(prefix: IdPrefix, value: unknown): value is string {
   let pattern = patterns.get(prefix);
   if (!pattern) patterns.set(prefix, (pattern = new RegExp(`^${prefix}-(?:test-|live-)?${UUID}$`, 'i')));
   return typeof value === 'string' && pattern.test(value);
+}
+
+/** Whether `value` is shaped like an id of any kind the gateway gives out. */
+export function isAnyId(value: unknown): boolean {
+  return ID_PREFIXES.some((prefix) => isId(prefix, value));
 }
 
 /** Returns `value` when it is a well-formed id of `prefix`, else throws the given catalogue error. */

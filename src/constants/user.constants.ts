@@ -23,3 +23,20 @@ export const EXTERNAL_ID_CHARS = { min: 1, max: 128 } as const;
 
 /** The message for an external id outside EXTERNAL_ID_CHARS. */
 export const EXTERNAL_ID_MESSAGE = `The external id must be ${EXTERNAL_ID_CHARS.min} to ${EXTERNAL_ID_CHARS.max} characters.`;
+
+/** Users per page of the `users` query (`first`); the same bounds as every GraphQL connection here (Relay cursor connections). */
+export const USERS_PAGE_SIZE = { min: 1, max: 100, default: 20 } as const;
+
+/** The GraphQL description of `users(first)`, and its invalid_page_size message. */
+export const USERS_PAGE_SIZE_DESCRIPTION = `Page size, ${USERS_PAGE_SIZE.min}..${USERS_PAGE_SIZE.max} (default ${USERS_PAGE_SIZE.default}).`;
+export const INVALID_USERS_PAGE_SIZE_MESSAGE = `first must be between ${USERS_PAGE_SIZE.min} and ${USERS_PAGE_SIZE.max}.`;
+
+/** Users per page of REST `POST /v1/users/search` (`limit`): Stytch's bounds and default (Search Users API reference). */
+export const SEARCH_LIMIT = { min: 1, max: 1000, default: 100 } as const;
+
+/** The invalid_page_size message of the REST search's `limit`. */
+export const INVALID_SEARCH_LIMIT_MESSAGE = `limit must be an integer between ${SEARCH_LIMIT.min} and ${SEARCH_LIMIT.max}.`;
+
+/** Most operands in one search query, and most values in one operand's filter_value list (bounds the SQL a query builds). */
+export const SEARCH_MAX_OPERANDS = 20;
+export const SEARCH_MAX_FILTER_VALUES = 100;

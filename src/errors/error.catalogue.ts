@@ -9,7 +9,7 @@ import { INVALID_EXPIRATION_MESSAGE } from '../constants/totp.constants';
 export const ERROR_CATALOGUE = {
   UNAUTHORIZED_CREDENTIALS: { status: 401, errorType: 'unauthorized_credentials', message: 'Send valid project credentials as HTTP Basic auth (project id and secret).' },
   BAD_USER_INPUT: { status: 400, errorType: 'bad_request', message: 'The request is malformed; check the arguments against the schema.' },
-  INVALID_USER_ID: { status: 400, errorType: 'invalid_user_id', message: 'The user id is malformed; user ids look like user-<uuid>.' },
+  INVALID_USER_ID: { status: 400, errorType: 'invalid_user_id', message: "The user id is malformed; give a user id (user-<uuid>) or the user's external id (1 to 128 characters)." },
   INVALID_TOTP_ID: { status: 400, errorType: 'invalid_totp_id', message: 'The TOTP id is malformed; TOTP ids look like totp-<uuid>.' },
   INVALID_SESSION_ID: { status: 400, errorType: 'invalid_session_id', message: 'The session id is malformed; session ids look like session-<uuid>.' },
   USER_NOT_FOUND: { status: 404, errorType: 'user_not_found', message: 'No user with this id exists in this project.' },
@@ -88,6 +88,10 @@ export const ERROR_SUBTYPES = {
     // Audit: paging arguments.
     'invalid_page_size',
     'invalid_cursor',
+    // Users search (users query, POST /v1/users/search): the query's shape, a filter's name or value.
+    'invalid_search_query',
+    'invalid_filter_name',
+    'invalid_filter_value',
     // Any input: a key that could reach an object's prototype (src/http/request-bytes.ts).
     'forbidden_json_key',
   ],

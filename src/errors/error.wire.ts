@@ -159,6 +159,9 @@ export function restErrorBody(error: GatewayError, requestId: string) {
     error_type: error.errorType,
     error_message: error.message,
     error_url: `${REST_ERROR_DOCS}/${error.status}#${error.errorType}`,
+    // DUPLICATE_*: the project's user that already holds the value (only ever set for its own project),
+    // in Stytch's `error_details`, which the official SDKs keep on their StytchError.
+    ...(typeof error.details.existingUserId === 'string' && { error_details: { existing_user_id: error.details.existingUserId } }),
   };
 }
 

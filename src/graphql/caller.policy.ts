@@ -70,7 +70,9 @@ export function operationAdmits(role: AuthRole, rootFields: readonly string[], r
 /**
  * A session caller acts only for its own user. Another well-formed user id answers exactly as a
  * missing user does (as across projects: no oracle for which ids exist); a malformed one is left for
- * the service to refuse as INVALID_USER_ID. A project secret may name any user of its project.
+ * the service to refuse as INVALID_USER_ID. (An external id has already become its user's id, or
+ * USER_NOT_FOUND, before this runs: src/users/user-ref.transform.ts.) A project secret may name any
+ * user of its project.
  */
 export function ownUser<T>(session: SessionCaller | null, userId: T): Decision<T> {
   if (session && isId('user', userId) && userId !== session.userId) return refuse(new GatewayError('USER_NOT_FOUND'));
@@ -145,6 +147,17 @@ export function userWithSecondFactor<T>(session: SessionCaller | null, userId: T
   const user = ownUser(session, userId);
   if (user.allowed && session && !session.factors.some((type) => SECOND_FACTORS.has(type))) return refuse(new GatewayError('SECOND_FACTOR_REQUIRED'));
   return user;
+}
+
+/**
+ * Whether a DUPLICATE_EMAIL / DUPLICATE_PHONE_NUMBER / DUPLICATE_EXTERNAL_ID answer may name the user
+ * that already holds the value (`existingUserId`): only to the project's backend, which could list its
+ * users anyway (`users`). A session caller must not learn who else uses an email (OWASP ASVS V2.2:
+ * no account enumeration); the fields that raise these are project-secret only, and this keeps it so
+ * should one ever admit sessions.
+ */
+export function mayNameExistingUser(session: SessionCaller | null): boolean {
+  return session === null;
 }
 
 /** What revokeSession names (at most one of them, checked by the service). */

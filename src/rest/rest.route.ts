@@ -9,6 +9,7 @@ import { validateInput } from '../graphql/validation';
 import type { RateLimitService } from '../ratelimit/rate-limit.service';
 import type { Services } from '../services';
 import { inRestSpelling } from './rest.fields';
+import { isId } from '../common/ids';
 import { invalidArgument, REST_SCHEMAS } from './rest.schemas';
 
 /** A JSON object body (or the object a route answers with, besides status_code and request_id). */
@@ -44,7 +45,7 @@ const OK_STATUS = 200;
  * backend's per-project budget as for GraphQL, and answers `{status_code: 200, request_id, ...}`.
  * Every route declares its fields' JSON types (src/rest/rest.schemas.ts); a route without is a bug.
  */
-export function route({ app, services, rateLimits }: RestScope, method: 'GET' | 'POST' | 'DELETE', url: string, handler: RestHandler): void {
+export function route({ app, services, rateLimits }: RestScope, method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, handler: RestHandler): void {
   const schema = REST_SCHEMAS[`${method} ${url}`];
   if (!schema) throw new TypeError(`REST route ${method} ${url} has no schema in rest.schemas.ts`);
   app.route({
@@ -59,17 +60,30 @@ export function route({ app, services, rateLimits }: RestScope, method: 'GET' | 
         if (!allowed) throw new TooManyRequestsError({ details: { retryAfterSeconds } });
       }
       const body = request.body && typeof request.body === 'object' && !Array.isArray(request.body) ? (request.body as RestBody) : {};
+      const params = request.params as Record<string, string>;
+      const query = request.query as Record<string, string>;
       const result = await handler({
         project,
-        body,
-        params: request.params as Record<string, string>,
-        query: request.query as Record<string, string>,
+        body: await withUserId(services, project.projectId, body),
+        params: await withUserId(services, project.projectId, params),
+        query: await withUserId(services, project.projectId, query),
         requestId: request.id,
         receivedAtMs: request.receivedAtMs,
       });
       return reply.status(OK_STATUS).send({ status_code: OK_STATUS, request_id: request.id, ...result });
     },
   });
+}
+
+/**
+ * `user_id` (path, query or body) may be a user id or the external id of one of the project's users,
+ * as in Stytch's API: resolved by the same UserService.resolveUserId the GraphQL fields use
+ * (src/users/user-ref.transform.ts). A user id, and a part without `user_id`, is returned as it is.
+ */
+async function withUserId<T extends Record<string, unknown>>(services: Services, projectId: string, part: T): Promise<T> {
+  const ref = part?.user_id;
+  if (ref == null || isId('user', ref)) return part;
+  return { ...part, user_id: await services.users.resolveUserId(projectId, ref) };
 }
 
 /**

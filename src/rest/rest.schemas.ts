@@ -42,6 +42,31 @@ export const REST_SCHEMAS: Record<string, FastifySchema> = {
     }),
   },
   'GET /users/:user_id': { params: userIdParams },
+  // Stytch's Update User: email and phone number are not changed here (nor by Stytch's endpoint).
+  'PUT /users/:user_id': {
+    params: userIdParams,
+    body: body({
+      name: { type: ['object', 'null'], properties: { first_name: optionalString, middle_name: optionalString, last_name: optionalString } },
+      external_id: optionalString,
+      trusted_metadata: optionalObject,
+      untrusted_metadata: optionalObject,
+    }),
+  },
+  // Stytch's Search Users: operand values are checked per filter by src/users/user-search.query.ts.
+  'POST /users/search': {
+    body: body({
+      cursor: optionalString,
+      limit: optionalInteger,
+      query: {
+        type: ['object', 'null'],
+        properties: {
+          operator: string,
+          operands: { type: ['array', 'null'], items: { type: 'object', properties: { filter_name: string }, required: ['filter_name'] } },
+        },
+        required: ['operator'],
+      },
+    }),
+  },
   'DELETE /users/:user_id': { params: userIdParams },
   'POST /users/:user_id/unlock': { params: userIdParams },
   'POST /totps': { body: body({ user_id: string, expiration_minutes: optionalInteger }) },

@@ -54,6 +54,8 @@ export class UserName {
 @Index('uq_users_project_email', ['projectId', 'email'], { unique: true })
 @Index('uq_users_project_phone_number', ['projectId', 'phoneNumber'], { unique: true })
 @Index('uq_users_project_external_id', ['projectId', 'externalId'], { unique: true })
+// Pages of users in (created_at, id) order (user-search.service.ts).
+@Index('idx_users_project_created', ['projectId', 'createdAt', 'userId'])
 @ObjectType()
 export class User {
   @Field(() => ID)

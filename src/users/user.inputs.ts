@@ -1,18 +1,22 @@
-import { Field, InputType } from 'type-graphql';
+import { ArgsType, Field, ID, InputType, Int } from 'type-graphql';
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { IsOptional, Length, MaxLength, ValidateNested, registerDecorator, type ValidationOptions } from 'class-validator';
 import { EMAIL_MAX_CHARS, normalizeEmail, normalizePhoneNumber } from './identity.normalize';
 import type { ErrorSubtype } from '../errors/error.catalogue';
-import { JsonObjectAtMost } from '../graphql/validators';
+import { IntegerInRange, JsonObjectAtMost } from '../graphql/validators';
+import { isAnyId } from '../common/ids';
 import {
   EXTERNAL_ID_CHARS,
   EXTERNAL_ID_MESSAGE,
+  INVALID_USERS_PAGE_SIZE_MESSAGE,
   METADATA_MAX_BYTES,
   metadataMessage,
   NAME_PART_MAX_CHARS,
   NAME_PART_MESSAGE,
   TRUSTED_METADATA_DESCRIPTION,
   UNTRUSTED_METADATA_DESCRIPTION,
+  USERS_PAGE_SIZE,
+  USERS_PAGE_SIZE_DESCRIPTION,
 } from '../constants/user.constants';
 
 // The custom validator is async on purpose: class-validator 0.15 attaches a constraint's `context`
@@ -36,6 +40,25 @@ function Normalizes(normalize: (raw: string) => string | null, options: Validati
 export const INVALID_EMAIL_MESSAGE =
   'The email address is not valid: give a plain address such as name@example.com. A local part that needs quotes (a space, @, quote or backslash in it) is not accepted, nor are invisible or bidirectional control characters.';
 export const INVALID_PHONE_NUMBER_MESSAGE = 'The phone number is not a possible number: give it with + and its country code, without an extension, e.g. +15555550123.';
+
+/**
+ * Valid unless the value is shaped like a gateway id (`user-<uuid>`, `totp-<uuid>`, ...): wherever a
+ * userId is taken an external id is too (as Stytch does), and such a value is always read as an id, so
+ * that external id could never be used.
+ */
+function NotAUserId(options: ValidationOptions) {
+  return (target: object, property: string) =>
+    registerDecorator({
+      name: `notAUserId_${property}`,
+      target: target.constructor,
+      propertyName: property,
+      options,
+      validator: { validate: async (value: unknown) => !isAnyId(value) },
+    });
+}
+
+const EXTERNAL_ID_DESCRIPTION = "Your system's id for this user; unique per project. Accepted wherever a userId is.";
+const EXTERNAL_ID_NOT_USER_ID_MESSAGE = 'The external id must not look like a gateway id (user-<uuid>, totp-<uuid>, ...): user ids and external ids are accepted in the same places.';
 
 const invalid = (errorType: ErrorSubtype<'BAD_USER_INPUT'>, message: string) => ({ context: { errorType, message } });
 
@@ -81,9 +104,10 @@ export class CreateUserInput {
   @ValidateNested()
   name?: UserNameInput | null;
 
-  @Field(() => String, { nullable: true, description: "Your system's id for this user; unique per project." })
+  @Field(() => String, { nullable: true, description: EXTERNAL_ID_DESCRIPTION })
   @IsOptional()
   @Length(EXTERNAL_ID_CHARS.min, EXTERNAL_ID_CHARS.max, invalid('invalid_external_id', EXTERNAL_ID_MESSAGE))
+  @NotAUserId(invalid('invalid_external_id', EXTERNAL_ID_NOT_USER_ID_MESSAGE))
   externalId?: string | null;
 
   @Field(() => GraphQLJSONObject, { nullable: true, description: TRUSTED_METADATA_DESCRIPTION })
@@ -95,4 +119,79 @@ export class CreateUserInput {
   @IsOptional()
   @JsonObjectAtMost(METADATA_MAX_BYTES, invalid('invalid_metadata', metadataMessage('untrustedMetadata')))
   untrustedMetadata?: Record<string, unknown> | null;
+}
+
+/**
+ * `updateUser`: what is given changes, what is left out (or null) stays. Name parts given as null are
+ * cleared. Metadata is merged at the top level, a key given as null is deleted (Stytch's metadata
+ * update behaviour); the merged object must fit METADATA_MAX_BYTES. Email and phone number are not
+ * updated here (Stytch's Update User does not change them either).
+ */
+@InputType()
+export class UpdateUserInput {
+  @Field(() => ID, { description: 'The user id, or the external id of one of the project\'s users.' })
+  userId: string;
+
+  @Field(() => UserNameInput, { nullable: true })
+  @IsOptional()
+  @ValidateNested()
+  name?: UserNameInput | null;
+
+  @Field(() => String, { nullable: true, description: EXTERNAL_ID_DESCRIPTION })
+  @IsOptional()
+  @Length(EXTERNAL_ID_CHARS.min, EXTERNAL_ID_CHARS.max, invalid('invalid_external_id', EXTERNAL_ID_MESSAGE))
+  @NotAUserId(invalid('invalid_external_id', EXTERNAL_ID_NOT_USER_ID_MESSAGE))
+  externalId?: string | null;
+
+  @Field(() => GraphQLJSONObject, { nullable: true, description: `${TRUSTED_METADATA_DESCRIPTION} Merged at the top level; a key set to null is deleted.` })
+  @IsOptional()
+  @JsonObjectAtMost(METADATA_MAX_BYTES, invalid('invalid_metadata', metadataMessage('trustedMetadata')))
+  trustedMetadata?: Record<string, unknown> | null;
+
+  @Field(() => GraphQLJSONObject, { nullable: true, description: `${UNTRUSTED_METADATA_DESCRIPTION} Merged at the top level; a key set to null is deleted.` })
+  @IsOptional()
+  @JsonObjectAtMost(METADATA_MAX_BYTES, invalid('invalid_metadata', metadataMessage('untrustedMetadata')))
+  untrustedMetadata?: Record<string, unknown> | null;
+}
+
+/** `users(filter)`: every field given must hold; email and phone number match exactly after normalisation (identity.normalize.ts). */
+@InputType()
+export class UserFilter {
+  @Field(() => String, { nullable: true, description: 'Normalised as on createUser, then matched exactly.' })
+  @IsOptional()
+  @MaxLength(EMAIL_MAX_CHARS, invalid('invalid_email', INVALID_EMAIL_MESSAGE))
+  @Normalizes(normalizeEmail, invalid('invalid_email', INVALID_EMAIL_MESSAGE))
+  email?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Normalised to E.164 as on createUser, then matched exactly.' })
+  @IsOptional()
+  @Normalizes(normalizePhoneNumber, invalid('invalid_phone_number', INVALID_PHONE_NUMBER_MESSAGE))
+  phoneNumber?: string | null;
+
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @Length(EXTERNAL_ID_CHARS.min, EXTERNAL_ID_CHARS.max, invalid('invalid_external_id', EXTERNAL_ID_MESSAGE))
+  externalId?: string | null;
+
+  @Field(() => Boolean, { nullable: true, description: 'True: users with at least one verified TOTP; false: users with none.' })
+  totpVerified?: boolean | null;
+
+  @Field(() => Boolean, { nullable: true, description: 'True: users under a lock now (timed, or until unlockUser); false: the others.' })
+  locked?: boolean | null;
+}
+
+@ArgsType()
+export class UsersArgs {
+  @Field(() => UserFilter, { nullable: true })
+  @IsOptional()
+  @ValidateNested()
+  filter?: UserFilter | null;
+
+  @Field(() => Int, { nullable: true, defaultValue: USERS_PAGE_SIZE.default, description: USERS_PAGE_SIZE_DESCRIPTION })
+  @IsOptional()
+  @IntegerInRange(USERS_PAGE_SIZE, invalid('invalid_page_size', INVALID_USERS_PAGE_SIZE_MESSAGE))
+  first?: number | null;
+
+  @Field(() => String, { nullable: true, description: 'endCursor of the previous page: read the users after it.' })
+  after?: string | null;
 }

@@ -5,10 +5,12 @@ import { isUniqueViolation } from '../errors/database.faults';
 import { fromRows, relationTarget } from '../db/row-mapper';
 import { sql } from '../db/sql';
 import type { Clock } from '../common/clock';
-import { newId, parseId } from '../common/ids';
+import { isAnyId, isId, newId, parseId } from '../common/ids';
 import { GatewayError, type ErrorSubtype } from '../errors/error.catalogue';
 import { User, type UserTotp } from './user.entity';
-import { INVALID_EMAIL_MESSAGE, INVALID_PHONE_NUMBER_MESSAGE, type CreateUserInput } from './user.inputs';
+import { INVALID_EMAIL_MESSAGE, INVALID_PHONE_NUMBER_MESSAGE, type CreateUserInput, type UpdateUserInput } from './user.inputs';
+import { EXTERNAL_ID_CHARS, METADATA_MAX_BYTES, metadataMessage } from '../constants/user.constants';
+import { jsonByteLength } from '../common/json';
 import { DuplicateEmailError, DuplicateExternalIdError, DuplicatePhoneNumberError, UserNotFoundError } from './user.errors';
 import { normalizeEmail, normalizePhoneNumber } from './identity.normalize';
 import type { LockoutService } from './lockout.service';
@@ -35,6 +37,12 @@ export interface UnlockAudit {
 const SELECT_USER = `SELECT id, project_id, email, phone_number, first_name, middle_name, last_name, status, external_id,
   trusted_metadata, untrusted_metadata, failed_attempts, locked_until, created_at FROM users WHERE id = ? AND project_id = ?`;
 const SELECT_USER_TOTPS = 'SELECT id, verified FROM totps WHERE user_id = ? ORDER BY created_at ASC';
+const SELECT_ID_BY_EXTERNAL_ID = 'SELECT id FROM users WHERE project_id = ? AND external_id = ?';
+const SELECT_ID_BY = {
+  email: 'SELECT id FROM users WHERE project_id = ? AND email = ?',
+  phone_number: 'SELECT id FROM users WHERE project_id = ? AND phone_number = ?',
+  external_id: SELECT_ID_BY_EXTERNAL_ID,
+} as const;
 
 export const parseUserId = (userId: unknown) => parseId('user', userId, 'INVALID_USER_ID');
 
@@ -69,6 +77,40 @@ function violatedUserIndex(error: unknown): 'email' | 'phone_number' | 'external
   return null;
 }
 
+/**
+ * Stytch's metadata update: the update is merged into the stored object at the top level only, and a
+ * top-level key given as null is deleted (Stytch API reference, "Metadata update behavior"). The result
+ * must still fit METADATA_MAX_BYTES: BAD_USER_INPUT invalid_metadata otherwise.
+ */
+export function mergeMetadata(stored: Record<string, unknown>, update: Record<string, unknown>, field: string): Record<string, unknown> {
+  const merged: Record<string, unknown> = { ...stored };
+  for (const [key, value] of Object.entries(update)) {
+    if (value === null) delete merged[key];
+    else merged[key] = value;
+  }
+  if (jsonByteLength(merged) > METADATA_MAX_BYTES) {
+    throw new GatewayError('BAD_USER_INPUT', { errorType: 'invalid_metadata', message: metadataMessage(field), details: { field } });
+  }
+  return merged;
+}
+
+/** The columns an update changes: only what the input gives (a name part given as null is cleared). */
+function changesOf(user: User, input: UpdateUserInput): Partial<User> {
+  const changes: Partial<User> = {};
+  for (const part of ['firstName', 'middleName', 'lastName'] as const) {
+    if (input.name && input.name[part] !== undefined) changes[part] = input.name[part] ?? null;
+  }
+  if (input.externalId != null) changes.externalId = input.externalId;
+  if (input.trustedMetadata != null) changes.trustedMetadata = mergeMetadata(user.trustedMetadata, input.trustedMetadata, 'trustedMetadata');
+  if (input.untrustedMetadata != null) changes.untrustedMetadata = mergeMetadata(user.untrustedMetadata, input.untrustedMetadata, 'untrustedMetadata');
+  return changes;
+}
+
+/** What a failure may disclose to this caller. */
+export interface DisclosureOptions {
+  readonly nameExisting?: boolean;
+}
+
 export class UserService {
   constructor(
     private readonly db: Database,
@@ -77,7 +119,8 @@ export class UserService {
     private readonly audit: UnlockAudit,
   ) {}
 
-  async create(projectId: string, input: CreateUserInput): Promise<User> {
+  /** `nameExisting`: whether a DUPLICATE_* answer may carry `existingUserId` (caller.policy.ts `mayNameExistingUser`). */
+  async create(projectId: string, input: CreateUserInput, { nameExisting = false }: DisclosureOptions = {}): Promise<User> {
     // One person, one user: uniqueness is on the normal forms, and only they are stored.
     const email = normalized('email', input.email, normalizeEmail, 'invalid_email', INVALID_EMAIL_MESSAGE);
     const phoneNumber = normalized('phoneNumber', input.phoneNumber, normalizePhoneNumber, 'invalid_phone_number', INVALID_PHONE_NUMBER_MESSAGE);
@@ -108,15 +151,67 @@ export class UserService {
       await this.db.write((m) => insertRow(m, User, user));
     } catch (error) {
       // The unique indexes, not a prior SELECT, decide: two concurrent creates cannot both pass.
-      const index = violatedUserIndex(error);
-      if (index === 'external_id') throw new DuplicateExternalIdError({ cause: error });
-      if (index === 'email') throw new DuplicateEmailError({ cause: error });
-      if (index === 'phone_number') throw new DuplicatePhoneNumberError({ cause: error });
-      throw error;
+      throw await this.duplicateError(error, user, nameExisting);
     }
     user.totps = [];
     user.observedAtMs = this.clock.now();
     return user;
+  }
+
+  /**
+   * updateUser (Stytch's Update User): name parts, external id and metadata (merged, see mergeMetadata)
+   * in one UPDATE under the user's row lock. DUPLICATE_EXTERNAL_ID (with details.existingUserId) when
+   * another user of the project has the external id; USER_NOT_FOUND for a user the project lacks.
+   * The existing user is named only when `nameExisting` (caller.policy.ts `mayNameExistingUser`).
+   */
+  async update(projectId: string, input: UpdateUserInput, { nameExisting = false }: DisclosureOptions = {}): Promise<User> {
+    const id = parseUserId(input.userId);
+    try {
+      return await this.db.write(async (m) => {
+        await this.lock(m, projectId, id);
+        const user = await this.require(m, projectId, id);
+        const changes = changesOf(user, input);
+        if (Object.keys(changes).length) await m.update(User, { userId: id, projectId }, changes as Parameters<EntityManager['update']>[2]);
+        return Object.assign(user, changes);
+      });
+    } catch (error) {
+      throw await this.duplicateError(error, { projectId, userId: id, email: null, phoneNumber: null, externalId: input.externalId ?? null }, nameExisting);
+    }
+  }
+
+  /**
+   * The user id a `userId` argument names: a well-formed user id as it is (no query: this runs on every
+   * authentication), else the project's user with that external id (Stytch: "You may use an external_id
+   * here if one is set for the user"). USER_NOT_FOUND when the project has no such user (another
+   * project's answers the same); INVALID_USER_ID, without a query, for a value that can be neither (not
+   * a string, empty, too long, holding NUL, or the id of another kind of object, e.g. `totp-<uuid>`).
+   */
+  async resolveUserId(projectId: string, ref: unknown): Promise<string> {
+    if (isId('user', ref)) return ref;
+    if (typeof ref !== 'string' || isAnyId(ref) || ref.length < EXTERNAL_ID_CHARS.min || ref.length > EXTERNAL_ID_CHARS.max || ref.includes('\u0000')) {
+      throw new GatewayError('INVALID_USER_ID');
+    }
+    const { rows } = await this.db.read((m) => sql<{ id: string }>(m, SELECT_ID_BY_EXTERNAL_ID, [projectId, ref]));
+    if (!rows.length) throw new UserNotFoundError();
+    return rows[0].id;
+  }
+
+  /**
+   * A failed write's error as the client should see it: a unique violation on email, phone number or
+   * external id becomes DUPLICATE_* naming the project's user that holds the value
+   * (details.existingUserId, when `nameExisting`; omitted when that user is gone by the time it is
+   * read). The lookup is within the project, so no other project's user is ever named.
+   */
+  private async duplicateError(error: unknown, attempted: Pick<User, 'projectId' | 'userId' | 'email' | 'phoneNumber' | 'externalId'>, nameExisting: boolean): Promise<unknown> {
+    const index = violatedUserIndex(error);
+    if (!index) return error;
+    const value = { email: attempted.email, phone_number: attempted.phoneNumber, external_id: attempted.externalId }[index];
+    const { rows } = value === null || !nameExisting ? { rows: [] } : await this.db.read((m) => sql<{ id: string }>(m, SELECT_ID_BY[index], [attempted.projectId, value]));
+    const existing = rows.find((row) => row.id !== attempted.userId)?.id;
+    const options = { cause: error, details: existing ? { existingUserId: existing } : undefined };
+    if (index === 'external_id') return new DuplicateExternalIdError(options);
+    if (index === 'email') return new DuplicateEmailError(options);
+    return new DuplicatePhoneNumberError(options);
   }
 
   get(projectId: string, userId: unknown): Promise<User> {

@@ -67,7 +67,8 @@ describe('GraphQL fast path', () => {
   it.each([
     ['a successful query', { query: USER, variables: { id: 'SELF' } }],
     ['a catalogue error (USER_NOT_FOUND)', { query: USER, variables: { id: UNKNOWN_USER } }],
-    ['a malformed id (INVALID_USER_ID)', { query: USER, variables: { id: 'nope' } }],
+    ['a malformed id (INVALID_USER_ID)', { query: USER, variables: { id: '' } }],
+    ['an unknown external id (USER_NOT_FOUND)', { query: USER, variables: { id: 'nope' } }],
     ['partial data from two aliased root fields', { query: 'query($a: ID!, $b: ID!) { a: sessions(userId: $a) { sessionId } b: sessions(userId: $b) { sessionId } }', variables: { a: 'SELF', b: UNKNOWN_USER } }],
     ['an operation picked by operationName', { query: `${USER} query Other { user(userId: "${UNKNOWN_USER}") { userId } }`, operationName: 'Other' }],
     ['a refused TOTP code (INVALID_TOTP_CODE)', { query: 'mutation($i: AuthenticateTotpInput!) { authenticateTotp(input: $i) { userId } }', variables: { i: { userId: UNKNOWN_USER, totpCode: '12ab' } } }],

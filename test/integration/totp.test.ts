@@ -118,7 +118,7 @@ describeEachDialect('TOTP on %s', (dialect) => {
     it('refuses a malformed, unknown or foreign user id', async () => {
       const foreign = await gw.createUser({}, (await gw.newProject()).client);
       const before = await count('totps');
-      expect(codes(await gw.client.request(CreateTotpDocument, { input: { userId: 'nope' } }))).toEqual(['INVALID_USER_ID']);
+      expect(codes(await gw.client.request(CreateTotpDocument, { input: { userId: '' } }))).toEqual(['INVALID_USER_ID']);
       expect(codes(await gw.client.request(CreateTotpDocument, { input: { userId: unknownUserId() } }))).toEqual(['USER_NOT_FOUND']);
       expect(codes(await gw.client.request(CreateTotpDocument, { input: { userId: foreign } }))).toEqual(['USER_NOT_FOUND']);
       expect(await count('totps')).toBe(before);
@@ -252,7 +252,7 @@ describeEachDialect('TOTP on %s', (dialect) => {
     });
 
     it('answers INVALID_USER_ID, USER_NOT_FOUND and TOTP_NOT_FOUND for the wrong user', async () => {
-      expect(codes(await authenticate('nope', '123456'))).toEqual(['INVALID_USER_ID']);
+      expect(codes(await authenticate('', '123456'))).toEqual(['INVALID_USER_ID']);
       expect(codes(await authenticate(unknownUserId(), '123456'))).toEqual(['USER_NOT_FOUND']);
       const withoutTotp = await gw.createUser();
       expect(codes(await authenticate(withoutTotp, '123456'))).toEqual(['TOTP_NOT_FOUND']);
@@ -306,7 +306,7 @@ describeEachDialect('TOTP on %s', (dialect) => {
       const pending = await enroll();
       expect(codes(await recover(pending.userId, pending.recoveryCodes[0]))).toEqual(['TOTP_NOT_FOUND']);
       expect(codes(await recover(await gw.createUser(), 'aaaa-bbbb-cccc'))).toEqual(['TOTP_NOT_FOUND']);
-      expect(codes(await recover('nope', 'aaaa-bbbb-cccc'))).toEqual(['INVALID_USER_ID']);
+      expect(codes(await recover('', 'aaaa-bbbb-cccc'))).toEqual(['INVALID_USER_ID']);
       expect(codes(await recover(unknownUserId(), 'aaaa-bbbb-cccc'))).toEqual(['USER_NOT_FOUND']);
     });
   });
@@ -323,7 +323,7 @@ describeEachDialect('TOTP on %s', (dialect) => {
       const { userId, totpId } = await enroll();
       expect(await recoveryCodesOf(userId)).toEqual([{ totpId, verified: false, recoveryCodes: [], remaining: 10 }]);
       expect(await recoveryCodesOf(await gw.createUser())).toEqual([]);
-      expect(codes(await gw.client.request(TotpRecoveryCodesDocument, { userId: 'nope' }))).toEqual(['INVALID_USER_ID']);
+      expect(codes(await gw.client.request(TotpRecoveryCodesDocument, { userId: '' }))).toEqual(['INVALID_USER_ID']);
       expect(codes(await gw.client.request(TotpRecoveryCodesDocument, { userId: unknownUserId() }))).toEqual(['USER_NOT_FOUND']);
     });
 
@@ -346,7 +346,7 @@ describeEachDialect('TOTP on %s', (dialect) => {
     it('refuses to regenerate without a TOTP or with a bad user id', async () => {
       const regenerate = (userId: string) => gw.client.request(RegenerateTotpRecoveryCodesDocument, { userId });
       expect(codes(await regenerate(await gw.createUser()))).toEqual(['TOTP_NOT_FOUND']);
-      expect(codes(await regenerate('nope'))).toEqual(['INVALID_USER_ID']);
+      expect(codes(await regenerate(''))).toEqual(['INVALID_USER_ID']);
       expect(codes(await regenerate(unknownUserId()))).toEqual(['USER_NOT_FOUND']);
     });
   });

@@ -229,7 +229,7 @@ describeEachDialect('audit trail on %s', (dialect: Dialect) => {
     const ownOfB = await gw.enroll({ verify: true, client: b.client });
     expect(codes(await b.client.request(AuthEventsDocument, { userId: a.userId }))).toEqual(['USER_NOT_FOUND']);
     expect(codes(await b.client.request(AuthEventsDocument, { userId: `user-${randomUUID()}` }))).toEqual(['USER_NOT_FOUND']);
-    expect(codes(await b.client.request(AuthEventsDocument, { userId: 'not-an-id' }))).toEqual(['INVALID_USER_ID']);
+    expect(codes(await b.client.request(AuthEventsDocument, { userId: '' }))).toEqual(['INVALID_USER_ID']);
     // A's cursor is no cursor for B, even on B's own user.
     const { authEvents } = await gw.client.data(AuthEventsDocument, { userId: a.userId });
     expect(codes(await b.client.request(AuthEventsDocument, { userId: ownOfB.userId, after: authEvents.edges[0].cursor }))).toEqual(['BAD_USER_INPUT']);

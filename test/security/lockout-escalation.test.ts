@@ -254,7 +254,7 @@ describeEachDialect('lockout escalation on %s', (dialect) => {
       const other = await gw.newProject();
       const foreign = await rest('POST', `/users/${e.userId}/unlock`, other.client.authorization!);
       expect([foreign.status, ((await foreign.json()) as { error_type: string }).error_type]).toEqual([404, 'user_not_found']);
-      const malformed = await rest('POST', '/users/not-a-user/unlock');
+      const malformed = await rest('POST', '/users/totp-00000000-0000-4000-8000-000000000000/unlock');
       expect([malformed.status, ((await malformed.json()) as { error_type: string }).error_type]).toEqual([400, 'invalid_user_id']);
       expect(await lockOf(e)).toEqual(expect.objectContaining({ isLocked: true, consecutiveFailures: N }));
     });

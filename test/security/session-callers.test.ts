@@ -32,6 +32,8 @@ const REFUSED: Array<[string, string]> = [
   ['deleteTotp', 'mutation { deleteTotp(totpId: "totp-00000000-0000-4000-8000-000000000000") { totpId } }'],
   ['createSession', 'mutation($u: ID!) { createSession(input: { userId: $u, sessionDurationMinutes: 60 }) { sessionToken } }'],
   ['authenticateSession', 'mutation { authenticateSession(input: { sessionDurationMinutes: 60 }) { sessionJwt } }'],
+  ['users', 'query { users { nodes { userId } } }'],
+  ['updateUser', 'mutation($u: ID!) { updateUser(input: { userId: $u, trustedMetadata: { role: "admin" } }) { userId } }'],
 ];
 
 interface Caller {
@@ -86,7 +88,7 @@ describeEachDialect('session callers on %s', (dialect) => {
     expect(codes(await attempt({ sessionDurationMinutes: 4 }))).toEqual(['INVALID_SESSION_DURATION_MINUTES']);
     expect(codes(await attempt({ sessionCustomClaims: { sub: 'someone-else' } }))).toEqual(['RESERVED_CLAIMS_IN_CUSTOM_CLAIMS']);
     expect(codes(await attempt({ userId: 'user-00000000-0000-4000-8000-000000000000' }))).toEqual(['USER_NOT_FOUND']);
-    expect(codes(await attempt({ userId: 'not-a-user' }))).toEqual(['INVALID_USER_ID']);
+    expect(codes(await attempt({ userId: '' }))).toEqual(['INVALID_USER_ID']);
     const sessions = await gw.client.data(raw('query($u: ID!) { sessions(userId: $u) { sessionId } }'), { u: userId });
     expect(sessions.sessions).toEqual([]);
   });

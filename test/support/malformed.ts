@@ -166,6 +166,8 @@ export const DOCUMENTS = {
   deleteUser: 'mutation($id: ID!) { deleteUser(userId: $id) { userId } }',
   unlockUser: 'mutation($id: ID!) { unlockUser(userId: $id) { userId } }',
   deleteTotp: 'mutation($id: ID!) { deleteTotp(totpId: $id) { totpId } }',
+  users: 'query($filter: UserFilter, $first: Int, $after: String) { users(filter: $filter, first: $first, after: $after) { nodes { userId } pageInfo { endCursor } } }',
+  updateUser: 'mutation($input: UpdateUserInput!) { updateUser(input: $input) { userId } }',
 } as const;
 export type Operation = keyof typeof DOCUMENTS;
 /** Bodies that are always sent (fast-check `examples`), then mixed into the random ones. */

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import {
   enforce,
   mayCall,
+  mayNameExistingUser,
   operationAdmits,
   ownSession,
   ownUser,
@@ -105,5 +106,12 @@ describe('a session caller', () => {
     expect(refusal(revokeTargetFor(self, { sessionId: `session-${randomUUID()}` }))).toMatchObject({ code: 'SESSION_NOT_FOUND' });
     const backend = { sessionId: `session-${randomUUID()}` };
     expect(enforce(revokeTargetFor(null, backend))).toBe(backend);
+  });
+});
+
+describe('duplicates', () => {
+  it("only the project's backend learns which user already holds an email or external id", () => {
+    expect(mayNameExistingUser(null)).toBe(true);
+    expect(mayNameExistingUser(caller())).toBe(false);
   });
 });
