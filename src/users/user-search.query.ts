@@ -15,8 +15,8 @@ export type UserCondition =
   | { readonly kind: 'status'; readonly value: UserStatus };
 
 /** Stytch's user statuses (Search Users filter `status`). */
-export const USER_STATUSES = ['active', 'pending'] as const;
-export type UserStatus = (typeof USER_STATUSES)[number];
+const USER_STATUSES = ['active', 'pending'] as const;
+type UserStatus = (typeof USER_STATUSES)[number];
 
 /** Conditions joined by AND (all hold) or OR (any holds); none at all matches every user of the project. */
 export interface UserQuery {
@@ -73,7 +73,7 @@ const LIST_FILTERS = {
   totp_id: 'totpId',
 } as const;
 const BOOLEAN_FILTERS = { totp_verified: 'totpVerified', is_locked: 'locked' } as const;
-export const SEARCH_FILTER_NAMES = [...Object.keys(LIST_FILTERS), ...Object.keys(BOOLEAN_FILTERS), 'status'];
+const SEARCH_FILTER_NAMES = [...Object.keys(LIST_FILTERS), ...Object.keys(BOOLEAN_FILTERS), 'status'];
 
 /**
  * The REST search body's `query` (`{operator: "AND" | "OR", operands: [{filter_name, filter_value}]}`;

@@ -82,7 +82,7 @@ function violatedUserIndex(error: unknown): 'email' | 'phone_number' | 'external
  * top-level key given as null is deleted (Stytch API reference, "Metadata update behavior"). The result
  * must still fit METADATA_MAX_BYTES: BAD_USER_INPUT invalid_metadata otherwise.
  */
-export function mergeMetadata(stored: Record<string, unknown>, update: Record<string, unknown>, field: string): Record<string, unknown> {
+function mergeMetadata(stored: Record<string, unknown>, update: Record<string, unknown>, field: string): Record<string, unknown> {
   const merged: Record<string, unknown> = { ...stored };
   for (const [key, value] of Object.entries(update)) {
     if (value === null) delete merged[key];
