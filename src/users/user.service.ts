@@ -34,7 +34,8 @@ export interface UnlockAudit {
 
 const SELECT_USER = `SELECT id, project_id, email, phone_number, first_name, middle_name, last_name, status, external_id,
   trusted_metadata, untrusted_metadata, failed_attempts, locked_until, created_at FROM users WHERE id = ? AND project_id = ?`;
-const SELECT_USER_TOTPS = 'SELECT id, verified FROM totps WHERE user_id = ? ORDER BY created_at ASC';
+const SELECT_USER_TOTPS =
+  'SELECT id, verified, label, algorithm, digits, period_seconds, created_at, verified_at, last_used_at FROM totps WHERE user_id = ? ORDER BY created_at ASC, id ASC';
 
 export const parseUserId = (userId: unknown) => parseId('user', userId, 'INVALID_USER_ID');
 

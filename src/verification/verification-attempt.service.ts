@@ -94,7 +94,8 @@ export class VerificationAttemptService {
     await this.audit.record(m, {
       projectId,
       userId,
-      totpId: factor.totpId,
+      // A success names the TOTP (of several) whose code or recovery code was proven.
+      totpId: refusal ? factor.totpId : (verified as NewFactor).totpId,
       type: eventType(factor),
       outcome: audited.outcome,
       requestId: attempt.requestId,
