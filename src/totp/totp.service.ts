@@ -376,10 +376,10 @@ export class TotpService {
 
   /** One verification attempt (VerificationAttemptService), answered as the mutation's payload. */
   private async attempt(attempt: VerificationAttempt, verify: VerifyFactor): Promise<AuthenticatePayload> {
-    const { user, session } = await this.verification.verify(attempt, verify);
+    const { user, session, factor } = await this.verification.verify(attempt, verify);
     return {
       userId: attempt.userId,
-      totpId: attempt.factor.totpId!,
+      totpId: factor.totpId!,
       user,
       session: session?.session ?? null,
       sessionToken: session?.sessionToken ?? null,

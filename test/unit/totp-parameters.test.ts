@@ -46,13 +46,13 @@ describe('codes against the otpauth package', () => {
     algorithm: fc.constantFrom(...TOTP_ALGORITHMS),
     digits: fc.constantFrom(6, 8),
     periodSeconds: fc.constantFrom(30, 60),
-    nowMs: fc.integer({ min: 0, max: 4_000_000_000_000 }),
+    nowMs: fc.integer({ min: 1_000_000_000, max: 4_000_000_000_000 }),
   });
 
   it('matchStep accepts the code otpauth makes now, with the step in the TOTP\'s own units', () => {
     fc.assert(
       fc.property(arbitrary, ({ secret, algorithm, digits, periodSeconds, nowMs }) => {
-        const theirs = new OTPAuth.TOTP({ secret: new OTPAuth.Secret({ buffer: Buffer.from(secret) }), algorithm, digits, period: periodSeconds });
+        const theirs = new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromHex(Buffer.from(secret).toString('hex')), algorithm, digits, period: periodSeconds });
         const code = theirs.generate({ timestamp: nowMs });
         expect(code).toHaveLength(digits);
         expect(otp.matchStep(secret, code, nowMs, 0, { algorithm, digits, periodSeconds })).toBe(Math.floor(nowMs / 1000 / periodSeconds));
@@ -64,7 +64,7 @@ describe('codes against the otpauth package', () => {
   it('a 60-second TOTP accepts the previous and next minute, not two minutes away', () => {
     const secret = otp.newSecret();
     const params = { algorithm: 'SHA512', digits: 8, periodSeconds: 60 } as const;
-    const theirs = new OTPAuth.TOTP({ secret: new OTPAuth.Secret({ buffer: secret }), algorithm: 'SHA512', digits: 8, period: 60 });
+    const theirs = new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromHex(secret.toString('hex')), algorithm: 'SHA512', digits: 8, period: 60 });
     const nowMs = 1_800_000_000_000;
     const step = otp.timeStep(nowMs, 60);
     for (const offset of [-1, 0, 1]) expect(otp.matchStep(secret, theirs.generate({ timestamp: nowMs + offset * 60_000 }), nowMs, 0, params)).toBe(step + offset);
