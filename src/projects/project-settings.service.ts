@@ -64,7 +64,7 @@ const RULES = {
  * The checked change as entity columns; throws InvalidProjectSettingError naming the first setting
  * that breaks its rule (nothing is written then).
  */
-export function checkedSettingsChange(change: ProjectSettingsChange): Partial<Pick<Project, keyof typeof RULES>> {
+function checkedSettingsChange(change: ProjectSettingsChange): Partial<Pick<Project, keyof typeof RULES>> {
   const checked: Record<string, unknown> = {};
   for (const [name, rule] of Object.entries(RULES)) {
     const value = change[name as keyof ProjectSettingsChange];

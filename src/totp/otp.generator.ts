@@ -19,7 +19,7 @@ export const SECRET_BYTES = 20;
 /** RFC 6238 §5.2: "We RECOMMEND a default time-step size of 30 seconds." */
 export const PERIOD_SECONDS = 30;
 /** RFC 4226 §5.3: "Implementations MUST extract a 6-digit code at a minimum". */
-export const DIGITS = 6;
+const DIGITS = 6;
 /**
  * RFC 6238 §5.2: "We RECOMMEND that at most one time step is allowed as the network delay": the
  * previous, current and next step are accepted.
