@@ -1,6 +1,7 @@
 // Several TOTPs per user: with the project's maxTotpsPerUser above 1 a user adds devices (each with a label), a code of any of them signs in and is accepted once per TOTP, one lockout budget covers them all, the factor names the TOTP that matched, deleting one leaves the others working, recovery codes of any device work; a project that changes nothing keeps Stytch's one TOTP (ACTIVE_TOTP_EXISTS).
 import {
   AuthenticateTotpDeviceDocument,
+  CreateSessionDocument,
   CreateTotpDeviceDocument,
   DeleteTotpDocument,
   RecoverTotpDeviceDocument,
@@ -10,7 +11,7 @@ import {
   UserTotpsDocument,
   type CreateTotpInput,
 } from '../../client';
-import { codes, describeEachDialect, startGateway, type Dialect, type TestGateway } from '../support/gateway';
+import { codes, describeEachDialect, sessionClient, startGateway, type Dialect, type TestGateway } from '../support/gateway';
 import { codeOf, frozenClock, wrongCodeFor } from '../support/devices';
 
 const MAX_ATTEMPTS = 4;
@@ -165,6 +166,19 @@ describeEachDialect('several TOTPs per user on %s', (dialect: Dialect) => {
     await gw.client.data(DeleteTotpDocument, { totpId: a.totpId });
     expect(codes(await recover(fresh.regenerateTotpRecoveryCodes.recoveryCodes[0]))).toEqual(['UNABLE_TO_AUTHENTICATE_RECOVERY_CODE']);
     expect((await recover(newest.regenerateTotpRecoveryCodes.recoveryCodes[0])).data?.recoverTotp.totpId).toBe(b.totpId);
+  });
+
+  it('a session caller adds a device beside a verified one only after proving a second factor in that session (NIST SP 800-63B §6.1.2.1)', async () => {
+    const userId = await gw.createUser();
+    const first = await addDevice(userId);
+    const { createSession } = await gw.client.data(CreateSessionDocument, { input: { userId, sessionDurationMinutes: 60 } });
+    const browser = sessionClient(gw.client, gw.project.publicToken, createSession.sessionToken);
+    expect(codes(await create({ userId, label: 'Sneaky' }, browser))).toEqual(['SECOND_FACTOR_REQUIRED']);
+    expect((await totpsOf(userId)).map((t) => t.totpId)).toEqual([first.totpId]);
+    const proven = await browser.request(AuthenticateTotpDeviceDocument, { input: { userId, totpCode: codeOf(first.secret, {}, clock.now()) } });
+    expect(codes(proven)).toEqual([]);
+    const added = await create({ userId, label: 'New phone' }, browser);
+    expect([codes(added), added.data?.createTotp.label]).toEqual([[], 'New phone']);
   });
 
   it('renameTotp changes a label; a bad label or another project\'s TOTP changes nothing', async () => {

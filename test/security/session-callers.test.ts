@@ -32,6 +32,8 @@ const REFUSED: Array<[string, string]> = [
   ['deleteTotp', 'mutation { deleteTotp(totpId: "totp-00000000-0000-4000-8000-000000000000") { totpId } }'],
   ['createSession', 'mutation($u: ID!) { createSession(input: { userId: $u, sessionDurationMinutes: 60 }) { sessionToken } }'],
   ['authenticateSession', 'mutation { authenticateSession(input: { sessionDurationMinutes: 60 }) { sessionJwt } }'],
+  ['project', 'query { project { projectId } }'],
+  ['renameTotp', 'mutation { renameTotp(input: { totpId: "totp-00000000-0000-4000-8000-000000000000", label: "Mine" }) { totpId } }'],
 ];
 
 interface Caller {
