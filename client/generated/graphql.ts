@@ -26,7 +26,7 @@ export type AuthenticateTotpInput = {
   sessionToken?: string | null | undefined;
   /** The code the authenticator app shows (6 digits, or 8 for a TOTP created so); spaces, hyphens and dots between digits are ignored. */
   totpCode: string;
-  /** Judge the code against this TOTP only. Without it, a code of any of the user's verified TOTPs (or of their pending one) is accepted. */
+  /** Judge the code against this TOTP only. Without it, a code of any of the user's verified TOTPs (or of their pending ones) is accepted. */
   totpId?: string | null | undefined;
   userId: string;
 };

@@ -52,7 +52,7 @@ export class AuthenticateTotpInput extends SessionArgumentsInput {
 
   @Field(() => ID, {
     nullable: true,
-    description: "Judge the code against this TOTP only. Without it, a code of any of the user's verified TOTPs (or of their pending one) is accepted.",
+    description: "Judge the code against this TOTP only. Without it, a code of any of the user's verified TOTPs (or of their pending ones) is accepted.",
   })
   totpId?: string | null;
 }

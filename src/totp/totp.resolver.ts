@@ -37,7 +37,7 @@ export class TotpResolver {
   @Mutation(() => TotpRecoveryCodes)
   regenerateTotpRecoveryCodes(
     @Arg('userId', () => ID) userId: string,
-    @Arg('totpId', () => ID, { nullable: true, description: "The TOTP whose codes to replace; default: the user's newest verified TOTP, else their pending one." })
+    @Arg('totpId', () => ID, { nullable: true, description: "The TOTP whose codes to replace; default: the user's newest verified TOTP, else their newest pending one." })
     totpId: string | null,
     @Ctx() ctx: GatewayContext,
   ): Promise<TotpRecoveryCodes> {

@@ -95,7 +95,9 @@ export class TotpService {
    * Enrolls a TOTP with its own label and RFC 6238 parameters (each missing one the project's
    * default). With the project's maxTotpsPerUser at 1 (the default) a verified TOTP refuses it
    * (ACTIVE_TOTP_EXISTS, Stytch parity); above 1 it adds a device until the user holds that many
-   * verified ones (TOTP_LIMIT_REACHED). A user has at most one pending TOTP: a new create replaces it.
+   * verified ones (TOTP_LIMIT_REACHED). Pending TOTPs count towards the limit too: the oldest pending
+   * ones are replaced so the new one fits (replacedPending), so at 1 a new create replaces the pending
+   * TOTP exactly as Stytch does, and above 1 several devices can be enrolled before any is verified.
    * A session caller adding a device beside a verified one must have proven a second factor in this
    * session (SECOND_FACTOR_REQUIRED; NIST SP 800-63B §6.1.2.1: binding an additional authenticator
    * needs an authenticated session at the highest level of the existing ones). Bad input
@@ -134,12 +136,13 @@ export class TotpService {
       await this.users.lock(m, project.projectId, userId);
       const settings = await this.settings.totpSettings(m, project.projectId);
       Object.assign(totp, totpParameters(input, settings.totpDefaults));
-      const existing = await m.find(Totp, { where: { userId }, select: { totpId: true, verified: true } });
+      const existing = await m.find(Totp, { where: { userId }, select: { totpId: true, verified: true }, order: { createdAt: 'ASC', totpId: 'ASC' } });
       const verified = existing.filter((t) => t.verified).length;
       if (verified && settings.maxTotpsPerUser <= 1) throw new ActiveTotpExistsError();
       if (verified >= settings.maxTotpsPerUser) throw new TotpLimitReachedError();
       if (verified) enforce(userWithSecondFactor(caller, userId));
-      if (existing.length > verified) await m.delete(Totp, { userId, verified: false });
+      const replaced = replacedPending(existing, settings.maxTotpsPerUser);
+      if (replaced.length) await m.delete(Totp, { totpId: In(replaced) });
       await insertRow(m, Totp, totp);
       await this.insertRecoveryCodes(m, totp.totpId, recoveryCodes);
       const user = await this.users.require(m, project.projectId, userId);
@@ -230,8 +233,8 @@ export class TotpService {
   /**
    * The TOTPs a code of this request may belong to, from one SELECT: the one named (TOTP_NOT_FOUND
    * when it is not this user's; TOTP_EXPIRED when pending past its expiry); else every verified TOTP
-   * of the user and their pending one while it is unexpired (so a second device is verified as the
-   * first was, with a code, no id needed); a pending one alone past its expiry is TOTP_EXPIRED.
+   * of the user and their pending ones while unexpired (so a second device is verified as the first
+   * was, with a code, no id needed); only pending ones, all past their expiry, is TOTP_EXPIRED.
    */
   private async candidates(projectId: string, userId: string, totpId: string | null, nowMs: number): Promise<Totp[]> {
     const rows = await this.db.read(async (m) => {
@@ -306,7 +309,7 @@ export class TotpService {
 
   /**
    * Replaces one TOTP's codes with a new set: the TOTP named (`totpId`, TOTP_NOT_FOUND unless it is
-   * this user's), by default the user's newest verified TOTP, else their pending one. Under the user's
+   * this user's), by default the user's newest verified TOTP, else their newest pending one. Under the user's
    * row lock, and with the TOTP read inside the same transaction: of concurrent regenerations each
    * replaces the set the previous one stored, so exactly one set (the last) is ever valid; a TOTP
    * replaced or deleted meanwhile answers TOTP_NOT_FOUND or gets the codes of its successor, never
@@ -387,7 +390,7 @@ export class TotpService {
     };
   }
 
-  /** The user's newest verified TOTP, else their pending one; distinguishes a missing user from a missing TOTP. */
+  /** The user's newest verified TOTP, else their newest pending one; distinguishes a missing user from a missing TOTP. */
   private async findCurrentTotp(m: EntityManager, projectId: string, userId: string): Promise<Totp> {
     const { rows } = await sql(m, CURRENT_TOTP, [userId, projectId]);
     if (!rows.length) await this.missingTotp(m, projectId, userId);
@@ -446,4 +449,16 @@ export class TotpService {
       : [];
     return { totpId: totp.totpId, verified: totp.verified, recoveryCodes, remaining: unused.length };
   }
+}
+
+/**
+ * The pending TOTPs a new enrollment replaces: with `existing` in creation order, the oldest unverified
+ * ones beyond what the limit leaves room for beside the verified ones and the new TOTP (all of them at
+ * a limit of 1, as Stytch replaces an unverified TOTP).
+ */
+function replacedPending(existing: ReadonlyArray<Pick<Totp, 'totpId' | 'verified'>>, maxTotpsPerUser: number): string[] {
+  const pending = existing.filter((t) => !t.verified).map((t) => t.totpId);
+  const verified = existing.length - pending.length;
+  const room = Math.max(0, maxTotpsPerUser - verified - 1);
+  return pending.slice(0, Math.max(0, pending.length - room));
 }

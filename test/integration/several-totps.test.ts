@@ -125,7 +125,7 @@ describeEachDialect('several TOTPs per user on %s', (dialect: Dialect) => {
     expect(ok.data?.authenticateTotp.user.consecutiveFailures).toBe(0);
   });
 
-  it('refuses a device beyond maxTotpsPerUser with TOTP_LIMIT_REACHED and writes nothing; one pending TOTP at most', async () => {
+  it('refuses a device beyond maxTotpsPerUser with TOTP_LIMIT_REACHED and writes nothing; pending TOTPs fit under the limit, the oldest replaced', async () => {
     const userId = await gw.createUser();
     for (let i = 0; i < 3; i++) await addDevice(userId, `Device ${i}`);
     const before = await totpsOf(userId);
@@ -134,14 +134,22 @@ describeEachDialect('several TOTPs per user on %s', (dialect: Dialect) => {
 
     const other = await gw.createUser();
     await addDevice(other);
-    const first = await gw.client.data(CreateTotpDeviceDocument, { input: { userId: other, label: 'Pending 1' } });
-    const second = await gw.client.data(CreateTotpDeviceDocument, { input: { userId: other, label: 'Pending 2' } });
-    const listed = await totpsOf(other);
-    expect(listed.map((t) => [t.verified, t.label])).toEqual([[true, 'Authenticator app'], [false, 'Pending 2']]);
-    expect(listed.some((t) => t.totpId === first.createTotp.totpId)).toBe(false);
-    // The pending device is verified by its code, no totpId needed, as the first one was.
-    const verified = await authenticate(other, codeOf(second.createTotp.secret, {}, clock.now()));
-    expect(verified.data?.authenticateTotp.totpId).toBe(second.createTotp.totpId);
+    const pending = async (label: string) => {
+      clock.advance(1);
+      return (await gw.client.data(CreateTotpDeviceDocument, { input: { userId: other, label } })).createTotp;
+    };
+    await pending('Pending 1');
+    const second = await pending('Pending 2');
+    expect((await totpsOf(other)).map((t) => [t.verified, t.label])).toEqual([[true, 'Authenticator app'], [false, 'Pending 1'], [false, 'Pending 2']]);
+    // The limit (3) has no room for a fourth: the oldest pending one is replaced.
+    const third = await pending('Pending 3');
+    expect((await totpsOf(other)).map((t) => [t.verified, t.label])).toEqual([[true, 'Authenticator app'], [false, 'Pending 2'], [false, 'Pending 3']]);
+    // Each pending device is verified by its own code, no totpId needed, as the first one was.
+    for (const device of [second, third]) {
+      const verified = await authenticate(other, codeOf(device.secret, {}, clock.now()));
+      expect([codes(verified), verified.data?.authenticateTotp.totpId]).toEqual([[], device.totpId]);
+    }
+    expect(codes(await create({ userId: other }))).toEqual(['TOTP_LIMIT_REACHED']);
   });
 
   it('recovery codes stay per TOTP: any verified device\'s codes work and name it; deleting a device revokes its codes', async () => {
