@@ -176,6 +176,23 @@ describeEachDialect('several TOTPs per user on %s', (dialect: Dialect) => {
     expect((await recover(newest.regenerateTotpRecoveryCodes.recoveryCodes[0])).data?.recoverTotp.totpId).toBe(b.totpId);
   });
 
+  it('under concurrency: parallel creates never exceed the limit, and one code of one device is accepted exactly once', async () => {
+    const userId = await gw.createUser();
+    const a = await addDevice(userId);
+    const b = await addDevice(userId);
+    const created = await Promise.all(Array.from({ length: 6 }, (_, i) => create({ userId, label: `Race ${i}` })));
+    expect(created.every((r) => codes(r).length === 0)).toBe(true);
+    const listed = await totpsOf(userId);
+    expect(listed.filter((t) => t.verified).map((t) => t.totpId)).toEqual([a.totpId, b.totpId]);
+    expect(listed).toHaveLength(3);
+
+    const code = codeOf(a.secret, {}, clock.now());
+    // Replays count as failures: fewer than LOCKOUT_MAX_ATTEMPTS of them, so none is answered as a lock.
+    const verdicts = await Promise.all(Array.from({ length: MAX_ATTEMPTS }, () => authenticate(userId, code)));
+    expect(verdicts.map((r) => codes(r)[0] ?? 'OK').sort()).toEqual(['OK', ...Array(MAX_ATTEMPTS - 1).fill('TOTP_CODE_ALREADY_AUTHENTICATED')]);
+    expect(verdicts.find((r) => !codes(r).length)?.data?.authenticateTotp.totpId).toBe(a.totpId);
+  });
+
   it('a session caller adds a device beside a verified one only after proving a second factor in that session (NIST SP 800-63B §6.1.2.1)', async () => {
     const userId = await gw.createUser();
     const first = await addDevice(userId);
