@@ -136,13 +136,7 @@ export class TotpService {
       await this.users.lock(m, project.projectId, userId);
       const settings = await this.settings.totpSettings(m, project.projectId);
       Object.assign(totp, totpParameters(input, settings.totpDefaults));
-      const existing = await m.find(Totp, { where: { userId }, select: { totpId: true, verified: true }, order: { createdAt: 'ASC', totpId: 'ASC' } });
-      const verified = existing.filter((t) => t.verified).length;
-      if (verified && settings.maxTotpsPerUser <= 1) throw new ActiveTotpExistsError();
-      if (verified >= settings.maxTotpsPerUser) throw new TotpLimitReachedError();
-      if (verified) enforce(userWithSecondFactor(caller, userId));
-      const replaced = replacedPending(existing, settings.maxTotpsPerUser);
-      if (replaced.length) await m.delete(Totp, { totpId: In(replaced) });
+      await this.makeRoom(m, userId, settings.maxTotpsPerUser, caller);
       await insertRow(m, Totp, totp);
       await this.insertRecoveryCodes(m, totp.totpId, recoveryCodes);
       const user = await this.users.require(m, project.projectId, userId);
@@ -163,6 +157,22 @@ export class TotpService {
       period: periodSeconds,
       compatibility: compatibilityNote(totp),
     });
+  }
+
+  /**
+   * Inside createTotp's transaction, under the user's row lock: refuses a TOTP beyond the limit
+   * (ACTIVE_TOTP_EXISTS at 1, Stytch parity; TOTP_LIMIT_REACHED above), asks a session caller adding a
+   * device beside a verified one for a proven second factor, and deletes the pending TOTPs the new one
+   * replaces (replacedPending).
+   */
+  private async makeRoom(m: EntityManager, userId: string, maxTotpsPerUser: number, caller: SessionCaller | null): Promise<void> {
+    const existing = await m.find(Totp, { where: { userId }, select: { totpId: true, verified: true }, order: { createdAt: 'ASC', totpId: 'ASC' } });
+    const verified = existing.filter((t) => t.verified).length;
+    if (verified && maxTotpsPerUser <= 1) throw new ActiveTotpExistsError();
+    if (verified >= maxTotpsPerUser) throw new TotpLimitReachedError();
+    if (verified) enforce(userWithSecondFactor(caller, userId));
+    const replaced = replacedPending(existing, maxTotpsPerUser);
+    if (replaced.length) await m.delete(Totp, { totpId: In(replaced) });
   }
 
   /**
