@@ -25,6 +25,10 @@ export async function runCli(argv: string[]): Promise<void> {
       project: { type: 'string' },
       'secret-id': { type: 'string' },
       origin: { type: 'string' },
+      'max-totps-per-user': { type: 'string' },
+      'totp-algorithm': { type: 'string' },
+      'totp-digits': { type: 'string' },
+      'totp-period': { type: 'string' },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -43,6 +47,7 @@ export async function runCli(argv: string[]): Promise<void> {
       if (!value) throw new UsageError(`"${command}" needs --${name}.`);
       return value;
     },
+    optional: (name) => values[name],
   });
 }
 

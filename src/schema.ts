@@ -8,6 +8,7 @@ import { applyAuthDirective, authDirective } from './auth/auth.directive';
 import { applyUserRefs } from './users/user-ref.transform';
 import { UserResolver } from './users/user.resolver';
 import { TotpResolver } from './totp/totp.resolver';
+import { ProjectSettingsResolver } from './totp/project-settings.resolver';
 import { SessionResolver } from './sessions/session.resolver';
 import { AuditResolver } from './audit/audit.resolver';
 import { validateInput } from './graphql/validation';
@@ -20,9 +21,9 @@ export function gatewaySchema(): GraphQLSchema {
   built ??= applyAuthDirective(
     applyUserRefs(
       buildSchemaSync({
-      resolvers: [UserResolver, TotpResolver, SessionResolver, AuditResolver],
-      container: ({ context }: { context: GatewayContext }) => context.container,
-      directives: [...specifiedDirectives, authDirective],
+        resolvers: [UserResolver, TotpResolver, SessionResolver, AuditResolver, ProjectSettingsResolver],
+        container: ({ context }: { context: GatewayContext }) => context.container,
+        directives: [...specifiedDirectives, authDirective],
         validateFn: (value) => validateInput(value),
       }),
     ),

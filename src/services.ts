@@ -8,6 +8,7 @@ import { createKeyring } from './crypto/keyring';
 import { Envelope } from './crypto/envelope';
 import { KeyedHasher } from './crypto/keyed-hash';
 import { ProjectService } from './projects/project.service';
+import { ProjectSettingsService } from './projects/project-settings.service';
 import { CallerResolver } from './auth/caller';
 import { UserService } from './users/user.service';
 import { UserSearchService } from './users/user-search.service';
@@ -19,12 +20,14 @@ import { VerificationAttemptService } from './verification/verification-attempt.
 import { AuditService } from './audit/audit.service';
 import { UserResolver } from './users/user.resolver';
 import { TotpResolver } from './totp/totp.resolver';
+import { ProjectSettingsResolver } from './totp/project-settings.resolver';
 import { SessionResolver } from './sessions/session.resolver';
 import { AuditResolver } from './audit/audit.resolver';
 import { noopAuthMetrics, type AuthMetrics } from './observability/metrics';
 
 export interface Services {
   readonly projects: ProjectService;
+  readonly projectSettings: ProjectSettingsService;
   readonly callers: CallerResolver;
   readonly users: UserService;
   readonly userSearch: UserSearchService;
@@ -40,6 +43,7 @@ export function createServices(config: Config, db: Database, clock: Clock = syst
   const envelope = new Envelope(keyring);
   const hasher = new KeyedHasher(keyring);
   const projects = new ProjectService(db, hasher, clock);
+  const projectSettings = new ProjectSettingsService(db, projects);
   const lockout = new LockoutService(config.lockout);
   const audit = new AuditService(db);
   const users = new UserService(db, clock, lockout, audit);
@@ -53,7 +57,7 @@ export function createServices(config: Config, db: Database, clock: Clock = syst
     jwtLifetimeSeconds: config.sessions.jwtLifetimeSeconds,
   });
   const verification = new VerificationAttemptService(db, users, lockout, audit, metrics);
-  const totps = new TotpService(db, envelope, hasher, users, sessions, verification, clock, {
+  const totps = new TotpService(db, envelope, hasher, users, sessions, verification, projectSettings, clock, {
     retrievableRecoveryCodes: config.recoveryCodes.retrievable,
   });
   const instances = new Map<Function, unknown>([
@@ -61,6 +65,7 @@ export function createServices(config: Config, db: Database, clock: Clock = syst
     // Not a resolver: the user-reference transform (src/users/user-ref.transform.ts) reads it from the container.
     [UserService, users],
     [TotpResolver, new TotpResolver(totps)],
+    [ProjectSettingsResolver, new ProjectSettingsResolver(projectSettings)],
     [SessionResolver, new SessionResolver(sessions)],
     [AuditResolver, new AuditResolver(audit)],
   ]);
@@ -72,5 +77,5 @@ export function createServices(config: Config, db: Database, clock: Clock = syst
     },
   };
   const callers = new CallerResolver(projects, sessions);
-  return { projects, callers, users, userSearch, totps, sessions, signingKeys, audit, resolvers };
+  return { projects, projectSettings, callers, users, userSearch, totps, sessions, signingKeys, audit, resolvers };
 }

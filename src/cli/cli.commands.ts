@@ -7,6 +7,7 @@ import { serve } from '../main';
 import { Envelope } from '../crypto/envelope';
 import { KeyRotationService, KEYED_HASH_NOTE } from '../keys/key-rotation.service';
 import { withDatabase } from './with-database';
+import type { ProjectSettings, ProjectSettingsChange } from '../projects/project-settings.service';
 
 /** A mistake in the command line: cliMain prints it with the usage and exits 2. */
 export class UsageError extends Error {}
@@ -16,6 +17,36 @@ interface CommandArgs {
   readonly json: boolean;
   /** The value of a string option; throws UsageError naming it when it is missing or empty. */
   required(name: 'name' | 'project' | 'secret-id' | 'origin'): string;
+  /** The value of an optional string option, or undefined when it is not given. */
+  optional(name: SettingsFlag): string | undefined;
+}
+
+/** The flags of `project settings`, each naming one setting (ProjectSettingsChange). */
+type SettingsFlag = 'max-totps-per-user' | 'totp-algorithm' | 'totp-digits' | 'totp-period';
+
+/**
+ * The settings change a command line asks for: integers parsed strictly (digits only; anything else
+ * is passed on as given, so the service's refusal quotes it), the algorithm as typed (upper case).
+ */
+function settingsChange(optional: CommandArgs['optional']): ProjectSettingsChange {
+  const integer = (flag: SettingsFlag) => {
+    const raw = optional(flag);
+    return raw === undefined ? undefined : /^[0-9]{1,3}$/.test(raw) ? Number(raw) : raw;
+  };
+  return {
+    maxTotpsPerUser: integer('max-totps-per-user'),
+    totpAlgorithm: optional('totp-algorithm')?.toUpperCase(),
+    totpDigits: integer('totp-digits'),
+    totpPeriodSeconds: integer('totp-period'),
+  };
+}
+
+/** The human lines of `project settings`. */
+function settingsLines(s: ProjectSettings): string {
+  const d = s.totpDefaults;
+  return `project ${s.projectId} (${s.name})
+max TOTPs per user ${s.maxTotpsPerUser}
+TOTP defaults ${d.algorithm}, ${d.digits} digits, ${d.periodSeconds} s`;
 }
 
 /** One command of the CLI; `run` resolves when it is done and throws to fail (cliMain sets the exit code). */
@@ -139,6 +170,25 @@ export const COMMANDS: readonly CliCommand[] = [
       const projectId = required('project');
       const origins = await withServices((s) => s.projects.listOrigins(projectId));
       print(json, { projectId, origins }, origins.join('\n') || 'no origins');
+    },
+  },
+  {
+    name: 'project settings',
+    usage:
+      'project settings --project ID [--max-totps-per-user N] [--totp-algorithm SHA1|SHA256|SHA512]\n' +
+      '                 [--totp-digits 6|8] [--totp-period 30|60] [--json]\n' +
+      '                                               show, or change, how many TOTPs a user may hold (1..10;\n' +
+      '                                               1 = Stytch\'s one) and the parameters new TOTPs get',
+    run: async ({ json, required, optional }) => {
+      const projectId = required('project');
+      const change = settingsChange(optional);
+      const settings = await withServices((s) => s.projectSettings.update(projectId, change));
+      const { totpDefaults: d } = settings;
+      print(
+        json,
+        { ...settings, totpDefaults: { algorithm: d.algorithm, digits: d.digits, period: d.periodSeconds } },
+        settingsLines(settings),
+      );
     },
   },
   {

@@ -4,7 +4,12 @@
 // error object (`cause`) and reach the log, never the client.
 import { GraphQLError } from 'graphql';
 import { CUSTOM_CLAIMS_TOO_LARGE_MESSAGE, INVALID_SESSION_DURATION_MESSAGE, RESERVED_CLAIMS_MESSAGE } from '../constants/session.constants';
-import { INVALID_EXPIRATION_MESSAGE } from '../constants/totp.constants';
+import {
+  INVALID_EXPIRATION_MESSAGE,
+  INVALID_TOTP_LABEL_MESSAGE,
+  INVALID_TOTP_PARAMETERS_MESSAGE,
+  TOTP_LIMIT_REACHED_MESSAGE,
+} from '../constants/totp.constants';
 
 export const ERROR_CATALOGUE = {
   UNAUTHORIZED_CREDENTIALS: { status: 401, errorType: 'unauthorized_credentials', message: 'Send valid project credentials as HTTP Basic auth (project id and secret).' },
@@ -20,7 +25,7 @@ export const ERROR_CATALOGUE = {
   ACTIVE_TOTP_EXISTS: { status: 409, errorType: 'active_totp_exists', message: 'The user already has a verified TOTP; delete it before creating another.' },
   TOTP_NOT_FOUND: { status: 404, errorType: 'totp_not_found', message: 'No TOTP exists for this user or id; create one first.' },
   TOTP_EXPIRED: { status: 400, errorType: 'totp_expired', message: 'This unverified TOTP has expired; create a new one.' },
-  INVALID_TOTP_CODE: { status: 400, errorType: 'invalid_totp_code', message: 'A TOTP code is 6 digits 0-9; spaces, hyphens and dots between them are ignored.' },
+  INVALID_TOTP_CODE: { status: 400, errorType: 'invalid_totp_code', message: 'A TOTP code is 6 digits 0-9 (8 for a TOTP created with digits 8); spaces, hyphens and dots between them are ignored.' },
   UNABLE_TO_AUTHENTICATE_TOTP: { status: 401, errorType: 'unable_to_authenticate_totp', message: 'The TOTP code is wrong; ask the user for the current code.' },
   TOTP_CODE_ALREADY_AUTHENTICATED: { status: 401, errorType: 'totp_code_already_authenticated', message: 'This TOTP code was already used; wait for the next code.' },
   INVALID_RECOVERY_CODE: { status: 400, errorType: 'invalid_recovery_code', message: 'A recovery code is 12 letters and digits, shown as xxxx-xxxx-xxxx; letter case, spaces and hyphens are ignored.' },
@@ -58,6 +63,10 @@ export const ERROR_CATALOGUE = {
   OPERATION_RESOLUTION_FAILURE: { status: 400, errorType: 'operation_resolution_failure', message: 'The operation to run could not be determined; check operationName.' },
   PERSISTED_QUERY_NOT_FOUND: { status: 200, errorType: 'persisted_query_not_found', message: 'The persisted query is not known; send the full query.' },
   PERSISTED_QUERY_NOT_SUPPORTED: { status: 400, errorType: 'persisted_query_not_supported', message: 'Persisted queries are not supported; send the full query.' },
+  // Several TOTPs per user and their RFC 6238 parameters (createTotp, renameTotp).
+  INVALID_TOTP_PARAMETERS: { status: 400, errorType: 'invalid_totp_parameters', message: INVALID_TOTP_PARAMETERS_MESSAGE },
+  INVALID_TOTP_LABEL: { status: 400, errorType: 'invalid_totp_label', message: INVALID_TOTP_LABEL_MESSAGE },
+  TOTP_LIMIT_REACHED: { status: 409, errorType: 'totp_limit_reached', message: TOTP_LIMIT_REACHED_MESSAGE },
   INTERNAL_SERVER_ERROR: { status: 500, errorType: 'internal_server_error', message: 'Something went wrong on our side; retry, and report the requestId if it persists.' },
 } as const satisfies Record<string, { status: number; errorType: string; message: string }>;
 

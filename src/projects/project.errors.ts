@@ -31,3 +31,6 @@ export class InvalidProjectNameError extends GatewayError<'BAD_USER_INPUT'> {
     super('BAD_USER_INPUT', { errorType: 'invalid_project_name', message, details: { field: 'name' } });
   }
 }
+
+/** A project setting out of its rule (CLI `project settings`): the message names it, its flag and the values it takes. */
+export class InvalidProjectSettingError extends Error {}

@@ -69,8 +69,11 @@ export const REST_SCHEMAS: Record<string, FastifySchema> = {
   },
   'DELETE /users/:user_id': { params: userIdParams },
   'POST /users/:user_id/unlock': { params: userIdParams },
-  'POST /totps': { body: body({ user_id: string, expiration_minutes: optionalInteger }) },
-  'POST /totps/authenticate': { body: body({ user_id: string, totp_code: string, ...sessionArguments }) },
+  // Beyond Stytch: an optional label and RFC 6238 parameters per TOTP, and the TOTP to judge a code against.
+  'POST /totps': {
+    body: body({ user_id: string, expiration_minutes: optionalInteger, label: optionalString, algorithm: optionalString, digits: optionalInteger, period: optionalInteger }),
+  },
+  'POST /totps/authenticate': { body: body({ user_id: string, totp_code: string, totp_id: optionalString, ...sessionArguments }) },
   'POST /totps/recovery_codes': { body: body({ user_id: string }) },
   'POST /totps/recover': { body: body({ user_id: string, recovery_code: string, ...sessionArguments }) },
   'DELETE /users/totps/:totp_id': { params: { type: 'object', properties: { totp_id: string }, required: ['totp_id'] } },

@@ -8,15 +8,38 @@ export function totpRoutes(scope: RestScope): void {
   const { totps } = scope.services;
 
   route(scope, 'POST', '/totps', async ({ project, body }) => {
-    const created = await totps.create(project, await input(new CreateTotpInput(), { userId: str(body.user_id)!, expirationMinutes: body.expiration_minutes as number | undefined }));
-    return { totp_id: created.totpId, secret: created.secret, qr_code: created.qrCode, recovery_codes: created.recoveryCodes, user_id: created.userId, user: userView(created.user) };
+    const created = await totps.create(
+      project,
+      await input(new CreateTotpInput(), {
+        userId: str(body.user_id)!,
+        expirationMinutes: body.expiration_minutes as number | undefined,
+        label: str(body.label),
+        algorithm: str(body.algorithm) as CreateTotpInput['algorithm'],
+        digits: body.digits as number | undefined,
+        period: body.period as number | undefined,
+      }),
+    );
+    return {
+      totp_id: created.totpId,
+      secret: created.secret,
+      qr_code: created.qrCode,
+      recovery_codes: created.recoveryCodes,
+      user_id: created.userId,
+      user: userView(created.user),
+      // Beyond Stytch's shape: the TOTP's label and parameters (as in the otpauth URI) and the compatibility note.
+      label: created.label,
+      algorithm: created.algorithm,
+      digits: created.digits,
+      period: created.period,
+      compatibility: created.compatibility,
+    };
   });
 
   route(scope, 'POST', '/totps/authenticate', async ({ project, body, requestId, receivedAtMs }) =>
     authenticateView(
       await totps.authenticate(
         project.projectId,
-        await input(new AuthenticateTotpInput(), { userId: str(body.user_id)!, totpCode: String(body.totp_code ?? ''), ...sessionFields(body) }),
+        await input(new AuthenticateTotpInput(), { userId: str(body.user_id)!, totpCode: String(body.totp_code ?? ''), totpId: str(body.totp_id), ...sessionFields(body) }),
         { requestId, receivedAtMs },
       ),
     ),

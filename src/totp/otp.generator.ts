@@ -10,6 +10,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { ScureBase32Plugin } from '@otplib/plugin-base32-scure';
 import { constantTimeEqual } from '../crypto/keyed-hash';
 import { parseTotpCode } from './code.format';
+import { DEFAULT_TOTP_PARAMETERS, TOTP_DIGITS, type TotpAlgorithm } from '../constants/totp.constants';
 
 const base32 = new ScureBase32Plugin();
 
@@ -18,16 +19,39 @@ export const SECRET_BYTES = 20;
 /** RFC 6238 §5.2: "We RECOMMEND a default time-step size of 30 seconds." */
 export const PERIOD_SECONDS = 30;
 /** RFC 4226 §5.3: "Implementations MUST extract a 6-digit code at a minimum". */
-export const DIGITS = 6;
+const DIGITS = 6;
 /**
  * RFC 6238 §5.2: "We RECOMMEND that at most one time step is allowed as the network delay": the
  * previous, current and next step are accepted.
  */
 export const STEP_WINDOW_STEPS = 1;
 
-/** The TOTP code in what a person typed, or null when it is malformed (code.format.ts says what is accepted). */
-export function readTotpCode(typed: string): string | null {
-  return parseTotpCode(typed, DIGITS);
+/**
+ * The RFC 6238 parameters one TOTP is judged with: its HMAC hash (§1.2), code length (RFC 4226 §5.3)
+ * and time step X in seconds (§4.1). The default is what every authenticator app reads.
+ */
+export interface OtpParameters {
+  readonly algorithm: TotpAlgorithm;
+  readonly digits: number;
+  readonly periodSeconds: number;
+}
+
+export const DEFAULT_OTP_PARAMETERS: OtpParameters = DEFAULT_TOTP_PARAMETERS;
+
+/** node:crypto's name of an RFC 6238 hash. */
+const HMAC_NAMES: Readonly<Record<TotpAlgorithm, 'sha1' | 'sha256' | 'sha512'>> = { SHA1: 'sha1', SHA256: 'sha256', SHA512: 'sha512' };
+
+/**
+ * The TOTP code in what a person typed, or null when it is malformed (code.format.ts says what is
+ * accepted): `digits` digits, or by default any length a TOTP may have (TOTP_DIGITS: 6 or 8), so a
+ * code is refused before any I/O only when no TOTP could have made it.
+ */
+export function readTotpCode(typed: string, digits: number | readonly number[] = TOTP_DIGITS): string | null {
+  for (const length of typeof digits === 'number' ? [digits] : digits) {
+    const code = parseTotpCode(typed, length);
+    if (code !== null) return code;
+  }
+  return null;
 }
 
 export function newSecret(): Buffer {
@@ -42,20 +66,21 @@ export function decodeBase32(secret: string): Uint8Array {
   return base32.decode(secret);
 }
 
-/** RFC 6238 §4.2: T = floor((unixTime - T0) / X), with T0 = 0 and X = 30. */
-export function timeStep(nowMs: number): number {
-  return Math.floor(nowMs / 1000 / PERIOD_SECONDS);
+/** RFC 6238 §4.2: T = floor((unixTime - T0) / X), with T0 = 0 and X = `periodSeconds` (30 by default). */
+export function timeStep(nowMs: number, periodSeconds = PERIOD_SECONDS): number {
+  return Math.floor(nowMs / 1000 / periodSeconds);
 }
 
 /**
- * The code of one time step (RFC 6238 §4.2: HOTP with the step as counter); `digits` and `algorithm`
- * exist for the RFC test vectors.
+ * The code of one time step (RFC 6238 §4.2: HOTP with the step as counter), `digits` long, with the
+ * HMAC `algorithm` (RFC 6238 §1.2: SHA1, SHA256 or SHA512; node:crypto's lowercase names are accepted
+ * too).
  */
-export function codeAt(secret: Uint8Array, step: number, digits = DIGITS, algorithm: 'sha1' | 'sha256' | 'sha512' = 'sha1'): string {
+export function codeAt(secret: Uint8Array, step: number, digits = DIGITS, algorithm: TotpAlgorithm | 'sha1' | 'sha256' | 'sha512' = 'SHA1'): string {
   // RFC 4226 §5.2: the counter is an 8-byte big-endian integer.
   const counter = Buffer.alloc(8);
   counter.writeUIntBE(step, 2, 6);
-  const mac = createHmac(algorithm, secret).update(counter).digest();
+  const mac = createHmac(HMAC_NAMES[algorithm as TotpAlgorithm] ?? algorithm, secret).update(counter).digest();
   // RFC 4226 §5.3 dynamic truncation: 31 bits from the offset the last nibble names, then mod 10^digits.
   const offset = mac[mac.length - 1] & 0x0f;
   const binary = (mac.readUInt32BE(offset) & 0x7fffffff) % 10 ** digits;
@@ -78,17 +103,20 @@ export const TRANSIT_GRACE_MS = 2_000;
 
 /**
  * The time step whose code equals `code`, or null. Candidates: ±STEP_WINDOW_STEPS around the step of
- * `nowMs`, and, within `graceMs` after a step boundary, one more step back. Every candidate is
+ * `nowMs`, and, within `graceMs` after a step boundary, one more step back. Steps, codes and their
+ * length follow `params` (the TOTP's own algorithm, digits and period; SHA1/6/30 by default), so the
+ * step returned is in that TOTP's units (its replay guard `last_step` too). Every candidate is
  * computed and compared in constant time, with no early exit, so timing does not reveal which step
- * matched (how many candidates there are depends on the time and the grace alone). If two steps share
- * a code (a 1-in-a-million coincidence) the newest wins.
+ * matched (how many candidates there are depends on the time and the grace alone). A code of another
+ * length is compared all the same and never matches. If two steps share a code (a 1-in-a-million
+ * coincidence) the newest wins.
  */
-export function matchStep(secret: Uint8Array, code: string, nowMs: number, graceMs = 0): number | null {
-  const oldest = timeStep(nowMs - graceMs) - STEP_WINDOW_STEPS;
-  const newest = timeStep(nowMs) + STEP_WINDOW_STEPS;
+export function matchStep(secret: Uint8Array, code: string, nowMs: number, graceMs = 0, params: OtpParameters = DEFAULT_OTP_PARAMETERS): number | null {
+  const oldest = timeStep(nowMs - graceMs, params.periodSeconds) - STEP_WINDOW_STEPS;
+  const newest = timeStep(nowMs, params.periodSeconds) + STEP_WINDOW_STEPS;
   let matched: number | null = null;
   for (let step = oldest; step <= newest; step++) {
-    if (constantTimeEqual(codeAt(secret, step), code)) matched = step;
+    if (constantTimeEqual(codeAt(secret, step, params.digits, params.algorithm), code)) matched = step;
   }
   return matched;
 }

@@ -3,7 +3,7 @@
 import QRCode from 'qrcode';
 import { crc32, deflateSync } from 'node:zlib';
 import { otpauthLabel } from './otpauth.label';
-import { DIGITS, PERIOD_SECONDS } from './otp.generator';
+import { DEFAULT_OTP_PARAMETERS, type OtpParameters } from './otp.generator';
 
 /**
  * Byte-mode capacity, in bytes, of a version-25 QR symbol (117 modules a side) at error correction M
@@ -19,14 +19,16 @@ export const QR_ERROR_CORRECTION = 'M';
  * ISSUER:ACCOUNT and the issuer is repeated as a parameter; every parameter is spelled out so apps
  * that ignore defaults still agree. Issuer and account go through otpauthLabel (otpauth.label.ts):
  * no colon but the separator, no control characters, each bounded in percent-encoded bytes, so the
- * URI is at most OTPAUTH_URI_MAX_BYTES for a base32 secret of SECRET_BYTES.
+ * URI is at most OTPAUTH_URI_MAX_BYTES for a base32 secret of SECRET_BYTES. `algorithm`, `digits`
+ * and `period` carry the TOTP's own parameters (`parameters`, SHA1/6/30 by default).
  * Throws RangeError only for a secret longer than that (a caller's bug, never user input).
  */
-export function otpauthUri(params: { issuer: string; account: string; secret: string }): string {
+export function otpauthUri(params: { issuer: string; account: string; secret: string; parameters?: OtpParameters }): string {
   const label = otpauthLabel(params.issuer, params.account);
   const issuer = encodeURIComponent(label.issuer);
   const account = encodeURIComponent(label.account);
-  const uri = `otpauth://totp/${issuer}:${account}?secret=${params.secret}&issuer=${issuer}&algorithm=SHA1&digits=${DIGITS}&period=${PERIOD_SECONDS}`;
+  const { algorithm, digits, periodSeconds } = params.parameters ?? DEFAULT_OTP_PARAMETERS;
+  const uri = `otpauth://totp/${issuer}:${account}?secret=${params.secret}&issuer=${issuer}&algorithm=${algorithm}&digits=${digits}&period=${periodSeconds}`;
   if (Buffer.byteLength(uri) > OTPAUTH_URI_MAX_BYTES) throw new RangeError(`otpauth URI of ${Buffer.byteLength(uri)} bytes exceeds ${OTPAUTH_URI_MAX_BYTES}`);
   return uri;
 }

@@ -3,7 +3,7 @@ import { BigIntColumn, EpochColumn, IdColumn, ID_LENGTH } from '../db/columns';
 import type { User } from '../users/user.entity';
 import type { TotpAlgorithm, TotpDigits, TotpPeriodSeconds } from '../constants/totp.constants';
 
-/** A TOTP factor. Exposed only as `User.totps { totpId, verified }` (users/user.entity.ts `UserTotp`); the secret never leaves as a field. */
+/** A TOTP factor. Exposed only as `User.totps { totpId, verified, label, ... }` (users/user.entity.ts `UserTotp`); the secret never leaves as a field. */
 @Entity({ name: 'totps' })
 export class Totp {
   @PrimaryColumn({ type: 'varchar', length: ID_LENGTH, name: 'id' })
@@ -44,7 +44,7 @@ export class Totp {
   @EpochColumn('verified_at', { nullable: true })
   verifiedAt: Date | null;
 
-  /** When a code of this TOTP last proved a sign-in (not its enrollment); null until then. */
+  /** When a code of this TOTP was last accepted (the first, verifying one included: set by the UPDATE that spends the step); null until then. */
   @EpochColumn('last_used_at', { nullable: true })
   lastUsedAt: Date | null;
 

@@ -8,3 +8,6 @@ export const UnableToAuthenticateTotpError = defineError('UNABLE_TO_AUTHENTICATE
 export const TotpCodeAlreadyAuthenticatedError = defineError('TOTP_CODE_ALREADY_AUTHENTICATED');
 export const InvalidRecoveryCodeError = defineError('INVALID_RECOVERY_CODE');
 export const UnableToAuthenticateRecoveryCodeError = defineError('UNABLE_TO_AUTHENTICATE_RECOVERY_CODE');
+export const InvalidTotpParametersError = defineError('INVALID_TOTP_PARAMETERS');
+export const InvalidTotpLabelError = defineError('INVALID_TOTP_LABEL');
+export const TotpLimitReachedError = defineError('TOTP_LIMIT_REACHED');

@@ -1,8 +1,8 @@
 import { Arg, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
 import { Authorized } from '../graphql/authorized';
 import { ownInput, ownSessionInput, ownUserWithSecondFactor, projectOf, type GatewayContext } from '../graphql/context';
-import { AuthenticateTotpInput, CreateTotpInput, RecoverTotpInput } from './totp.inputs';
-import { AuthenticatePayload, CreateTotpPayload, DeleteTotpPayload, TotpRecoveryCodes } from './totp.types';
+import { AuthenticateTotpInput, CreateTotpInput, RecoverTotpInput, RenameTotpInput } from './totp.inputs';
+import { AuthenticatePayload, CreateTotpPayload, DeleteTotpPayload, RenameTotpPayload, TotpRecoveryCodes } from './totp.types';
 import type { TotpService } from './totp.service';
 
 @Resolver()
@@ -18,7 +18,7 @@ export class TotpResolver {
   @Authorized('SECRET', 'SESSION')
   @Mutation(() => CreateTotpPayload)
   createTotp(@Arg('input', () => CreateTotpInput) input: CreateTotpInput, @Ctx() ctx: GatewayContext): Promise<CreateTotpPayload> {
-    return this.totps.create(projectOf(ctx), ownInput(ctx, input));
+    return this.totps.create(projectOf(ctx), ownInput(ctx, input), ctx.session);
   }
 
   @Authorized('SECRET', 'SESSION')
@@ -35,8 +35,19 @@ export class TotpResolver {
 
   @Authorized('SECRET', 'SESSION')
   @Mutation(() => TotpRecoveryCodes)
-  regenerateTotpRecoveryCodes(@Arg('userId', () => ID) userId: string, @Ctx() ctx: GatewayContext): Promise<TotpRecoveryCodes> {
-    return this.totps.regenerateRecoveryCodes(projectOf(ctx).projectId, ownUserWithSecondFactor(ctx, userId));
+  regenerateTotpRecoveryCodes(
+    @Arg('userId', () => ID) userId: string,
+    @Arg('totpId', () => ID, { nullable: true, description: "The TOTP whose codes to replace; default: the user's newest verified TOTP, else their newest pending one." })
+    totpId: string | null,
+    @Ctx() ctx: GatewayContext,
+  ): Promise<TotpRecoveryCodes> {
+    return this.totps.regenerateRecoveryCodes(projectOf(ctx).projectId, ownUserWithSecondFactor(ctx, userId), totpId);
+  }
+
+  @Authorized()
+  @Mutation(() => RenameTotpPayload, { description: "Changes a TOTP's label (what the user calls the device)." })
+  renameTotp(@Arg('input', () => RenameTotpInput) input: RenameTotpInput, @Ctx() ctx: GatewayContext): Promise<RenameTotpPayload> {
+    return this.totps.rename(projectOf(ctx).projectId, input);
   }
 
   @Authorized()

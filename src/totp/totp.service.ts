@@ -2,7 +2,7 @@
 // is recorded in the audit trail (src/verification), and every success is decided by one conditional UPDATE, so the rules hold across
 // requests and processes.
 import { In, IsNull, type EntityManager } from 'typeorm';
-import { EXPIRATION_MINUTES } from '../constants/totp.constants';
+import { DEFAULT_TOTP_PARAMETERS, EXPIRATION_MINUTES } from '../constants/totp.constants';
 import type { Database } from '../db/database';
 import { insertRow } from '../db/database';
 import { fromRows } from '../db/row-mapper';
@@ -18,11 +18,14 @@ import type { UserService } from '../users/user.service';
 import { parseUserId } from '../users/user.service';
 import type { NewFactor, SessionService } from '../sessions/session.service';
 import type { SessionCaller } from '../graphql/caller.types';
+import { enforce, userWithSecondFactor } from '../graphql/caller.policy';
+import type { ProjectSettingsService } from '../projects/project-settings.service';
 import type { VerificationAttempt, VerificationAttemptService, VerifyFactor } from '../verification/verification-attempt.service';
 import { Totp } from './totp.entity';
 import { RecoveryCode } from './recovery-code.entity';
-import type { AuthenticateTotpInput, CreateTotpInput, RecoverTotpInput } from './totp.inputs';
-import { CreateTotpPayload, type AuthenticatePayload, type TotpRecoveryCodes } from './totp.types';
+import type { AuthenticateTotpInput, CreateTotpInput, RecoverTotpInput, RenameTotpInput } from './totp.inputs';
+import { CreateTotpPayload, type AuthenticatePayload, type RenameTotpPayload, type TotpRecoveryCodes } from './totp.types';
+import { compatibilityNote, totpLabel, totpParameters } from './totp-parameters.rules';
 import * as otp from './otp.generator';
 import * as qr from './qr.generator';
 import * as recovery from './recovery-code.generator';
@@ -32,18 +35,24 @@ import {
   InvalidTotpCodeError,
   TotpCodeAlreadyAuthenticatedError,
   TotpExpiredError,
+  TotpLimitReachedError,
   TotpNotFoundError,
   UnableToAuthenticateRecoveryCodeError,
   UnableToAuthenticateTotpError,
 } from './totp.errors';
 
 // Raw SQL on the authentication path (src/db/sql.ts says why).
-// RFC 6238 §5.2: a verifier must not accept the same code twice. Parameters: step, now, totp id, step.
-const ADVANCE_STEP = 'UPDATE totps SET last_step = ?, verified = TRUE, verified_at = COALESCE(verified_at, ?) WHERE id = ? AND last_step < ?';
-const TOTP_COLUMNS = 'SELECT id, verified, last_step, expires_at, created_at, secret_ciphertext FROM totps WHERE user_id = ? AND project_id = ?';
-/** The verified TOTP, else the newest pending one. */
-const CURRENT_TOTP = `${TOTP_COLUMNS} ORDER BY verified DESC, created_at DESC LIMIT 1`;
-const CURRENT_VERIFIED_TOTP = `${TOTP_COLUMNS} AND verified = TRUE LIMIT 1`;
+// RFC 6238 §5.2: a verifier must not accept the same code twice; `last_step` is in the TOTP's own
+// time steps (its period). The same UPDATE records the use. Parameters: step, now, now, totp id, step.
+const ADVANCE_STEP =
+  'UPDATE totps SET last_step = ?, verified = TRUE, verified_at = COALESCE(verified_at, ?), last_used_at = ? WHERE id = ? AND last_step < ?';
+const TOTP_COLUMNS =
+  'SELECT id, verified, expires_at, created_at, secret_ciphertext, algorithm, digits, period_seconds FROM totps WHERE user_id = ? AND project_id = ?';
+/** Every TOTP of the user, verified ones first, newest first: one SELECT answers every authenticateTotp. */
+const USER_TOTPS = `${TOTP_COLUMNS} ORDER BY verified DESC, created_at DESC, id DESC`;
+/** The newest verified TOTP, else the newest pending one. */
+const CURRENT_TOTP = `${USER_TOTPS} LIMIT 1`;
+const VERIFIED_TOTPS = `${TOTP_COLUMNS} AND verified = TRUE ORDER BY created_at DESC, id DESC`;
 
 /**
  * How far before processing a request's arrival stamp may place the time step a code is verified at: enough for
@@ -77,14 +86,29 @@ export class TotpService {
     private readonly users: UserService,
     private readonly sessions: SessionService,
     private readonly verification: VerificationAttemptService,
+    private readonly settings: ProjectSettingsService,
     private readonly clock: Clock,
     private readonly options: { retrievableRecoveryCodes: boolean },
   ) {}
 
-  async create(project: ProjectRef, input: CreateTotpInput): Promise<CreateTotpPayload> {
+  /**
+   * Enrolls a TOTP with its own label and RFC 6238 parameters (each missing one the project's
+   * default). With the project's maxTotpsPerUser at 1 (the default) a verified TOTP refuses it
+   * (ACTIVE_TOTP_EXISTS, Stytch parity); above 1 it adds a device until the user holds that many
+   * verified ones (TOTP_LIMIT_REACHED). Pending TOTPs count towards the limit too: the oldest pending
+   * ones are replaced so the new one fits (replacedPending), so at 1 a new create replaces the pending
+   * TOTP exactly as Stytch does, and above 1 several devices can be enrolled before any is verified.
+   * A session caller adding a device beside a verified one must have proven a second factor in this
+   * session (SECOND_FACTOR_REQUIRED; NIST SP 800-63B §6.1.2.1: binding an additional authenticator
+   * needs an authenticated session at the highest level of the existing ones). Bad input
+   * (INVALID_TOTP_LABEL, INVALID_TOTP_PARAMETERS) is refused before anything is read or written.
+   */
+  async create(project: ProjectRef, input: CreateTotpInput, caller: SessionCaller | null = null): Promise<CreateTotpPayload> {
     const userId = parseUserId(input.userId);
     // Its bounds are checked on the input (totp.inputs.ts).
     const minutes = input.expirationMinutes ?? EXPIRATION_MINUTES.default;
+    const label = totpLabel(input.label);
+    totpParameters(input, DEFAULT_TOTP_PARAMETERS); // refuses a bad value before any I/O
     const nowMs = this.clock.now();
     const secret = otp.newSecret();
     const recoveryCodes = recovery.newRecoveryCodes();
@@ -97,6 +121,8 @@ export class TotpService {
       expiresAt: new Date(nowMs + minutes * MINUTE_MS),
       createdAt: new Date(nowMs),
       verifiedAt: null,
+      lastUsedAt: null,
+      label,
     });
     totp.secretCiphertext = this.envelope.encrypt(secret, totp.totpId);
     const base32 = otp.encodeBase32(secret);
@@ -108,16 +134,45 @@ export class TotpService {
       // The user row lock serialises concurrent enrollments (and verifications, deletions and
       // regenerations) of one user on PostgreSQL.
       await this.users.lock(m, project.projectId, userId);
-      const existing = await m.find(Totp, { where: { userId } });
-      if (existing.some((t) => t.verified)) throw new ActiveTotpExistsError();
-      if (existing.length) await m.delete(Totp, { userId, verified: false });
+      const settings = await this.settings.totpSettings(m, project.projectId);
+      Object.assign(totp, totpParameters(input, settings.totpDefaults));
+      await this.makeRoom(m, userId, settings.maxTotpsPerUser, caller);
       await insertRow(m, Totp, totp);
       await this.insertRecoveryCodes(m, totp.totpId, recoveryCodes);
       const user = await this.users.require(m, project.projectId, userId);
       const account = user.email ?? user.phoneNumber ?? user.userId;
-      return { user, otpauthUri: qr.otpauthUri({ issuer: project.name, account, secret: base32 }) };
+      return { user, otpauthUri: qr.otpauthUri({ issuer: project.name, account, secret: base32, parameters: totp }) };
     });
-    return new CreateTotpPayload({ totpId: totp.totpId, secret: base32, otpauthUri, recoveryCodes, userId, user });
+    const { algorithm, digits, periodSeconds } = totp;
+    return new CreateTotpPayload({
+      totpId: totp.totpId,
+      secret: base32,
+      otpauthUri,
+      recoveryCodes,
+      userId,
+      user,
+      label,
+      algorithm,
+      digits,
+      period: periodSeconds,
+      compatibility: compatibilityNote(totp),
+    });
+  }
+
+  /**
+   * Inside createTotp's transaction, under the user's row lock: refuses a TOTP beyond the limit
+   * (ACTIVE_TOTP_EXISTS at 1, Stytch parity; TOTP_LIMIT_REACHED above), asks a session caller adding a
+   * device beside a verified one for a proven second factor, and deletes the pending TOTPs the new one
+   * replaces (replacedPending).
+   */
+  private async makeRoom(m: EntityManager, userId: string, maxTotpsPerUser: number, caller: SessionCaller | null): Promise<void> {
+    const existing = await m.find(Totp, { where: { userId }, select: { totpId: true, verified: true }, order: { createdAt: 'ASC', totpId: 'ASC' } });
+    const verified = existing.filter((t) => t.verified).length;
+    if (verified && maxTotpsPerUser <= 1) throw new ActiveTotpExistsError();
+    if (verified >= maxTotpsPerUser) throw new TotpLimitReachedError();
+    if (verified) enforce(userWithSecondFactor(caller, userId));
+    const replaced = replacedPending(existing, maxTotpsPerUser);
+    if (replaced.length) await m.delete(Totp, { totpId: In(replaced) });
   }
 
   /**
@@ -127,9 +182,15 @@ export class TotpService {
    * age a code out. The window itself stays ±STEP_WINDOW_STEPS (an unverified TOTP also gets the transit
    * grace, otp.generator.ts); everything else (expiry, lockout, audit,
    * the session) uses the time of processing.
+   *
+   * Several TOTPs (`candidates`): the code is judged against every candidate with its own algorithm,
+   * digits and period, with no early exit, and the request spends one lockout attempt however many
+   * there are (one budget per user, NIST SP 800-63B §5.2.2). Each TOTP keeps its own replay guard, so a
+   * code is accepted once per TOTP. The session factor and the payload name the TOTP that matched.
    */
   async authenticate(projectId: string, input: AuthenticateTotpInput, { requestId = null, receivedAtMs = null, caller = null }: VerificationOptions = {}): Promise<AuthenticatePayload> {
     const userId = parseUserId(input.userId);
+    const totpId = input.totpId == null ? null : parseId('totp', input.totpId, 'INVALID_TOTP_ID');
     // Separators dropped first (code.format.ts); a code still malformed spends no attempt.
     const code = otp.readTotpCode(input.totpCode);
     if (code === null) {
@@ -140,27 +201,74 @@ export class TotpService {
       );
     }
     const nowMs = this.clock.now();
-    const totp = await this.currentTotp(projectId, userId, {});
-    if (!totp.verified && totp.expiresAt.getTime() <= nowMs) throw new TotpExpiredError();
+    const candidates = await this.candidates(projectId, userId, totpId, nowMs);
+    // A code no candidate could have made (8 digits for 6-digit TOTPs) is malformed: no attempt spent.
+    const fitting = candidates.filter((t) => t.digits === code.length);
+    if (!fitting.length) throw new InvalidTotpCodeError({ message: `This user's TOTP codes are ${candidates[0].digits} digits 0-9; spaces, hyphens and dots between them are ignored.` });
     const session = await this.sessions.forAttempt(projectId, userId, input, caller);
     // Verified before the transaction (pure CPU); the outcome only counts once the attempt is spent.
     // Never later than now, and never earlier than MAX_ARRIVAL_LAG_MS before it, whatever the stamp says.
     const verifiedAtMs = receivedAtMs === null ? nowMs : Math.min(nowMs, Math.max(receivedAtMs, nowMs - MAX_ARRIVAL_LAG_MS));
-    const grace = totp.verified ? 0 : otp.TRANSIT_GRACE_MS;
-    const step = otp.matchStep(this.envelope.decrypt(totp.secretCiphertext, totp.totpId), code, verifiedAtMs, grace);
+    const matches = this.matches(fitting, code, verifiedAtMs);
 
-    const factor: NewFactor = { type: 'totp', deliveryMethod: 'authenticator_app', totpId: totp.totpId };
+    const factor: NewFactor = { type: 'totp', deliveryMethod: 'authenticator_app', totpId: candidates.length === 1 ? candidates[0].totpId : totpId };
     return this.attempt({ projectId, userId, requestId, nowMs, session, factor }, async (m) => {
-      if (step === null) return new UnableToAuthenticateTotpError();
+      if (!matches.length) return new UnableToAuthenticateTotpError();
       // RFC 6238 §5.2: a verifier must not accept the same code twice. The row only moves forward,
       // so of any number of concurrent requests with this code exactly one sees affected = 1.
-      const won = await sql(m, ADVANCE_STEP, [step, nowMs, totp.totpId, step]);
-      if (won.affected === 1) return factor;
-      await this.requireTotp(m, totp.totpId);
+      for (const { totp, step } of matches) {
+        const won = await sql(m, ADVANCE_STEP, [step, nowMs, nowMs, totp.totpId, step]);
+        if (won.affected === 1) return { ...factor, totpId: totp.totpId };
+      }
+      await this.requireTotp(m, matches.map((match) => match.totp.totpId));
       return new TotpCodeAlreadyAuthenticatedError();
     });
   }
 
+  /**
+   * The candidates' time steps whose code equals `code` (usually none or one). Every candidate is
+   * judged (each with its own parameters, decrypted secret and, while pending, the transit grace),
+   * with no early exit, so timing does not reveal which device matched.
+   */
+  private matches(candidates: readonly Totp[], code: string, verifiedAtMs: number): Array<{ totp: Totp; step: number }> {
+    const found: Array<{ totp: Totp; step: number }> = [];
+    for (const totp of candidates) {
+      const grace = totp.verified ? 0 : otp.TRANSIT_GRACE_MS;
+      const step = otp.matchStep(this.envelope.decrypt(totp.secretCiphertext, totp.totpId), code, verifiedAtMs, grace, totp);
+      if (step !== null) found.push({ totp, step });
+    }
+    return found;
+  }
+
+  /**
+   * The TOTPs a code of this request may belong to, from one SELECT: the one named (TOTP_NOT_FOUND
+   * when it is not this user's; TOTP_EXPIRED when pending past its expiry); else every verified TOTP
+   * of the user and their pending ones while unexpired (so a second device is verified as the first
+   * was, with a code, no id needed); only pending ones, all past their expiry, is TOTP_EXPIRED.
+   */
+  private async candidates(projectId: string, userId: string, totpId: string | null, nowMs: number): Promise<Totp[]> {
+    const rows = await this.db.read(async (m) => {
+      const { rows: found } = await sql(m, USER_TOTPS, [userId, projectId]);
+      if (!found.length) await this.missingTotp(m, projectId, userId);
+      return fromRows(m, Totp, found);
+    });
+    const live = (t: Totp) => t.verified || t.expiresAt.getTime() > nowMs;
+    if (totpId !== null) {
+      const named = rows.find((t) => t.totpId === totpId);
+      if (!named) throw new TotpNotFoundError();
+      if (!live(named)) throw new TotpExpiredError();
+      return [named];
+    }
+    const candidates = rows.filter(live);
+    if (!candidates.length) throw new TotpExpiredError();
+    return candidates;
+  }
+
+  /**
+   * recoverTotp: an unused recovery code of any of the user's verified TOTPs is accepted, whichever
+   * device was lost (codes stay per TOTP, as Stytch issues them with each enrollment); the factor names
+   * the TOTP whose code was spent.
+   */
   async recover(projectId: string, input: RecoverTotpInput, { requestId = null, caller = null }: VerificationOptions = {}): Promise<AuthenticatePayload> {
     const userId = parseUserId(input.userId);
     // Separators and letter case dropped, look-alikes read as Crockford does (code.format.ts); a code
@@ -174,21 +282,30 @@ export class TotpService {
       );
     }
     const nowMs = this.clock.now();
-    const totp = await this.currentTotp(projectId, userId, { verifiedOnly: true });
+    const totpIds = await this.verifiedTotpIds(projectId, userId);
     const session = await this.sessions.forAttempt(projectId, userId, input, caller);
 
-    const factor: NewFactor = { type: 'recovery_codes', deliveryMethod: 'recovery_code', totpId: totp.totpId };
+    const factor: NewFactor = { type: 'recovery_codes', deliveryMethod: 'recovery_code', totpId: totpIds.length === 1 ? totpIds[0] : null };
     return this.attempt({ projectId, userId, requestId, nowMs, session, factor }, async (m) => {
       // Single use: of concurrent requests with one code, exactly one flips used_at from NULL (the
       // UPDATE re-checks it under the row lock), and the factor names the code it spent.
       const match = await m.findOne(RecoveryCode, {
-        where: { totpId: totp.totpId, codeHash: In(forms.flatMap((form) => this.hasher.candidates(form))), usedAt: IsNull() },
-        select: { id: true },
+        where: { totpId: In(totpIds), codeHash: In(forms.flatMap((form) => this.hasher.candidates(form))), usedAt: IsNull() },
+        select: { id: true, totpId: true },
       });
       const used = match ? await m.update(RecoveryCode, { id: match.id, usedAt: IsNull() }, { usedAt: new Date(nowMs) }) : undefined;
-      if (used?.affected === 1) return { ...factor, recoveryCodeId: match!.id };
-      await this.requireTotp(m, totp.totpId);
+      if (used?.affected === 1) return { ...factor, totpId: match!.totpId, recoveryCodeId: match!.id };
+      await this.requireTotp(m, totpIds);
       return new UnableToAuthenticateRecoveryCodeError();
+    });
+  }
+
+  /** The ids of the user's verified TOTPs, newest first; TOTP_NOT_FOUND (or USER_NOT_FOUND) when none. */
+  private async verifiedTotpIds(projectId: string, userId: string): Promise<string[]> {
+    return this.db.read(async (m) => {
+      const { rows } = await sql<{ id: string }>(m, VERIFIED_TOTPS, [userId, projectId]);
+      if (!rows.length) await this.missingTotp(m, projectId, userId);
+      return rows.map((row) => row.id);
     });
   }
 
@@ -201,22 +318,43 @@ export class TotpService {
   }
 
   /**
-   * Replaces the current TOTP's codes with a new set. Under the user's row lock, and with the TOTP
-   * read inside the same transaction: of concurrent regenerations each replaces the set the previous
-   * one stored, so exactly one set (the last) is ever valid; a TOTP replaced or deleted meanwhile
-   * answers TOTP_NOT_FOUND or gets the codes of its successor, never orphan codes.
+   * Replaces one TOTP's codes with a new set: the TOTP named (`totpId`, TOTP_NOT_FOUND unless it is
+   * this user's), by default the user's newest verified TOTP, else their newest pending one. Under the user's
+   * row lock, and with the TOTP read inside the same transaction: of concurrent regenerations each
+   * replaces the set the previous one stored, so exactly one set (the last) is ever valid; a TOTP
+   * replaced or deleted meanwhile answers TOTP_NOT_FOUND or gets the codes of its successor, never
+   * orphan codes.
    */
-  async regenerateRecoveryCodes(projectId: string, userId: unknown): Promise<TotpRecoveryCodes> {
+  async regenerateRecoveryCodes(projectId: string, userId: unknown, totpId: unknown = null): Promise<TotpRecoveryCodes> {
     const id = parseUserId(userId);
+    const named = totpId == null ? null : parseId('totp', totpId, 'INVALID_TOTP_ID');
     const codes = recovery.newRecoveryCodes();
     const totp = await this.db.write(async (m) => {
       await this.users.lock(m, projectId, id);
-      const current = await this.findCurrentTotp(m, projectId, id, {});
+      const current = named ? await this.findUserTotp(m, projectId, id, named) : await this.findCurrentTotp(m, projectId, id);
       await m.delete(RecoveryCode, { totpId: current.totpId });
       await this.insertRecoveryCodes(m, current.totpId, codes);
       return current;
     });
     return { totpId: totp.totpId, verified: totp.verified, recoveryCodes: codes, remaining: codes.length };
+  }
+
+  /**
+   * Changes a TOTP's label (totpLabel: INVALID_TOTP_LABEL, nothing written, for a bad one). Under the
+   * owner's row lock, as every other write on a user's TOTPs; the owner and the TOTP are answered as
+   * the rename committed them.
+   */
+  async rename(projectId: string, input: RenameTotpInput): Promise<RenameTotpPayload> {
+    const id = parseId('totp', input.totpId, 'INVALID_TOTP_ID');
+    const label = totpLabel(input.label);
+    return this.db.write(async (m) => {
+      const owner = await this.lockOwner(m, projectId, id);
+      await m.update(Totp, { totpId: id, projectId }, { label });
+      const user = await this.users.require(m, projectId, owner);
+      const totp = user.totps.find((t) => t.totpId === id);
+      if (!totp) throw new TotpNotFoundError();
+      return { totpId: id, userId: owner, totp, user };
+    });
   }
 
   /**
@@ -228,25 +366,33 @@ export class TotpService {
   async delete(projectId: string, totpId: unknown): Promise<{ totpId: string; userId: string; user: User }> {
     const id = parseId('totp', totpId, 'INVALID_TOTP_ID');
     return this.db.write(async (m) => {
-      const totp = await m.findOne(Totp, { where: { totpId: id, projectId }, select: { totpId: true, userId: true } });
-      if (!totp) throw new TotpNotFoundError();
-      // The owner first, as every other write on a user's TOTPs (and deleteUser) takes it; a user
-      // deleted meanwhile took the TOTP with it.
-      await this.users.lock(m, projectId, totp.userId).catch((error: unknown) => {
-        throw error instanceof UserNotFoundError ? new TotpNotFoundError({ cause: error }) : error;
-      });
+      const owner = await this.lockOwner(m, projectId, id);
       const { affected } = await m.delete(Totp, { totpId: id, projectId });
       if (!affected) throw new TotpNotFoundError();
-      return { totpId: id, userId: totp.userId, user: await this.users.require(m, projectId, totp.userId) };
+      return { totpId: id, userId: owner, user: await this.users.require(m, projectId, owner) };
     });
+  }
+
+  /**
+   * Inside a write: the owner of TOTP `totpId`, row-locked; TOTP_NOT_FOUND when the project has no
+   * such TOTP. The owner first, as every other write on a user's TOTPs (and deleteUser) takes it; a
+   * user deleted meanwhile took the TOTP with it.
+   */
+  private async lockOwner(m: EntityManager, projectId: string, totpId: string): Promise<string> {
+    const totp = await m.findOne(Totp, { where: { totpId, projectId }, select: { totpId: true, userId: true } });
+    if (!totp) throw new TotpNotFoundError();
+    await this.users.lock(m, projectId, totp.userId).catch((error: unknown) => {
+      throw error instanceof UserNotFoundError ? new TotpNotFoundError({ cause: error }) : error;
+    });
+    return totp.userId;
   }
 
   /** One verification attempt (VerificationAttemptService), answered as the mutation's payload. */
   private async attempt(attempt: VerificationAttempt, verify: VerifyFactor): Promise<AuthenticatePayload> {
-    const { user, session } = await this.verification.verify(attempt, verify);
+    const { user, session, factor } = await this.verification.verify(attempt, verify);
     return {
       userId: attempt.userId,
-      totpId: attempt.factor.totpId!,
+      totpId: factor.totpId!,
       user,
       session: session?.session ?? null,
       sessionToken: session?.sessionToken ?? null,
@@ -254,27 +400,38 @@ export class TotpService {
     };
   }
 
-  /** The user's verified TOTP, else their pending one; distinguishes a missing user from a missing TOTP. */
-  private async currentTotp(projectId: string, userId: string, opts: { verifiedOnly?: boolean }): Promise<Totp> {
-    return this.db.read((m) => this.findCurrentTotp(m, projectId, userId, opts));
+  /** The user's newest verified TOTP, else their newest pending one; distinguishes a missing user from a missing TOTP. */
+  private async findCurrentTotp(m: EntityManager, projectId: string, userId: string): Promise<Totp> {
+    const { rows } = await sql(m, CURRENT_TOTP, [userId, projectId]);
+    if (!rows.length) await this.missingTotp(m, projectId, userId);
+    return fromRows(m, Totp, rows)[0];
   }
 
-  private async findCurrentTotp(m: EntityManager, projectId: string, userId: string, opts: { verifiedOnly?: boolean }): Promise<Totp> {
-    const { rows } = await sql(m, opts.verifiedOnly ? CURRENT_VERIFIED_TOTP : CURRENT_TOTP, [userId, projectId]);
-    if (rows.length) return fromRows(m, Totp, rows)[0];
+  /** The user's TOTP `totpId`; TOTP_NOT_FOUND when it is another user's or none. */
+  private async findUserTotp(m: EntityManager, projectId: string, userId: string, totpId: string): Promise<Totp> {
+    const totp = await m.findOne(Totp, { where: { totpId, userId, projectId }, select: { totpId: true, verified: true } });
+    if (!totp) throw new TotpNotFoundError();
+    return totp;
+  }
+
+  /** Throws for a user without the TOTP asked for: USER_NOT_FOUND when the user is missing too, else TOTP_NOT_FOUND. */
+  private async missingTotp(m: EntityManager, projectId: string, userId: string): Promise<never> {
     const { rows: users } = await sql(m, 'SELECT 1 AS found FROM users WHERE id = ? AND project_id = ?', [userId, projectId]);
     throw users.length ? new TotpNotFoundError() : new UserNotFoundError();
   }
 
   /**
-   * Inside an attempt, after it failed to spend the TOTP or code it verified: TOTP_NOT_FOUND (rolling the
-   * attempt back) when that TOTP was deleted or replaced since the request read it, not an outcome on
-   * a factor that no longer exists. Runs under the user's row lock, which deleteTotp and createTotp
-   * take too, so the answer is settled.
+   * Inside an attempt, after it failed to spend a TOTP or code it verified: TOTP_NOT_FOUND (rolling the
+   * attempt back) when none of the TOTPs it judged against exists any more (deleted or replaced since
+   * the request read them), not an outcome on factors that no longer exist. Runs under the user's row
+   * lock, which deleteTotp and createTotp take too, so the answer is settled.
    */
-  private async requireTotp(m: EntityManager, totpId: string): Promise<void> {
-    const { rows } = await sql(m, 'SELECT 1 AS found FROM totps WHERE id = ?', [totpId]);
-    if (!rows.length) throw new TotpNotFoundError();
+  private async requireTotp(m: EntityManager, totpIds: readonly string[]): Promise<void> {
+    const exists =
+      totpIds.length === 1
+        ? (await sql(m, 'SELECT 1 AS found FROM totps WHERE id = ?', [totpIds[0]])).rows.length > 0
+        : await m.exists(Totp, { where: { totpId: In([...totpIds]) } });
+    if (!exists) throw new TotpNotFoundError();
   }
 
   private async insertRecoveryCodes(m: EntityManager, totpId: string, codes: string[]): Promise<void> {
@@ -302,4 +459,16 @@ export class TotpService {
       : [];
     return { totpId: totp.totpId, verified: totp.verified, recoveryCodes, remaining: unused.length };
   }
+}
+
+/**
+ * The pending TOTPs a new enrollment replaces: with `existing` in creation order, the oldest unverified
+ * ones beyond what the limit leaves room for beside the verified ones and the new TOTP (all of them at
+ * a limit of 1, as Stytch replaces an unverified TOTP).
+ */
+function replacedPending(existing: ReadonlyArray<Pick<Totp, 'totpId' | 'verified'>>, maxTotpsPerUser: number): string[] {
+  const pending = existing.filter((t) => !t.verified).map((t) => t.totpId);
+  const verified = existing.length - pending.length;
+  const room = Math.max(0, maxTotpsPerUser - verified - 1);
+  return pending.slice(0, Math.max(0, pending.length - room));
 }

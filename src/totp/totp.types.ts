@@ -1,5 +1,7 @@
 import { Field, ID, Int, ObjectType } from 'type-graphql';
-import { User } from '../users/user.entity';
+import { User, UserTotp } from '../users/user.entity';
+import { TotpAlgorithmEnum } from '../graphql/totp-algorithm.enum';
+import type { TotpAlgorithm } from '../constants/totp.constants';
 import { Session } from '../sessions/session.entity';
 import { qrMatrix, qrPngDataUrl, qrSvgImage, type QrMatrix } from './qr.generator';
 
@@ -25,7 +27,30 @@ export class CreateTotpPayload {
   private png?: string;
   private svg?: string;
 
-  constructor(fields?: Pick<CreateTotpPayload, 'totpId' | 'secret' | 'otpauthUri' | 'recoveryCodes' | 'userId' | 'user'>) {
+  @Field({ description: 'What the user calls this authenticator.' })
+  label: string;
+
+  @Field(() => TotpAlgorithmEnum, { description: 'The HMAC hash its codes are made with (RFC 6238 §1.2), as in otpauthUri.' })
+  algorithm: TotpAlgorithm;
+
+  @Field(() => Int, { description: 'Digits in a code (6 or 8), as in otpauthUri.' })
+  digits: number;
+
+  @Field(() => Int, { description: 'Seconds a code lasts (30 or 60), as in otpauthUri.' })
+  period: number;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'Null for SHA1, 6 digits, 30 s, which every authenticator app reads; otherwise which widely used apps are reported to ignore the chosen parameters.',
+  })
+  compatibility: string | null;
+
+  constructor(
+    fields?: Pick<
+      CreateTotpPayload,
+      'totpId' | 'secret' | 'otpauthUri' | 'recoveryCodes' | 'userId' | 'user' | 'label' | 'algorithm' | 'digits' | 'period' | 'compatibility'
+    >,
+  ) {
     if (fields) Object.assign(this, fields);
   }
 
@@ -87,6 +112,21 @@ export class TotpRecoveryCodes {
 
   @Field(() => Int, { description: 'Unused codes left.' })
   remaining: number;
+}
+
+@ObjectType()
+export class RenameTotpPayload {
+  @Field(() => ID)
+  totpId: string;
+
+  @Field(() => ID)
+  userId: string;
+
+  @Field(() => UserTotp, { description: 'The TOTP as renamed.' })
+  totp: UserTotp;
+
+  @Field(() => User)
+  user: User;
 }
 
 @ObjectType()

@@ -10,6 +10,7 @@ import { GatewayError } from '../errors/error.catalogue';
 import { fromRows, relationTarget } from '../db/row-mapper';
 import { User, type UserTotp } from './user.entity';
 import type { UserCondition, UserQuery } from './user-search.query';
+import { USER_TOTP_COLUMNS } from './user.service';
 
 /** One page of users, with what both the Relay connection and Stytch's results_metadata need. */
 export interface UserPage {
@@ -88,14 +89,15 @@ export class UserSearchService {
     if (!users.length) return;
     const rows = await m
       .createQueryBuilder()
-      .select(['t.id AS id', 't.verified AS verified', 't.user_id AS user_id'])
+      .select([...USER_TOTP_COLUMNS.map((c) => `t.${c} AS ${c}`), 't.user_id AS user_id'])
       .from('totps', 't')
       .where('t.user_id IN (:...ids)', { ids: users.map((u) => u.userId) })
       .orderBy('t.created_at', 'ASC')
+      .addOrderBy('t.id', 'ASC')
       .getRawMany<Record<string, unknown>>();
     const byId = new Map(users.map((u) => [u.userId, u]));
     const totps = fromRows(m, relationTarget<UserTotp & { userId: string }>(m, User, 'totps'), rows);
-    totps.forEach((totp) => byId.get(totp.userId)?.totps.push({ totpId: totp.totpId, verified: totp.verified }));
+    totps.forEach(({ userId, ...totp }) => byId.get(userId)?.totps.push(totp));
   }
 }
 

@@ -4,11 +4,13 @@ import { GraphQLJSONObject } from 'graphql-scalars';
 import { EXTERNAL_ID_CHARS, NAME_PART_MAX_CHARS } from '../constants/user.constants';
 import { EpochColumn, IdColumn, JsonColumn, ID_LENGTH } from '../db/columns';
 import { lockView } from './lockout.policy';
+import { TotpAlgorithmEnum } from '../graphql/totp-algorithm.enum';
+import type { TotpAlgorithm } from '../constants/totp.constants';
 
 /**
- * A user's TOTP as the API shows it (`User.totps { totpId, verified }`): a row of the `totps` table,
- * whose entity (src/totp/totp.entity.ts) the relation names by string, so users/ needs nothing of
- * totp/, which reads users. The secret never leaves as a field.
+ * A user's TOTP as the API shows it (`User.totps { totpId, verified, label, ... }`): a row of the
+ * `totps` table, whose entity (src/totp/totp.entity.ts) the relation names by string, so users/ needs
+ * nothing of totp/, which reads users. The secret never leaves as a field.
  */
 @ObjectType('UserTotp')
 export class UserTotp {
@@ -17,6 +19,30 @@ export class UserTotp {
 
   @Field()
   verified: boolean;
+
+  @Field({ description: 'What the user calls this authenticator ("Work phone"): 1..64 characters; renameTotp changes it.' })
+  label: string;
+
+  @Field(() => TotpAlgorithmEnum, { description: 'The HMAC hash its codes are made with (RFC 6238 §1.2).' })
+  algorithm: TotpAlgorithm;
+
+  @Field(() => Int, { description: 'Digits in a code: 6 or 8 (RFC 4226 §5.3).' })
+  digits: number;
+
+  @Field(() => Int, { name: 'period', description: 'Seconds a code lasts: its time step, 30 or 60 (RFC 6238 §4.1).' })
+  periodSeconds: number;
+
+  @Field()
+  createdAt: Date;
+
+  @Field(() => Date, { nullable: true, description: 'When its first code was accepted; null while unverified.' })
+  verifiedAt: Date | null;
+
+  @Field(() => Date, {
+    nullable: true,
+    description: 'When a code of this TOTP was last accepted by authenticateTotp (its first, verifying one included); null until then.',
+  })
+  lastUsedAt: Date | null;
 }
 
 @ObjectType()

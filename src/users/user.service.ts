@@ -36,7 +36,9 @@ export interface UnlockAudit {
 
 const SELECT_USER = `SELECT id, project_id, email, phone_number, first_name, middle_name, last_name, status, external_id,
   trusted_metadata, untrusted_metadata, failed_attempts, locked_until, created_at FROM users WHERE id = ? AND project_id = ?`;
-const SELECT_USER_TOTPS = 'SELECT id, verified FROM totps WHERE user_id = ? ORDER BY created_at ASC';
+/** The `totps` columns `User.totps` shows (UserTotp), wherever a user's TOTPs are read. */
+export const USER_TOTP_COLUMNS = ['id', 'verified', 'label', 'algorithm', 'digits', 'period_seconds', 'created_at', 'verified_at', 'last_used_at'] as const;
+const SELECT_USER_TOTPS = `SELECT ${USER_TOTP_COLUMNS.join(', ')} FROM totps WHERE user_id = ? ORDER BY created_at ASC, id ASC`;
 const SELECT_ID_BY_EXTERNAL_ID = 'SELECT id FROM users WHERE project_id = ? AND external_id = ?';
 const SELECT_ID_BY = {
   email: 'SELECT id FROM users WHERE project_id = ? AND email = ?',

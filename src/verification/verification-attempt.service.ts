@@ -29,6 +29,8 @@ export interface VerificationAttempt {
 /** What a successful attempt answers: the user as committed and the session, signed after the commit. */
 export interface VerifiedAttempt {
   readonly user: User;
+  /** The factor as `verify` proved it (of several TOTPs, the one that matched). */
+  readonly factor: NewFactor;
   readonly session: Awaited<ReturnType<AttemptSession['issue']>>;
 }
 
@@ -39,7 +41,7 @@ export interface VerifiedAttempt {
 export type VerifyFactor = (manager: EntityManager) => Promise<NewFactor | GatewayError>;
 
 /** How an attempt ended inside its transaction; errors are thrown only after the attempt is committed. */
-type Outcome = { ok: true; user: User; recorded: RecordedFactor | null } | { ok: false; error: GatewayError };
+type Outcome = { ok: true; user: User; factor: NewFactor; recorded: RecordedFactor | null } | { ok: false; error: GatewayError };
 
 export class VerificationAttemptService {
   constructor(
@@ -75,7 +77,7 @@ export class VerificationAttemptService {
     if (audited.outcome) this.metrics.authentication(eventType(attempt.factor), audited.outcome);
     if (outcome.ok && attempt.session.startsSession && outcome.recorded) this.metrics.sessionIssued();
     if (!outcome.ok) throw outcome.error;
-    return { user: outcome.user, session: await attempt.session.issue(outcome.recorded) };
+    return { user: outcome.user, factor: outcome.factor, session: await attempt.session.issue(outcome.recorded) };
   }
 
   private async inTransaction(m: EntityManager, attempt: VerificationAttempt, verify: VerifyFactor, audited: { outcome?: AuthEventOutcome }): Promise<Outcome> {
@@ -94,7 +96,8 @@ export class VerificationAttemptService {
     await this.audit.record(m, {
       projectId,
       userId,
-      totpId: factor.totpId,
+      // A success names the TOTP (of several) whose code or recovery code was proven.
+      totpId: refusal ? factor.totpId : (verified as NewFactor).totpId,
       type: eventType(factor),
       outcome: audited.outcome,
       requestId: attempt.requestId,
@@ -105,8 +108,9 @@ export class VerificationAttemptService {
     if (after) return { ok: false, error: after };
     if (refusal) return { ok: false, error: refusal };
     await this.lockout.reset(m, userId);
-    const recorded = await session.record(m, verified as NewFactor, nowMs);
-    return { ok: true, user: await this.users.require(m, projectId, userId), recorded };
+    const proven = verified as NewFactor;
+    const recorded = await session.record(m, proven, nowMs);
+    return { ok: true, user: await this.users.require(m, projectId, userId), factor: proven, recorded };
   }
 }
 

@@ -34,6 +34,8 @@ const REFUSED: Array<[string, string]> = [
   ['authenticateSession', 'mutation { authenticateSession(input: { sessionDurationMinutes: 60 }) { sessionJwt } }'],
   ['users', 'query { users { nodes { userId } } }'],
   ['updateUser', 'mutation($u: ID!) { updateUser(input: { userId: $u, trustedMetadata: { role: "admin" } }) { userId } }'],
+  ['project', 'query { project { projectId } }'],
+  ['renameTotp', 'mutation { renameTotp(input: { totpId: "totp-00000000-0000-4000-8000-000000000000", label: "Mine" }) { totpId } }'],
 ];
 
 interface Caller {

@@ -1,0 +1,35 @@
+import { Field, ID, Int, ObjectType } from 'type-graphql';
+import { TotpAlgorithmEnum } from '../graphql/totp-algorithm.enum';
+import type { TotpAlgorithm } from '../constants/totp.constants';
+
+/** The RFC 6238 parameters a new enrollment gets unless createTotp chooses its own. */
+@ObjectType()
+export class TotpDefaults {
+  @Field(() => TotpAlgorithmEnum, { description: 'The HMAC hash (RFC 6238 §1.2).' })
+  algorithm: TotpAlgorithm;
+
+  @Field(() => Int, { description: 'Digits in a code, 6 or 8.' })
+  digits: number;
+
+  @Field(() => Int, { name: 'period', description: 'Seconds a code lasts (the time step), 30 or 60.' })
+  periodSeconds: number;
+}
+
+/** The calling project and its TOTP settings (set with the CLI: `project settings`). */
+@ObjectType()
+export class Project {
+  @Field(() => ID)
+  projectId: string;
+
+  @Field({ description: "The project's name: the issuer authenticator apps show." })
+  name: string;
+
+  @Field({ description: 'The public token browsers send as X-Public-Token (not a secret).' })
+  publicToken: string;
+
+  @Field(() => Int, { description: 'How many verified TOTPs a user may hold, 1..10; 1 (the default) refuses a second with ACTIVE_TOTP_EXISTS, as Stytch does.' })
+  maxTotpsPerUser: number;
+
+  @Field(() => TotpDefaults)
+  totpDefaults: TotpDefaults;
+}
