@@ -7,6 +7,7 @@ import { printSchemaWithDirectives } from '@graphql-tools/utils';
 import { applyAuthDirective, authDirective } from './auth/auth.directive';
 import { UserResolver } from './users/user.resolver';
 import { TotpResolver } from './totp/totp.resolver';
+import { TotpImportResolver } from './totp/totp-import.resolver';
 import { SessionResolver } from './sessions/session.resolver';
 import { AuditResolver } from './audit/audit.resolver';
 import { validateInput } from './graphql/validation';
@@ -17,7 +18,7 @@ let built: GraphQLSchema | undefined;
 export function gatewaySchema(): GraphQLSchema {
   built ??= applyAuthDirective(
     buildSchemaSync({
-      resolvers: [UserResolver, TotpResolver, SessionResolver, AuditResolver],
+      resolvers: [UserResolver, TotpResolver, TotpImportResolver, SessionResolver, AuditResolver],
       container: ({ context }: { context: GatewayContext }) => context.container,
       directives: [...specifiedDirectives, authDirective],
       validateFn: (value) => validateInput(value),

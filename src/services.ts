@@ -14,10 +14,12 @@ import { LockoutService } from './users/lockout.service';
 import { SigningKeyService } from './sessions/signing-key.service';
 import { SessionService } from './sessions/session.service';
 import { TotpService } from './totp/totp.service';
+import { TotpImportService } from './totp/totp-import.service';
 import { VerificationAttemptService } from './verification/verification-attempt.service';
 import { AuditService } from './audit/audit.service';
 import { UserResolver } from './users/user.resolver';
 import { TotpResolver } from './totp/totp.resolver';
+import { TotpImportResolver } from './totp/totp-import.resolver';
 import { SessionResolver } from './sessions/session.resolver';
 import { AuditResolver } from './audit/audit.resolver';
 import { noopAuthMetrics, type AuthMetrics } from './observability/metrics';
@@ -27,6 +29,7 @@ export interface Services {
   readonly callers: CallerResolver;
   readonly users: UserService;
   readonly totps: TotpService;
+  readonly totpImports: TotpImportService;
   readonly sessions: SessionService;
   readonly signingKeys: SigningKeyService;
   readonly audit: AuditService;
@@ -53,9 +56,11 @@ export function createServices(config: Config, db: Database, clock: Clock = syst
   const totps = new TotpService(db, envelope, hasher, users, sessions, verification, clock, {
     retrievableRecoveryCodes: config.recoveryCodes.retrievable,
   });
+  const totpImports = new TotpImportService(db, envelope, hasher, users, clock, { retrievableRecoveryCodes: config.recoveryCodes.retrievable });
   const instances = new Map<Function, unknown>([
     [UserResolver, new UserResolver(users)],
     [TotpResolver, new TotpResolver(totps)],
+    [TotpImportResolver, new TotpImportResolver(totpImports)],
     [SessionResolver, new SessionResolver(sessions)],
     [AuditResolver, new AuditResolver(audit)],
   ]);
@@ -67,5 +72,5 @@ export function createServices(config: Config, db: Database, clock: Clock = syst
     },
   };
   const callers = new CallerResolver(projects, sessions);
-  return { projects, callers, users, totps, sessions, signingKeys, audit, resolvers };
+  return { projects, callers, users, totps, totpImports, sessions, signingKeys, audit, resolvers };
 }

@@ -7,6 +7,7 @@ import { serve } from '../main';
 import { Envelope } from '../crypto/envelope';
 import { KeyRotationService, KEYED_HASH_NOTE } from '../keys/key-rotation.service';
 import { withDatabase } from './with-database';
+import { importFile } from './import.command';
 
 /** A mistake in the command line: cliMain prints it with the usage and exits 2. */
 export class UsageError extends Error {}
@@ -16,6 +17,10 @@ interface CommandArgs {
   readonly json: boolean;
   /** The value of a string option; throws UsageError naming it when it is missing or empty. */
   required(name: 'name' | 'project' | 'secret-id' | 'origin'): string;
+  /** The value of an optional string option, or undefined. */
+  optional(name: 'report'): string | undefined;
+  /** The words after the command's name (only for a command with `operands`). */
+  readonly operands: readonly string[];
 }
 
 /** One command of the CLI; `run` resolves when it is done and throws to fail (cliMain sets the exit code). */
@@ -24,6 +29,8 @@ export interface CliCommand {
   readonly name: string;
   /** Its lines in USAGE: the synopsis padded to the description column, continuation lines indented. */
   readonly usage: string;
+  /** The operands the command takes after its name, for its usage (`FILE`); none when absent. */
+  readonly operands?: string;
   readonly run: (args: CommandArgs) => Promise<void>;
 }
 
@@ -139,6 +146,26 @@ export const COMMANDS: readonly CliCommand[] = [
       const projectId = required('project');
       const origins = await withServices((s) => s.projects.listOrigins(projectId));
       print(json, { projectId, origins }, origins.join('\n') || 'no origins');
+    },
+  },
+  {
+    name: 'import',
+    operands: 'FILE',
+    usage:
+      'import --project ID FILE [--report PATH] [--json]\n' +
+      '                                               import existing TOTP registrations from a JSON lines or CSV\n' +
+      '                                               file (email|userId|externalId, secret|otpauthUri, label,\n' +
+      '                                               algorithm, digits, period, recoveryCodes); creates missing\n' +
+      '                                               users; lines not imported go to the report (default\n' +
+      '                                               FILE.errors.jsonl); a re-run skips what is there',
+    run: async ({ json, required, optional, operands }) => {
+      const projectId = required('project');
+      if (operands.length !== 1) throw new UsageError('"import" needs exactly one FILE.');
+      const summary = await withServices((s) => importFile(s, { projectId, file: operands[0], reportPath: optional('report'), progress: process.stderr }));
+      const human =
+        `${summary.lines} lines in ${summary.seconds.toFixed(1)} s: ${summary.imported} imported (${summary.usersCreated} users created), ` +
+        `${summary.skipped} skipped (already imported), ${summary.failed} failed; report: ${summary.report}`;
+      print(json, { ...summary }, human);
     },
   },
   {
