@@ -8,9 +8,9 @@ import { once } from 'node:events';
 import { GatewayError } from '../errors/error.catalogue';
 import { IMPORT_BATCH_LINES, IMPORT_PROGRESS_INTERVAL_MS } from '../constants/import.constants';
 import type { Services } from '../services';
-import type { ImportRequest } from '../totp/totp-import.rules';
+import type { ImportRequest, PreparedImport } from '../totp/totp-import.rules';
 import { prepareImport } from '../totp/totp-import.rules';
-import type { ImportLine } from '../totp/totp-import.service';
+import type { ImportLine, UserRef } from '../totp/totp-import.service';
 import { readImportFile, type ImportFields, type ImportRecord } from './import.file';
 
 /** What the command was asked: the project, the file, where the report goes. */
@@ -48,11 +48,10 @@ interface ReportLine {
   readonly [detail: string]: unknown;
 }
 
-/** A line checked and with its user, ready for the batch; `created`: its user was created for it. */
+/** A line checked and with its user, ready for the batch. */
 interface ReadyLine extends ImportLine {
   readonly line: number;
   readonly user: string | undefined;
-  readonly created: boolean;
 }
 
 /**
@@ -98,9 +97,9 @@ class ImportRun {
     private readonly counts: Counts,
   ) {}
 
-  /** Checks, resolves and writes one batch; users created for lines that then failed are deleted again. */
+  /** Checks one batch's lines, finds their users and writes them (a failed line, its new user included, is rolled back alone). */
   async batch(records: readonly ImportRecord[]): Promise<void> {
-    const ready: ReadyLine[] = [];
+    const checked: Array<{ line: number; user: string | undefined; prepared: PreparedImport; ref: UserRef }> = [];
     for (const record of records) {
       if ('error' in record) {
         this.fail(record.line, undefined, record.error);
@@ -108,40 +107,33 @@ class ImportRun {
       }
       const user = describeUser(record.fields);
       try {
-        const prepared = prepareImport(requestOf(record.fields), { mintWhenOmitted: false });
-        const { userId, created } = await this.services.totpImports.resolveUser(this.projectId, userRefOf(record.fields));
-        if (created) this.counts.usersCreated++;
-        ready.push({ line: record.line, user, userId, prepared, created });
+        checked.push({ line: record.line, user, prepared: prepareImport(requestOf(record.fields), { mintWhenOmitted: false }), ref: userRefOf(record.fields) });
       } catch (error) {
         if (!(error instanceof GatewayError)) throw error;
         this.fail(record.line, user, error);
       }
     }
+    const users = await this.services.totpImports.resolveUsers(this.projectId, checked.map((c) => c.ref));
+    const ready: ReadyLine[] = [];
+    checked.forEach(({ line, user, prepared }, i) => {
+      const resolved = users[i];
+      if (resolved instanceof GatewayError) return this.fail(line, user, resolved);
+      ready.push({ line, user, prepared, ...resolved });
+    });
     if (!ready.length) return;
     const outcomes = await this.services.totpImports.importBatch(this.projectId, ready);
-    const kept = new Set<string>();
     outcomes.forEach((outcome, i) => {
-      const { line, user, userId } = ready[i];
+      const { line, user } = ready[i];
       if (outcome.ok) {
         this.counts.imported++;
-        kept.add(userId);
+        if (outcome.imported.userCreated) this.counts.usersCreated++;
       } else if (outcome.error.code === 'DUPLICATE_TOTP_SECRET') {
         this.counts.skipped++;
-        kept.add(userId);
         this.write({ line, status: 'skipped', ...(user !== undefined && { user }), ...wire(outcome.error) });
       } else {
         this.fail(line, user, outcome.error);
       }
     });
-    await this.undoCreatedUsers(ready.filter((r) => r.created && !kept.has(r.userId)));
-  }
-
-  /** A failed line changes nothing: the user created for it (and for no line that succeeded) goes again. */
-  private async undoCreatedUsers(lines: readonly ReadyLine[]): Promise<void> {
-    for (const userId of new Set(lines.map((l) => l.userId))) {
-      await this.services.users.delete(this.projectId, userId);
-      this.counts.usersCreated--;
-    }
   }
 
   private fail(line: number, user: string | undefined, error: GatewayError): void {
@@ -198,9 +190,12 @@ function booleanOf(value: unknown): boolean | undefined {
 
 /** The import request of a line's fields. */
 function requestOf(fields: ImportFields): ImportRequest {
+  const secret = text(fields, 'secret');
+  // Exports often put the otpauth URI in their one secret column.
+  const uriAsSecret = secret !== undefined && fields.otpauthUri === undefined && /^\s*otpauth:/i.test(secret);
   return {
-    secret: text(fields, 'secret'),
-    otpauthUri: text(fields, 'otpauthUri'),
+    secret: uriAsSecret ? undefined : secret,
+    otpauthUri: uriAsSecret ? secret : text(fields, 'otpauthUri'),
     label: text(fields, 'label'),
     algorithm: text(fields, 'algorithm'),
     digits: integer(fields.digits),
@@ -210,7 +205,7 @@ function requestOf(fields: ImportFields): ImportRequest {
   };
 }
 
-function userRefOf(fields: ImportFields): { userId?: string; email?: string; externalId?: string } {
+function userRefOf(fields: ImportFields): UserRef {
   return { userId: text(fields, 'userId'), email: text(fields, 'email'), externalId: text(fields, 'externalId') };
 }
 

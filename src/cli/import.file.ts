@@ -71,7 +71,7 @@ export async function detectFormat(path: string): Promise<ImportFormat> {
   }
 }
 
-const unreadable = (message: string, errorType: 'invalid_json' | 'invalid_utf8' = 'invalid_json') => new GatewayError('BAD_REQUEST', { errorType, message });
+const unreadable = (message: string, errorType?: 'invalid_json') => new GatewayError('BAD_REQUEST', { message, ...(errorType && { errorType }) });
 
 /** The records of a JSON lines file: one object per line; blank lines skipped; a BOM and CRLF line ends accepted. */
 export async function* readJsonLines(path: string): AsyncGenerator<ImportRecord> {
@@ -82,18 +82,18 @@ export async function* readJsonLines(path: string): AsyncGenerator<ImportRecord>
     const text = (line === 1 ? raw.replace(/^\uFEFF/, '') : raw).trim();
     if (!text) continue;
     if (Buffer.byteLength(text) > IMPORT_LINE_MAX_BYTES) {
-      yield { line, error: unreadable(`The line is longer than ${IMPORT_LINE_MAX_BYTES} bytes; one line holds one registration.`) };
+      yield { line, error: unreadable(`The line is longer than ${IMPORT_LINE_MAX_BYTES} bytes; one line holds one registration.`, 'invalid_json') };
       continue;
     }
     let value: unknown;
     try {
       value = JSON.parse(text);
     } catch {
-      yield { line, error: unreadable('The line is not valid JSON; each line of a JSON lines file is one JSON object.') };
+      yield { line, error: unreadable('The line is not valid JSON; each line of a JSON lines file is one JSON object.', 'invalid_json') };
       continue;
     }
     if (!value || typeof value !== 'object' || Array.isArray(value)) {
-      yield { line, error: unreadable('The line is not a JSON object; each line of a JSON lines file is one JSON object.') };
+      yield { line, error: unreadable('The line is not a JSON object; each line of a JSON lines file is one JSON object.', 'invalid_json') };
       continue;
     }
     yield { line, fields: pickFields(Object.entries(value)) };

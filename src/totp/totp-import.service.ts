@@ -14,19 +14,22 @@ import type { Clock } from '../common/clock';
 import { MINUTE_MS } from '../common/clock';
 import { newId } from '../common/ids';
 import { GatewayError } from '../errors/error.catalogue';
-import type { User } from '../users/user.entity';
+import { User } from '../users/user.entity';
 import type { UserService } from '../users/user.service';
 import { parseUserId } from '../users/user.service';
 import { CreateUserInput } from '../users/user.inputs';
 import { normalizeEmail } from '../users/identity.normalize';
 import { validateInput } from '../graphql/validation';
 import { ProjectNotFoundError } from '../projects/project.errors';
+import { DuplicateEmailError, UserNotFoundError } from '../users/user.errors';
+import { isUniqueViolation } from '../errors/database.faults';
 import { Totp } from './totp.entity';
 import { ActiveTotpExistsError } from './totp.errors';
 import { insertRecoveryCodes, type RecoveryCodeKeys } from './recovery-code.store';
 import { prepareImport, type ImportRequest, type PreparedImport } from './totp-import.rules';
 
 const USER_TOTPS = 'SELECT id, verified, secret_ciphertext FROM totps WHERE user_id = ? AND project_id = ?';
+const LOCK_USER = 'SELECT id FROM users WHERE id = ? AND project_id = ?';
 const PROJECT_LIMIT = 'SELECT max_totps_per_user FROM projects WHERE id = ?';
 const DELETE_PENDING = 'DELETE FROM totps WHERE user_id = ? AND project_id = ? AND verified = FALSE';
 
@@ -35,12 +38,50 @@ export interface ImportedTotp {
   readonly totpId: string;
   readonly userId: string;
   readonly recoveryCodes: string[];
+  /** True when this import created its user (a line of an import file). */
+  readonly userCreated: boolean;
+}
+
+/** How a line of an import file names its user. */
+export interface UserRef {
+  readonly userId?: string;
+  readonly email?: string;
+  readonly externalId?: string;
+}
+
+/** The user a line names; `newUser` when it does not exist yet and the line's import creates it. */
+export interface ResolvedUser {
+  readonly userId: string;
+  readonly newUser?: User;
+}
+
+/**
+ * A user reference checked: a user id (string), or the createUser input of an email / external id
+ * with the email in its normal form.
+ */
+async function readUserRef(ref: UserRef): Promise<string | CreateUserInput> {
+  if (ref.userId !== undefined) return parseUserId(ref.userId);
+  if (ref.externalId === undefined && ref.email === undefined) {
+    throw new GatewayError('BAD_USER_INPUT', { errorType: 'invalid_argument', message: 'Name the user with email, userId or externalId.', details: { field: 'email' } });
+  }
+  const input = Object.assign(new CreateUserInput(), { email: ref.email, externalId: ref.externalId });
+  await validateInput(input);
+  if (input.email != null) input.email = normalizeEmail(input.email) ?? input.email;
+  return input;
+}
+
+/** A coded error as a value (the line's answer); anything else is thrown on. */
+function rethrowUnlessCoded(error: unknown): GatewayError {
+  if (error instanceof GatewayError) return error;
+  throw error;
 }
 
 /** One line of a batch: the user it is for and the checked request. */
 export interface ImportLine {
   readonly userId: string;
   readonly prepared: PreparedImport;
+  /** The user row to insert first when the user does not exist yet (resolveUsers). */
+  readonly newUser?: User;
 }
 
 /** A line's outcome in a batch: imported, or the coded error that left it unwritten. */
@@ -70,7 +111,7 @@ export class TotpImportService {
     const userId = parseUserId(userIdInput);
     const prepared = prepareImport(request);
     return this.db.write(async (m) => {
-      const imported = await this.importInto(m, projectId, { userId, prepared });
+      const imported = await this.importInto(m, projectId, await this.limitOf(m, projectId), { userId, prepared });
       return { ...imported, user: await this.users.require(m, projectId, userId) };
     });
   }
@@ -82,11 +123,12 @@ export class TotpImportService {
    */
   async importBatch(projectId: string, lines: readonly ImportLine[]): Promise<LineOutcome[]> {
     return this.db.write(async (m) => {
+      const limit = await this.limitOf(m, projectId);
       const outcomes: LineOutcome[] = [];
       for (const line of lines) {
         await sql(m, 'SAVEPOINT import_line', []);
         try {
-          const imported = await this.importInto(m, projectId, line);
+          const imported = await this.importInto(m, projectId, limit, line);
           await sql(m, 'RELEASE SAVEPOINT import_line', []);
           outcomes.push({ ok: true, imported });
         } catch (error) {
@@ -107,49 +149,70 @@ export class TotpImportService {
   }
 
   /**
-   * The user a line of an import file names: by user id (as given; the import itself checks it), else
-   * by external id, else by email (normalised as createUser stores it); a user named by email that
-   * does not exist is created (UserService.create, with the external id when given).
-   * @throws GatewayError INVALID_USER_ID, BAD_USER_INPUT (`invalid_email`, `invalid_external_id`,
-   *   `invalid_argument` when the line names no user), USER_NOT_FOUND (an external id without an
-   *   email to create the user with), DUPLICATE_EMAIL / DUPLICATE_EXTERNAL_ID (the email and the
-   *   external id belong to different users).
+   * The users the lines of an import file name, in order, read once for the whole batch: by user id
+   * (as given; the import itself checks it), else by external id, else by email (normalised as
+   * createUser stores it). A user named by an email that no user has is planned, not written: the
+   * answer carries the row to create (createUser's defaults), which the line's own savepoint inserts
+   * (importBatch), so a line that fails leaves no user behind. Lines naming the same new email share
+   * one planned row; the first of them that succeeds creates it.
+   * Each answer is the user, or the coded error for that line: INVALID_USER_ID, BAD_USER_INPUT
+   * (`invalid_email`, `invalid_external_id`, `invalid_argument` when the line names no user),
+   * USER_NOT_FOUND (an external id without an email to create the user with).
    */
-  async resolveUser(projectId: string, ref: { userId?: string; email?: string; externalId?: string }): Promise<{ userId: string; created: boolean }> {
-    if (ref.userId !== undefined) return { userId: parseUserId(ref.userId), created: false };
-    if (ref.externalId === undefined && ref.email === undefined) {
-      throw new GatewayError('BAD_USER_INPUT', { errorType: 'invalid_argument', message: 'Name the user with email, userId or externalId.', details: { field: 'email' } });
-    }
-    const input = Object.assign(new CreateUserInput(), { email: ref.email, externalId: ref.externalId });
-    await validateInput(input);
-    const email = input.email == null ? null : normalizeEmail(input.email);
-    const found = await this.db.read(async (m) => {
-      if (input.externalId != null) {
-        const { rows } = await sql<{ id: string }>(m, 'SELECT id FROM users WHERE project_id = ? AND external_id = ?', [projectId, input.externalId]);
-        if (rows.length) return rows[0].id;
-      }
-      if (email === null) return undefined;
-      const { rows } = await sql<{ id: string }>(m, 'SELECT id FROM users WHERE project_id = ? AND email = ?', [projectId, email]);
-      return rows[0]?.id;
+  async resolveUsers(projectId: string, refs: readonly UserRef[]): Promise<Array<ResolvedUser | GatewayError>> {
+    const inputs = await Promise.all(refs.map((ref) => readUserRef(ref).catch((error: unknown) => rethrowUnlessCoded(error))));
+    const known = await this.knownUsers(projectId, inputs.filter((i): i is CreateUserInput => i instanceof CreateUserInput));
+    const planned = new Map<string, User>();
+    return inputs.map((input) => {
+      if (input instanceof GatewayError) return input;
+      if (typeof input === 'string') return { userId: input };
+      const found = (input.externalId != null && known.get(`x:${input.externalId}`)) || (input.email != null && known.get(`e:${input.email}`));
+      if (found) return { userId: found };
+      if (input.email == null) return new GatewayError('USER_NOT_FOUND', { message: 'No user has this externalId; add an email to create one.' });
+      let row = planned.get(input.email);
+      if (!row) planned.set(input.email, (row = newUserRow(projectId, input, this.clock.now())));
+      return { userId: row.userId, newUser: row };
     });
-    if (found) return { userId: found, created: false };
-    if (email === null) throw new GatewayError('USER_NOT_FOUND', { message: 'No user has this externalId; add an email to create one.' });
-    return { userId: (await this.users.create(projectId, input)).userId, created: true };
+  }
+
+  /** The ids of the users with these emails (normalised) or external ids, keyed `e:EMAIL` and `x:EXTERNAL_ID`. */
+  private async knownUsers(projectId: string, inputs: readonly CreateUserInput[]): Promise<Map<string, string>> {
+    const emails = [...new Set(inputs.flatMap((i) => (i.email == null ? [] : [i.email])))];
+    const externalIds = [...new Set(inputs.flatMap((i) => (i.externalId == null ? [] : [i.externalId])))];
+    const known = new Map<string, string>();
+    if (!emails.length && !externalIds.length) return known;
+    const marks = (n: number) => (n ? Array.from({ length: n }, () => '?').join(', ') : 'NULL');
+    const { rows } = await this.db.read((m) =>
+      sql<{ id: string; email: string | null; external_id: string | null }>(
+        m,
+        `SELECT id, email, external_id FROM users WHERE project_id = ? AND (email IN (${marks(emails.length)}) OR external_id IN (${marks(externalIds.length)}))`,
+        [projectId, ...emails, ...externalIds],
+      ),
+    );
+    for (const row of rows) {
+      if (row.email !== null) known.set(`e:${row.email}`, row.id);
+      if (row.external_id !== null) known.set(`x:${row.external_id}`, row.id);
+    }
+    return known;
   }
 
   /**
-   * The import inside the caller's transaction, under the user's row lock (as createTotp): refuses a
+   * The import inside the caller's transaction, under the user's row lock (as createTotp), with the
+   * project's maxTotpsPerUser as `limit` (read in the same transaction): refuses a
    * secret the user already has (compared decrypted, in constant time: no new fingerprint of secrets
    * is stored) and a user at the project's limit of verified TOTPs; with a limit of one, a pending
    * (unverified) enrollment is replaced, as createTotp replaces it.
    */
-  private async importInto(m: EntityManager, projectId: string, { userId, prepared }: ImportLine): Promise<ImportedTotp> {
-    await this.users.lock(m, projectId, userId);
+  private async importInto(m: EntityManager, projectId: string, limit: number, { userId, prepared, newUser }: ImportLine): Promise<ImportedTotp> {
+    // UserService.lock's row lock in raw SQL: a batch takes it once per line (src/db/sql.ts says why).
+    const { rows: owner } = await sql(m, this.db.dialect === 'postgres' ? `${LOCK_USER} FOR UPDATE` : LOCK_USER, [userId, projectId]);
+    const userCreated = !owner.length && newUser !== undefined;
+    if (userCreated) await insertUser(m, newUser);
+    else if (!owner.length) throw new UserNotFoundError();
     const { rows: existing } = await sql<{ id: string; verified: unknown; secret_ciphertext: string }>(m, USER_TOTPS, [userId, projectId]);
     for (const totp of existing) {
       if (sameSecret(this.envelope.decrypt(totp.secret_ciphertext, totp.id), prepared.secret)) throw new GatewayError('DUPLICATE_TOTP_SECRET', { details: { totpId: totp.id } });
     }
-    const limit = await this.limitOf(m, projectId);
     const verified = existing.filter((t) => Boolean(t.verified)).length;
     if (verified >= limit) {
       throw new ActiveTotpExistsError(
@@ -161,7 +224,7 @@ export class TotpImportService {
     const insert = insertStatement(m, Totp, totp);
     await sql(m, insert.text, insert.params);
     await insertRecoveryCodes(m, this.keys, totp.totpId, prepared.recoveryCodes);
-    return { totpId: totp.totpId, userId, recoveryCodes: prepared.minted ? prepared.recoveryCodes : [] };
+    return { totpId: totp.totpId, userId, recoveryCodes: prepared.minted ? prepared.recoveryCodes : [], userCreated };
   }
 
   private async limitOf(m: EntityManager, projectId: string): Promise<number> {
@@ -189,6 +252,41 @@ export class TotpImportService {
     });
     totp.secretCiphertext = this.envelope.encrypt(prepared.secret, totp.totpId);
     return totp;
+  }
+}
+
+/**
+ * A new user's row with createUser's defaults (UserService.create builds the same; it writes in a
+ * transaction of its own, and an import file's line must create its user inside the line's savepoint).
+ * `input` has passed CreateUserInput's validation and holds the email in its normal form.
+ */
+function newUserRow(projectId: string, input: CreateUserInput, nowMs: number): User {
+  return Object.assign(new User(), {
+    userId: newId('user'),
+    projectId,
+    email: input.email ?? null,
+    phoneNumber: null,
+    firstName: null,
+    middleName: null,
+    lastName: null,
+    status: 'active',
+    externalId: input.externalId ?? null,
+    trustedMetadata: {},
+    untrustedMetadata: {},
+    failedAttempts: 0,
+    lockDeadline: null,
+    createdAt: new Date(nowMs),
+  });
+}
+
+/** Inserts a planned user; an email or external id taken meanwhile (by another writer) is the line's DUPLICATE_EMAIL. */
+async function insertUser(m: EntityManager, user: User): Promise<void> {
+  const insert = insertStatement(m, User, user);
+  try {
+    await sql(m, insert.text, insert.params);
+  } catch (error) {
+    if (!isUniqueViolation(error)) throw error;
+    throw new DuplicateEmailError({ cause: error, message: 'A user with this email or externalId was created meanwhile; run the import again to use that user.' });
   }
 }
 
