@@ -172,11 +172,14 @@ function integer(value: unknown): number | undefined {
   return typeof value === 'string' && /^\s*\d{1,3}\s*$/.test(value) ? Number(value) : NaN;
 }
 
-/** Recovery codes as a JSON array of strings, or as one text with codes separated by `;`, `,` or spaces (CSV). */
+/**
+ * Recovery codes as a JSON array of strings, or as one text (CSV): separated by `;` when it holds one
+ * (a code may then be typed with spaces, `pqrs tvwx yz01`), else by spaces or commas.
+ */
 function codesOf(value: unknown): string[] | undefined {
   if (value === undefined) return undefined;
   if (Array.isArray(value)) return value.map((code) => (typeof code === 'string' ? code : ''));
-  if (typeof value === 'string') return value.split(/[;,\s]+/).filter(Boolean);
+  if (typeof value === 'string') return value.split(value.includes(';') ? ';' : /[\s,]+/).map((code) => code.trim()).filter(Boolean);
   throw new GatewayError('INVALID_RECOVERY_CODE', { message: 'recoveryCodes must be a list of codes.', details: { field: 'recoveryCodes', reason: 'malformed' } });
 }
 

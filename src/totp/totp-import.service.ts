@@ -181,14 +181,16 @@ export class TotpImportService {
     const externalIds = [...new Set(inputs.flatMap((i) => (i.externalId == null ? [] : [i.externalId])))];
     const known = new Map<string, string>();
     if (!emails.length && !externalIds.length) return known;
-    const marks = (n: number) => (n ? Array.from({ length: n }, () => '?').join(', ') : 'NULL');
-    const { rows } = await this.db.read((m) =>
-      sql<{ id: string; email: string | null; external_id: string | null }>(
-        m,
-        `SELECT id, email, external_id FROM users WHERE project_id = ? AND (email IN (${marks(emails.length)}) OR external_id IN (${marks(externalIds.length)}))`,
-        [projectId, ...emails, ...externalIds],
-      ),
-    );
+    // Two look-ups, each on its unique index (project_id, email) / (project_id, external_id); an OR of
+    // both would scan the table once per batch.
+    const marks = (n: number) => Array.from({ length: n }, () => '?').join(', ');
+    const rows = await this.db.read(async (m) => {
+      const select = (column: 'email' | 'external_id', values: string[]) =>
+        values.length
+          ? sql<{ id: string; email: string | null; external_id: string | null }>(m, `SELECT id, email, external_id FROM users WHERE project_id = ? AND ${column} IN (${marks(values.length)})`, [projectId, ...values]).then((r) => r.rows)
+          : [];
+      return [...(await select('email', emails)), ...(await select('external_id', externalIds))];
+    });
     for (const row of rows) {
       if (row.email !== null) known.set(`e:${row.email}`, row.id);
       if (row.external_id !== null) known.set(`x:${row.external_id}`, row.id);

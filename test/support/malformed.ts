@@ -166,6 +166,7 @@ export const DOCUMENTS = {
   deleteUser: 'mutation($id: ID!) { deleteUser(userId: $id) { userId } }',
   unlockUser: 'mutation($id: ID!) { unlockUser(userId: $id) { userId } }',
   deleteTotp: 'mutation($id: ID!) { deleteTotp(totpId: $id) { totpId } }',
+  importTotp: 'mutation($input: ImportTotpInput!) { importTotp(input: $input) { totpId recoveryCodes } }',
 } as const;
 export type Operation = keyof typeof DOCUMENTS;
 /** Bodies that are always sent (fast-check `examples`), then mixed into the random ones. */
