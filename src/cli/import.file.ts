@@ -10,7 +10,7 @@ import { parse as parseCsv, type CsvError } from 'csv-parse';
 import { GatewayError } from '../errors/error.catalogue';
 import { IMPORT_LINE_MAX_BYTES } from '../constants/import.constants';
 
-export type ImportFormat = 'jsonl' | 'csv';
+type ImportFormat = 'jsonl' | 'csv';
 
 /** The fields of one line, by the names the import reads (column or key names normalised, see FIELD_NAMES). */
 export interface ImportFields {
@@ -52,12 +52,12 @@ const FIELD_NAMES: Readonly<Record<string, keyof ImportFields>> = {
 };
 
 /** The field a column or key name fills, or undefined for a name the import ignores. */
-export function fieldOf(name: string): keyof ImportFields | undefined {
+function fieldOf(name: string): keyof ImportFields | undefined {
   return FIELD_NAMES[name.toLowerCase().replace(/[^a-z0-9]/g, '')];
 }
 
 /** JSON lines for `.jsonl`, `.ndjson` and `.json`, CSV for `.csv`; otherwise JSON lines when the first character (after a BOM and spaces) is `{`. */
-export async function detectFormat(path: string): Promise<ImportFormat> {
+async function detectFormat(path: string): Promise<ImportFormat> {
   const extension = extname(path).toLowerCase();
   if (['.jsonl', '.ndjson', '.json'].includes(extension)) return 'jsonl';
   if (extension === '.csv') return 'csv';
@@ -74,7 +74,7 @@ export async function detectFormat(path: string): Promise<ImportFormat> {
 const unreadable = (message: string, errorType?: 'invalid_json') => new GatewayError('BAD_REQUEST', { message, ...(errorType && { errorType }) });
 
 /** The records of a JSON lines file: one object per line; blank lines skipped; a BOM and CRLF line ends accepted. */
-export async function* readJsonLines(path: string): AsyncGenerator<ImportRecord> {
+async function* readJsonLines(path: string): AsyncGenerator<ImportRecord> {
   const lines = createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Infinity });
   let line = 0;
   for await (const raw of lines) {
@@ -105,7 +105,7 @@ export async function* readJsonLines(path: string): AsyncGenerator<ImportRecord>
  * a BOM is dropped, blank lines skipped, values trimmed, short and long rows accepted (missing values
  * are empty). A row csv-parse cannot read is a coded error for its line; the file goes on.
  */
-export async function* readCsv(path: string): AsyncGenerator<ImportRecord> {
+async function* readCsv(path: string): AsyncGenerator<ImportRecord> {
   const skipped: ImportRecord[] = [];
   const parser = createReadStream(path).pipe(
     parseCsv({

@@ -5,6 +5,8 @@ import type { EntityManager } from 'typeorm';
 import type { Envelope } from '../crypto/envelope';
 import type { KeyedHasher } from '../crypto/keyed-hash';
 import { insertRow } from '../db/database';
+import { insertStatement } from '../db/row-mapper';
+import { sql } from '../db/sql';
 import { newId } from '../common/ids';
 import { RecoveryCode } from './recovery-code.entity';
 
@@ -17,7 +19,9 @@ export interface RecoveryCodeKeys {
 
 /**
  * Inserts `codes` (each in the stored shape `xxxx-xxxx-xxxx`, code.format.ts) as the recovery codes of
- * `totpId`, in order, unused, in the caller's transaction. One multi-row INSERT.
+ * `totpId`, in order, unused, in the caller's transaction. PostgreSQL: one multi-row INSERT (one round
+ * trip). SQLite: one prepared statement per code, which costs far less CPU than TypeORM's insert
+ * builder (src/db/sql.ts says why; an import writes thousands of sets).
  */
 export async function insertRecoveryCodes(m: EntityManager, keys: RecoveryCodeKeys, totpId: string, codes: readonly string[]): Promise<void> {
   if (!codes.length) return;
@@ -31,5 +35,12 @@ export async function insertRecoveryCodes(m: EntityManager, keys: RecoveryCodeKe
       usedAt: null,
     }),
   );
-  await insertRow(m, RecoveryCode, rows);
+  if (m.connection.options.type === 'postgres') {
+    await insertRow(m, RecoveryCode, rows);
+    return;
+  }
+  for (const row of rows) {
+    const insert = insertStatement(m, RecoveryCode, row);
+    await sql(m, insert.text, insert.params);
+  }
 }

@@ -12,14 +12,14 @@ export const MIN_SECRET_BYTES = 16;
 /** The longest secret accepted: an HMAC-SHA-512 block (RFC 2104 §2: a longer key is hashed first, so more adds nothing). */
 export const MAX_SECRET_BYTES = 128;
 /** Longer pasted input is refused without being read (a 128-byte secret is 205 base32 characters, separators and padding aside). */
-export const SECRET_INPUT_MAX_CHARS = 512;
+const SECRET_INPUT_MAX_CHARS = 512;
 /** Longer URIs are refused without being read (what a QR code holds is far less). */
 export const OTPAUTH_URI_MAX_CHARS = 2048;
 
 /** Why a secret was refused (`details.reason` of INVALID_SECRET). */
-export type SecretRefusal = 'empty' | 'not_base32' | 'too_short' | 'too_long';
+type SecretRefusal = 'empty' | 'not_base32' | 'too_short' | 'too_long';
 /** Why an otpauth URI was refused (`details.reason` of INVALID_OTPAUTH_URI). */
-export type OtpauthRefusal = 'not_otpauth' | 'not_totp' | 'malformed' | 'unsupported_algorithm' | 'unsupported_digits' | 'unsupported_period' | 'too_long';
+type OtpauthRefusal = 'not_otpauth' | 'not_totp' | 'malformed' | 'unsupported_algorithm' | 'unsupported_digits' | 'unsupported_period' | 'too_long';
 
 /** A secret with the RFC 6238 parameters it is used with, and the names an otpauth URI gave it. */
 export interface ParsedSecret {
