@@ -119,7 +119,7 @@ function readChoice<T extends number>(value: number | null | undefined, allowed:
   return value as T;
 }
 
-/** RFC-free product rule: trimmed, 1..64 characters, no control or invisible format characters. */
+/** The label rule of createTotp (constants/totp.constants.ts TOTP_LABEL_CHARS): trimmed, 1..64 characters; control and invisible format characters (Unicode Cc, Cf) refused, as a label is shown to people. */
 function readLabel(value: string | null | undefined): string {
   if (value == null) return DEFAULT_TOTP_LABEL;
   const label = value.trim();

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { runCli } from '../../src/cli';
 import { AuthenticateTotpDocument, CreateUserDocument, GetUserDocument } from '../../client';
 import { encodeBase32 } from '../../src/totp/otp.generator';
-import { codes, startGateway, totpCode, type TestGateway } from '../support/gateway';
+import { codes, describePostgres, startGateway, totpCode, type TestGateway } from '../support/gateway';
 
 const dir = mkdtempSync(join(tmpdir(), 'totp-gateway-import-'));
 const key = randomBytes(32).toString('base64');
@@ -180,5 +180,44 @@ describe('a JSON lines file', () => {
     writeFileSync(file, JSON.stringify({ email: 'nobody@example.com', secret: secret() }) + '\n');
     await expect(runCli(['import', '--project', 'project-00000000-0000-4000-8000-000000000000', file])).rejects.toThrow(/No project/);
     expect(await userIdByEmail('nobody@example.com')).toBeUndefined();
+  });
+});
+
+describePostgres('the import command on PostgreSQL', () => {
+  let pg: TestGateway;
+  beforeAll(async () => {
+    pg = await startGateway({ dialect: 'postgres', env: { GATEWAY_ENCRYPTION_KEY: key } });
+    if (pg.config.database.kind !== 'postgres') throw new Error('expected a PostgreSQL gateway');
+    process.env.DATABASE_URL = pg.config.database.url;
+  });
+  afterAll(async () => {
+    process.env.DATABASE_URL = databaseUrl;
+    await pg?.close();
+  });
+
+  it('rolls a refused line back to its savepoint while the rest of its batch commits, and re-runs idempotently', async () => {
+    const [a, b] = [secret(), secret()];
+    const file = join(dir, 'pg.csv');
+    writeFileSync(
+      file,
+      ['email,secret,digits', `pg-a@example.com,${pasted(a)},`, `pg-a@example.com,${secret()},`, `pg-b@example.com,${b},9`, `pg-b@example.com,${b},`, `PG-A@example.com,${a},`].join('\n'),
+    );
+    const first = JSON.parse(await cli('import', '--project', pg.project.projectId, file, '--json'));
+    expect(first).toEqual(expect.objectContaining({ lines: 5, imported: 2, skipped: 1, failed: 2, usersCreated: 2 }));
+    expect(readReport(`${file}.errors.jsonl`).map((r) => [r.line, r.code])).toEqual([
+      [3, 'ACTIVE_TOTP_EXISTS'],
+      [4, 'BAD_USER_INPUT'],
+      [6, 'DUPLICATE_TOTP_SECRET'],
+    ]);
+    const again = JSON.parse(await cli('import', '--project', pg.project.projectId, file, '--json'));
+    expect(again).toEqual(expect.objectContaining({ imported: 0, skipped: 3, failed: 2, usersCreated: 0 }));
+    const rows: Array<{ id: string; email: string }> = await pg.gateway.db.dataSource.query("SELECT id, email FROM users WHERE email LIKE 'pg-%' ORDER BY email");
+    expect(rows.map((r) => r.email)).toEqual(['pg-a@example.com', 'pg-b@example.com']);
+    for (const [row, s] of [
+      [rows[0], a],
+      [rows[1], b],
+    ] as const) {
+      expect((await pg.client.data(AuthenticateTotpDocument, { input: { userId: row.id, totpCode: totpCode(s) } })).authenticateTotp.userId).toBe(row.id);
+    }
   });
 });
