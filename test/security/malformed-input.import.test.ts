@@ -62,7 +62,7 @@ describeEachDialect('malformed import input on %s', (dialect: Dialect) => {
   it('importTotp: every argument, alone and together', async () => {
     const input = fc.record({ userId: userId(), ...fields() }, { requiredKeys: [] });
     await fc.assert(fc.asyncProperty(input, (i) => h.operation('importTotp', { input: i })), {
-      ...runs(120),
+      ...runs(60),
       examples: [
         [{ userId: h.victim.userId, secret: h.victim.secret }],
         [{ userId: h.victim.userId, secret: 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ', label: '\u0000' }],
@@ -98,7 +98,7 @@ describeEachDialect('malformed import input on %s', (dialect: Dialect) => {
         // In the harness's GraphQL terms: a 200 is a success (the baseline moves), anything else a refusal that must change nothing.
         await h.judge({ ...reply, body: reply.status === 200 ? { data: parsed } : { errors: [{ extensions: { code: parsed.error_type } }] } }, sent);
       }),
-      runs(100),
+      runs(60),
     );
     await h.stillHealthy();
   });
