@@ -119,6 +119,25 @@ describeEachDialect('users, updateUser and external ids under attack on %s', (di
     });
   });
 
+  describe('REST user_id', () => {
+    const rest = async (method: string, path: string, body: unknown) => {
+      const response = await fetch(`${gw.url}/v1${path}`, { method, headers: { authorization: gw.client.authorization!, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      return { status: response.status, body: (await response.json()) as { error_type?: string; user_id?: string; results?: unknown[] } };
+    };
+
+    it('is read only where the route declares it: elsewhere it is an unknown field, ignored, never looked up or refused', async () => {
+      const userId = await gw.createUser();
+      const stray = `nobody-${randomUUID()}`;
+      const searched = await rest('POST', `/users/search?user_id=${stray}`, {});
+      expect([searched.status, searched.body.error_type]).toEqual([200, undefined]);
+      const created = await rest('POST', `/users?user_id=${stray}`, { email: email() });
+      expect([created.status, created.body.error_type]).toEqual([200, undefined]);
+      // PUT reads the user from the path; a user_id in its body is not the user it updates.
+      const updated = await rest('PUT', `/users/${userId}`, { user_id: stray, name: { first_name: 'Path' } });
+      expect([updated.status, updated.body.user_id]).toEqual([200, userId]);
+    });
+  });
+
   describe('name parts', () => {
     it('are counted as the database counts them: 200 letters with variation selectors are 400 characters, over 255', async () => {
       const firstName = 'a\ufe0f'.repeat(200);
