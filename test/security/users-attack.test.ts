@@ -174,6 +174,25 @@ describeEachDialect('users, updateUser and external ids under attack on %s', (di
       expect(claims.filter((c) => c.code !== undefined).map((c) => c.code)).toEqual(Array(7).fill('DUPLICATE_EXTERNAL_ID'));
     });
 
+    it("updateUser's metadata merge never sees a prototype key: variables, literals and REST bodies are refused, nothing written", async () => {
+      const userId = await gw.createUser({ trustedMetadata: { plan: 'free' } });
+      const before = await row(userId);
+      for (const key of ['__proto__', 'constructor', 'prototype']) {
+        const viaVariables = await gql(UPDATE, { input: { userId, trustedMetadata: JSON.parse(`{"${key}": {"isAdmin": true}}`) } });
+        expect([viaVariables.code, viaVariables.errorType]).toEqual(['BAD_USER_INPUT', 'forbidden_json_key']);
+        const viaLiteral = await gql(`mutation { updateUser(input: { userId: "${userId}", untrustedMetadata: { ${key}: { isAdmin: true } } }) { userId } }`, {});
+        expect([viaLiteral.code, viaLiteral.errorType]).toEqual(['BAD_USER_INPUT', 'forbidden_json_key']);
+        const viaRest = await fetch(`${gw.url}/v1/users/${userId}`, {
+          method: 'PUT',
+          headers: { authorization: gw.client.authorization!, 'content-type': 'application/json' },
+          body: `{"trusted_metadata": {"${key}": {"isAdmin": true}}}`,
+        });
+        expect(viaRest.status).toBe(400);
+      }
+      expect(await row(userId)).toBe(before);
+      expect(({} as Record<string, unknown>).isAdmin).toBeUndefined();
+    });
+
     it('LIKE wildcards in a searched email or external id match only themselves', async () => {
       const tag = randomUUID().slice(0, 8);
       const exact = await gw.createUser({ email: `a_b.${tag}@example.com`, externalId: `x_${tag}` });
