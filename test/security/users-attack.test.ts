@@ -138,6 +138,32 @@ describeEachDialect('users, updateUser and external ids under attack on %s', (di
     });
   });
 
+  describe('tenancy (cheap guards)', () => {
+    it("project B finds, pages into and updates none of project A's users, by id, TOTP id, external id or cursor", async () => {
+      const a = await gw.newProject();
+      const b = await gw.newProject();
+      const externalId = `tenant-${randomUUID()}`;
+      const victim = await gw.enroll({ verify: true, client: a.client });
+      expect((await gql(UPDATE, { input: { userId: victim.userId, externalId } }, { authorization: a.client.authorization! })).code).toBeUndefined();
+      await gw.createUser({}, b.client);
+      const before = await row(victim.userId);
+      const asB = { authorization: b.client.authorization!, 'content-type': 'application/json' };
+      const search = (body: unknown) => fetch(`${gw.url}/v1/users/search`, { method: 'POST', headers: asB, body: JSON.stringify(body) }).then(async (r) => [r.status, (await r.json()) as { results?: unknown[]; results_metadata?: { total: number }; error_type?: string }] as const);
+      for (const [filterName, value] of [['user_id', victim.userId], ['totp_id', victim.totpId], ['external_id', externalId]]) {
+        const [status, body] = await search({ query: { operator: 'OR', operands: [{ filter_name: filterName, filter_value: [value] }] } });
+        expect([status, body.results, body.results_metadata?.total]).toEqual([200, [], 0]);
+      }
+      const cursor = Buffer.from(victim.userId).toString('base64url');
+      const [status, body] = await search({ cursor });
+      expect([status, body.error_type]).toEqual([400, 'invalid_cursor']);
+      for (const ref of [victim.userId, externalId]) {
+        const put = await fetch(`${gw.url}/v1/users/${ref}`, { method: 'PUT', headers: asB, body: JSON.stringify({ trusted_metadata: { owned: true } }) });
+        expect([put.status, ((await put.json()) as { error_type: string }).error_type]).toEqual([404, 'user_not_found']);
+      }
+      expect(await row(victim.userId)).toBe(before);
+    });
+  });
+
   describe('name parts', () => {
     it('are counted as the database counts them: 200 letters with variation selectors are 400 characters, over 255', async () => {
       const firstName = 'a\ufe0f'.repeat(200);
