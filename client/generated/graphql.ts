@@ -56,7 +56,7 @@ export type CreateTotpInput = {
 export type CreateUserInput = {
   /** Unique per project after normalisation (Unicode NFC; local part unquoted, width-mapped and case-folded; domain in its IDNA ASCII form); stored and returned normalised. */
   email?: string | null | undefined;
-  /** Your system's id for this user; unique per project. Accepted wherever a userId is. */
+  /** Your system's id for this user: 1 to 128 ASCII letters, digits, ".", "_" or "-" (as Stytch's); unique per project. Accepted wherever a userId is. */
   externalId?: string | null | undefined;
   name?: UserNameInput | null | undefined;
   /** International form with the country code, e.g. +15555550123 or +1 (555) 555-0123; stored as E.164; unique per project. */
@@ -120,7 +120,7 @@ export type TotpAlgorithm =
   | 'SHA512';
 
 export type UpdateUserInput = {
-  /** Your system's id for this user; unique per project. Accepted wherever a userId is. */
+  /** Your system's id for this user: 1 to 128 ASCII letters, digits, ".", "_" or "-" (as Stytch's); unique per project. Accepted wherever a userId is. */
   externalId?: string | null | undefined;
   name?: UserNameInput | null | undefined;
   /** Set by your backend only; at most 4 KiB. Merged at the top level; a key set to null is deleted. */
