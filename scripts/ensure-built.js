@@ -26,3 +26,5 @@ if (stale) {
   // tsc leaves an unchanged file's mtime alone; touch the marker so the next start skips the build.
   require('node:fs').utimesSync(marker, new Date(), new Date());
 }
+// The offline explorer's files (a few copies, cheap): always, so they match node_modules and src/.
+require('./explorer-assets.js').copyExplorerAssets({ optional: true });
