@@ -34,6 +34,7 @@ export function explorerPage(assets: ExplorerAssets): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
 <title>totp-gateway GraphQL explorer</title>
+<link rel="icon" href="data:,">
 ${style('graphiql.css')}
 ${style('explorer.css')}
 ${script('react.js')}

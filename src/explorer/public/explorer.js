@@ -56,7 +56,7 @@
         storage: storage,
         shouldPersistHeaders: false,
         defaultEditorToolsVisibility: false,
-        defaultQuery: '# Type the project id and secret above, press Use, then run an operation (Ctrl-Enter).\nquery {\n  __typename\n}\n',
+        defaultQuery: '# Project id and secret above, then Use; run with Ctrl-Enter.\nquery {\n  __typename\n}\n',
       }),
     );
   }
