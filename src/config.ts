@@ -31,7 +31,7 @@ export type JwtAlgorithm = 'RS256' | 'ES256' | 'EdDSA';
  * The GraphQL IDE on `GET /graphql`: `sandbox` is Apollo Sandbox (loaded from Apollo's servers),
  * `graphiql` is GraphiQL served from the gateway's own files (works offline), `off` is none.
  */
-export type GraphqlExplorer = 'sandbox' | 'graphiql' | 'off';
+type GraphqlExplorer = 'sandbox' | 'graphiql' | 'off';
 
 export interface Config {
   readonly env: 'development' | 'production' | 'test';

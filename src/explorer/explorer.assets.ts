@@ -17,7 +17,7 @@ const CONTENT_TYPES: Readonly<Record<string, string>> = {
   '.css': 'text/css; charset=utf-8',
 };
 
-export interface ExplorerAsset {
+interface ExplorerAsset {
   /** The URL name: `<short name>.<hash>.<extension>`, e.g. `graphiql.3f2a9c0d1e4b5a6f.js`. */
   readonly name: string;
   readonly contentType: string;

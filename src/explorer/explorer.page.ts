@@ -24,7 +24,7 @@ export const EXPLORER_CSP = [
 const href = (assets: ExplorerAssets, file: ExplorerFile) => `${EXPLORER_ASSET_PATH.slice(1)}/${assets.byFile.get(file)!.name}`;
 
 /** The page's HTML: no inline script or style (the CSP allows none). */
-export function explorerPage(assets: ExplorerAssets): string {
+function explorerPage(assets: ExplorerAssets): string {
   const script = (file: ExplorerFile) => `<script src="${href(assets, file)}" defer></script>`;
   const style = (file: ExplorerFile) => `<link rel="stylesheet" href="${href(assets, file)}">`;
   return `<!doctype html>

@@ -1,6 +1,7 @@
 // The offline explorer (GRAPHQL_EXPLORER=graphiql) in headless Debian Chromium with every request that is not to 127.0.0.1 aborted: the page loads only the gateway's own files under its strict CSP, takes the project's credentials in its form (kept out of storage and the URL), runs operations through GraphiQL and shows their results.
 import { existsSync } from 'node:fs';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { CreateSessionDocument } from '../../client';
 import { startGateway, type TestGateway } from '../support/gateway';
 import { isCI } from '../support/ci';
 
@@ -15,20 +16,20 @@ const haveChromium = existsSync(CHROMIUM);
 if (!haveChromium && !isCI()) process.stderr.write(`\n${CHROMIUM} not found: skipping the explorer browser test (CI fails instead; apt-get install chromium).\n`);
 const describeInBrowser = haveChromium || isCI() ? describe : describe.skip;
 
-/** Sets GraphiQL's operation editor (CodeMirror 5) to `text`. */
+/** GraphiQL's operation editor and response pane are CodeMirror 5 instances (browser code as text: no DOM types here). */
+const EDITOR = "document.querySelector('.graphiql-query-editor .CodeMirror').CodeMirror";
+const RESPONSE = "document.querySelector('.graphiql-response .CodeMirror').CodeMirror";
+
+/** Sets GraphiQL's operation editor to `text`. */
 async function typeOperation(page: Page, text: string): Promise<void> {
-  await page.evaluate((value) => {
-    const editor = document.querySelector('.graphiql-query-editor .CodeMirror') as unknown as { CodeMirror: { setValue(v: string): void } };
-    editor.CodeMirror.setValue(value);
-  }, text);
+  await page.evaluate(`${EDITOR}.setValue(${JSON.stringify(text)})`);
 }
 
 /** Runs the operation in the editor and returns the response pane's text once it contains `expected`. */
 async function run(page: Page, expected: string): Promise<string> {
   await page.locator('.graphiql-execute-button').click();
-  const response = page.locator('.graphiql-response .CodeMirror');
-  await response.filter({ hasText: expected }).waitFor();
-  return page.evaluate(() => (document.querySelector('.graphiql-response .CodeMirror') as unknown as { CodeMirror: { getValue(): string } }).CodeMirror.getValue());
+  await page.locator('.graphiql-response .CodeMirror').filter({ hasText: expected }).waitFor();
+  return String(await page.evaluate(`${RESPONSE}.getValue()`));
 }
 
 describeInBrowser('offline explorer in headless Chromium', () => {
@@ -55,10 +56,8 @@ describeInBrowser('offline explorer in headless Chromium', () => {
       return route.abort('internetdisconnected');
     });
     // CSP violations are reported to the page as events: collect them for the assertion below.
-    await context.addInitScript(() => {
-      const seen: string[] = [];
-      (window as unknown as { cspViolations: string[] }).cspViolations = seen;
-      document.addEventListener('securitypolicyviolation', (event) => seen.push(`${event.violatedDirective} ${event.blockedURI}`));
+    await context.addInitScript({
+      content: "window.cspViolations = []; document.addEventListener('securitypolicyviolation', (e) => window.cspViolations.push(e.violatedDirective + ' ' + e.blockedURI));",
     });
     page = await context.newPage();
     page.setDefaultTimeout(STEP_TIMEOUT_MS);
@@ -103,13 +102,9 @@ describeInBrowser('offline explorer in headless Chromium', () => {
   });
 
   it('keeps the credentials out of storage, cookies and the URL', async () => {
-    const kept = await page.evaluate(() => ({
-      url: window.location.href,
-      cookie: document.cookie,
-      local: JSON.stringify({ ...window.localStorage }),
-      session: JSON.stringify({ ...window.sessionStorage }),
-    }));
-    for (const place of Object.values(kept)) {
+    const kept = (await page.evaluate('[window.location.href, document.cookie, JSON.stringify({ ...localStorage }), JSON.stringify({ ...sessionStorage })]')) as string[];
+    expect(kept).toHaveLength(4);
+    for (const place of kept) {
       expect(place).not.toContain(gw.project.secret);
       expect(place).not.toContain(Buffer.from(`${gw.project.projectId}:${gw.project.secret}`).toString('base64'));
     }
@@ -123,8 +118,22 @@ describeInBrowser('offline explorer in headless Chromium', () => {
     expect(await run(page, 'UNAUTHORIZED_CREDENTIALS')).not.toContain('"Query"');
   });
 
+  it('calls as a session with the public token and a session token, once the project allows the page\'s origin', async () => {
+    await gw.gateway.services.projects.addOrigin(gw.project.projectId, new URL(gw.url).origin);
+    const userId = await gw.createUser();
+    const { createSession } = await gw.client.data(CreateSessionDocument, { input: { userId, sessionDurationMinutes: 60 } });
+    await page.getByTestId('mode').selectOption('session');
+    await page.getByTestId('public-token').fill(gw.project.publicToken);
+    await page.getByTestId('session').fill(createSession.sessionToken);
+    await page.getByTestId('use-credentials').click();
+    await page.getByTestId('credentials-status').filter({ hasText: gw.project.publicToken }).waitFor();
+    // `me` answers only a session caller: the session's own user.
+    await typeOperation(page, 'query { me { userId } }');
+    expect(JSON.parse(await run(page, userId))).toEqual({ data: { me: { userId } } });
+  });
+
   it('runs under its Content-Security-Policy without a violation or an uncaught error', async () => {
-    expect(await page.evaluate(() => (window as unknown as { cspViolations: string[] }).cspViolations)).toEqual([]);
+    expect(await page.evaluate('window.cspViolations')).toEqual([]);
     expect(pageErrors).toEqual([]);
     expect(aborted).toEqual([]);
   });

@@ -40,7 +40,8 @@
       return response.text().then(function (text) {
         try {
           return JSON.parse(text);
-        } catch (error) {
+        } catch {
+          // Not JSON (e.g. a proxy's error page): shown as the error it is.
           return { errors: [{ message: 'HTTP ' + response.status + ': ' + text }] };
         }
       });
