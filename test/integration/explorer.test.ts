@@ -57,9 +57,24 @@ describe('GRAPHQL_EXPLORER=graphiql', () => {
       expect(file.headers.get('x-content-type-options')).toBe('nosniff');
       expect(file.text.length).toBeGreaterThan(0);
       const etag = file.headers.get('etag')!;
-      expect(etag).toMatch(/^"[0-9a-f]{64}"$/);
+      expect(etag).toMatch(/^"[0-9a-f]{64}(-gzip)?"$/);
       expect((await open(gw, path, { 'if-none-match': etag })).status).toBe(304);
     }
+  });
+
+  it('gzips a file for a browser that accepts it, with its own ETag, and sends it as is otherwise', async () => {
+    const path = assetPaths((await open(gw)).text, gw.url).find((p) => p.includes('/graphiql.'))!;
+    const plain = await open(gw, path, { 'accept-encoding': 'identity' });
+    const refused = await open(gw, path, { 'accept-encoding': 'gzip;q=0, identity' });
+    const zipped = await open(gw, path, { 'accept-encoding': 'gzip, deflate, br' });
+    expect(plain.headers.get('content-encoding')).toBeNull();
+    expect(refused.headers.get('content-encoding')).toBeNull();
+    expect(zipped.headers.get('content-encoding')).toBe('gzip');
+    expect(zipped.headers.get('vary')).toMatch(/accept-encoding/i);
+    // fetch decompresses: the same bytes either way, under two validators.
+    expect(zipped.text).toBe(plain.text);
+    expect(zipped.headers.get('etag')).toBe(plain.headers.get('etag')!.replace(/"$/, '-gzip"'));
+    expect((await open(gw, path, { 'accept-encoding': 'identity', 'if-none-match': zipped.headers.get('etag')! })).status).toBe(200);
   });
 
   it('answers 404 for any other name under /graphql/explorer/', async () => {
