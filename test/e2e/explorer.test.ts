@@ -80,9 +80,9 @@ describeInBrowser('offline explorer in headless Chromium', () => {
 
   it('runs anonymously before credentials are given, and the gateway refuses the field', async () => {
     await typeOperation(page, 'mutation { createUser(input: {email: "anon@example.com"}) { userId } }');
-    const text = await run(page, '"errors"');
-    expect(text).toMatch(/UNAUTHORIZED|UNAUTHENTICATED|FORBIDDEN/);
-    expect(text).not.toContain('"userId"');
+    const body = JSON.parse(await run(page, '"errors"')) as { data: unknown; errors: Array<{ extensions: { code: string } }> };
+    expect(body.errors.map((e) => e.extensions.code)).toEqual(['UNAUTHORIZED_CREDENTIALS']);
+    expect(body.data).toBeNull();
   });
 
   it('runs { __typename } and a createUser mutation with the project id and secret typed into the form', async () => {
