@@ -27,6 +27,12 @@ export type DatabaseConfig =
 
 export type JwtAlgorithm = 'RS256' | 'ES256' | 'EdDSA';
 
+/**
+ * The GraphQL IDE on `GET /graphql`: `sandbox` is Apollo Sandbox (loaded from Apollo's servers),
+ * `graphiql` is GraphiQL served from the gateway's own files (works offline), `off` is none.
+ */
+type GraphqlExplorer = 'sandbox' | 'graphiql' | 'off';
+
 export interface Config {
   readonly env: 'development' | 'production' | 'test';
   readonly host: string;
@@ -76,7 +82,11 @@ export interface Config {
     /** Proxies (IPs, CIDRs or `loopback`/`linklocal`/`uniquelocal`) whose X-Forwarded-For names the client; empty: none. */
     readonly trustedProxies: readonly string[];
   };
-  readonly graphql: { readonly sandbox: boolean; readonly introspection: boolean };
+  readonly graphql: {
+    /** What a browser opening `GET /graphql` gets (parseExplorer says how it is chosen). */
+    readonly explorer: GraphqlExplorer;
+    readonly introspection: boolean;
+  };
   /** Per-operation limits (src/graphql/limits.ts); an operation over any of them is refused unexecuted. */
   readonly operationLimits: {
     readonly maxAliases: number;
@@ -124,6 +134,7 @@ type Env = Readonly<Record<string, string | undefined>>;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 const JWT_ALGORITHMS = ['RS256', 'ES256', 'EdDSA'] as const;
+const EXPLORERS = ['sandbox', 'graphiql', 'off'] as const;
 const ENCRYPTION_KEY_BYTES = 32;
 const MINUTE_SECONDS = 60;
 
@@ -207,6 +218,22 @@ function parseRateLimit(env: Env): RateLimitConfig {
     // Off by default: many users may share one address (NAT, a corporate proxy).
     ipRequestsPerMinute: int(env, 'RATE_LIMIT_IP_REQUESTS_PER_MINUTE', 0, 0, 1_000_000),
   };
+}
+
+/**
+ * GRAPHQL_EXPLORER names the IDE. Unset, the older GRAPHQL_SANDBOX decides as it always did where it
+ * is on (Sandbox), and where it is off: no IDE in production (its default there), the offline GraphiQL
+ * elsewhere (Sandbox needs Apollo's servers, which an air-gapped host cannot reach). When both are
+ * set they must agree: GRAPHQL_SANDBOX=true only with `sandbox`, `false` only without it.
+ */
+function parseExplorer(env: Env, production: boolean): GraphqlExplorer {
+  const sandbox = bool(env, 'GRAPHQL_SANDBOX', !production);
+  const explorer = oneOf(env, 'GRAPHQL_EXPLORER', EXPLORERS, sandbox ? 'sandbox' : production ? 'off' : 'graphiql');
+  const sandboxSet = env.GRAPHQL_SANDBOX !== undefined && env.GRAPHQL_SANDBOX !== '';
+  if (sandboxSet && sandbox !== (explorer === 'sandbox')) {
+    throw new ConfigError(`GRAPHQL_SANDBOX=${env.GRAPHQL_SANDBOX} contradicts GRAPHQL_EXPLORER=${explorer}: set only GRAPHQL_EXPLORER (sandbox, graphiql or off).`);
+  }
+  return explorer;
 }
 
 function parseMetricsAuth(env: Env): Config['metrics']['auth'] {
@@ -353,7 +380,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       trustedProxies: parseTrustedProxies(env),
     },
     graphql: {
-      sandbox: bool(env, 'GRAPHQL_SANDBOX', !production),
+      explorer: parseExplorer(env, production),
       introspection: bool(env, 'GRAPHQL_INTROSPECTION', !production),
     },
     // Generous for legitimate use: the schema's deepest path is 4 and the client's costliest operation

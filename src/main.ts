@@ -95,8 +95,8 @@ export function developmentKeyWarning(config: Config): string | null {
 export function productionLine(config: Config): string {
   const state = (on: boolean) => (on ? 'on' : 'off');
   return (
-    `production mode: Sandbox ${state(config.graphql.sandbox)}, introspection ${state(config.graphql.introspection)} ` +
-    '(GRAPHQL_SANDBOX/GRAPHQL_INTROSPECTION to enable); GATEWAY_ENCRYPTION_KEY required'
+    `production mode: explorer ${config.graphql.explorer}, introspection ${state(config.graphql.introspection)} ` +
+    '(GRAPHQL_EXPLORER/GRAPHQL_INTROSPECTION to enable); GATEWAY_ENCRYPTION_KEY required'
   );
 }
 

@@ -22,6 +22,8 @@ import { GatewayMetrics } from './observability/metrics';
 import { registerMetricsRoute, registerObservability } from './observability/observability.routes';
 import { createKeyring } from './crypto/keyring';
 import { verifyEncryptionKeys } from './crypto/key-check.service';
+import { loadExplorerAssets } from './explorer/explorer.assets';
+import { registerExplorerRoutes } from './explorer/explorer.routes';
 
 export interface GatewayOptions {
   /** Where logs go (default stdout); tests capture them to prove nothing secret is logged. */
@@ -75,10 +77,13 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     const rateLimits = limited ? new RateLimitService(db, options.clock ?? systemClock, config.rateLimit, (error) => app.log.warn({ err: { message: (error as Error)?.message } }, 'rate-limit sweep of expired windows failed; the next window retries it')) : undefined;
     // One GraphQL settings object for Apollo and the fast path (the rate limit included).
     const settings = graphqlSettings(config, metrics, rateLimits);
-    const apollo = buildApollo(config, app, settings);
+    // GRAPHQL_EXPLORER=graphiql: GraphiQL from the gateway's own files (read once; missing ones refuse the start).
+    const explorerAssets = config.graphql.explorer === 'graphiql' ? loadExplorerAssets() : undefined;
+    const apollo = buildApollo(config, app, settings, explorerAssets);
     await apollo.start();
     registerHttpEdge(app, { [GRAPHQL_PATH]: GRAPHQL_METHODS });
     registerGraphqlRoute(app, { apollo, services, config, settings });
+    if (explorerAssets) registerExplorerRoutes(app, explorerAssets, GRAPHQL_PATH);
     registerRestRoutes(app, services, rateLimits);
     registerObservability(app, db, metrics);
     // METRICS_PORT: /metrics only on its own loopback listener, never on the public port.
