@@ -7,6 +7,8 @@ import { serve } from '../main';
 import { Envelope } from '../crypto/envelope';
 import { KeyRotationService, KEYED_HASH_NOTE } from '../keys/key-rotation.service';
 import { withDatabase } from './with-database';
+import { backupCommand, restoreCommand } from './backup.command';
+import { totpCodeAt, TotpOptionError } from './totp-code.command';
 
 /** A mistake in the command line: cliMain prints it with the usage and exits 2. */
 export class UsageError extends Error {}
@@ -14,9 +16,17 @@ export class UsageError extends Error {}
 /** The options a command may read: `--json` and the string options (`--name`, `--project`, ...). */
 interface CommandArgs {
   readonly json: boolean;
+  /** `--force`: replace what exists (backup FILE). */
+  readonly force: boolean;
+  /** The words after the command's name (as many as `operands` says), e.g. the FILE of `backup FILE`. */
+  readonly operands: readonly string[];
   /** The value of a string option; throws UsageError naming it when it is missing or empty. */
-  required(name: 'name' | 'project' | 'secret-id' | 'origin'): string;
+  required(name: StringOption): string;
+  /** The value of a string option, or undefined when it is absent or empty. */
+  optional(name: StringOption): string | undefined;
 }
+
+type StringOption = 'name' | 'project' | 'secret-id' | 'origin' | 'secret' | 'digits' | 'period' | 'algorithm';
 
 /** One command of the CLI; `run` resolves when it is done and throws to fail (cliMain sets the exit code). */
 export interface CliCommand {
@@ -24,6 +34,8 @@ export interface CliCommand {
   readonly name: string;
   /** Its lines in USAGE: the synopsis padded to the description column, continuation lines indented. */
   readonly usage: string;
+  /** How many words follow the name (default 0): `backup FILE` takes 1. */
+  readonly operands?: number;
   readonly run: (args: CommandArgs) => Promise<void>;
 }
 
@@ -158,6 +170,47 @@ export const COMMANDS: readonly CliCommand[] = [
         print(json, { ...counts }, human);
         if (json) process.stderr.write(KEYED_HASH_NOTE + '\n');
       }),
+  },
+  {
+    name: 'backup',
+    operands: 1,
+    usage:
+      'backup FILE [--force] [--json]                 online, consistent copy of the SQLite database to FILE while the\n' +
+      '                                               gateway serves (PostgreSQL: pg_dump -Fc); --force replaces FILE',
+    run: async ({ json, force, operands }) => {
+      const done = await backupCommand(loadConfig(), operands[0], force);
+      print(json, { file: operands[0], ...done }, `backed up ${done.pages} pages (${done.migrations.length} migrations) to ${operands[0]}`);
+    },
+  },
+  {
+    name: 'restore',
+    operands: 1,
+    usage:
+      'restore FILE [--json]                          replace the SQLite database with the backup FILE (gateway stopped),\n' +
+      '                                               once it passes integrity_check, its migrations are known and the\n' +
+      '                                               encryption key reads it',
+    run: async ({ json, operands }) => {
+      const done = await restoreCommand(loadConfig(), operands[0]);
+      const applied = done.applied.length ? `; applied ${done.applied.join(', ')}` : '';
+      print(json, { ...done }, `restored ${operands[0]} to ${done.database}${applied}`);
+    },
+  },
+  {
+    name: 'totp code',
+    usage:
+      'totp code --secret SECRET [--digits 6] [--period 30] [--algorithm SHA1]\n' +
+      '                                               print the current code of a base32 TOTP secret (RFC 6238)',
+    run: async ({ json, required, optional }) => {
+      const options = { secret: required('secret'), digits: optional('digits'), period: optional('period'), algorithm: optional('algorithm') };
+      let code: string;
+      try {
+        code = totpCodeAt(options, Date.now());
+      } catch (error) {
+        if (error instanceof TotpOptionError) throw new UsageError(error.message);
+        throw error;
+      }
+      print(json, { code }, code);
+    },
   },
   {
     name: 'schema',
