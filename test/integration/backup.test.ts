@@ -8,7 +8,6 @@ import { AuthenticateTotpDocument, CreateTotpDocument, CreateUserDocument, type 
 import { totpCode } from '../support/gateway';
 import { ensureBuilt, startProcess, type GatewayProcess } from '../support/process';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const Sqlite = require('better-sqlite3') as new (path: string) => { exec(sql: string): void; pragma(sql: string): unknown; close(): void };
 
 const root = join(__dirname, '..', '..');

@@ -42,7 +42,7 @@ it('a successful operation: its name, success, the request id, and not the email
 it('an operation answering an error: result error and its code', async () => {
   const query = 'query ReadUser($id: ID!) { user(userId: $id) { userId } }';
   const response = await post({ query, variables: { id: 'user-00000000-0000-4000-8000-000000000000' } }, 'log-error-1');
-  expect((await response.json()).errors[0].extensions.code).toBe('USER_NOT_FOUND');
+  expect(((await response.json()) as { errors: Array<{ extensions: { code: string } }> }).errors[0].extensions.code).toBe('USER_NOT_FOUND');
   expect(completedLine('log-error-1').res).toEqual({ statusCode: 200, operations: ['ReadUser'], result: 'error', errorCodes: ['USER_NOT_FOUND'] });
 });
 
