@@ -23,6 +23,8 @@ const BetterSqlite3 = require('better-sqlite3') as SqliteFileOpener;
 /** Pages per backup step: all of them, so the copy is one read transaction (one snapshot) however busy the source is. */
 const ALL_PAGES = 0x7fffffff;
 const TEMP_SUFFIX_BYTES = 6;
+/** Tries of a backup that SQLite answered busy before giving up (each waits up to the driver's busy timeout). */
+const BUSY_ATTEMPTS = 3;
 
 /** A refusal of backup or restore: its message is the one line the CLI prints (exit 1). */
 export class BackupRefusedError extends Error {
@@ -56,7 +58,7 @@ export async function backupSqlite(source: string, destination: string, force: b
   const temporary = temporarySibling(destination, 'backup');
   const db = new BetterSqlite3(source, { fileMustExist: true });
   try {
-    const { totalPages } = await db.backup(temporary, { progress: () => ALL_PAGES });
+    const { totalPages } = await backupWithRetries(db, temporary);
     selfContained(temporary);
     const checked = inspectSqliteFile(temporary);
     flushToDisk(temporary);
@@ -65,6 +67,23 @@ export async function backupSqlite(source: string, destination: string, force: b
   } finally {
     db.close();
     for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(temporary + suffix, { force: true });
+  }
+}
+
+/**
+ * The backup, tried again when SQLite answers busy (another process checkpointing or restarting its WAL
+ * at that moment; each try waits up to better-sqlite3's 5 s busy timeout first): a try that fails
+ * leaves nothing, the next starts over.
+ */
+async function backupWithRetries(db: SqliteFile, destination: string): Promise<{ totalPages: number }> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await db.backup(destination, { progress: () => ALL_PAGES });
+    } catch (error) {
+      const busy = /SQLITE_BUSY|SQLITE_LOCKED|database is locked/.test(`${(error as { code?: string }).code} ${(error as Error).message}`);
+      if (!busy || attempt >= BUSY_ATTEMPTS) throw error;
+      rmSync(destination, { force: true });
+    }
   }
 }
 
