@@ -1,10 +1,9 @@
-// The README's first minutes run as written: the start banner's `try:` line, step 3's code without a phone and authentication, step 4's session check and its jose JWT verification.
+// The README's first minutes run as written: the start banner's `try:` line, steps 1 to 3 (user, TOTP, a code without a phone, authentication), step 4's session check and its jose JWT verification.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { CreateTotpDocument, CreateUserDocument } from '../../client';
 import { ensureBuilt, startProcess, type GatewayProcess } from '../support/process';
 
 const root = join(__dirname, '..', '..');
@@ -58,20 +57,23 @@ it("the start banner's try: line runs as printed in a shell and answers", async 
 describe('steps 3 and 4', () => {
   let session: { sessionToken: string; sessionJwt: string; userId: string };
 
-  it('step 3: the code from `totp code` (no phone) authenticates, and the session comes back', async () => {
-    const client = gateway.client(project.projectId, project.secret);
-    const { createUser } = await client.data(CreateUserDocument, { input: { email: 'readme@example.com' } });
-    const { createTotp } = await client.data(CreateTotpDocument, { input: { userId: createUser.userId } });
-    const port = new URL(gateway.url).port;
-    const script = [snippet('gql-setup'), snippet('totp-code'), snippet('authenticate')].join('\n');
-    const result = await run('bash', ['-c', script], { PROJECT_ID: project.projectId, SECRET: project.secret, PORT: port, TOTP_SECRET: createTotp.secret, USER_ID: createUser.userId });
+  it('steps 1 to 3: create a user, enroll a TOTP, get the code without a phone (`totp code`), authenticate', async () => {
+    const shell = (names: string[], env: Record<string, string>) =>
+      run('bash', ['-c', [snippet('gql-setup'), ...names.map(snippet)].join('\n')], { PROJECT_ID: project.projectId, SECRET: project.secret, PORT: new URL(gateway.url).port, ...env });
+    const created = await shell(['create-user'], {});
+    expect(created.code).toBe(0);
+    const userId = JSON.parse(created.stdout).data.createUser.userId as string;
+    expect(userId).toMatch(/^user-/);
+    const enrolled = await shell(['create-totp'], { USER_ID: userId });
+    const { secret } = JSON.parse(enrolled.stdout).data.createTotp as { secret: string };
+    const result = await shell(['totp-code', 'authenticate'], { TOTP_SECRET: secret, USER_ID: userId });
     expect(result.code).toBe(0);
     const [code, answer] = result.stdout.trim().split('\n');
     expect(code).toMatch(/^\d{6}$/);
     const body = JSON.parse(answer);
     expect(body.errors).toBeUndefined();
-    session = { ...body.data.authenticateTotp, userId: createUser.userId };
-    expect(session.userId).toBe(createUser.userId);
+    session = { ...body.data.authenticateTotp, userId };
+    expect(session.userId).toBe(userId);
   }, 60_000);
 
   it('step 4: authenticateSession with the session token answers the session', async () => {
