@@ -19,7 +19,7 @@ export async function serve(config: Config, options: { handleSignals?: boolean }
       `\nCreated project "Default" (shown once; store the secret now):\n` +
         `  project id: ${created.projectId}\n  secret:     ${created.secret}\n` +
         `  public token (for browsers, not a secret; README "From a frontend"): ${created.publicToken}\n` +
-        `  try: curl -u ${created.projectId}:SECRET ${url}/graphql ...\n\n`,
+        `  try: ${tryCommand(url, created.projectId, created.secret)}\n\n`,
     );
   }
   if (config.env === 'production' && (await gateway.services.projects.list()).length === 0) gateway.app.log.warn(NO_PROJECT_YET);
@@ -64,6 +64,14 @@ async function drainThenClose(gateway: Gateway): Promise<void> {
   await gateway.close();
 }
 const DRAIN_TURNS = 3;
+
+/**
+ * The start banner's `try:` line: a command that runs as printed in a POSIX shell (the ids and
+ * secrets are base64url, nothing to quote) and answers `{"data":{"__typename":"Query"}}`.
+ */
+export function tryCommand(url: string, projectId: string, secret: string): string {
+  return `curl -s -u ${projectId}:${secret} -H 'content-type: application/json' ${url}/graphql --data '{"query":"{ __typename }"}'`;
+}
 
 /** Logged once at start-up in production when /metrics is neither protected nor on its own port. */
 export const METRICS_NOT_SERVED =

@@ -15,6 +15,7 @@ import { operationLimits, tokenLimitError } from '../graphql/limits';
 import { operationMetricsPlugin } from './plugins/operation-metrics.plugin';
 import { requestIdPlugin } from './plugins/request-id.plugin';
 import { credentialsRefusalPlugin } from './plugins/credentials-refusal.plugin';
+import { operationLogPlugin } from './plugins/operation-log.plugin';
 import { gatewaySchema } from '../schema';
 
 /** What both GraphQL paths run an operation with (Apollo Server's option names). */
@@ -28,7 +29,7 @@ export interface GraphqlSettings {
   readonly validationRules: readonly ValidationRule[];
   /** Every error of a response, through the one error policy (src/errors/error.wire.ts). */
   readonly formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
-  /** Per-request plugins, in order: request ids and logging, metrics, operation limits, the rate limit, the refusal of wrong credentials. */
+  /** Per-request plugins, in order: request ids and logging, the request log line's operations, metrics, operation limits, the rate limit, the refusal of wrong credentials. */
   readonly plugins: readonly ApolloServerPlugin<GatewayContext>[];
 }
 
@@ -44,7 +45,7 @@ export function graphqlSettings(config: Config, metrics: GatewayMetrics, rateLim
     parseOptions: limits.parseOptions,
     validationRules: limits.validationRules,
     formatError: (formatted, error) => formatError(formatted, error, config.operationLimits, disclosure),
-    plugins: [requestIdPlugin, operationMetricsPlugin(metrics), ...limits.plugins, ...(rateLimits ? [rateLimitPlugin(rateLimits)] : []), credentialsRefusalPlugin],
+    plugins: [requestIdPlugin, operationLogPlugin, operationMetricsPlugin(metrics), ...limits.plugins, ...(rateLimits ? [rateLimitPlugin(rateLimits)] : []), credentialsRefusalPlugin],
   };
 }
 
