@@ -5,14 +5,18 @@
 //
 //   node scripts/bench/instructions.mjs [--gateway DIR] [--users 1200] [--warmup 600] [--requests 500]
 //                                       [--concurrency 8] [--session true|false] [--json] [--out FILE]
+//                                       [--keep-dump FILE]
 //
 // 1. Seeds a fresh SQLite database with DIR's scripts/bench/seed.mjs (as run.mjs does).
 // 2. Starts DIR's dist/src/main.js like production (run.mjs's environment) under
 //    `valgrind --tool=callgrind --instr-atstart=no` (nothing counted yet).
 // 3. Sends --warmup authenticateTotp requests (JIT tiers, caches), then turns counting on
 //    (`callgrind_control -i on`), sends --requests more, each for a different user, turns it off and
-//    reads the total (`callgrind_control -d` dumps; the dump's `summary:` line is the count).
-//    Every request must succeed (200, a session token when --session, which is the default).
+//    reads the total (`callgrind_control --dump`; the dump's `totals:` line is the count).
+//    --keep-dump copies the counted window's dump to FILE (for callgrind_annotate).
+//    Every request must succeed (200, a session token when --session, which is the default). A cold
+//    gateway under valgrind is slow enough that a queued code can age past its ±1 step: with
+//    --warmup 0 use --concurrency 1.
 // 4. Prints one JSON line: instructions (Ir) over the counted window, ir_per_req, and the run's facts.
 //
 // All threads are counted (valgrind runs them one at a time), so the JWT signature on libuv's thread
@@ -20,12 +24,13 @@
 // that does more work executes more of them.
 import { parseArgs } from 'node:util';
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, readFileSync, readdirSync, appendFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, readFileSync, readdirSync, appendFileSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { setTimeout, clearTimeout } from 'node:timers';
 import http from 'node:http';
 import net from 'node:net';
 import { base32Decode, hotp, timeStep } from './totp-client.mjs';
@@ -46,6 +51,7 @@ const { values: opt } = parseArgs({
     session: { type: 'string', default: 'true' },
     json: { type: 'boolean', default: false },
     out: { type: 'string' },
+    'keep-dump': { type: 'string' },
   },
 });
 const GATEWAY = opt.gateway ? resolve(opt.gateway) : ROOT;
@@ -95,6 +101,7 @@ try {
   const counted_s = (Date.now() - t1) / 1000;
   callgrind(['--dump=measured', String(child.pid)]);
   const ir = dumpedInstructions();
+  if (opt['keep-dump']) copyFileSync(join(tmp, readdirSync(tmp).find((f) => /^callgrind\.out\.\d+\.\d+$/.test(f))), opt['keep-dump']);
   const row = {
     target: 'gateway', op: SESSION ? 'authenticateTotp+session' : 'authenticateTotp', metric: 'callgrind Ir',
     instructions: ir, requests: REQUESTS, ir_per_req: Math.round(ir / REQUESTS), warmup: WARMUP, concurrency: C, users: USERS,
