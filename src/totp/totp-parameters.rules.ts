@@ -39,12 +39,17 @@ function invalid(field: string, message: string): InstanceType<typeof InvalidTot
   return new InvalidTotpParametersError({ message, details: { field } });
 }
 
-/** C0 and C1 control characters (Unicode general category Cc): never part of a name a person gives a device. */
-const CONTROL_CHARS = /\p{Cc}/u;
+/**
+ * Never part of a name a person gives a device: C0 and C1 control characters (Unicode general category
+ * Cc), bidirectional controls (Bidi_Control: U+202E would show `\u202Eppa rotacitnehtuA` as
+ * "Authenticator app", the Trojan Source display trick, CVE-2021-42574; RFC 8264 §9.13 disallows them),
+ * and unpaired UTF-16 surrogates (no Unicode character; stored as U+FFFD, not as sent).
+ */
+const CONTROL_CHARS = /[\p{Cc}\p{Bidi_Control}]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/u;
 
 /**
  * A TOTP's label as stored: trimmed, TOTP_LABEL_CHARS characters (Unicode code points, as PostgreSQL
- * counts varchar), no control characters; DEFAULT_TOTP_LABEL when none is given (undefined or null).
+ * counts varchar), no control, bidirectional-control or lone-surrogate characters; DEFAULT_TOTP_LABEL when none is given (undefined or null).
  * Anything else is INVALID_TOTP_LABEL.
  */
 export function totpLabel(raw: unknown, field = 'label'): string {
