@@ -53,6 +53,15 @@ const USER_TOTPS = `${TOTP_COLUMNS} ORDER BY verified DESC, created_at DESC, id 
 /** The newest verified TOTP, else the newest pending one. */
 const CURRENT_TOTP = `${USER_TOTPS} LIMIT 1`;
 const VERIFIED_TOTPS = `${TOTP_COLUMNS} AND verified = TRUE ORDER BY created_at DESC, id DESC`;
+/**
+ * Run when a pending TOTP was just verified: if it is the user's only verified TOTP, their other pending
+ * ones go. They were bound while the account had no second factor (a password-only session may create
+ * one then), so none may outlive the moment it gets one: binding an authenticator beside a verified one
+ * needs that second factor (NIST SP 800-63B §6.1.2.1), which createTotp asks of session callers from
+ * now on. Parameters: user id, the verified TOTP's id, user id, the verified TOTP's id.
+ */
+const CLOSE_ENROLLMENT =
+  'DELETE FROM totps WHERE user_id = ? AND id <> ? AND verified = FALSE AND NOT EXISTS (SELECT 1 FROM totps v WHERE v.user_id = ? AND v.verified = TRUE AND v.id <> ?)';
 
 /**
  * How far before processing a request's arrival stamp may place the time step a code is verified at: enough for
@@ -187,6 +196,7 @@ export class TotpService {
    * digits and period, with no early exit, and the request spends one lockout attempt however many
    * there are (one budget per user, NIST SP 800-63B §5.2.2). Each TOTP keeps its own replay guard, so a
    * code is accepted once per TOTP. The session factor and the payload name the TOTP that matched.
+   * The code that verifies a user's first TOTP also removes their other pending ones (CLOSE_ENROLLMENT).
    */
   async authenticate(projectId: string, input: AuthenticateTotpInput, { requestId = null, receivedAtMs = null, caller = null }: VerificationOptions = {}): Promise<AuthenticatePayload> {
     const userId = parseUserId(input.userId);
@@ -218,7 +228,9 @@ export class TotpService {
       // so of any number of concurrent requests with this code exactly one sees affected = 1.
       for (const { totp, step } of matches) {
         const won = await sql(m, ADVANCE_STEP, [step, nowMs, nowMs, totp.totpId, step]);
-        if (won.affected === 1) return { ...factor, totpId: totp.totpId };
+        if (won.affected !== 1) continue;
+        if (!totp.verified) await sql(m, CLOSE_ENROLLMENT, [userId, totp.totpId, userId, totp.totpId]);
+        return { ...factor, totpId: totp.totpId };
       }
       await this.requireTotp(m, matches.map((match) => match.totp.totpId));
       return new TotpCodeAlreadyAuthenticatedError();
