@@ -73,7 +73,7 @@ describeEachDialect('attacks on several TOTPs per user on %s', (dialect: Dialect
 
   it('ten devices: each wrong request spends exactly one attempt; aliases and a batch spend one per executed operation', async () => {
     const userId = await ctx.gw.createUser();
-    const devices = [];
+    const devices: Array<Awaited<ReturnType<typeof h.addDevice>>> = [];
     for (let i = 0; i < 10; i++) devices.push(await h.addDevice(userId, i % 2 ? { digits: 8, period: 60, algorithm: 'SHA512' } : {}));
     expect(await h.failures(userId)).toBe(0);
     const six = wrongCodeFor(devices.filter((d) => !d.params.digits).map((d) => ({ secret: d.secret })), now());
@@ -239,7 +239,7 @@ describePostgres('races on several TOTPs per user on PostgreSQL', () => {
 
   it('concurrent wrong codes across ten devices: at most LOCKOUT_MAX_ATTEMPTS are judged, then the lock', async () => {
     const userId = await ctx.gw.createUser();
-    const devices = [];
+    const devices: Array<Awaited<ReturnType<typeof h.addDevice>>> = [];
     for (let i = 0; i < 10; i++) devices.push(await h.addDevice(userId));
     const wrong = wrongCodeFor(devices.map((d) => ({ secret: d.secret })), now());
     const verdicts = await Promise.all(Array.from({ length: 4 * MAX_ATTEMPTS }, (_, i) => h.authenticate(userId, wrong, i % 3 ? { totpId: devices[i % 10].totpId } : {})));
@@ -261,6 +261,19 @@ describePostgres('races on several TOTPs per user on PostgreSQL', () => {
       ]);
       expect(codes(deleted)).toEqual([]);
       expect(['OK', 'TOTP_NOT_FOUND']).toContain(codes(signIn)[0] ?? 'OK');
+      expect(await h.failures(userId)).toBe(0);
+    }
+  });
+
+  it('two pending devices verified at once, before any is verified: one wins, the other is gone (TOTP_NOT_FOUND), no attempt counted', async () => {
+    for (let round = 0; round < 3; round++) {
+      const userId = await ctx.gw.createUser();
+      const pending: Array<{ secret: string; totpId: string }> = [];
+      for (let i = 0; i < 2; i++) pending.push((await ctx.gw.client.data(CreateTotpDeviceDocument, { input: { userId } })).createTotp);
+      const verdicts = await Promise.all(pending.map((p, i) => h.authenticate(userId, codeOf(p.secret, {}, now()), i ? { totpId: p.totpId } : {})));
+      expect(verdicts.map((r) => codes(r)[0] ?? 'OK').sort()).toEqual(['OK', 'TOTP_NOT_FOUND']);
+      const winner = verdicts.find((r) => !codes(r).length)!.data!.authenticateTotp.totpId;
+      expect((await h.totpsOf(userId)).map((t) => [t.totpId, t.verified])).toEqual([[winner, true]]);
       expect(await h.failures(userId)).toBe(0);
     }
   });
