@@ -164,6 +164,10 @@ describeEachDialect('attacks on several TOTPs per user on %s', (dialect: Dialect
     const code = codeOf(a.secret, {}, now());
     expect(codes(await h.authenticate(userId, code, { totpId: stranger.totpId }))).toEqual(['TOTP_NOT_FOUND']);
     expect(codes(await h.authenticate(userId, code, { totpId: foreign.totpId }))).toEqual(['TOTP_NOT_FOUND']);
+    for (const totpId of ['', ' ', `${a.totpId} `]) expect([totpId, codes(await h.authenticate(userId, code, { totpId }))]).toEqual([totpId, ['INVALID_TOTP_ID']]);
+    expect(codes(await h.authenticate(userId, code, { totpId: a.totpId.toUpperCase() }))).toEqual(['TOTP_NOT_FOUND']); // ids match exactly
+    const restNamed = await h.rest('POST', '/totps/authenticate', { user_id: userId, totp_code: code, totp_id: foreign.totpId });
+    expect([restNamed.status, restNamed.body.error_type]).toEqual([404, 'totp_not_found']);
     // Another project naming our user: the user does not exist there.
     expect(codes(await other.client.request(AuthenticateTotpDeviceDocument, { input: { userId, totpCode: code } }))).toEqual(['USER_NOT_FOUND']);
     const expiring = (await ctx.gw.client.data(CreateTotpDeviceDocument, { input: { userId, expirationMinutes: 5 } })).createTotp;
