@@ -141,6 +141,18 @@ describeEachDialect('attacks on several TOTPs per user on %s', (dialect: Dialect
     expect((await h.totpsOf(userId)).every((t) => t.verified)).toBe(true);
   });
 
+  it('the enrollment transit grace (one more step back, 2 s after a boundary) is for a first device only, not for a pending one beside a verified one', async () => {
+    const userId = await ctx.gw.createUser();
+    const first = (await ctx.gw.client.data(CreateTotpDeviceDocument, { input: { userId } })).createTotp;
+    ctx.clock.advance(30_000 - ((now() % 30_000) - 1_000)); // 1 s after a 30 s boundary
+    expect(codes(await h.authenticate(userId, codeOf(first.secret, {}, now(), -2)))).toEqual([]);
+    const second = (await ctx.gw.client.data(CreateTotpDeviceDocument, { input: { userId } })).createTotp;
+    // A sign-in guess must not get a fourth step through a pending device (README: sign-in is strictly ±1 step).
+    const old = codeOf(second.secret, {}, now(), -2);
+    if (![-1, 0, 1].some((s) => codeOf(second.secret, {}, now(), s) === old)) expect(codes(await h.authenticate(userId, old))).toEqual(['UNABLE_TO_AUTHENTICATE_TOTP']);
+    expect(codes(await h.authenticate(userId, codeOf(second.secret, {}, now(), -1)))).toEqual([]);
+  });
+
   it('code lengths do not mix: the 6-digit suffix of an 8-digit code is refused, and against 8-digit devices only it spends nothing', async () => {
     const userId = await ctx.gw.createUser();
     const eight = await h.addDevice(userId, { digits: 8 });
