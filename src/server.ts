@@ -22,6 +22,10 @@ import { GatewayMetrics } from './observability/metrics';
 import { registerMetricsRoute, registerObservability } from './observability/observability.routes';
 import { createKeyring } from './crypto/keyring';
 import { verifyEncryptionKeys } from './crypto/key-check.service';
+import { Tracing } from './observability/tracing';
+import { traceSqliteStatements, tracedPostgresClient } from './db/statement-tracing';
+import { sqliteConnection } from './db/sql';
+import { registerRequestTracing } from './http/request-tracing';
 
 export interface GatewayOptions {
   /** Where logs go (default stdout); tests capture them to prove nothing secret is logged. */
@@ -55,8 +59,18 @@ export interface Gateway {
  * Throws, with the database closed again, when any step fails (e.g. EncryptionKeyMismatchError).
  */
 export async function createGateway(config: Config, options: GatewayOptions = {}): Promise<Gateway> {
-  const dataSource = createDataSource(config.database);
-  await dataSource.initialize();
+  // Off unless OTEL_* asks for it: then nothing below installs a tracing hook (src/observability/tracing.ts).
+  let warn: (message: string) => void = () => undefined;
+  const tracing = config.tracing ? Tracing.start(config.tracing, (message) => warn(message)) : undefined;
+  const dataSource = createDataSource(config.database, tracing && tracedPostgresClient(tracing));
+  try {
+    await dataSource.initialize();
+  } catch (error) {
+    await tracing?.shutdown();
+    throw error;
+  }
+  const sqlite = tracing && sqliteConnection(dataSource);
+  if (tracing && sqlite) traceSqliteStatements(sqlite, tracing);
   const db = new Database(dataSource, config.database);
   try {
     if (options.migrate !== false) await runMigrations(dataSource);
@@ -65,6 +79,9 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     const metrics = new GatewayMetrics(db);
     const services = createServices(config, db, options.clock, metrics);
     const app = createHttpApp(config, options.logStream);
+    warn = (message) => app.log.warn(message);
+    // First, so every later hook and route runs inside the request's span.
+    if (tracing) registerRequestTracing(app, tracing);
     if (config.database.kind === 'sqlite' && config.database.backgroundCheckpoint) await db.checkpointInBackground(DEFAULT_CHECKPOINTER, (message) => app.log.warn(message));
     stampArrival(app, options.clock ?? systemClock);
     const { afterArrival } = options;
@@ -74,7 +91,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     const limited = requestsPerMinute > 0 || sessionRequestsPerMinute > 0 || ipRequestsPerMinute > 0;
     const rateLimits = limited ? new RateLimitService(db, options.clock ?? systemClock, config.rateLimit, (error) => app.log.warn({ err: { message: (error as Error)?.message } }, 'rate-limit sweep of expired windows failed; the next window retries it')) : undefined;
     // One GraphQL settings object for Apollo and the fast path (the rate limit included).
-    const settings = graphqlSettings(config, metrics, rateLimits);
+    const settings = graphqlSettings(config, metrics, rateLimits, tracing);
     const apollo = buildApollo(config, app, settings);
     await apollo.start();
     registerHttpEdge(app, { [GRAPHQL_PATH]: GRAPHQL_METHODS });
@@ -104,10 +121,13 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
         await app.close();
         await apollo.stop().catch(() => undefined);
         await db.close();
+        // Last: exports the spans of the requests that just finished.
+        await tracing?.shutdown();
       },
     };
   } catch (error) {
     await db.close();
+    await tracing?.shutdown();
     throw error;
   }
 }
