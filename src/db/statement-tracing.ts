@@ -14,8 +14,12 @@ import type { SqliteConnection } from './sql';
 
 type System = typeof DB_SYSTEM_NAME_VALUE_SQLITE | typeof DB_SYSTEM_NAME_VALUE_POSTGRESQL;
 
-/** A string literal ('...', E'...', X'...') or a dollar-quoted one ($$...$$, $tag$...$tag$): the text is then not recorded. */
-const LITERAL = /'|\$[A-Za-z_]*\$/;
+/**
+ * A string literal ('...', E'...', X'...'), a dollar-quoted one ($$...$$, $tag$...$tag$) or a number
+ * of 4 or more digits (TypeORM inlines some timestamps; a TOTP code is 6 to 8 digits): the text is
+ * then not recorded. Short numbers (LIMIT 1, a row position) and placeholders ($12) are kept.
+ */
+const LITERAL = /'|\$[A-Za-z_]*\$|(?<![\w$])\d{4,}/;
 const FIRST_KEYWORD = /^\s*([A-Za-z]+)/;
 
 /** The span's name and attributes for `text`: its keyword always, its text only when it holds no literal. */

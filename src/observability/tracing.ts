@@ -18,11 +18,10 @@ import {
   type Sampler,
   type SpanExporter,
 } from '@opentelemetry/sdk-trace-base';
-import { OTLPTraceExporter as OtlpJsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { OTLPTraceExporter as OtlpProtobufExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { ATTR_ERROR_TYPE, ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import type { TracingConfig } from '../config';
 import { ATTR_REQUEST_ID, TRACER_NAME } from '../constants/tracing.constants';
+import { OtlpHttpSpanExporter } from './otlp-http.exporter';
 
 /**
  * The spans of one HTTP request: `request` (the server span) and `current`, the span new children
@@ -50,8 +49,7 @@ export class Tracing {
 
   /** A provider exporting to `config.endpoint`; `warn` hears of failed exports (spans are then dropped, never retried forever). */
   static start(config: TracingConfig, warn: (message: string) => void): Tracing {
-    const options = { url: config.endpoint, headers: { ...config.headers }, timeoutMillis: config.exportTimeoutMs };
-    const exporter = config.protocol === 'http/json' ? new OtlpJsonExporter(options) : new OtlpProtobufExporter(options);
+    const exporter = new OtlpHttpSpanExporter(config);
     const provider = new BasicTracerProvider({
       resource: resourceFromAttributes({ ...config.resourceAttributes, [ATTR_SERVICE_NAME]: config.serviceName }),
       sampler: sampler(config),
