@@ -102,12 +102,12 @@ export interface Config {
   };
   /** Bound on finishing in-flight requests after SIGTERM/SIGINT before connections are cut (exit 1). */
   readonly shutdownTimeoutSeconds: number;
-  /** OpenTelemetry tracing (src/observability/tracing.ts) from the standard OTEL_* variables; null: off. */
+  /** OpenTelemetry tracing (src/tracing/tracing.ts) from the standard OTEL_* variables; null: off. */
   readonly tracing: TracingConfig | null;
 }
 
 /** OpenTelemetry's head samplers (OTEL_TRACES_SAMPLER), as the SDK environment specification names them. */
-export type TraceSamplerName = 'always_on' | 'always_off' | 'traceidratio' | 'parentbased_always_on' | 'parentbased_always_off' | 'parentbased_traceidratio';
+type TraceSamplerName = 'always_on' | 'always_off' | 'traceidratio' | 'parentbased_always_on' | 'parentbased_always_off' | 'parentbased_traceidratio';
 
 /**
  * Where and how spans are exported: the OpenTelemetry SDK environment variables

@@ -22,7 +22,7 @@ import { GatewayMetrics } from './observability/metrics';
 import { registerMetricsRoute, registerObservability } from './observability/observability.routes';
 import { createKeyring } from './crypto/keyring';
 import { verifyEncryptionKeys } from './crypto/key-check.service';
-import { Tracing } from './observability/tracing';
+import { Tracing } from './tracing/tracing';
 import { traceSqliteStatements, tracedPostgresClient } from './db/statement-tracing';
 import { sqliteConnection } from './db/sql';
 import { registerRequestTracing } from './http/request-tracing';
@@ -59,7 +59,7 @@ export interface Gateway {
  * Throws, with the database closed again, when any step fails (e.g. EncryptionKeyMismatchError).
  */
 export async function createGateway(config: Config, options: GatewayOptions = {}): Promise<Gateway> {
-  // Off unless OTEL_* asks for it: then nothing below installs a tracing hook (src/observability/tracing.ts).
+  // Off unless OTEL_* asks for it: then nothing below installs a tracing hook (src/tracing/tracing.ts).
   let warn: (message: string) => void = () => undefined;
   const tracing = config.tracing ? Tracing.start(config.tracing, (message) => warn(message)) : undefined;
   const dataSource = createDataSource(config.database, tracing && tracedPostgresClient(tracing));

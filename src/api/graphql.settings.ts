@@ -16,7 +16,7 @@ import { operationMetricsPlugin } from './plugins/operation-metrics.plugin';
 import { requestIdPlugin } from './plugins/request-id.plugin';
 import { credentialsRefusalPlugin } from './plugins/credentials-refusal.plugin';
 import { gatewaySchema } from '../schema';
-import type { Tracing } from '../observability/tracing';
+import type { Tracing } from '../tracing/tracing';
 import { operationTracingPlugin } from './plugins/tracing.plugin';
 
 /** What both GraphQL paths run an operation with (Apollo Server's option names). */

@@ -8,7 +8,7 @@ import { SpanKind, type Span } from '@opentelemetry/api';
 import { ATTR_DB_OPERATION_NAME, ATTR_DB_QUERY_TEXT, ATTR_DB_SYSTEM_NAME, DB_SYSTEM_NAME_VALUE_POSTGRESQL } from '@opentelemetry/semantic-conventions';
 import type { Client } from 'pg';
 import { DB_SYSTEM_NAME_VALUE_SQLITE, MAX_RECORDED_STATEMENT_CHARS } from '../constants/tracing.constants';
-import { failSpan, type Tracing } from '../observability/tracing';
+import { failSpan, type Tracing } from '../tracing/tracing';
 import { TimeoutSafeClient } from './pg-client';
 import type { SqliteConnection } from './sql';
 

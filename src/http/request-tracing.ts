@@ -6,7 +6,7 @@
 import { SpanStatusCode } from '@opentelemetry/api';
 import { ATTR_HTTP_RESPONSE_STATUS_CODE, ATTR_HTTP_ROUTE } from '@opentelemetry/semantic-conventions';
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify';
-import { failSpan, type TraceScope, type Tracing } from '../observability/tracing';
+import { failSpan, type TraceScope, type Tracing } from '../tracing/tracing';
 
 /** Status codes from which a server span is an error (the HTTP semantic conventions: 5xx only for a server). */
 const SERVER_ERROR_STATUS = 500;

@@ -5,7 +5,7 @@ import { SpanKind } from '@opentelemetry/api';
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { GatewayContext } from '../../graphql/context';
 import { ATTR_GRAPHQL_OPERATION_NAME, ATTR_GRAPHQL_OPERATION_TYPE } from '../../constants/tracing.constants';
-import { failSpan, type Tracing } from '../../observability/tracing';
+import { failSpan, type Tracing } from '../../tracing/tracing';
 
 /** Span name until the operation is resolved (a document that does not parse or validate keeps it). */
 const UNRESOLVED_OPERATION = 'graphql';
