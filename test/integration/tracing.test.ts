@@ -147,6 +147,23 @@ describeEachDialect('tracing on %s', (dialect: Dialect) => {
     for (const text of texts) expect(String(text)).not.toMatch(/'|(?<![\w$])\d{4,}/);
   });
 
+  it('continues a caller\'s W3C traceparent on a REST route, recording the route template and not the path', async () => {
+    const gw = await startGateway({ dialect, env: tracingEnv(receiver) });
+    const userId = await gw.createUser();
+    const [traceId, parentId] = ['4bf92f3577b34da6a3ce929d0e0e4736', '00f067aa0ba902b7'];
+    const response = await fetch(`${gw.url}/v1/users/${userId}`, {
+      headers: { authorization: `Basic ${Buffer.from(`${gw.project.projectId}:${gw.project.secret}`).toString('base64')}`, traceparent: `00-${traceId}-${parentId}-01` },
+    });
+    expect(response.status).toBe(200);
+    await gw.close();
+
+    const spans = spansOf(receiver.bodies);
+    const http = spans.find((s) => s.attributes['http.route'] === '/v1/users/:user_id');
+    expect(http).toMatchObject({ traceId, parentSpanId: parentId, name: 'GET /v1/users/:user_id', attributes: { 'http.response.status_code': 200 } });
+    expect(spans.filter((s) => s.parentSpanId === http!.spanId && s.attributes['db.system.name']).length).toBeGreaterThan(0);
+    expect(receiver.bodies.join('\n')).not.toContain(userId);
+  });
+
   it('exports nothing when OTEL_SDK_DISABLED=true or OTEL_TRACES_EXPORTER=none, even with an endpoint set', async () => {
     const offs: Array<Record<string, string>> = [{ OTEL_SDK_DISABLED: 'true' }, { OTEL_TRACES_EXPORTER: 'none' }];
     for (const off of offs) {
