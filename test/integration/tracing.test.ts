@@ -11,23 +11,29 @@ interface Receiver {
   readonly url: string;
   /** Every body POSTed to /v1/traces, as received. */
   readonly bodies: string[];
+  /** The content type of each of them. */
+  readonly contentTypes: string[];
   close(): Promise<void>;
 }
 
 /** A minimal OTLP/HTTP receiver (JSON encoding) on 127.0.0.1, port chosen by the OS. */
 async function startReceiver(): Promise<Receiver> {
   const bodies: string[] = [];
+  const contentTypes: string[] = [];
   const server: Server = createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
-      if (request.method === 'POST' && request.url === '/v1/traces') bodies.push(Buffer.concat(chunks).toString('utf8'));
+      if (request.method === 'POST' && request.url === '/v1/traces') {
+        bodies.push(Buffer.concat(chunks).toString('utf8'));
+        contentTypes.push(String(request.headers['content-type']));
+      }
       response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, bodies, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  return { url: `http://127.0.0.1:${port}`, bodies, contentTypes, close: () => new Promise((resolve) => server.close(() => resolve())) };
 }
 
 interface ExportedSpan {
@@ -162,6 +168,17 @@ describeEachDialect('tracing on %s', (dialect: Dialect) => {
     expect(http).toMatchObject({ traceId, parentSpanId: parentId, name: 'GET /v1/users/:user_id', attributes: { 'http.response.status_code': 200 } });
     expect(spans.filter((s) => s.parentSpanId === http!.spanId && s.attributes['db.system.name']).length).toBeGreaterThan(0);
     expect(receiver.bodies.join('\n')).not.toContain(userId);
+  });
+
+  it('sends OTLP protobuf by default (OTEL_EXPORTER_OTLP_PROTOCOL unset)', async () => {
+    const { OTEL_EXPORTER_OTLP_PROTOCOL: _json, ...env } = tracingEnv(receiver);
+    const gw = await startGateway({ dialect, env });
+    await gw.createUser();
+    await gw.close();
+    expect(receiver.contentTypes.length).toBeGreaterThan(0);
+    expect(new Set(receiver.contentTypes)).toEqual(new Set(['application/x-protobuf']));
+    // Protobuf keeps strings as UTF-8 bytes: the operation's name is there, as in JSON.
+    expect(receiver.bodies.join('')).toContain('mutation CreateUser');
   });
 
   it('exports nothing when OTEL_SDK_DISABLED=true or OTEL_TRACES_EXPORTER=none, even with an endpoint set', async () => {
