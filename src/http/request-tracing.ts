@@ -3,7 +3,6 @@
 // plus the request id. Deliberately not recorded: the URL path and query (a GET /graphql carries the
 // document and its variables there), headers (Authorization, cookies, the public token), the body,
 // and the client's address.
-import { SpanStatusCode } from '@opentelemetry/api';
 import { ATTR_HTTP_RESPONSE_STATUS_CODE, ATTR_HTTP_ROUTE } from '@opentelemetry/semantic-conventions';
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify';
 import { failSpan, type TraceScope, type Tracing } from '../tracing/tracing';
@@ -46,7 +45,6 @@ export function registerRequestTracing(app: FastifyInstance, tracing: Tracing): 
     else {
       span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, status);
       if (status >= SERVER_ERROR_STATUS) failSpan(span, String(status));
-      else span.setStatus({ code: SpanStatusCode.UNSET });
     }
     span.end();
   };

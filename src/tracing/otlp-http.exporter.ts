@@ -15,14 +15,18 @@ const SUCCESS_STATUS_MAX = 299;
 
 /**
  * Exports spans to `config.endpoint`, one POST per batch; a batch the collector refuses or that
- * fails in transit is reported as failed (the batch processor then drops it: no unbounded retry).
+ * fails in transit is reported as failed, and to `warn` (the batch processor then drops it: no
+ * unbounded retry; the SDK's own report would go to a global diagnostic logger nobody reads).
  */
 export class OtlpHttpSpanExporter implements SpanExporter {
   private readonly serializer;
   private readonly pending = new Set<Promise<void>>();
   private stopped = false;
 
-  constructor(private readonly config: Pick<TracingConfig, 'endpoint' | 'protocol' | 'headers' | 'exportTimeoutMs'>) {
+  constructor(
+    private readonly config: Pick<TracingConfig, 'endpoint' | 'protocol' | 'headers' | 'exportTimeoutMs'>,
+    private readonly warn: (message: string) => void,
+  ) {
     this.serializer = config.protocol === 'http/json' ? JsonTraceSerializer : ProtobufTraceSerializer;
   }
 
@@ -32,7 +36,10 @@ export class OtlpHttpSpanExporter implements SpanExporter {
     if (!body) return done({ code: ExportResultCode.FAILED, error: new Error('the spans could not be serialised') });
     const sent = this.post(body).then(
       () => done({ code: ExportResultCode.SUCCESS }),
-      (error: Error) => done({ code: ExportResultCode.FAILED, error }),
+      (error: Error) => {
+        this.warn(`OpenTelemetry: ${spans.length} spans could not be exported to ${this.config.endpoint} (${error.message}); they are dropped`);
+        done({ code: ExportResultCode.FAILED, error });
+      },
     );
     this.pending.add(sent);
     void sent.finally(() => this.pending.delete(sent));
@@ -48,7 +55,7 @@ export class OtlpHttpSpanExporter implements SpanExporter {
     await this.forceFlush();
   }
 
-  /** One POST; rejects on a non-2xx status (naming it), a network error or the timeout. */
+  /** One POST; rejects on a non-2xx status (naming it), a network error or the timeout (the whole exchange, not idle time). */
   private post(body: Uint8Array): Promise<void> {
     const url = new URL(this.config.endpoint);
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
@@ -57,7 +64,7 @@ export class OtlpHttpSpanExporter implements SpanExporter {
         url,
         {
           method: 'POST',
-          timeout: this.config.exportTimeoutMs,
+          signal: AbortSignal.timeout(this.config.exportTimeoutMs),
           headers: { ...this.config.headers, 'content-type': CONTENT_TYPES[this.config.protocol], 'content-length': body.byteLength },
         },
         (response: IncomingMessage) => {
@@ -70,8 +77,7 @@ export class OtlpHttpSpanExporter implements SpanExporter {
           response.on('error', reject);
         },
       );
-      request.on('timeout', () => request.destroy(new Error(`no answer within ${this.config.exportTimeoutMs} ms (OTEL_EXPORTER_OTLP_TIMEOUT)`)));
-      request.on('error', reject);
+      request.on('error', (error: Error) => reject(error.name === 'AbortError' || error.name === 'TimeoutError' ? new Error(`no answer within ${this.config.exportTimeoutMs} ms (OTEL_EXPORTER_OTLP_TIMEOUT)`) : error));
       request.end(body);
     });
   }

@@ -5,7 +5,7 @@
 // wrapper or plugin is installed at all and requests pay nothing for it.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { defaultTextMapGetter, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Span, type Tracer } from '@opentelemetry/api';
-import { ExportResultCode, W3CTraceContextPropagator, type ExportResult } from '@opentelemetry/core';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import {
   AlwaysOffSampler,
@@ -14,9 +14,7 @@ import {
   BatchSpanProcessor,
   ParentBasedSampler,
   TraceIdRatioBasedSampler,
-  type ReadableSpan,
   type Sampler,
-  type SpanExporter,
 } from '@opentelemetry/sdk-trace-base';
 import { ATTR_ERROR_TYPE, ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import type { TracingConfig } from '../config';
@@ -49,12 +47,12 @@ export class Tracing {
 
   /** A provider exporting to `config.endpoint`; `warn` hears of failed exports (spans are then dropped, never retried forever). */
   static start(config: TracingConfig, warn: (message: string) => void): Tracing {
-    const exporter = new OtlpHttpSpanExporter(config);
+    const exporter = new OtlpHttpSpanExporter(config, warn);
     const provider = new BasicTracerProvider({
       resource: resourceFromAttributes({ ...config.resourceAttributes, [ATTR_SERVICE_NAME]: config.serviceName }),
       sampler: sampler(config),
       spanProcessors: [
-        new BatchSpanProcessor(new WarningExporter(exporter, warn), {
+        new BatchSpanProcessor(exporter, {
           scheduledDelayMillis: config.batch.scheduledDelayMs,
           maxQueueSize: config.batch.maxQueueSize,
           maxExportBatchSize: Math.min(config.batch.maxExportBatchSize, config.batch.maxQueueSize),
@@ -97,9 +95,12 @@ export class Tracing {
     return this.tracer.startSpan(name, { kind, attributes: { ...attributes, [ATTR_REQUEST_ID]: scope.requestId } }, parent);
   }
 
-  /** Exports what is buffered and stops; later spans are dropped. */
+  /**
+   * Exports what is buffered and stops; later spans are dropped. Never rejects: a failed last export
+   * has already been logged by the exporter, and a collector that is down must not fail a shutdown.
+   */
   async shutdown(): Promise<void> {
-    await this.provider.shutdown();
+    await this.provider.shutdown().catch(() => undefined);
   }
 }
 
@@ -117,27 +118,4 @@ function sampler(config: TracingConfig): Sampler {
     return new AlwaysOnSampler();
   };
   return config.sampler.startsWith('parentbased_') ? new ParentBasedSampler({ root: root(config.sampler) }) : root(config.sampler);
-}
-
-/** The exporter, telling `warn` when an export failed (the SDK's own report goes to a global diagnostic logger nobody reads). */
-class WarningExporter implements SpanExporter {
-  constructor(
-    private readonly inner: SpanExporter,
-    private readonly warn: (message: string) => void,
-  ) {}
-
-  export(spans: ReadableSpan[], done: (result: ExportResult) => void): void {
-    this.inner.export(spans, (result) => {
-      if (result.code !== ExportResultCode.SUCCESS) this.warn(`OpenTelemetry: ${spans.length} spans could not be exported (${result.error?.message ?? 'unknown error'}); they are dropped`);
-      done(result);
-    });
-  }
-
-  shutdown(): Promise<void> {
-    return this.inner.shutdown();
-  }
-
-  forceFlush(): Promise<void> {
-    return this.inner.forceFlush?.() ?? Promise.resolve();
-  }
 }

@@ -16,8 +16,8 @@ interface Receiver {
   close(): Promise<void>;
 }
 
-/** A minimal OTLP/HTTP receiver (JSON encoding) on 127.0.0.1, port chosen by the OS. */
-async function startReceiver(): Promise<Receiver> {
+/** A minimal OTLP/HTTP receiver on 127.0.0.1, port chosen by the OS, answering every export with `status`. */
+async function startReceiver(status = 200): Promise<Receiver> {
   const bodies: string[] = [];
   const contentTypes: string[] = [];
   const server: Server = createServer((request, response) => {
@@ -28,7 +28,7 @@ async function startReceiver(): Promise<Receiver> {
         bodies.push(Buffer.concat(chunks).toString('utf8'));
         contentTypes.push(String(request.headers['content-type']));
       }
-      response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      response.writeHead(status, { 'content-type': 'application/json' }).end('{}');
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -179,6 +179,22 @@ describeEachDialect('tracing on %s', (dialect: Dialect) => {
     expect(new Set(receiver.contentTypes)).toEqual(new Set(['application/x-protobuf']));
     // Protobuf keeps strings as UTF-8 bytes: the operation's name is there, as in JSON.
     expect(receiver.bodies.join('')).toContain('mutation CreateUser');
+  });
+
+  it('keeps answering when the collector refuses exports, and logs a warning without span contents', async () => {
+    const refusing = await startReceiver(503);
+    try {
+      const gw = await startGateway({ dialect, env: tracingEnv(refusing) });
+      const user = await gw.enroll();
+      await gw.close();
+      expect(refusing.bodies.length).toBeGreaterThan(0);
+      const warnings = gw.logs().split('\n').filter((line) => line.includes('could not be exported'));
+      expect(warnings.length).toBeGreaterThan(0);
+      expect(warnings.join('\n')).toContain('HTTP 503');
+      expect(warnings.join('\n')).not.toContain(user.secret);
+    } finally {
+      await refusing.close();
+    }
   });
 
   it('exports nothing when OTEL_SDK_DISABLED=true or OTEL_TRACES_EXPORTER=none, even with an endpoint set', async () => {
