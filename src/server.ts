@@ -81,7 +81,11 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     const app = createHttpApp(config, options.logStream);
     warn = (message) => app.log.warn(message);
     // First, so every later hook and route runs inside the request's span.
-    if (tracing) registerRequestTracing(app, tracing);
+    if (tracing && config.tracing) {
+      registerRequestTracing(app, tracing);
+      const endpoint = new URL(config.tracing.endpoint);
+      app.log.info({ endpoint: `${endpoint.origin}${endpoint.pathname}`, protocol: config.tracing.protocol, serviceName: config.tracing.serviceName }, 'OpenTelemetry tracing on');
+    }
     if (config.database.kind === 'sqlite' && config.database.backgroundCheckpoint) await db.checkpointInBackground(DEFAULT_CHECKPOINTER, (message) => app.log.warn(message));
     stampArrival(app, options.clock ?? systemClock);
     const { afterArrival } = options;
