@@ -43,6 +43,7 @@ const LAYERS = [
   'crypto',
   'http',
   'db',
+  'tracing', // OpenTelemetry: one tracer provider per gateway, its OTLP exporter, the request's current spans
   'common',
   'errors',
   'constants', // each feature's input bounds, which the catalogue's messages and the inputs are built from
