@@ -68,7 +68,7 @@ it('a batch: every operation by name, and every error code', async () => {
 });
 
 it('a GET carrying the value in its query string, and a TOTP code sent to authenticateTotp, are not logged either', async () => {
-  const url = `${gw.url}/graphql?query=${encodeURIComponent(`query Q { user(userId: "${MARKER}") { userId } }`)}`;
+  const url = `${gw.url}/graphql?query=${encodeURIComponent(`query Q { user(userId: "${MARKER}-missing") { userId } }`)}`;
   await fetch(url, { headers: { authorization: basic(), 'apollo-require-preflight': 'true', 'x-request-id': 'log-get-1' } });
   expect(completedLine('log-get-1').res).toMatchObject({ operations: ['Q'], result: 'error' });
   const { userId } = await gw.enroll({ verify: true });
