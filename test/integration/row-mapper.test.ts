@@ -25,7 +25,7 @@ describeEachDialect('fromRows on %s', (dialect: Dialect) => {
     const { userId, totpId } = await gw.enroll({ verify: true });
     const placeholder = dialect === 'postgres' ? '$1' : '?';
     const [mapped, partial, typeorm] = await gw.gateway.db.read(async (m) => [
-      fromRows(m, Totp, await m.query(`SELECT id, project_id, user_id, verified, last_step, expires_at, created_at, verified_at FROM totps WHERE id = ${placeholder}`, [totpId]))[0],
+      fromRows(m, Totp, await m.query(`SELECT id, project_id, user_id, verified, last_step, expires_at, created_at, verified_at, last_used_at, label, algorithm, digits, period_seconds FROM totps WHERE id = ${placeholder}`, [totpId]))[0],
       fromRows(m, Totp, await m.query(`SELECT id, verified FROM totps WHERE user_id = ${placeholder}`, [userId]))[0],
       await m.findOneByOrFail(Totp, { totpId }),
     ]);
