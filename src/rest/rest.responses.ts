@@ -19,7 +19,7 @@ const jsonObject = { type: 'object' } as const;
 const alwaysEmpty = { type: 'array', maxItems: 0, description: 'Always empty: the gateway has no such factor (kept for Stytch SDK compatibility).' } as const;
 
 /** An object with exactly these properties, all present. */
-export function closed(properties: Record<string, object>, description?: string): Schema {
+function closed(properties: Record<string, object>, description?: string): Schema {
   return { type: 'object', additionalProperties: false, properties, required: Object.keys(properties), ...(description && { description }) };
 }
 

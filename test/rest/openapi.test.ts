@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
+import { MINUTE_MS } from '../../src/common/clock';
 import { describeEachDialect, startGateway, totpCode, type Dialect, type Enrollment, type TestGateway } from '../support/gateway';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -194,15 +195,42 @@ describeEachDialect('the OpenAPI document on %s', (dialect: Dialect) => {
   });
 
   it('answers 401 in the documented shape on every operation that needs project credentials', async () => {
-    const unknown = unknownUser();
     for (const operation of operations(document).filter(({ spec }) => !spec.security)) {
-      const path = operation.path.replace(/\{[a-z_]+\}/g, (param) => (param === '{totp_id}' ? `totp-${randomUUID()}` : unknown));
-      // Fields that pass every body schema, so the credentials are what is refused.
-      const body = ['POST', 'PUT'].includes(operation.method) ? { user_id: unknown, totp_code: '000000', recovery_code: 'xxxx-xxxx-xxxx' } : undefined;
-      const answer = await call(operation.method, operation.method === 'GET' && path === '/sessions' ? `/sessions?user_id=${unknown}` : path, body, { auth: false });
+      const answer = await call(operation.method, ...anyRequest(operation), { auth: false });
       expect({ operationId: operation.spec.operationId, status: answer.status }).toEqual({ operationId: operation.spec.operationId, status: 401 });
       const verdict = judge(operation, answer);
       expect(verdict).toEqual({ ...verdict, errors: [] });
     }
   });
+
+  it('answers 429 with Retry-After in the documented shape on every operation a rate limit applies to', async () => {
+    // A fixed clock: every request falls in one rate-limit window (one request a minute).
+    const clock = { now: () => Math.floor(Date.now() / MINUTE_MS) * MINUTE_MS };
+    const limited = await startGateway({ dialect, clock, env: { RATE_LIMIT_REQUESTS_PER_MINUTE: '1' } });
+    try {
+      const authorization = limited.client.authorization!;
+      await fetch(`${limited.url}/v1/users/search`, { method: 'POST', headers: { authorization, 'content-type': 'application/json' }, body: '{}' });
+      for (const operation of operations(document).filter(({ spec }) => !spec.security)) {
+        const [path, body] = anyRequest(operation);
+        const response = await fetch(`${limited.url}/v1${path}`, { method: operation.method, headers: { authorization, ...(body && { 'content-type': 'application/json' }) }, body: body && JSON.stringify(body) });
+        const answer = { status: response.status, body: (await response.json()) as Json };
+        expect({ operationId: operation.spec.operationId, status: answer.status, retryAfter: response.headers.get('retry-after') }).toEqual({ operationId: operation.spec.operationId, status: 429, retryAfter: expect.stringMatching(/^\d+$/) });
+        const verdict = judge(operation, answer);
+        expect(verdict).toEqual({ ...verdict, errors: [] });
+      }
+    } finally {
+      await limited.close();
+    }
+  });
 });
+
+/**
+ * A request any operation's schemas accept (path parameters filled in, a body of fields that pass
+ * every body schema), so what is judged is the credentials or the rate limit, not the input.
+ */
+function anyRequest(operation: Operation): [path: string, body: Json | undefined] {
+  const user = `user-${randomUUID()}`;
+  const path = operation.path.replace(/\{(\w+)\}/g, (_, name: string) => (name === 'totp_id' ? `totp-${randomUUID()}` : user));
+  if (operation.method === 'GET') return [path === '/sessions' ? `/sessions?user_id=${user}` : path, undefined];
+  return [path, ['POST', 'PUT'].includes(operation.method) ? { user_id: user, totp_code: '000000', recovery_code: 'xxxx-xxxx-xxxx' } : undefined];
+}
