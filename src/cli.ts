@@ -29,6 +29,7 @@ export async function runCli(argv: string[]): Promise<void> {
       'totp-algorithm': { type: 'string' },
       'totp-digits': { type: 'string' },
       'totp-period': { type: 'string' },
+      report: { type: 'string' },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -38,16 +39,20 @@ export async function runCli(argv: string[]): Promise<void> {
     process.stdout.write(USAGE + '\n');
     return;
   }
-  const found = BY_NAME.get(command);
+  // A command that takes operands (`import FILE`) is named by its first word.
+  const exact = BY_NAME.get(command);
+  const head = exact ? undefined : BY_NAME.get(positionals[0]);
+  const found = exact ?? (head?.operands ? head : undefined);
   if (!found) throw new UsageError(`unknown command "${command}".`);
   await found.run({
     json: values.json ?? false,
+    operands: exact ? [] : positionals.slice(1),
+    optional: (name) => values[name] || undefined,
     required: (name) => {
       const value = values[name];
       if (!value) throw new UsageError(`"${command}" needs --${name}.`);
       return value;
     },
-    optional: (name) => values[name],
   });
 }
 

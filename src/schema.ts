@@ -9,6 +9,7 @@ import { applyUserRefs } from './users/user-ref.transform';
 import { UserResolver } from './users/user.resolver';
 import { TotpResolver } from './totp/totp.resolver';
 import { ProjectSettingsResolver } from './totp/project-settings.resolver';
+import { TotpImportResolver } from './totp/totp-import.resolver';
 import { SessionResolver } from './sessions/session.resolver';
 import { AuditResolver } from './audit/audit.resolver';
 import { validateInput } from './graphql/validation';
@@ -21,7 +22,7 @@ export function gatewaySchema(): GraphQLSchema {
   built ??= applyAuthDirective(
     applyUserRefs(
       buildSchemaSync({
-        resolvers: [UserResolver, TotpResolver, SessionResolver, AuditResolver, ProjectSettingsResolver],
+        resolvers: [UserResolver, TotpResolver, SessionResolver, AuditResolver, ProjectSettingsResolver, TotpImportResolver],
         container: ({ context }: { context: GatewayContext }) => context.container,
         directives: [...specifiedDirectives, authDirective],
         validateFn: (value) => validateInput(value),

@@ -16,11 +16,13 @@ import { LockoutService } from './users/lockout.service';
 import { SigningKeyService } from './sessions/signing-key.service';
 import { SessionService } from './sessions/session.service';
 import { TotpService } from './totp/totp.service';
+import { TotpImportService } from './totp/totp-import.service';
 import { VerificationAttemptService } from './verification/verification-attempt.service';
 import { AuditService } from './audit/audit.service';
 import { UserResolver } from './users/user.resolver';
 import { TotpResolver } from './totp/totp.resolver';
 import { ProjectSettingsResolver } from './totp/project-settings.resolver';
+import { TotpImportResolver } from './totp/totp-import.resolver';
 import { SessionResolver } from './sessions/session.resolver';
 import { AuditResolver } from './audit/audit.resolver';
 import { noopAuthMetrics, type AuthMetrics } from './observability/metrics';
@@ -32,6 +34,7 @@ export interface Services {
   readonly users: UserService;
   readonly userSearch: UserSearchService;
   readonly totps: TotpService;
+  readonly totpImports: TotpImportService;
   readonly sessions: SessionService;
   readonly signingKeys: SigningKeyService;
   readonly audit: AuditService;
@@ -60,12 +63,14 @@ export function createServices(config: Config, db: Database, clock: Clock = syst
   const totps = new TotpService(db, envelope, hasher, users, sessions, verification, projectSettings, clock, {
     retrievableRecoveryCodes: config.recoveryCodes.retrievable,
   });
+  const totpImports = new TotpImportService(db, envelope, hasher, users, clock, { retrievableRecoveryCodes: config.recoveryCodes.retrievable });
   const instances = new Map<Function, unknown>([
     [UserResolver, new UserResolver(users, userSearch)],
     // Not a resolver: the user-reference transform (src/users/user-ref.transform.ts) reads it from the container.
     [UserService, users],
     [TotpResolver, new TotpResolver(totps)],
     [ProjectSettingsResolver, new ProjectSettingsResolver(projectSettings)],
+    [TotpImportResolver, new TotpImportResolver(totpImports)],
     [SessionResolver, new SessionResolver(sessions)],
     [AuditResolver, new AuditResolver(audit)],
   ]);
@@ -77,5 +82,5 @@ export function createServices(config: Config, db: Database, clock: Clock = syst
     },
   };
   const callers = new CallerResolver(projects, sessions);
-  return { projects, projectSettings, callers, users, userSearch, totps, sessions, signingKeys, audit, resolvers };
+  return { projects, projectSettings, callers, users, userSearch, totps, totpImports, sessions, signingKeys, audit, resolvers };
 }

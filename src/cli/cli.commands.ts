@@ -8,6 +8,7 @@ import { Envelope } from '../crypto/envelope';
 import { KeyRotationService, KEYED_HASH_NOTE } from '../keys/key-rotation.service';
 import { withDatabase } from './with-database';
 import type { ProjectSettings, ProjectSettingsChange } from '../projects/project-settings.service';
+import { importFile } from './import.command';
 
 /** A mistake in the command line: cliMain prints it with the usage and exits 2. */
 export class UsageError extends Error {}
@@ -17,8 +18,10 @@ interface CommandArgs {
   readonly json: boolean;
   /** The value of a string option; throws UsageError naming it when it is missing or empty. */
   required(name: 'name' | 'project' | 'secret-id' | 'origin'): string;
-  /** The value of an optional string option, or undefined when it is not given. */
-  optional(name: SettingsFlag): string | undefined;
+  /** The value of an optional string option, or undefined when it is not given (or empty). */
+  optional(name: SettingsFlag | 'report'): string | undefined;
+  /** The words after the command's name (only for a command with `operands`). */
+  readonly operands: readonly string[];
 }
 
 /** The flags of `project settings`, each naming one setting (ProjectSettingsChange). */
@@ -55,6 +58,8 @@ export interface CliCommand {
   readonly name: string;
   /** Its lines in USAGE: the synopsis padded to the description column, continuation lines indented. */
   readonly usage: string;
+  /** The operands the command takes after its name, for its usage (`FILE`); none when absent. */
+  readonly operands?: string;
   readonly run: (args: CommandArgs) => Promise<void>;
 }
 
@@ -189,6 +194,26 @@ export const COMMANDS: readonly CliCommand[] = [
         { ...settings, totpDefaults: { algorithm: d.algorithm, digits: d.digits, period: d.periodSeconds } },
         settingsLines(settings),
       );
+    },
+  },
+  {
+    name: 'import',
+    operands: 'FILE',
+    usage:
+      'import --project ID FILE [--report PATH] [--json]\n' +
+      '                                               import existing TOTP registrations from a JSON lines or CSV\n' +
+      '                                               file (email|userId|externalId, secret|otpauthUri, label,\n' +
+      '                                               algorithm, digits, period, recoveryCodes); creates missing\n' +
+      '                                               users; lines not imported go to the report (default\n' +
+      '                                               FILE.errors.jsonl); a re-run skips what is there',
+    run: async ({ json, required, optional, operands }) => {
+      const projectId = required('project');
+      if (operands.length !== 1) throw new UsageError('"import" needs exactly one FILE.');
+      const summary = await withServices((s) => importFile(s, { projectId, file: operands[0], reportPath: optional('report'), progress: process.stderr }));
+      const human =
+        `${summary.lines} lines in ${summary.seconds.toFixed(1)} s: ${summary.imported} imported (${summary.usersCreated} users created), ` +
+        `${summary.skipped} skipped (already imported), ${summary.failed} failed; report: ${summary.report}`;
+      print(json, { ...summary }, human);
     },
   },
   {

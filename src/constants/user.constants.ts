@@ -24,6 +24,19 @@ export const EXTERNAL_ID_CHARS = { min: 1, max: 128 } as const;
 /** The message for an external id outside EXTERNAL_ID_CHARS. */
 export const EXTERNAL_ID_MESSAGE = `The external id must be ${EXTERNAL_ID_CHARS.min} to ${EXTERNAL_ID_CHARS.max} characters.`;
 
+/**
+ * What an external id may be set to (createUser, updateUser): Stytch's rule, "a string consisting of
+ * alphanumeric, `.`, `_`, or `-` characters with a maximum length of 128 characters" (Stytch docs,
+ * "External IDs"). No whitespace, invisible, fullwidth or other look-alike characters, so no external id
+ * can pass for a `user-<uuid>` id written with a stray space or zero-width character, and no path
+ * separator or percent sign has to be escaped in REST paths. Values stored before this rule (any
+ * 1..128 characters) are still looked up and searched.
+ */
+export const EXTERNAL_ID_ALPHABET = /^[A-Za-z0-9._-]*$/;
+
+/** The message for an external id with a character outside EXTERNAL_ID_ALPHABET. */
+export const EXTERNAL_ID_ALPHABET_MESSAGE = 'The external id may hold only ASCII letters, digits, ".", "_" and "-".';
+
 /** Users per page of the `users` query (`first`); the same bounds as every GraphQL connection here (Relay cursor connections). */
 export const USERS_PAGE_SIZE = { min: 1, max: 100, default: 20 } as const;
 

@@ -32,6 +32,10 @@ export const ERROR_CATALOGUE = {
   UNABLE_TO_AUTHENTICATE_RECOVERY_CODE: { status: 401, errorType: 'unable_to_authenticate_recovery_code', message: 'The recovery code is wrong or was already used.' },
   USER_LOCK_LIMIT_REACHED: { status: 429, errorType: 'user_lock_limit_reached', message: 'Too many failed attempts; the user is locked until lockExpiresAt.' },
   TOO_MANY_REQUESTS: { status: 429, errorType: 'too_many_requests', message: 'Too many requests; retry after retryAfterSeconds.' },
+  // Import of existing TOTP registrations (src/totp/secret.parse.ts, src/totp/totp-import.service.ts).
+  INVALID_SECRET: { status: 400, errorType: 'invalid_secret', message: 'The TOTP secret must be base32 (RFC 4648) of at least 128 bits (26 characters); spaces, hyphens, letter case and = padding are ignored.' },
+  INVALID_OTPAUTH_URI: { status: 400, errorType: 'invalid_otpauth_uri', message: 'Give an otpauth://totp/ URI with a base32 secret and, if present, algorithm SHA1, SHA256 or SHA512, digits 6 or 8 and period 30 or 60.' },
+  DUPLICATE_TOTP_SECRET: { status: 409, errorType: 'duplicate_totp_secret', message: 'The user already has a TOTP with this secret; it was imported before, nothing was changed.' },
   INVALID_SESSION_DURATION_MINUTES: { status: 400, errorType: 'invalid_session_duration_minutes', message: INVALID_SESSION_DURATION_MESSAGE },
   SECOND_FACTOR_REQUIRED: { status: 403, errorType: 'second_factor_required', message: 'Prove a second factor in this session first (authenticateTotp or recoverTotp), then try again.' },
   SESSION_NOT_FOUND: { status: 404, errorType: 'session_not_found', message: 'The session does not exist, has expired or was revoked.' },
@@ -101,6 +105,8 @@ export const ERROR_SUBTYPES = {
     'invalid_search_query',
     'invalid_filter_name',
     'invalid_filter_value',
+    // Import of TOTPs: exactly one of secret and otpauthUri.
+    'secret_or_otpauth_uri_required',
     // Any input: a key that could reach an object's prototype (src/http/request-bytes.ts).
     'forbidden_json_key',
   ],

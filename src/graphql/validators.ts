@@ -6,6 +6,7 @@
 // promise to class-validator's run; an async pass would have added nothing to its result either.
 import { registerDecorator, type ValidationOptions } from 'class-validator';
 import { jsonByteLength } from '../common/json';
+import { codePointsWithin } from '../common/text';
 
 /** The answer of every failing rule (a settled promise: see above). */
 const FAILED: Promise<boolean> = Promise.resolve(false);
@@ -29,4 +30,12 @@ export function JsonObjectAtMost(maxBytes: number, options: ValidationOptions) {
 /** An object none of whose top-level keys `reserved` says are reserved; null and undefined pass. */
 export function NoReservedKeys(reserved: (key: string) => boolean, options: ValidationOptions) {
   return rule('noReservedKeys', options, (value) => value == null || typeof value !== 'object' || !Object.keys(value).some(reserved));
+}
+
+/**
+ * A string of `bounds.min`..`bounds.max` Unicode code points, as a PostgreSQL varchar counts them
+ * (src/common/text.ts says why class-validator's Length/MaxLength does not fit); null and undefined pass.
+ */
+export function CodePointsWithin(bounds: { readonly min: number; readonly max: number }, options: ValidationOptions) {
+  return rule('codePointsWithin', options, (value) => value == null || (typeof value === 'string' && codePointsWithin(value, bounds)));
 }

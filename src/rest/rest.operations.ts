@@ -81,6 +81,12 @@ const OPERATIONS: Record<string, Operation> = {
     description: 'Deletes one TOTP with its recovery codes.',
     ok: success({ user_id: { type: 'string' }, user: USER_REF }, 'The user without the TOTP.'),
   },
+  'POST /totps/migrate': {
+    operationId: 'migrateTotp', summary: 'Migrate TOTP', tag: 'TOTP', errors: [NOT_FOUND, CONFLICT, ...BODY],
+    description:
+      "Imports an existing TOTP registration (a secret or otpauth URI from another provider), verified by default, as Stytch's B2B Migrate TOTP does for a member; optional label, parameters and recovery codes.",
+    ok: success({ totp_id: { type: 'string' }, user_id: { type: 'string' }, user: USER_REF, recovery_codes: { type: 'array', items: { type: 'string' } } }, 'The TOTP imported.'),
+  },
   'POST /sessions/authenticate': {
     operationId: 'authenticateSession', summary: 'Authenticate session', tag: 'Sessions', errors: [NOT_FOUND, ...BODY],
     description: 'Checks a session token or JWT; may extend the session and set its custom claims, and answers a fresh JWT.',

@@ -62,6 +62,7 @@ export function routeSchema(method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: stri
  */
 export function route({ app, services, rateLimits }: RestScope, method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, handler: RestHandler): void {
   const schema = routeSchema(method, url);
+  const named = { body: declaresUserId(schema.body), params: declaresUserId(schema.params), query: declaresUserId(schema.querystring) };
   app.route({
     method,
     url,
@@ -78,9 +79,9 @@ export function route({ app, services, rateLimits }: RestScope, method: 'GET' | 
       const query = request.query as Record<string, string>;
       const result = await handler({
         project,
-        body: await withUserId(services, project.projectId, body),
-        params: await withUserId(services, project.projectId, params),
-        query: await withUserId(services, project.projectId, query),
+        body: named.body ? await withUserId(services, project.projectId, body) : body,
+        params: named.params ? await withUserId(services, project.projectId, params) : params,
+        query: named.query ? await withUserId(services, project.projectId, query) : query,
         requestId: request.id,
         receivedAtMs: request.receivedAtMs,
       });
@@ -90,7 +91,17 @@ export function route({ app, services, rateLimits }: RestScope, method: 'GET' | 
 }
 
 /**
- * `user_id` (path, query or body) may be a user id or the external id of one of the project's users,
+ * Whether a part's schema (rest.schemas.ts) declares `user_id`: only there does the route read one. A
+ * `user_id` anywhere else is an unknown field, ignored as every unknown field is (no lookup, no
+ * USER_NOT_FOUND for a search or a create that happens to carry one).
+ */
+function declaresUserId(partSchema: unknown): boolean {
+  const properties = (partSchema as { properties?: object } | undefined)?.properties;
+  return properties !== undefined && Object.hasOwn(properties, 'user_id');
+}
+
+/**
+ * `user_id` (path, query or body, where the route declares it) may be a user id or the external id of one of the project's users,
  * as in Stytch's API: resolved by the same UserService.resolveUserId the GraphQL fields use
  * (src/users/user-ref.transform.ts). A user id, and a part without `user_id`, is returned as it is.
  */

@@ -11,6 +11,7 @@ import { registerOpenApi } from './rest.openapi';
 import { sendError } from './rest.route';
 import { sessionRoutes } from './sessions.routes';
 import { totpRoutes } from './totps.routes';
+import { totpImportRoutes } from './totp-import.routes';
 import { userRoutes } from './users.routes';
 
 /**
@@ -31,6 +32,7 @@ export function registerRestRoutes(app: FastifyInstance, services: Services, rat
       const routes = { app: scope, services, rateLimits };
       userRoutes(routes);
       totpRoutes(routes);
+      totpImportRoutes(routes);
       sessionRoutes(routes);
     },
     { prefix: '/v1' },

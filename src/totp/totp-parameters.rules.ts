@@ -39,8 +39,12 @@ function invalid(field: string, message: string): InstanceType<typeof InvalidTot
   return new InvalidTotpParametersError({ message, details: { field } });
 }
 
-/** C0 and C1 control characters (Unicode general category Cc): never part of a name a person gives a device. */
-const CONTROL_CHARS = /\p{Cc}/u;
+/**
+ * Control characters (Cc), invisible format characters (Cf: bidi overrides, zero-width joiners) and the
+ * line and paragraph separators: never part of a name a person gives a device, and Cf could make one
+ * label look like another (Unicode TR #36 §2).
+ */
+const CONTROL_CHARS = /[\p{Cc}\p{Cf}\u2028\u2029]/u;
 
 /**
  * A TOTP's label as stored: trimmed, TOTP_LABEL_CHARS characters (Unicode code points, as PostgreSQL

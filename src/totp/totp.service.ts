@@ -29,6 +29,7 @@ import { compatibilityNote, totpLabel, totpParameters } from './totp-parameters.
 import * as otp from './otp.generator';
 import * as qr from './qr.generator';
 import * as recovery from './recovery-code.generator';
+import { insertRecoveryCodes } from './recovery-code.store';
 import {
   ActiveTotpExistsError,
   InvalidRecoveryCodeError,
@@ -435,17 +436,7 @@ export class TotpService {
   }
 
   private async insertRecoveryCodes(m: EntityManager, totpId: string, codes: string[]): Promise<void> {
-    const rows = codes.map((code, position) =>
-      Object.assign(new RecoveryCode(), {
-        id: newId('recovery'),
-        totpId,
-        codeHash: this.hasher.hash(code),
-        codeCiphertext: this.options.retrievableRecoveryCodes ? this.envelope.encrypt(code, totpId) : null,
-        position,
-        usedAt: null,
-      }),
-    );
-    await insertRow(m, RecoveryCode, rows);
+    await insertRecoveryCodes(m, { hasher: this.hasher, envelope: this.envelope, retrievable: this.options.retrievableRecoveryCodes }, totpId, codes);
   }
 
   private async describeCodes(m: EntityManager, totp: Pick<Totp, 'totpId' | 'verified'>): Promise<TotpRecoveryCodes> {

@@ -4,6 +4,7 @@
 // search for `Grace@Example.com` finds the user created as `grace@example.com`.
 import { GatewayError, type ErrorSubtype } from '../errors/error.catalogue';
 import { isId } from '../common/ids';
+import { codePointsWithin } from '../common/text';
 import { EXTERNAL_ID_CHARS, EXTERNAL_ID_MESSAGE, SEARCH_MAX_FILTER_VALUES, SEARCH_MAX_OPERANDS } from '../constants/user.constants';
 import { normalizeEmail, normalizePhoneNumber } from './identity.normalize';
 import { INVALID_EMAIL_MESSAGE, INVALID_PHONE_NUMBER_MESSAGE } from './user.inputs';
@@ -42,9 +43,9 @@ function normalizedIdentifier(kind: 'email' | 'phoneNumber', raw: string, field:
   throw kind === 'email' ? badInput('invalid_email', field, INVALID_EMAIL_MESSAGE) : badInput('invalid_phone_number', field, INVALID_PHONE_NUMBER_MESSAGE);
 }
 
-/** An external id within EXTERNAL_ID_CHARS, or BAD_USER_INPUT (invalid_external_id). */
+/** An external id of EXTERNAL_ID_CHARS code points (any stored one: also those set before EXTERNAL_ID_ALPHABET applied), or BAD_USER_INPUT (invalid_external_id). */
 function externalId(raw: string, field: string): string {
-  if (raw.length < EXTERNAL_ID_CHARS.min || raw.length > EXTERNAL_ID_CHARS.max || raw.includes('\u0000')) throw badInput('invalid_external_id', field, EXTERNAL_ID_MESSAGE);
+  if (!codePointsWithin(raw, EXTERNAL_ID_CHARS) || raw.includes('\u0000')) throw badInput('invalid_external_id', field, EXTERNAL_ID_MESSAGE);
   return raw;
 }
 

@@ -1,11 +1,13 @@
 import { ArgsType, Field, ID, InputType, Int } from 'type-graphql';
 import { GraphQLJSONObject } from 'graphql-scalars';
-import { IsOptional, Length, MaxLength, ValidateNested, registerDecorator, type ValidationOptions } from 'class-validator';
+import { IsOptional, Matches, MaxLength, ValidateNested, registerDecorator, type ValidationOptions } from 'class-validator';
 import { EMAIL_MAX_CHARS, normalizeEmail, normalizePhoneNumber } from './identity.normalize';
 import type { ErrorSubtype } from '../errors/error.catalogue';
-import { IntegerInRange, JsonObjectAtMost } from '../graphql/validators';
+import { CodePointsWithin, IntegerInRange, JsonObjectAtMost } from '../graphql/validators';
 import { isAnyId } from '../common/ids';
 import {
+  EXTERNAL_ID_ALPHABET,
+  EXTERNAL_ID_ALPHABET_MESSAGE,
   EXTERNAL_ID_CHARS,
   EXTERNAL_ID_MESSAGE,
   INVALID_USERS_PAGE_SIZE_MESSAGE,
@@ -57,8 +59,11 @@ function NotAUserId(options: ValidationOptions) {
     });
 }
 
-const EXTERNAL_ID_DESCRIPTION = "Your system's id for this user; unique per project. Accepted wherever a userId is.";
+const EXTERNAL_ID_DESCRIPTION = `Your system's id for this user: ${EXTERNAL_ID_CHARS.min} to ${EXTERNAL_ID_CHARS.max} ASCII letters, digits, ".", "_" or "-" (as Stytch's); unique per project. Accepted wherever a userId is.`;
 const EXTERNAL_ID_NOT_USER_ID_MESSAGE = 'The external id must not look like a gateway id (user-<uuid>, totp-<uuid>, ...): user ids and external ids are accepted in the same places.';
+
+/** Name parts: 0..NAME_PART_MAX_CHARS code points (the columns are varchar(NAME_PART_MAX_CHARS)). */
+const NAME_PART_CHARS = { min: 0, max: NAME_PART_MAX_CHARS } as const;
 
 const invalid = (errorType: ErrorSubtype<'BAD_USER_INPUT'>, message: string) => ({ context: { errorType, message } });
 
@@ -66,17 +71,17 @@ const invalid = (errorType: ErrorSubtype<'BAD_USER_INPUT'>, message: string) => 
 export class UserNameInput {
   @Field(() => String, { nullable: true })
   @IsOptional()
-  @MaxLength(NAME_PART_MAX_CHARS, invalid('invalid_name', NAME_PART_MESSAGE))
+  @CodePointsWithin(NAME_PART_CHARS, invalid('invalid_name', NAME_PART_MESSAGE))
   firstName?: string | null;
 
   @Field(() => String, { nullable: true })
   @IsOptional()
-  @MaxLength(NAME_PART_MAX_CHARS, invalid('invalid_name', NAME_PART_MESSAGE))
+  @CodePointsWithin(NAME_PART_CHARS, invalid('invalid_name', NAME_PART_MESSAGE))
   middleName?: string | null;
 
   @Field(() => String, { nullable: true })
   @IsOptional()
-  @MaxLength(NAME_PART_MAX_CHARS, invalid('invalid_name', NAME_PART_MESSAGE))
+  @CodePointsWithin(NAME_PART_CHARS, invalid('invalid_name', NAME_PART_MESSAGE))
   lastName?: string | null;
 }
 
@@ -106,7 +111,8 @@ export class CreateUserInput {
 
   @Field(() => String, { nullable: true, description: EXTERNAL_ID_DESCRIPTION })
   @IsOptional()
-  @Length(EXTERNAL_ID_CHARS.min, EXTERNAL_ID_CHARS.max, invalid('invalid_external_id', EXTERNAL_ID_MESSAGE))
+  @CodePointsWithin(EXTERNAL_ID_CHARS, invalid('invalid_external_id', EXTERNAL_ID_MESSAGE))
+  @Matches(EXTERNAL_ID_ALPHABET, invalid('invalid_external_id', EXTERNAL_ID_ALPHABET_MESSAGE))
   @NotAUserId(invalid('invalid_external_id', EXTERNAL_ID_NOT_USER_ID_MESSAGE))
   externalId?: string | null;
 
@@ -139,7 +145,8 @@ export class UpdateUserInput {
 
   @Field(() => String, { nullable: true, description: EXTERNAL_ID_DESCRIPTION })
   @IsOptional()
-  @Length(EXTERNAL_ID_CHARS.min, EXTERNAL_ID_CHARS.max, invalid('invalid_external_id', EXTERNAL_ID_MESSAGE))
+  @CodePointsWithin(EXTERNAL_ID_CHARS, invalid('invalid_external_id', EXTERNAL_ID_MESSAGE))
+  @Matches(EXTERNAL_ID_ALPHABET, invalid('invalid_external_id', EXTERNAL_ID_ALPHABET_MESSAGE))
   @NotAUserId(invalid('invalid_external_id', EXTERNAL_ID_NOT_USER_ID_MESSAGE))
   externalId?: string | null;
 
@@ -170,7 +177,7 @@ export class UserFilter {
 
   @Field(() => String, { nullable: true })
   @IsOptional()
-  @Length(EXTERNAL_ID_CHARS.min, EXTERNAL_ID_CHARS.max, invalid('invalid_external_id', EXTERNAL_ID_MESSAGE))
+  @CodePointsWithin(EXTERNAL_ID_CHARS, invalid('invalid_external_id', EXTERNAL_ID_MESSAGE))
   externalId?: string | null;
 
   @Field(() => Boolean, { nullable: true, description: 'True: users with at least one verified TOTP; false: users with none.' })

@@ -11,6 +11,7 @@ import { User, type UserTotp } from './user.entity';
 import { INVALID_EMAIL_MESSAGE, INVALID_PHONE_NUMBER_MESSAGE, type CreateUserInput, type UpdateUserInput } from './user.inputs';
 import { EXTERNAL_ID_CHARS, METADATA_MAX_BYTES, metadataMessage } from '../constants/user.constants';
 import { jsonByteLength } from '../common/json';
+import { codePointsWithin } from '../common/text';
 import { DuplicateEmailError, DuplicateExternalIdError, DuplicatePhoneNumberError, UserNotFoundError } from './user.errors';
 import { normalizeEmail, normalizePhoneNumber } from './identity.normalize';
 import type { LockoutService } from './lockout.service';
@@ -186,11 +187,13 @@ export class UserService {
    * authentication), else the project's user with that external id (Stytch: "You may use an external_id
    * here if one is set for the user"). USER_NOT_FOUND when the project has no such user (another
    * project's answers the same); INVALID_USER_ID, without a query, for a value that can be neither (not
-   * a string, empty, too long, holding NUL, or the id of another kind of object, e.g. `totp-<uuid>`).
+   * a string, empty, over EXTERNAL_ID_CHARS code points as the column counts them, holding NUL, or the
+   * id of another kind of object, e.g. `totp-<uuid>`). Any stored external id is looked up, one set
+   * before EXTERNAL_ID_ALPHABET applied included.
    */
   async resolveUserId(projectId: string, ref: unknown): Promise<string> {
     if (isId('user', ref)) return ref;
-    if (typeof ref !== 'string' || isAnyId(ref) || ref.length < EXTERNAL_ID_CHARS.min || ref.length > EXTERNAL_ID_CHARS.max || ref.includes('\u0000')) {
+    if (typeof ref !== 'string' || isAnyId(ref) || !codePointsWithin(ref, EXTERNAL_ID_CHARS) || ref.includes('\u0000')) {
       throw new GatewayError('INVALID_USER_ID');
     }
     const { rows } = await this.db.read((m) => sql<{ id: string }>(m, SELECT_ID_BY_EXTERNAL_ID, [projectId, ref]));

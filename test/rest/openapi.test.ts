@@ -110,6 +110,12 @@ describeEachDialect('the OpenAPI document on %s', (dialect: Dialect) => {
         await call('POST', '/totps/authenticate', { user_id: userId, totp_code: totpCode(secret), session_duration_minutes: 60 }, { auth: false }),
       ];
     },
+    migrateTotp: async () => {
+      const userId = await newUser();
+      const secret = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
+      const migrate = () => call('POST', '/totps/migrate', { user_id: userId, secret, label: 'Old provider' });
+      return [await migrate(), await migrate(), await call('POST', '/totps/migrate', { user_id: userId, secret: 'not base32!' }), await call('POST', '/totps/migrate', { user_id: unknownUser(), secret })];
+    },
     getRecoveryCodes: async () => [await call('POST', '/totps/recovery_codes', { user_id: (await enroll()).userId }), await call('POST', '/totps/recovery_codes', { user_id: unknownUser() })],
     recoverTotp: async () => {
       const { userId, recoveryCodes } = await enroll();

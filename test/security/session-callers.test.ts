@@ -30,6 +30,7 @@ const REFUSED: Array<[string, string]> = [
   ['deleteUser', 'mutation($u: ID!) { deleteUser(userId: $u) { userId } }'],
   ['unlockUser', 'mutation($u: ID!) { unlockUser(userId: $u) { userId } }'],
   ['deleteTotp', 'mutation { deleteTotp(totpId: "totp-00000000-0000-4000-8000-000000000000") { totpId } }'],
+  ['importTotp', 'mutation($u: ID!) { importTotp(input: { userId: $u, secret: "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ" }) { totpId } }'],
   ['createSession', 'mutation($u: ID!) { createSession(input: { userId: $u, sessionDurationMinutes: 60 }) { sessionToken } }'],
   ['authenticateSession', 'mutation { authenticateSession(input: { sessionDurationMinutes: 60 }) { sessionJwt } }'],
   ['users', 'query { users { nodes { userId } } }'],

@@ -168,6 +168,7 @@ export const DOCUMENTS = {
   deleteTotp: 'mutation($id: ID!) { deleteTotp(totpId: $id) { totpId } }',
   users: 'query($filter: UserFilter, $first: Int, $after: String) { users(filter: $filter, first: $first, after: $after) { nodes { userId } pageInfo { endCursor } } }',
   updateUser: 'mutation($input: UpdateUserInput!) { updateUser(input: $input) { userId } }',
+  importTotp: 'mutation($input: ImportTotpInput!) { importTotp(input: $input) { totpId recoveryCodes } }',
 } as const;
 export type Operation = keyof typeof DOCUMENTS;
 /** Bodies that are always sent (fast-check `examples`), then mixed into the random ones. */
