@@ -9,6 +9,14 @@ import addFormats from 'ajv-formats';
 import { MINUTE_MS } from '../../src/common/clock';
 import { describeEachDialect, startGateway, totpCode, type Dialect, type Enrollment, type TestGateway } from '../support/gateway';
 
+/** The part of better-sqlite3's API used here (the package ships no types). */
+interface SqliteDatabase {
+  exec(sql: string): void;
+  close(): void;
+  readonly inTransaction: boolean;
+}
+const Sqlite = require('better-sqlite3') as new (path: string, options: { timeout: number }) => SqliteDatabase;
+
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 interface Answer {
   readonly status: number;
@@ -226,6 +234,24 @@ describeEachDialect('the OpenAPI document on %s', (dialect: Dialect) => {
       }
     } finally {
       await limited.close();
+    }
+  });
+
+  // SQLite only: a second connection holds the file's write lock (as the CLI or an operator's shell may).
+  (dialect === 'sqlite' ? it : it.skip)('answers 503 with Retry-After in the documented shape when the database is busy', async () => {
+    const busy = await startGateway({ dialect, env: { DATABASE_BUSY_TIMEOUT_MS: '0' } });
+    const holder = new Sqlite(join(busy.dataDir, 'gateway.sqlite'), { timeout: 0 });
+    try {
+      holder.exec('BEGIN IMMEDIATE');
+      const response = await fetch(`${busy.url}/v1/users`, { method: 'POST', headers: { authorization: busy.client.authorization!, 'content-type': 'application/json' }, body: JSON.stringify({ email: email() }) });
+      const answer = { status: response.status, body: (await response.json()) as Json };
+      expect({ status: answer.status, retryAfter: response.headers.get('retry-after') }).toEqual({ status: 503, retryAfter: expect.stringMatching(/^\d+$/) });
+      const verdict = judge(operations(document).find(({ spec }) => spec.operationId === 'createUser')!, answer);
+      expect(verdict).toEqual({ ...verdict, errors: [] });
+    } finally {
+      if (holder.inTransaction) holder.exec('ROLLBACK');
+      holder.close();
+      await busy.close();
     }
   });
 });
