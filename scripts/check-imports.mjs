@@ -24,6 +24,7 @@ const LAYERS = [
   'src/server.ts', // the HTTP composition root
   'api', // the GraphQL server: Apollo, the fast path, their one settings object and plugins, the /graphql route
   'rest', // the Stytch-compatible REST facade
+  'explorer', // the offline GraphQL explorer's page and files
   'src/schema.ts', // the GraphQL schema: every resolver and the @auth directive
   'src/services.ts', // the service composition root
   'src/data-source.ts', // every entity and migration
@@ -42,6 +43,7 @@ const LAYERS = [
   'crypto',
   'http',
   'db',
+  'tracing', // OpenTelemetry: one tracer provider per gateway, its OTLP exporter, the request's current spans
   'common',
   'errors',
   'constants', // each feature's input bounds, which the catalogue's messages and the inputs are built from

@@ -15,6 +15,8 @@ function newest(path) {
   return readdirSync(path).reduce((max, entry) => Math.max(max, newest(join(path, entry))), 0);
 }
 
+// An installed package (npm pack) ships dist/ and no sources: nothing to compile.
+if (!existsSync(join(root, 'src')) && existsSync(marker)) return;
 const stale = !existsSync(marker) || Math.max(newest(join(root, 'src')), newest(join(root, 'ormconfig.ts'))) > statSync(marker).mtimeMs;
 if (stale) {
   process.stderr.write('totp-gateway: compiling TypeScript (first start or sources changed)...\n');
@@ -24,3 +26,5 @@ if (stale) {
   // tsc leaves an unchanged file's mtime alone; touch the marker so the next start skips the build.
   require('node:fs').utimesSync(marker, new Date(), new Date());
 }
+// The offline explorer's files (a few copies, cheap): always, so they match node_modules and src/.
+require('./explorer-assets.js').copyExplorerAssets({ optional: true });

@@ -4,7 +4,7 @@
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
 import { ConfigError } from './config';
-import { COMMANDS, UsageError } from './cli/cli.commands';
+import { COMMANDS, UsageError, type CliCommand } from './cli/cli.commands';
 
 export const USAGE = `Usage: totp-gateway <command> [options]
 
@@ -30,23 +30,25 @@ export async function runCli(argv: string[]): Promise<void> {
       'totp-digits': { type: 'string' },
       'totp-period': { type: 'string' },
       report: { type: 'string' },
+      secret: { type: 'string' },
+      digits: { type: 'string' },
+      period: { type: 'string' },
+      algorithm: { type: 'string' },
+      force: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
-  const command = positionals.join(' ');
-  if (values.help || !command) {
+  if (values.help || positionals.length === 0) {
     process.stdout.write(USAGE + '\n');
     return;
   }
-  // A command that takes operands (`import FILE`) is named by its first word.
-  const exact = BY_NAME.get(command);
-  const head = exact ? undefined : BY_NAME.get(positionals[0]);
-  const found = exact ?? (head?.operands ? head : undefined);
-  if (!found) throw new UsageError(`unknown command "${command}".`);
+  const { found, operands } = findCommand(positionals);
+  const command = found.name;
   await found.run({
     json: values.json ?? false,
-    operands: exact ? [] : positionals.slice(1),
+    force: values.force ?? false,
+    operands,
     optional: (name) => values[name] || undefined,
     required: (name) => {
       const value = values[name];
@@ -54,6 +56,22 @@ export async function runCli(argv: string[]): Promise<void> {
       return value;
     },
   });
+}
+
+/**
+ * The command named by the longest run of leading words that names one, and the words after it (its
+ * operands, e.g. `backup FILE`): exactly as many as the command takes, else UsageError.
+ */
+function findCommand(positionals: string[]): { found: CliCommand; operands: string[] } {
+  for (let words = positionals.length; words > 0; words--) {
+    const found = BY_NAME.get(positionals.slice(0, words).join(' '));
+    if (!found) continue;
+    const operands = positionals.slice(words);
+    if (operands.length === (found.operands ?? 0)) return { found, operands };
+    if (operands.length > 0 && !found.operands) break;
+    throw new UsageError(`"${found.name}" takes ${found.operands ?? 0} argument(s), got ${operands.length}.`);
+  }
+  throw new UsageError(`unknown command "${positionals.join(' ')}".`);
 }
 
 /** Runs the CLI and turns any failure into one line on stderr and an exit code (2: usage, 1: other). */

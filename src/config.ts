@@ -27,6 +27,12 @@ export type DatabaseConfig =
 
 export type JwtAlgorithm = 'RS256' | 'ES256' | 'EdDSA';
 
+/**
+ * The GraphQL IDE on `GET /graphql`: `sandbox` is Apollo Sandbox (loaded from Apollo's servers),
+ * `graphiql` is GraphiQL served from the gateway's own files (works offline), `off` is none.
+ */
+type GraphqlExplorer = 'sandbox' | 'graphiql' | 'off';
+
 export interface Config {
   readonly env: 'development' | 'production' | 'test';
   readonly host: string;
@@ -76,7 +82,11 @@ export interface Config {
     /** Proxies (IPs, CIDRs or `loopback`/`linklocal`/`uniquelocal`) whose X-Forwarded-For names the client; empty: none. */
     readonly trustedProxies: readonly string[];
   };
-  readonly graphql: { readonly sandbox: boolean; readonly introspection: boolean };
+  readonly graphql: {
+    /** What a browser opening `GET /graphql` gets (parseExplorer says how it is chosen). */
+    readonly explorer: GraphqlExplorer;
+    readonly introspection: boolean;
+  };
   /** Per-operation limits (src/graphql/limits.ts); an operation over any of them is refused unexecuted. */
   readonly operationLimits: {
     readonly maxAliases: number;
@@ -102,6 +112,41 @@ export interface Config {
   };
   /** Bound on finishing in-flight requests after SIGTERM/SIGINT before connections are cut (exit 1). */
   readonly shutdownTimeoutSeconds: number;
+  /** OpenTelemetry tracing (src/tracing/tracing.ts) from the standard OTEL_* variables; null: off. */
+  readonly tracing: TracingConfig | null;
+}
+
+/** OpenTelemetry's head samplers (OTEL_TRACES_SAMPLER), as the SDK environment specification names them. */
+type TraceSamplerName = 'always_on' | 'always_off' | 'traceidratio' | 'parentbased_always_on' | 'parentbased_always_off' | 'parentbased_traceidratio';
+
+/**
+ * Where and how spans are exported: the OpenTelemetry SDK environment variables
+ * (https://opentelemetry.io/docs/specs/otel/configuration/sdk-environment-variables/) and the OTLP
+ * exporter's (https://opentelemetry.io/docs/specs/otel/protocol/exporter/), parsed here and handed to
+ * the SDK explicitly, so nothing else reads them.
+ */
+export interface TracingConfig {
+  /** `service.name` of every span's resource. */
+  readonly serviceName: string;
+  /** Further resource attributes (OTEL_RESOURCE_ATTRIBUTES, percent-decoded). */
+  readonly resourceAttributes: Readonly<Record<string, string>>;
+  /** The full URL spans are POSTed to (…/v1/traces). */
+  readonly endpoint: string;
+  /** OTLP over HTTP with protobuf (the specification's default) or JSON bodies; gRPC is not offered. */
+  readonly protocol: 'http/protobuf' | 'http/json';
+  /** Headers sent with every export (e.g. a collector's API key). */
+  readonly headers: Readonly<Record<string, string>>;
+  /** Bound on one export request. */
+  readonly exportTimeoutMs: number;
+  readonly sampler: TraceSamplerName;
+  /** The ratio of the traceidratio samplers, 0..1 (OTEL_TRACES_SAMPLER_ARG). */
+  readonly samplerRatio: number;
+  /** BatchSpanProcessor settings (OTEL_BSP_*): spans are exported at least this often, in batches. */
+  readonly batch: {
+    readonly scheduledDelayMs: number;
+    readonly maxQueueSize: number;
+    readonly maxExportBatchSize: number;
+  };
 }
 
 /**
@@ -124,6 +169,7 @@ type Env = Readonly<Record<string, string | undefined>>;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 const JWT_ALGORITHMS = ['RS256', 'ES256', 'EdDSA'] as const;
+const EXPLORERS = ['sandbox', 'graphiql', 'off'] as const;
 const ENCRYPTION_KEY_BYTES = 32;
 const MINUTE_SECONDS = 60;
 
@@ -207,6 +253,22 @@ function parseRateLimit(env: Env): RateLimitConfig {
     // Off by default: many users may share one address (NAT, a corporate proxy).
     ipRequestsPerMinute: int(env, 'RATE_LIMIT_IP_REQUESTS_PER_MINUTE', 0, 0, 1_000_000),
   };
+}
+
+/**
+ * GRAPHQL_EXPLORER names the IDE. Unset, the older GRAPHQL_SANDBOX decides as it always did where it
+ * is on (Sandbox), and where it is off: no IDE in production (its default there), the offline GraphiQL
+ * elsewhere (Sandbox needs Apollo's servers, which an air-gapped host cannot reach). When both are
+ * set they must agree: GRAPHQL_SANDBOX=true only with `sandbox`, `false` only without it.
+ */
+function parseExplorer(env: Env, production: boolean): GraphqlExplorer {
+  const sandbox = bool(env, 'GRAPHQL_SANDBOX', !production);
+  const explorer = oneOf(env, 'GRAPHQL_EXPLORER', EXPLORERS, sandbox ? 'sandbox' : production ? 'off' : 'graphiql');
+  const sandboxSet = env.GRAPHQL_SANDBOX !== undefined && env.GRAPHQL_SANDBOX !== '';
+  if (sandboxSet && sandbox !== (explorer === 'sandbox')) {
+    throw new ConfigError(`GRAPHQL_SANDBOX=${env.GRAPHQL_SANDBOX} contradicts GRAPHQL_EXPLORER=${explorer}: set only GRAPHQL_EXPLORER (sandbox, graphiql or off).`);
+  }
+  return explorer;
 }
 
 function parseMetricsAuth(env: Env): Config['metrics']['auth'] {
@@ -353,7 +415,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       trustedProxies: parseTrustedProxies(env),
     },
     graphql: {
-      sandbox: bool(env, 'GRAPHQL_SANDBOX', !production),
+      explorer: parseExplorer(env, production),
       introspection: bool(env, 'GRAPHQL_INTROSPECTION', !production),
     },
     // Generous for legitimate use: the schema's deepest path is 4 and the client's costliest operation
@@ -371,11 +433,78 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     rateLimit: parseRateLimit(env),
     metrics: parseMetrics(env, mode),
     shutdownTimeoutSeconds: int(env, 'SHUTDOWN_TIMEOUT_SECONDS', 10, 1, 3600),
+    tracing: parseTracing(env),
   };
   if (config.metrics.port !== 0 && config.metrics.port === port) {
     throw new ConfigError(`METRICS_PORT must differ from PORT (${port}); 0 serves /metrics on the main port.`);
   }
   return deepFreeze(config);
+}
+
+const TRACE_SAMPLERS: readonly TraceSamplerName[] = ['always_on', 'always_off', 'traceidratio', 'parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio'];
+/** The OTLP/HTTP default endpoint of the specification (a collector on this host). */
+const OTLP_DEFAULT_ENDPOINT = 'http://localhost:4318';
+const OTLP_TRACES_PATH = '/v1/traces';
+
+/**
+ * Tracing is off unless asked for: OTEL_TRACES_EXPORTER=otlp, or an OTLP endpoint set while
+ * OTEL_TRACES_EXPORTER is unset. OTEL_SDK_DISABLED=true and OTEL_TRACES_EXPORTER=none always win.
+ * (The specification's default exporter is otlp; a gateway that posts to localhost:4318 nobody listens
+ * on would only log failures, so here no endpoint and no exporter means no tracing.)
+ */
+function parseTracing(env: Env): TracingConfig | null {
+  if (bool(env, 'OTEL_SDK_DISABLED', false)) return null;
+  const exporter = env.OTEL_TRACES_EXPORTER?.trim();
+  const tracesEndpoint = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT;
+  const baseEndpoint = env.OTEL_EXPORTER_OTLP_ENDPOINT;
+  if (exporter === 'none') return null;
+  if (exporter !== undefined && exporter !== '' && exporter !== 'otlp') {
+    throw new ConfigError(`OTEL_TRACES_EXPORTER must be otlp or none (the gateway exports traces over OTLP only), got "${exporter}".`);
+  }
+  if (!exporter && !tracesEndpoint && !baseEndpoint) return null;
+  const endpoint = tracesEndpoint || `${(baseEndpoint || OTLP_DEFAULT_ENDPOINT).replace(/\/+$/, '')}${OTLP_TRACES_PATH}`;
+  if (!/^https?:\/\//.test(endpoint) || !URL.canParse(endpoint)) {
+    throw new ConfigError(`OTEL_EXPORTER_OTLP_TRACES_ENDPOINT / OTEL_EXPORTER_OTLP_ENDPOINT must be an http(s) URL, got "${endpoint}".`);
+  }
+  const protocol = env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL || env.OTEL_EXPORTER_OTLP_PROTOCOL || 'http/protobuf';
+  if (protocol !== 'http/protobuf' && protocol !== 'http/json') {
+    throw new ConfigError(`OTEL_EXPORTER_OTLP_PROTOCOL must be http/protobuf or http/json (gRPC is not offered), got "${protocol}".`);
+  }
+  const resourceAttributes = keyValues(env.OTEL_RESOURCE_ATTRIBUTES, 'OTEL_RESOURCE_ATTRIBUTES');
+  const ratio = env.OTEL_TRACES_SAMPLER_ARG === undefined || env.OTEL_TRACES_SAMPLER_ARG === '' ? 1 : Number(env.OTEL_TRACES_SAMPLER_ARG);
+  if (!(ratio >= 0 && ratio <= 1)) throw new ConfigError(`OTEL_TRACES_SAMPLER_ARG must be a ratio between 0 and 1, got "${env.OTEL_TRACES_SAMPLER_ARG}".`);
+  return {
+    serviceName: env.OTEL_SERVICE_NAME || resourceAttributes['service.name'] || 'totp-gateway',
+    resourceAttributes,
+    endpoint,
+    protocol,
+    headers: { ...keyValues(env.OTEL_EXPORTER_OTLP_HEADERS, 'OTEL_EXPORTER_OTLP_HEADERS'), ...keyValues(env.OTEL_EXPORTER_OTLP_TRACES_HEADERS, 'OTEL_EXPORTER_OTLP_TRACES_HEADERS') },
+    exportTimeoutMs: int(env, 'OTEL_EXPORTER_OTLP_TRACES_TIMEOUT', int(env, 'OTEL_EXPORTER_OTLP_TIMEOUT', 10_000, 1, 600_000), 1, 600_000),
+    sampler: oneOf(env, 'OTEL_TRACES_SAMPLER', TRACE_SAMPLERS, 'parentbased_always_on'),
+    samplerRatio: ratio,
+    batch: {
+      scheduledDelayMs: int(env, 'OTEL_BSP_SCHEDULE_DELAY', 5000, 1, 600_000),
+      maxQueueSize: int(env, 'OTEL_BSP_MAX_QUEUE_SIZE', 2048, 1, 1_000_000),
+      maxExportBatchSize: int(env, 'OTEL_BSP_MAX_EXPORT_BATCH_SIZE', 512, 1, 1_000_000),
+    },
+  };
+}
+
+/** `key1=value1,key2=value2` with percent-encoded values (W3C Baggage's format, as OTEL_*_HEADERS use it). */
+function keyValues(raw: string | undefined, name: string): Record<string, string> {
+  const pairs: Record<string, string> = {};
+  for (const entry of (raw ?? '').split(',')) {
+    if (!entry.trim()) continue;
+    const equals = entry.indexOf('=');
+    const key = entry.slice(0, equals).trim();
+    if (equals < 1 || !key) throw new ConfigError(`${name} must be key=value pairs separated by commas.`);
+    try {
+      pairs[key] = decodeURIComponent(entry.slice(equals + 1).trim());
+    } catch {
+      throw new ConfigError(`${name} has a value that is not valid percent-encoding (key "${key}").`);
+    }
+  }
+  return pairs;
 }
 
 function deepFreeze<T>(value: T): T {

@@ -105,7 +105,13 @@ function dataSourceOptions(database: DatabaseConfig): DataSourceOptions {
   };
 }
 
-export function createDataSource(database: DatabaseConfig): DataSource {
+/**
+ * A DataSource (not initialised) for `database`. `postgresClient` replaces the pool's Client class
+ * (src/db/statement-tracing.ts: the traced one); SQLite's connection is traced after it opens.
+ */
+export function createDataSource(database: DatabaseConfig, postgresClient?: typeof TimeoutSafeClient): DataSource {
   if (database.kind === 'sqlite') mkdirSync(dirname(database.path), { recursive: true });
-  return new DataSource(dataSourceOptions(database));
+  const options = dataSourceOptions(database);
+  if (postgresClient && options.type === 'postgres') return new DataSource({ ...options, extra: { ...options.extra, Client: postgresClient } });
+  return new DataSource(options);
 }

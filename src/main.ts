@@ -19,7 +19,7 @@ export async function serve(config: Config, options: { handleSignals?: boolean }
       `\nCreated project "Default" (shown once; store the secret now):\n` +
         `  project id: ${created.projectId}\n  secret:     ${created.secret}\n` +
         `  public token (for browsers, not a secret; README "From a frontend"): ${created.publicToken}\n` +
-        `  try: curl -u ${created.projectId}:SECRET ${url}/graphql ...\n\n`,
+        `  try: ${tryCommand(url, created.projectId, created.secret)}\n\n`,
     );
   }
   if (config.env === 'production' && (await gateway.services.projects.list()).length === 0) gateway.app.log.warn(NO_PROJECT_YET);
@@ -65,6 +65,14 @@ async function drainThenClose(gateway: Gateway): Promise<void> {
 }
 const DRAIN_TURNS = 3;
 
+/**
+ * The start banner's `try:` line: a command that runs as printed in a POSIX shell (the ids and
+ * secrets are base64url, nothing to quote) and answers `{"data":{"__typename":"Query"}}`.
+ */
+export function tryCommand(url: string, projectId: string, secret: string): string {
+  return `curl -s -u ${projectId}:${secret} -H 'content-type: application/json' ${url}/graphql --data '{"query":"{ __typename }"}'`;
+}
+
 /** Logged once at start-up in production when /metrics is neither protected nor on its own port. */
 export const METRICS_NOT_SERVED =
   '/metrics is not served: with NODE_ENV=production set METRICS_AUTH=user:password, or METRICS_PORT to serve it on 127.0.0.1 only';
@@ -95,8 +103,8 @@ export function developmentKeyWarning(config: Config): string | null {
 export function productionLine(config: Config): string {
   const state = (on: boolean) => (on ? 'on' : 'off');
   return (
-    `production mode: Sandbox ${state(config.graphql.sandbox)}, introspection ${state(config.graphql.introspection)} ` +
-    '(GRAPHQL_SANDBOX/GRAPHQL_INTROSPECTION to enable); GATEWAY_ENCRYPTION_KEY required'
+    `production mode: explorer ${config.graphql.explorer}, introspection ${state(config.graphql.introspection)} ` +
+    '(GRAPHQL_EXPLORER/GRAPHQL_INTROSPECTION to enable); GATEWAY_ENCRYPTION_KEY required'
   );
 }
 

@@ -22,6 +22,12 @@ import { GatewayMetrics } from './observability/metrics';
 import { registerMetricsRoute, registerObservability } from './observability/observability.routes';
 import { createKeyring } from './crypto/keyring';
 import { verifyEncryptionKeys } from './crypto/key-check.service';
+import { loadExplorerAssets } from './explorer/explorer.assets';
+import { registerExplorerRoutes } from './explorer/explorer.routes';
+import { Tracing } from './tracing/tracing';
+import { traceSqliteStatements, tracedPostgresClient } from './db/statement-tracing';
+import { sqliteConnection } from './db/sql';
+import { registerRequestTracing } from './http/request-tracing';
 
 export interface GatewayOptions {
   /** Where logs go (default stdout); tests capture them to prove nothing secret is logged. */
@@ -55,8 +61,18 @@ export interface Gateway {
  * Throws, with the database closed again, when any step fails (e.g. EncryptionKeyMismatchError).
  */
 export async function createGateway(config: Config, options: GatewayOptions = {}): Promise<Gateway> {
-  const dataSource = createDataSource(config.database);
-  await dataSource.initialize();
+  // Off unless OTEL_* asks for it: then nothing below installs a tracing hook (src/tracing/tracing.ts).
+  let warn: (message: string) => void = () => undefined;
+  const tracing = config.tracing ? Tracing.start(config.tracing, (message) => warn(message)) : undefined;
+  const dataSource = createDataSource(config.database, tracing && tracedPostgresClient(tracing));
+  try {
+    await dataSource.initialize();
+  } catch (error) {
+    await tracing?.shutdown();
+    throw error;
+  }
+  const sqlite = tracing && sqliteConnection(dataSource);
+  if (tracing && sqlite) traceSqliteStatements(sqlite, tracing);
   const db = new Database(dataSource, config.database);
   try {
     if (options.migrate !== false) await runMigrations(dataSource);
@@ -65,6 +81,13 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     const metrics = new GatewayMetrics(db);
     const services = createServices(config, db, options.clock, metrics);
     const app = createHttpApp(config, options.logStream);
+    warn = (message) => app.log.warn(message);
+    // First, so every later hook and route runs inside the request's span.
+    if (tracing && config.tracing) {
+      registerRequestTracing(app, tracing);
+      const endpoint = new URL(config.tracing.endpoint);
+      app.log.info({ endpoint: `${endpoint.origin}${endpoint.pathname}`, protocol: config.tracing.protocol, serviceName: config.tracing.serviceName }, 'OpenTelemetry tracing on');
+    }
     if (config.database.kind === 'sqlite' && config.database.backgroundCheckpoint) await db.checkpointInBackground(DEFAULT_CHECKPOINTER, (message) => app.log.warn(message));
     stampArrival(app, options.clock ?? systemClock);
     const { afterArrival } = options;
@@ -74,11 +97,14 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     const limited = requestsPerMinute > 0 || sessionRequestsPerMinute > 0 || ipRequestsPerMinute > 0;
     const rateLimits = limited ? new RateLimitService(db, options.clock ?? systemClock, config.rateLimit, (error) => app.log.warn({ err: { message: (error as Error)?.message } }, 'rate-limit sweep of expired windows failed; the next window retries it')) : undefined;
     // One GraphQL settings object for Apollo and the fast path (the rate limit included).
-    const settings = graphqlSettings(config, metrics, rateLimits);
-    const apollo = buildApollo(config, app, settings);
+    const settings = graphqlSettings(config, metrics, rateLimits, tracing);
+    // GRAPHQL_EXPLORER=graphiql: GraphiQL from the gateway's own files (read once; missing ones refuse the start).
+    const explorerAssets = config.graphql.explorer === 'graphiql' ? loadExplorerAssets() : undefined;
+    const apollo = buildApollo(config, app, settings, explorerAssets);
     await apollo.start();
     registerHttpEdge(app, { [GRAPHQL_PATH]: GRAPHQL_METHODS });
     registerGraphqlRoute(app, { apollo, services, config, settings });
+    if (explorerAssets) registerExplorerRoutes(app, explorerAssets, GRAPHQL_PATH);
     registerRestRoutes(app, services, rateLimits);
     registerObservability(app, db, metrics);
     // METRICS_PORT: /metrics only on its own loopback listener, never on the public port.
@@ -104,10 +130,13 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
         await app.close();
         await apollo.stop().catch(() => undefined);
         await db.close();
+        // Last: exports the spans of the requests that just finished.
+        await tracing?.shutdown();
       },
     };
   } catch (error) {
     await db.close();
+    await tracing?.shutdown();
     throw error;
   }
 }

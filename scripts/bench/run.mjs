@@ -3,6 +3,10 @@
 //
 //   npm run bench -- [--users 20000] [--concurrency 32] [--duration 10] [--database sqlite|postgres]
 //                    [--jwt RS256|ES256|EdDSA] [--create-users 50000] [--ops a,b,c] [--json] [--out FILE]
+//                    [--gateway DIR]
+//
+// --gateway DIR seeds and starts the built gateway in DIR (its scripts/bench/seed.mjs and dist/) instead
+// of this checkout's, so one load generator drives two builds (scripts/bench/interleave.mjs).
 //
 // 1. Seeds a fresh database directly (scripts/bench/seed.mjs, a child process on the built gateway):
 //    a project, --users users with a verified TOTP, --create-users users without one.
@@ -17,6 +21,9 @@
 //    Measured like shared/bench/load.mjs: only responses before the deadline count, rps = ok/elapsed,
 //    p50/p99 over ok responses; a phase ends after --duration or when its users run out (ended_by).
 //    The server's resident memory is sampled every 100 ms (/proc/PID/status VmRSS); the max is reported.
+//    The server's CPU time (utime + stime of all its threads, /proc/PID/stat) is read when a phase starts
+//    and 250 ms after the load stops: server_cpu_ms, and cpu_ms_per_req over every request sent to it
+//    in that window (served); cpu_ms_per_req_warm leaves out the first 3 s of the phase (warm-up), which depends much less on other load on the machine than rps does.
 // 4. Prints a table (or, with --json, only JSON lines), appends JSON lines to --out, stops the server
 //    with SIGTERM and removes the temp dir (and, for postgres, the database it created).
 //
@@ -27,16 +34,25 @@ import { mkdtempSync, rmSync, readFileSync, appendFileSync } from 'node:fs';
 import { tmpdir, loadavg } from 'node:os';
 import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath, URL } from 'node:url';
-import { createHmac, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { setTimeout, clearTimeout, setInterval, clearInterval } from 'node:timers';
 import http from 'node:http';
 import net from 'node:net';
 import autocannon from 'autocannon';
+import { base32Decode, hotp, timeStep } from './totp-client.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const OPS = ['authenticateTotp+session', 'authenticateTotp', 'createTotp'];
+// After the load stops: the time given to requests still in flight before the server's CPU is read.
+const SETTLE_MS = 250;
+// The server's CPU per request is also given without the first WARM_UP_MS of a phase (JIT compilation,
+// first-use caches), when the phase is at least twice as long.
+const WARM_UP_MS = 3000;
+const CLOCK_TICKS_PER_S = (() => {
+  try { return Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100; } catch { return 100; }
+})();
 
 const { values: opt } = parseArgs({
   options: {
@@ -49,8 +65,10 @@ const { values: opt } = parseArgs({
     ops: { type: 'string', default: OPS.join(',') },
     json: { type: 'boolean', default: false },
     out: { type: 'string' },
+    gateway: { type: 'string' },
   },
 });
+const GATEWAY = opt.gateway ? resolve(opt.gateway) : ROOT;
 const N = Number(opt.users), C = Number(opt.concurrency), D = Number(opt.duration), SPARE = Number(opt['create-users']);
 const ops = opt.ops.split(',').map((s) => s.trim()).filter(Boolean);
 if (!(Number.isInteger(N) && N >= 1 && Number.isInteger(C) && C >= 1 && D > 0 && Number.isInteger(SPARE) && SPARE >= 0)) {
@@ -65,32 +83,6 @@ function fail(message) {
   process.exit(2);
 }
 const log = (...a) => console.error('[bench]', ...a);
-
-// ---- TOTP, client side (RFC 4648 base32, RFC 4226 HOTP, RFC 6238 TOTP) ----
-const B32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-function base32Decode(str) {
-  const out = [];
-  let bits = 0, value = 0;
-  for (const ch of str.toUpperCase().replace(/=+$/, '')) {
-    const idx = B32.indexOf(ch);
-    if (idx < 0) throw new Error(`invalid base32 character ${ch}`);
-    value = ((value << 5) | idx) & 0xffff;
-    bits += 5;
-    if (bits >= 8) { out.push((value >>> (bits - 8)) & 255); bits -= 8; }
-  }
-  return Buffer.from(out);
-}
-function hotp(key, counter, digits = 6) {
-  const msg = Buffer.alloc(8);
-  msg.writeBigUInt64BE(BigInt(counter));
-  const h = createHmac('sha1', key).update(msg).digest();
-  const off = h[h.length - 1] & 15;
-  return String((h.readUInt32BE(off) & 0x7fffffff) % 10 ** digits).padStart(digits, '0');
-}
-const timeStep = (ms = Date.now()) => Math.floor(ms / 30_000);
-// RFC 6238 Appendix B: ASCII key "12345678901234567890", T = 59 s, SHA1, 8 digits -> 94287082.
-if (hotp(Buffer.from('12345678901234567890'), timeStep(59_000), 8) !== '94287082') throw new Error('TOTP self-test failed (RFC 6238 vector)');
-if (hotp(base32Decode('GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ'), 1, 8) !== '94287082') throw new Error('base32 self-test failed');
 
 // ---- run ----
 const commit = git(['rev-parse', '--short', 'HEAD']);
@@ -150,10 +142,13 @@ try {
     const row = {
       target: 'gateway', op, users: N, database: opt.database, jwt: opt.jwt, concurrency: C, duration_s: D,
       rps: m.rps, p50_ms: m.p50_ms, p99_ms: m.p99_ms, max_rss_mb: m.max_rss_mb,
+      ...(m.server_cpu_ms !== null && { server_cpu_ms: m.server_cpu_ms, served: m.served, cpu_ms_per_req: m.cpu_ms_per_req }),
+      ...(m.cpu_ms_per_req_warm !== null && { cpu_ms_per_req_warm: m.cpu_ms_per_req_warm }),
       ok: m.ok, errors: m.errors, requests: m.requests, elapsed_s: m.elapsed_s, ended_by: m.ended_by,
       ...(m.non_ok && { non_ok: m.non_ok, non_ok_sample: m.non_ok_sample }),
       ...(m.transport_errors && { transport_errors: m.transport_errors }),
       seed_s: seed.seed_s, load1_before: load1, date, commit, dirty, node: process.version,
+      ...(GATEWAY !== ROOT && { gateway: GATEWAY }),
     };
     results.push(row);
     if (opt.json) console.log(JSON.stringify(row));
@@ -175,7 +170,7 @@ async function cleanup() {
 
 function git(args) {
   try {
-    return execFileSync('git', args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+    return execFileSync('git', args, { cwd: GATEWAY, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
   } catch {
     return 'unknown';
   }
@@ -184,8 +179,8 @@ function git(args) {
 // ---- seeding (child process, on the built gateway) ----
 function runSeed(databaseUrl) {
   const out = join(tmp, 'seed.json');
-  const child = spawn(process.execPath, [join(ROOT, 'scripts/bench/seed.mjs'), '--users', String(N), '--create-users', String(SPARE), '--out', out], {
-    cwd: ROOT,
+  const child = spawn(process.execPath, [join(GATEWAY, 'scripts/bench/seed.mjs'), '--users', String(N), '--create-users', String(SPARE), '--out', out], {
+    cwd: GATEWAY,
     env: { ...process.env, DATABASE_URL: databaseUrl, GATEWAY_ENCRYPTION_KEY: encryptionKey, SESSION_JWT_ALGORITHM: opt.jwt },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
@@ -244,7 +239,7 @@ function healthz(url) {
 async function startGateway(databaseUrl) {
   const port = await freePort();
   const nodeArgs = (process.env.TARGET_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, join(ROOT, 'dist/src/main.js')], {
+  const child = spawn(process.execPath, [...nodeArgs, join(GATEWAY, 'dist/src/main.js')], {
     cwd: tmp,
     // Only what the gateway needs: no configuration leaks in from the caller's environment.
     env: {
@@ -292,12 +287,27 @@ function rssMb(pid) {
   }
 }
 
+// utime + stime of every thread of the process, in ms (proc(5): fields 14 and 15, in clock ticks);
+// null without procfs.
+function cpuMs(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // fields[0] is field 3 (state)
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_S;
+  } catch {
+    return null;
+  }
+}
+
 // ---- one timed phase (the same rules as shared/bench/load.mjs) ----
 function measure(pool, headers, build, isOk) {
   let next = 0, ok = 0, counted = 0, last = 0, transportErrors = 0, sample, maxRss = rssMb(server.pid);
   const nonOk = {}, lat = [];
   const sampler = setInterval(() => { maxRss = Math.max(maxRss, rssMb(server.pid)); }, 100);
+  const cpu0 = cpuMs(server.pid);
   const t0 = performance.now(), deadline = t0 + D * 1000;
+  let warm = null; // { cpu, sent } once the warm-up is over
+  const warmTimer = D * 1000 >= 2 * WARM_UP_MS ? setTimeout(() => { warm = { cpu: cpuMs(server.pid), sent: next }; }, WARM_UP_MS) : undefined;
   return new Promise((resolve, reject) => {
     const inst = autocannon({
       url: server.url,
@@ -318,19 +328,28 @@ function measure(pool, headers, build, isOk) {
           else { nonOk[status] = (nonOk[status] ?? 0) + 1; sample ??= body.slice(0, 300); }
         },
       }],
-    }, (err) => {
+    }, async (err) => {
       clearTimeout(timer);
+      clearTimeout(warmTimer);
       clearInterval(sampler);
       maxRss = Math.max(maxRss, rssMb(server.pid));
       if (err) return reject(err);
+      // Requests still in flight at the stop are finished by the server: they count as served and get
+      // SETTLE_MS to finish before the CPU time is read (32 of them take about 30 ms).
+      await sleep(SETTLE_MS);
+      const cpu1 = cpuMs(server.pid), served = next;
       const ranOut = counted + transportErrors >= pool.length;
       const elapsed = ((ranOut ? last : deadline) - t0) / 1000;
       lat.sort((a, b) => a - b);
       const pct = (p) => (lat.length ? +lat[Math.min(lat.length - 1, Math.floor(p * lat.length))].toFixed(2) : null);
+      const cpu = cpu0 === null || cpu1 === null ? null : cpu1 - cpu0;
+      const warmCpu = warm?.cpu == null || cpu1 === null || served <= warm.sent ? null : (cpu1 - warm.cpu) / (served - warm.sent);
       resolve({
         used: Math.min(next, pool.length),
         requests: counted + transportErrors, ok, errors: counted - ok + transportErrors,
         rps: Math.round(ok / elapsed), p50_ms: pct(0.5), p99_ms: pct(0.99), max_rss_mb: Math.round(maxRss),
+        server_cpu_ms: cpu, served, cpu_ms_per_req: cpu === null || !served ? null : +(cpu / served).toFixed(4),
+        cpu_ms_per_req_warm: warmCpu === null ? null : +warmCpu.toFixed(4),
         elapsed_s: +elapsed.toFixed(2), ended_by: ranOut ? 'users' : 'duration',
         ...(sample !== undefined && { non_ok: nonOk, non_ok_sample: sample }),
         ...(transportErrors && { transport_errors: transportErrors }),

@@ -10,6 +10,7 @@ import type { Config } from '../config';
 import { BatchTooLargeError } from '../errors/error.catalogue';
 import { graphqlErrorBody, withRequestIds } from '../errors/error.wire';
 import { checkUrlEncoding, refusePrototypeKeys } from '../http/request-bytes';
+import { errorCodesOf, operationLog, recordErrorCodes } from '../http/request-log';
 import type { Services } from '../services';
 import type { GatewayContext } from '../graphql/context';
 import { GraphqlFastPath } from './fast-path';
@@ -51,7 +52,7 @@ export function registerGraphqlRoute(app: FastifyInstance, { apollo, services, c
   // One context function for Apollo and the fast path.
   const context = async (request: FastifyRequest): Promise<GatewayContext> => {
     const { project, session, refusal } = callers.get(request) ?? ANONYMOUS_CALLER;
-    return { project, session, refusal, requestId: request.id, receivedAtMs: request.receivedAtMs, clientIp: request.ip, peerIp: request.socket.remoteAddress, log: request.log, container: services.resolvers };
+    return { project, session, refusal, requestId: request.id, receivedAtMs: request.receivedAtMs, clientIp: request.ip, peerIp: request.socket.remoteAddress, log: request.log, operations: operationLog(request), container: services.resolvers };
   };
   const apolloHandler = withRequestIdsOnErrors(fastifyApolloHandler(apollo, { context }));
   // Basic-auth POSTs of one JSON operation skip Apollo's per-request pipeline (src/api/fast-path.ts).
@@ -96,6 +97,9 @@ function withRequestIdsOnErrors<H extends (this: never, request: never, reply: n
   const inner = handler as unknown as (this: unknown, request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
   return async function (this: unknown, request: FastifyRequest, reply: FastifyReply) {
     const body = await inner.call(this, request, reply);
-    return typeof body === 'string' && reply.statusCode >= 400 ? withRequestIds(body, request.id) : body;
+    if (typeof body !== 'string' || reply.statusCode < 400) return body;
+    // Answered before any plugin ran (no operation recorded): its codes for the log line.
+    if (operationLog(request).length === 0) recordErrorCodes(request, errorCodesOf(body));
+    return withRequestIds(body, request.id);
   } as unknown as H;
 }

@@ -15,7 +15,10 @@ import { operationLimits, tokenLimitError } from '../graphql/limits';
 import { operationMetricsPlugin } from './plugins/operation-metrics.plugin';
 import { requestIdPlugin } from './plugins/request-id.plugin';
 import { credentialsRefusalPlugin } from './plugins/credentials-refusal.plugin';
+import { operationLogPlugin } from './plugins/operation-log.plugin';
 import { gatewaySchema } from '../schema';
+import type { Tracing } from '../tracing/tracing';
+import { operationTracingPlugin } from './plugins/tracing.plugin';
 
 /** What both GraphQL paths run an operation with (Apollo Server's option names). */
 export interface GraphqlSettings {
@@ -28,12 +31,12 @@ export interface GraphqlSettings {
   readonly validationRules: readonly ValidationRule[];
   /** Every error of a response, through the one error policy (src/errors/error.wire.ts). */
   readonly formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
-  /** Per-request plugins, in order: request ids and logging, metrics, operation limits, the rate limit, the refusal of wrong credentials. */
+  /** Per-request plugins, in order: the operation's span (when tracing), request ids and logging, the request log line's operations, metrics, operation limits, the rate limit, the refusal of wrong credentials. */
   readonly plugins: readonly ApolloServerPlugin<GatewayContext>[];
 }
 
-/** The settings for one gateway; `rateLimits` is given only when a rate limit is on. */
-export function graphqlSettings(config: Config, metrics: GatewayMetrics, rateLimits?: RateLimitService): GraphqlSettings {
+/** The settings for one gateway; `rateLimits` is given only when a rate limit is on, `tracing` only when tracing is. */
+export function graphqlSettings(config: Config, metrics: GatewayMetrics, rateLimits?: RateLimitService, tracing?: Tracing): GraphqlSettings {
   // Aliases, depth, directives, cost and root fields as validation rules; tokens while parsing.
   const limits = operationLimits(config.operationLimits);
   const schema = gatewaySchema();
@@ -44,7 +47,7 @@ export function graphqlSettings(config: Config, metrics: GatewayMetrics, rateLim
     parseOptions: limits.parseOptions,
     validationRules: limits.validationRules,
     formatError: (formatted, error) => formatError(formatted, error, config.operationLimits, disclosure),
-    plugins: [requestIdPlugin, operationMetricsPlugin(metrics), ...limits.plugins, ...(rateLimits ? [rateLimitPlugin(rateLimits)] : []), credentialsRefusalPlugin],
+    plugins: [...(tracing ? [operationTracingPlugin(tracing)] : []), requestIdPlugin, operationLogPlugin, operationMetricsPlugin(metrics), ...limits.plugins, ...(rateLimits ? [rateLimitPlugin(rateLimits)] : []), credentialsRefusalPlugin],
   };
 }
 

@@ -9,6 +9,8 @@ import { KeyRotationService, KEYED_HASH_NOTE } from '../keys/key-rotation.servic
 import { withDatabase } from './with-database';
 import type { ProjectSettings, ProjectSettingsChange } from '../projects/project-settings.service';
 import { importFile } from './import.command';
+import { backupCommand, restoreCommand } from './backup.command';
+import { totpCodeAt, TotpOptionError } from './totp-code.command';
 
 /** A mistake in the command line: cliMain prints it with the usage and exits 2. */
 export class UsageError extends Error {}
@@ -16,12 +18,14 @@ export class UsageError extends Error {}
 /** The options a command may read: `--json` and the string options (`--name`, `--project`, ...). */
 interface CommandArgs {
   readonly json: boolean;
-  /** The value of a string option; throws UsageError naming it when it is missing or empty. */
-  required(name: 'name' | 'project' | 'secret-id' | 'origin'): string;
-  /** The value of an optional string option, or undefined when it is not given (or empty). */
-  optional(name: SettingsFlag | 'report'): string | undefined;
-  /** The words after the command's name (only for a command with `operands`). */
+  /** `--force`: replace what exists (backup FILE). */
+  readonly force: boolean;
+  /** The words after the command's name (as many as `operands` says), e.g. the FILE of `backup FILE`. */
   readonly operands: readonly string[];
+  /** The value of a string option; throws UsageError naming it when it is missing or empty. */
+  required(name: StringOption): string;
+  /** The value of a string option, or undefined when it is absent or empty. */
+  optional(name: StringOption | SettingsFlag | 'report'): string | undefined;
 }
 
 /** The flags of `project settings`, each naming one setting (ProjectSettingsChange). */
@@ -52,14 +56,16 @@ max TOTPs per user ${s.maxTotpsPerUser}
 TOTP defaults ${d.algorithm}, ${d.digits} digits, ${d.periodSeconds} s`;
 }
 
+type StringOption = 'name' | 'project' | 'secret-id' | 'origin' | 'secret' | 'digits' | 'period' | 'algorithm';
+
 /** One command of the CLI; `run` resolves when it is done and throws to fail (cliMain sets the exit code). */
 export interface CliCommand {
   /** The positional words that name the command, e.g. `project secret create`. */
   readonly name: string;
   /** Its lines in USAGE: the synopsis padded to the description column, continuation lines indented. */
   readonly usage: string;
-  /** The operands the command takes after its name, for its usage (`FILE`); none when absent. */
-  readonly operands?: string;
+  /** How many words follow the name (default 0): `backup FILE` takes 1. */
+  readonly operands?: number;
   readonly run: (args: CommandArgs) => Promise<void>;
 }
 
@@ -198,7 +204,7 @@ export const COMMANDS: readonly CliCommand[] = [
   },
   {
     name: 'import',
-    operands: 'FILE',
+    operands: 1,
     usage:
       'import --project ID FILE [--report PATH] [--json]\n' +
       '                                               import existing TOTP registrations from a JSON lines or CSV\n' +
@@ -208,7 +214,6 @@ export const COMMANDS: readonly CliCommand[] = [
       '                                               FILE.errors.jsonl); a re-run skips what is there',
     run: async ({ json, required, optional, operands }) => {
       const projectId = required('project');
-      if (operands.length !== 1) throw new UsageError('"import" needs exactly one FILE.');
       const summary = await withServices((s) => importFile(s, { projectId, file: operands[0], reportPath: optional('report'), progress: process.stderr }));
       const human =
         `${summary.lines} lines in ${summary.seconds.toFixed(1)} s: ${summary.imported} imported (${summary.usersCreated} users created), ` +
@@ -233,6 +238,47 @@ export const COMMANDS: readonly CliCommand[] = [
         print(json, { ...counts }, human);
         if (json) process.stderr.write(KEYED_HASH_NOTE + '\n');
       }),
+  },
+  {
+    name: 'backup',
+    operands: 1,
+    usage:
+      'backup FILE [--force] [--json]                 online, consistent copy of the SQLite database to FILE while the\n' +
+      '                                               gateway serves (PostgreSQL: pg_dump -Fc); --force replaces FILE',
+    run: async ({ json, force, operands }) => {
+      const done = await backupCommand(loadConfig(), operands[0], force);
+      print(json, { file: operands[0], ...done }, `backed up ${done.pages} pages (${done.migrations.length} migrations) to ${operands[0]}`);
+    },
+  },
+  {
+    name: 'restore',
+    operands: 1,
+    usage:
+      'restore FILE [--json]                          replace the SQLite database with the backup FILE (gateway stopped),\n' +
+      '                                               once it passes integrity_check, its migrations are known and the\n' +
+      '                                               encryption key reads it',
+    run: async ({ json, operands }) => {
+      const done = await restoreCommand(loadConfig(), operands[0]);
+      const applied = done.applied.length ? `; applied ${done.applied.join(', ')}` : '';
+      print(json, { ...done }, `restored ${operands[0]} to ${done.database}${applied}`);
+    },
+  },
+  {
+    name: 'totp code',
+    usage:
+      'totp code --secret SECRET [--digits 6] [--period 30] [--algorithm SHA1]\n' +
+      '                                               print the current code of a base32 TOTP secret (RFC 6238)',
+    run: async ({ json, required, optional }) => {
+      const options = { secret: required('secret'), digits: optional('digits'), period: optional('period'), algorithm: optional('algorithm') };
+      let code: string;
+      try {
+        code = totpCodeAt(options, Date.now());
+      } catch (error) {
+        if (error instanceof TotpOptionError) throw new UsageError(error.message);
+        throw error;
+      }
+      print(json, { code }, code);
+    },
   },
   {
     name: 'schema',

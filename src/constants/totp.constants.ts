@@ -38,7 +38,7 @@ export const MAX_TOTPS_PER_USER = { min: 1, max: 10, default: 1 } as const;
 /** The INVALID_TOTP_PARAMETERS message (each refusal names the field and the values it takes). */
 export const INVALID_TOTP_PARAMETERS_MESSAGE = `algorithm must be one of ${TOTP_ALGORITHMS.join(', ')}, digits one of ${TOTP_DIGITS.join(', ')} and period one of ${TOTP_PERIOD_SECONDS.join(', ')} seconds.`;
 /** The INVALID_TOTP_LABEL message. */
-export const INVALID_TOTP_LABEL_MESSAGE = `A TOTP label is ${TOTP_LABEL_CHARS.min} to ${TOTP_LABEL_CHARS.max} characters once trimmed, without control characters.`;
+export const INVALID_TOTP_LABEL_MESSAGE = `A TOTP label is ${TOTP_LABEL_CHARS.min} to ${TOTP_LABEL_CHARS.max} characters once trimmed, without control or bidirectional-control characters.`;
 /** The TOTP_LIMIT_REACHED message. */
 export const TOTP_LIMIT_REACHED_MESSAGE = "The user already holds as many verified TOTPs as the project allows (maxTotpsPerUser); delete one before adding another.";
 

@@ -2,6 +2,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { ContainerType } from 'type-graphql';
 import type { ProjectRef } from '../projects/project.service';
 import type { SessionCaller } from './caller.types';
+import type { OperationOutcome } from '../http/request-log';
 import { UnauthorizedCredentialsError as Unauthorized } from '../errors/error.catalogue';
 import {
   enforce,
@@ -28,6 +29,8 @@ export interface GatewayContext {
   /** The TCP peer's address (the rate limits' fallback when `clientIp` is not an IP address). */
   readonly peerIp?: string;
   readonly log: FastifyBaseLogger;
+  /** This request's operations, for its log line (src/http/request-log.ts); each operation appends its name and error codes. */
+  readonly operations?: OperationOutcome[];
   /** This server's resolver instances (per server, never module-global). */
   readonly container: ContainerType;
 }

@@ -11,6 +11,7 @@ import { GatewayError } from '../errors/error.catalogue';
 import { graphqlErrorBody, httpAnswer, logFailure, toGatewayError } from '../errors/error.wire';
 import { registerJsonBody } from './request-bytes';
 import { clientErrorHandler, frameworkErrors } from './client-errors';
+import { completedFields, recordErrorCodes } from './request-log';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 /** How often Node looks for requests past HTTP_REQUEST_TIMEOUT_SECONDS (a pass over open connections). */
@@ -46,6 +47,8 @@ export function createHttpApp(config: Config, logStream?: DestinationStream): Fa
       // The path only: a GET /graphql?query=... carries codes and tokens in its query string.
       serializers: {
         req: (req: { method: string; url: string; id: string }) => ({ method: req.method, url: req.url.split('?')[0], reqId: req.id }),
+        // "request completed": status, GraphQL operation names, result and error codes (request-log.ts).
+        res: (reply: { statusCode: number; request?: object }) => ({ ...completedFields(reply) }),
       },
       // JSON lines everywhere but development, where people read the terminal (pino-pretty as a
       // synchronous stream: the same redaction applies, no worker thread).
@@ -71,6 +74,7 @@ export function registerHttpEdge(app: FastifyInstance, methods: Readonly<Record<
     // E.g. the database failing while the caller is resolved (onRequest): its coded, retryable answer.
     const failure = toGatewayError(error);
     logFailure(request.log, request.id, failure);
+    recordErrorCodes(request, [failure.code]);
     const { status, headers } = httpAnswer(failure);
     void reply.status(status).headers(headers).send(graphqlErrorBody(failure, request.id));
   });
@@ -78,10 +82,12 @@ export function registerHttpEdge(app: FastifyInstance, methods: Readonly<Record<
     const allowed = methods[request.url.split('?')[0]];
     if (allowed) {
       const refusal = new GatewayError('METHOD_NOT_ALLOWED');
+      recordErrorCodes(request, [refusal.code]);
       void reply.status(refusal.status).header('allow', allowed.join(', ')).send(graphqlErrorBody(refusal, request.id));
       return;
     }
     const missing = new GatewayError('ROUTE_NOT_FOUND');
+    recordErrorCodes(request, [missing.code]);
     void reply.status(missing.status).send(graphqlErrorBody(missing, request.id));
   });
 }

@@ -6,6 +6,7 @@ import type { AuthenticatedProject } from '../projects/project.service';
 import { GatewayError, TooManyRequestsError, UnauthorizedCredentialsError } from '../errors/error.catalogue';
 import { httpAnswer, logFailure, restErrorBody, toGatewayError } from '../errors/error.wire';
 import { validateInput } from '../graphql/validation';
+import { recordErrorCodes } from '../http/request-log';
 import type { RateLimitService } from '../ratelimit/rate-limit.service';
 import type { Services } from '../services';
 import { inRestSpelling } from './rest.fields';
@@ -120,6 +121,7 @@ export function sendError(error: unknown, request: FastifyRequest, reply: Fastif
   const { validation, validationContext } = (error ?? {}) as Partial<FastifyError>;
   const failure = inRestSpelling(toGatewayError(validation ? invalidArgument(validation, validationContext ?? 'body') : error));
   logFailure(request.log, request.id, failure);
+  recordErrorCodes(request, [failure.code]);
   const { status, headers } = httpAnswer(failure);
   return reply.status(status).headers(headers).send(restErrorBody(failure, request.id));
 }

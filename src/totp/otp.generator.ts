@@ -97,7 +97,9 @@ export function codeAt(secret: Uint8Array, step: number, digits = DIGITS, algori
  * an attacker can choose when an attempt arrives, and four candidates instead of three would be a third
  * more per guess. A pending TOTP protects nothing a guess could take: whoever can call
  * authenticateTotp for the user (project credentials, or the user's own session) can replace a
- * pending TOTP with createTotp anyway. Replay is unaffected: the matched step is stored and must advance.
+ * pending TOTP with createTotp anyway. Only while the user holds no verified TOTP (TotpService): a
+ * pending TOTP beside a verified one signs in, and a session without a second factor cannot replace it.
+ * Replay is unaffected: the matched step is stored and must advance.
  */
 export const TRANSIT_GRACE_MS = 2_000;
 

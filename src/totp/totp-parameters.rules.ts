@@ -40,15 +40,18 @@ function invalid(field: string, message: string): InstanceType<typeof InvalidTot
 }
 
 /**
- * Control characters (Cc), invisible format characters (Cf: bidi overrides, zero-width joiners) and the
- * line and paragraph separators: never part of a name a person gives a device, and Cf could make one
- * label look like another (Unicode TR #36 §2).
+ * Never part of a name a person gives a device: C0 and C1 control characters (Unicode general category
+ * Cc), bidirectional controls (Bidi_Control: U+202E would show `\u202Eppa rotacitnehtuA` as
+ * "Authenticator app", the Trojan Source display trick, CVE-2021-42574; RFC 8264 §9.13 disallows them),
+ * the line and paragraph separators (they break a label shown on one line), and unpaired UTF-16
+ * surrogates (no Unicode character; stored as U+FFFD, not as sent). Other format characters stay:
+ * emoji sequences need U+200D.
  */
-const CONTROL_CHARS = /[\p{Cc}\p{Cf}\u2028\u2029]/u;
+const CONTROL_CHARS = /[\p{Cc}\p{Bidi_Control}\u2028\u2029]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/u;
 
 /**
  * A TOTP's label as stored: trimmed, TOTP_LABEL_CHARS characters (Unicode code points, as PostgreSQL
- * counts varchar), no control characters; DEFAULT_TOTP_LABEL when none is given (undefined or null).
+ * counts varchar), no control, bidirectional-control or lone-surrogate characters; DEFAULT_TOTP_LABEL when none is given (undefined or null).
  * Anything else is INVALID_TOTP_LABEL.
  */
 export function totpLabel(raw: unknown, field = 'label'): string {

@@ -54,6 +54,15 @@ const USER_TOTPS = `${TOTP_COLUMNS} ORDER BY verified DESC, created_at DESC, id 
 /** The newest verified TOTP, else the newest pending one. */
 const CURRENT_TOTP = `${USER_TOTPS} LIMIT 1`;
 const VERIFIED_TOTPS = `${TOTP_COLUMNS} AND verified = TRUE ORDER BY created_at DESC, id DESC`;
+/**
+ * Run when a pending TOTP was just verified: if it is the user's only verified TOTP, their other pending
+ * ones go. They were bound while the account had no second factor (a password-only session may create
+ * one then), so none may outlive the moment it gets one: binding an authenticator beside a verified one
+ * needs that second factor (NIST SP 800-63B §6.1.2.1), which createTotp asks of session callers from
+ * now on. Parameters: user id, the verified TOTP's id, user id, the verified TOTP's id.
+ */
+const CLOSE_ENROLLMENT =
+  'DELETE FROM totps WHERE user_id = ? AND id <> ? AND verified = FALSE AND NOT EXISTS (SELECT 1 FROM totps v WHERE v.user_id = ? AND v.verified = TRUE AND v.id <> ?)';
 
 /**
  * How far before processing a request's arrival stamp may place the time step a code is verified at: enough for
@@ -188,6 +197,7 @@ export class TotpService {
    * digits and period, with no early exit, and the request spends one lockout attempt however many
    * there are (one budget per user, NIST SP 800-63B §5.2.2). Each TOTP keeps its own replay guard, so a
    * code is accepted once per TOTP. The session factor and the payload name the TOTP that matched.
+   * The code that verifies a user's first TOTP also removes their other pending ones (CLOSE_ENROLLMENT).
    */
   async authenticate(projectId: string, input: AuthenticateTotpInput, { requestId = null, receivedAtMs = null, caller = null }: VerificationOptions = {}): Promise<AuthenticatePayload> {
     const userId = parseUserId(input.userId);
@@ -202,7 +212,7 @@ export class TotpService {
       );
     }
     const nowMs = this.clock.now();
-    const candidates = await this.candidates(projectId, userId, totpId, nowMs);
+    const { candidates, holdsVerified } = await this.candidates(projectId, userId, totpId, nowMs);
     // A code no candidate could have made (8 digits for 6-digit TOTPs) is malformed: no attempt spent.
     const fitting = candidates.filter((t) => t.digits === code.length);
     if (!fitting.length) throw new InvalidTotpCodeError({ message: `This user's TOTP codes are ${candidates[0].digits} digits 0-9; spaces, hyphens and dots between them are ignored.` });
@@ -210,7 +220,8 @@ export class TotpService {
     // Verified before the transaction (pure CPU); the outcome only counts once the attempt is spent.
     // Never later than now, and never earlier than MAX_ARRIVAL_LAG_MS before it, whatever the stamp says.
     const verifiedAtMs = receivedAtMs === null ? nowMs : Math.min(nowMs, Math.max(receivedAtMs, nowMs - MAX_ARRIVAL_LAG_MS));
-    const matches = this.matches(fitting, code, verifiedAtMs);
+    // The transit grace is for a first enrollment only: beside a verified TOTP a pending one signs in.
+    const matches = this.matches(fitting, code, verifiedAtMs, holdsVerified ? 0 : otp.TRANSIT_GRACE_MS);
 
     const factor: NewFactor = { type: 'totp', deliveryMethod: 'authenticator_app', totpId: candidates.length === 1 ? candidates[0].totpId : totpId };
     return this.attempt({ projectId, userId, requestId, nowMs, session, factor }, async (m) => {
@@ -219,7 +230,9 @@ export class TotpService {
       // so of any number of concurrent requests with this code exactly one sees affected = 1.
       for (const { totp, step } of matches) {
         const won = await sql(m, ADVANCE_STEP, [step, nowMs, nowMs, totp.totpId, step]);
-        if (won.affected === 1) return { ...factor, totpId: totp.totpId };
+        if (won.affected !== 1) continue;
+        if (!totp.verified) await sql(m, CLOSE_ENROLLMENT, [userId, totp.totpId, userId, totp.totpId]);
+        return { ...factor, totpId: totp.totpId };
       }
       await this.requireTotp(m, matches.map((match) => match.totp.totpId));
       return new TotpCodeAlreadyAuthenticatedError();
@@ -228,13 +241,14 @@ export class TotpService {
 
   /**
    * The candidates' time steps whose code equals `code` (usually none or one). Every candidate is
-   * judged (each with its own parameters, decrypted secret and, while pending, the transit grace),
-   * with no early exit, so timing does not reveal which device matched.
+   * judged (each with its own parameters and decrypted secret; `graceMs` is the transit grace, given
+   * only while the user holds no verified TOTP, so every candidate is pending then), with no early
+   * exit, so timing does not reveal which device matched.
    */
-  private matches(candidates: readonly Totp[], code: string, verifiedAtMs: number): Array<{ totp: Totp; step: number }> {
+  private matches(candidates: readonly Totp[], code: string, verifiedAtMs: number, graceMs: number): Array<{ totp: Totp; step: number }> {
     const found: Array<{ totp: Totp; step: number }> = [];
     for (const totp of candidates) {
-      const grace = totp.verified ? 0 : otp.TRANSIT_GRACE_MS;
+      const grace = totp.verified ? 0 : graceMs;
       const step = otp.matchStep(this.envelope.decrypt(totp.secretCiphertext, totp.totpId), code, verifiedAtMs, grace, totp);
       if (step !== null) found.push({ totp, step });
     }
@@ -246,23 +260,25 @@ export class TotpService {
    * when it is not this user's; TOTP_EXPIRED when pending past its expiry); else every verified TOTP
    * of the user and their pending ones while unexpired (so a second device is verified as the first
    * was, with a code, no id needed); only pending ones, all past their expiry, is TOTP_EXPIRED.
+   * `holdsVerified`: whether the user holds a verified TOTP (named or not).
    */
-  private async candidates(projectId: string, userId: string, totpId: string | null, nowMs: number): Promise<Totp[]> {
+  private async candidates(projectId: string, userId: string, totpId: string | null, nowMs: number): Promise<{ candidates: Totp[]; holdsVerified: boolean }> {
     const rows = await this.db.read(async (m) => {
       const { rows: found } = await sql(m, USER_TOTPS, [userId, projectId]);
       if (!found.length) await this.missingTotp(m, projectId, userId);
       return fromRows(m, Totp, found);
     });
     const live = (t: Totp) => t.verified || t.expiresAt.getTime() > nowMs;
+    const holdsVerified = rows.some((t) => t.verified);
     if (totpId !== null) {
       const named = rows.find((t) => t.totpId === totpId);
       if (!named) throw new TotpNotFoundError();
       if (!live(named)) throw new TotpExpiredError();
-      return [named];
+      return { candidates: [named], holdsVerified };
     }
     const candidates = rows.filter(live);
     if (!candidates.length) throw new TotpExpiredError();
-    return candidates;
+    return { candidates, holdsVerified };
   }
 
   /**

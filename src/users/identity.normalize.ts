@@ -1,7 +1,7 @@
 // Pure normalisation of the identifiers a user is known by (email, phone number), so that one person
 // cannot hold two users of a project through two spellings of one address. No I/O: the service, the
 // input validators and the migration that rewrites stored rows all call these same functions.
-import { domainToASCII } from 'node:url';
+import { toASCII } from 'tr46';
 import { isEmail } from 'class-validator';
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
 
@@ -25,7 +25,8 @@ const PHONE_PARSE_MAX_ROUNDS = 4;
  *   escapes dropped, fullwidth/halfwidth forms mapped, case folded. Uniqueness per project has always
  *   been case-insensitive, although RFC 5321 §2.4 lets a mail server tell case apart. Nothing else is
  *   folded: dots and `+tags` mean what the receiving domain says they mean.
- * - The domain goes through IDNA (UTS #46 mapping, as WHATWG URL's domainToASCII does): case-folded,
+ * - The domain goes through IDNA (UTS #46 ToASCII with WHATWG URL's options, by `tr46`, the WHATWG
+ *   URL reference implementation's IDNA module, so every Node.js version gives one answer): case-folded,
  *   width-folded (fullwidth letters and dots), NFC, and written in its ASCII (punycode, RFC 5891)
  *   form, so `bücher.example`, `BÜCHER.example` and `xn--bcher-kva.example` are one domain. A
  *   trailing root dot (`example.com.`, RFC 1034 §3.1) names the same domain and is dropped.
@@ -39,11 +40,28 @@ export function normalizeEmail(raw: string): string | null {
   if (at <= 0 || at === address.length - 1) return null;
   const local = normalizeLocalPart(address.slice(0, at));
   if (local === null) return null;
-  let domain = domainToASCII(address.slice(at + 1));
-  if (domain.endsWith('.')) domain = domain.slice(0, -1);
+  let domain = domainToAscii(address.slice(at + 1));
+  if (domain?.endsWith('.')) domain = domain.slice(0, -1);
   if (!domain) return null;
   const email = `${local}@${domain.toLowerCase()}`;
   return email.length <= EMAIL_MAX_CHARS && isValidEmailSyntax(email) ? email : null;
+}
+
+/**
+ * UTS #46 §4.2 ToASCII as the WHATWG URL Standard's "domain to ASCII" (not beStrict) calls it, or null
+ * when IDNA refuses the domain (invalid punycode such as `xn--a`, a bidi or joiner rule broken).
+ * Node's own `url.domainToASCII` follows whichever URL Standard revision its bundled parser implements
+ * (Node 24 keeps invalid punycode as written), so the rule is pinned here instead.
+ */
+function domainToAscii(domain: string): string | null {
+  return toASCII(domain, {
+    checkBidi: true,
+    checkHyphens: false,
+    checkJoiners: true,
+    useSTD3ASCIIRules: false,
+    verifyDNSLength: false,
+    transitionalProcessing: false,
+  });
 }
 
 // RFC 5322 §3.2.5 quoted-string (RFC 5321 §4.1.2 Quoted-string): DQUOTE, then text and quoted-pairs `\x`.

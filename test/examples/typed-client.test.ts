@@ -1,5 +1,9 @@
-// The typed-client example (examples/typed-client) enrolls, verifies and recovers against a real gateway and reports expected failures by extensions.code.
+// The typed-client example (examples/typed-client) enrolls, verifies and recovers against a real gateway and reports expected failures by extensions.code; its README's "Use it" runs as written.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { decodeJwt } from 'jose';
+import { PNG } from 'pngjs';
+import jsQR from 'jsqr';
 import { generateSync } from 'otplib';
 import { startGateway, type TestGateway } from '../support/gateway';
 import { GatewayRequestError } from '../../client';
@@ -78,5 +82,40 @@ describe('examples/typed-client/two-factor.ts', () => {
     const intruder = gw.client.with({ secret: 'wrong' });
     await expect(verify(intruder, enrolled.userId, '123456')).rejects.toBeInstanceOf(GatewayRequestError);
     await expect(verify(intruder, enrolled.userId, '123456')).rejects.toMatchObject({ code: 'UNAUTHORIZED_CREDENTIALS', status: 401 });
+  });
+});
+
+describe('examples/typed-client/sign-up.ts, the README\'s "Use it" as written', () => {
+  const example = join(__dirname, '..', '..', 'examples', 'typed-client');
+  const saved = { ...process.env };
+  afterAll(() => (process.env = saved));
+
+  /** What the user's phone does with the QR code the page renders: scan it. */
+  const scan = (qrCode: string) => {
+    const png = PNG.sync.read(Buffer.from(qrCode.slice('data:image/png;base64,'.length), 'base64'));
+    return jsQR(new Uint8ClampedArray(png.data), png.width, png.height)?.data ?? '';
+  };
+
+  it('is the README block, and signs up a user who types the code from the scanned QR code', async () => {
+    const readme = readFileSync(join(example, 'README.md'), 'utf8');
+    const block = /<!-- readme-test: use-it -->\n```ts\n([\s\S]*?)```\n/.exec(readme)?.[1];
+    expect(block).toBe(readFileSync(join(example, 'sign-up.ts'), 'utf8'));
+
+    Object.assign(process.env, { GATEWAY_URL: gw.url, PROJECT_ID: gw.project.projectId, SECRET: gw.project.secret });
+    const { signUp } = await import('../../examples/typed-client/sign-up');
+    let scanned = '';
+    const shown: string[] = [];
+    const page = {
+      render: (qrCode: string, recoveryCodes: readonly string[]) => {
+        scanned = scan(qrCode);
+        expect(recoveryCodes).toHaveLength(10);
+      },
+      askCode: async () => codeFromUri(scanned),
+      showError: (code: string) => void shown.push(code),
+    };
+    const sessionJwt = await signUp('grace@example.com', page);
+    expect(decodeJwt(sessionJwt!)).toMatchObject({ aud: [gw.project.projectId] });
+    expect(await signUp('grace@example.com', page)).toBeNull();
+    expect(shown).toEqual(['DUPLICATE_EMAIL']);
   });
 });

@@ -237,7 +237,7 @@ describe('production mode', () => {
         check();
       });
       const lines = gateway.output().split('\n').filter((l) => l.startsWith('production mode:'));
-      expect(lines).toEqual(['production mode: Sandbox off, introspection off (GRAPHQL_SANDBOX/GRAPHQL_INTROSPECTION to enable); GATEWAY_ENCRYPTION_KEY required']);
+      expect(lines).toEqual(['production mode: explorer off, introspection off (GRAPHQL_EXPLORER/GRAPHQL_INTROSPECTION to enable); GATEWAY_ENCRYPTION_KEY required']);
     } finally {
       await gateway.kill();
       rmSync(dir, { recursive: true, force: true });

@@ -143,7 +143,11 @@ describe('SQLite write lock held by another process beyond DATABASE_BUSY_TIMEOUT
     expect(gw.logs()).not.toContain('INTERNAL_SERVER_ERROR');
     // An expected, coded, retryable fault is a warning (pino level 40) naming its code and request
     // id, with the driver's message and no stack; never an "unexpected error".
-    const busyLines = gw.logs().split('\n').filter((line) => line.includes('DATABASE_BUSY')).map((line) => JSON.parse(line) as Record<string, unknown>);
+    const linesNamingBusy = gw.logs().split('\n').filter((line) => line.includes('DATABASE_BUSY')).map((line) => JSON.parse(line) as Record<string, unknown>);
+    // Each refused request's "request completed" line names the code too (src/http/request-log.ts).
+    const completed = linesNamingBusy.filter((line) => line.msg === 'request completed');
+    expect(completed.map((line) => line.res)).toContainEqual(expect.objectContaining({ result: 'error', errorCodes: expect.arrayContaining(['DATABASE_BUSY']) }));
+    const busyLines = linesNamingBusy.filter((line) => line.msg !== 'request completed');
     expect(busyLines.length).toBeGreaterThanOrEqual(4);
     for (const line of busyLines) {
       expect(line).toMatchObject({ level: 40, code: 'DATABASE_BUSY', requestId: expect.any(String), cause: expect.any(String) });

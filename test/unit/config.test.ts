@@ -23,7 +23,7 @@ it('has the documented defaults', () => {
     recoveryCodes: { retrievable: false },
     sessions: { jwtAlgorithm: 'RS256', jwtLifetimeSeconds: 300 },
     http: { bodyLimitBytes: 1048576 },
-    graphql: { sandbox: true, introspection: true },
+    graphql: { explorer: 'sandbox', introspection: true },
     operationLimits: { maxAliases: 50, maxDepth: 10, maxTokens: 2000, maxDirectives: 50, maxCost: 5000, maxRootFields: 50 },
     rateLimit: { requestsPerMinute: 0, sessionRequestsPerMinute: 0, ipRequestsPerMinute: 0 },
   });
@@ -82,7 +82,28 @@ it('generates a development key into the per-user config directory, apart from t
   expect(loadConfig({ HOME: join(dir, 'home') }, dir).encryption.generatedKeyPath!.startsWith(join(dir, 'home', '.config', 'totp-gateway') + sep)).toBe(true);
   expect(() => loadConfig({ NODE_ENV: 'production' }, dir)).toThrow(ConfigError);
   const production = loadConfig({ NODE_ENV: 'production', GATEWAY_ENCRYPTION_KEY: key, METRICS_PORT: '9464' }, dir);
-  expect(production.graphql).toEqual({ sandbox: false, introspection: false });
+  expect(production.graphql).toEqual({ explorer: 'off', introspection: false });
+});
+
+it('picks the GraphQL explorer from GRAPHQL_EXPLORER, else from GRAPHQL_SANDBOX as before, and refuses the two disagreeing', () => {
+  const explorer = (env: Record<string, string>) => loadConfig({ GATEWAY_ENCRYPTION_KEY: key, METRICS_PORT: '9464', ...env }, dir).graphql.explorer;
+  // Unset: Sandbox outside production, none in production (what GRAPHQL_SANDBOX's defaults gave).
+  expect(explorer({})).toBe('sandbox');
+  expect(explorer({ NODE_ENV: 'test' })).toBe('sandbox');
+  expect(explorer({ NODE_ENV: 'production' })).toBe('off');
+  // GRAPHQL_SANDBOX alone: on is Sandbox everywhere; off is the offline GraphiQL, except in production.
+  expect(explorer({ GRAPHQL_SANDBOX: 'true', NODE_ENV: 'production' })).toBe('sandbox');
+  expect(explorer({ GRAPHQL_SANDBOX: 'false' })).toBe('graphiql');
+  expect(explorer({ GRAPHQL_SANDBOX: 'false', NODE_ENV: 'production' })).toBe('off');
+  // GRAPHQL_EXPLORER wins over every default, in production too.
+  for (const NODE_ENV of ['development', 'production']) {
+    for (const value of ['sandbox', 'graphiql', 'off']) expect(explorer({ NODE_ENV, GRAPHQL_EXPLORER: value })).toBe(value);
+  }
+  expect(explorer({ GRAPHQL_EXPLORER: 'graphiql', GRAPHQL_SANDBOX: 'false' })).toBe('graphiql');
+  expect(explorer({ GRAPHQL_EXPLORER: 'sandbox', GRAPHQL_SANDBOX: 'true' })).toBe('sandbox');
+  expect(() => explorer({ GRAPHQL_EXPLORER: 'graphiql', GRAPHQL_SANDBOX: 'true' })).toThrow(/GRAPHQL_SANDBOX=true contradicts GRAPHQL_EXPLORER=graphiql/);
+  expect(() => explorer({ GRAPHQL_EXPLORER: 'sandbox', GRAPHQL_SANDBOX: 'false' })).toThrow(ConfigError);
+  expect(() => explorer({ GRAPHQL_EXPLORER: 'graphql' })).toThrow(/GRAPHQL_EXPLORER must be one of sandbox, graphiql, off/);
 });
 
 it('keeps using a development key of the older layout in the data folder, and says where to move it', () => {
