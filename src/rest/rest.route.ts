@@ -1,7 +1,7 @@
 // What every /v1 route shares: the route() wrapper (its JSON schema, project credentials, the rate
 // limit, Stytch's success body), snake_case field helpers and the error answer, which is the one
 // error policy (src/errors/error.wire.ts) in Stytch's wire form.
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifySchema } from 'fastify';
 import type { AuthenticatedProject } from '../projects/project.service';
 import { GatewayError, TooManyRequestsError, UnauthorizedCredentialsError } from '../errors/error.catalogue';
 import { httpAnswer, logFailure, restErrorBody, toGatewayError } from '../errors/error.wire';
@@ -12,6 +12,7 @@ import type { Services } from '../services';
 import { inRestSpelling } from './rest.fields';
 import { isId } from '../common/ids';
 import { invalidArgument, REST_SCHEMAS } from './rest.schemas';
+import { operationSchema } from './rest.operations';
 
 /** A JSON object body (or the object a route answers with, besides status_code and request_id). */
 export type RestBody = Record<string, unknown>;
@@ -42,13 +43,26 @@ const REST_ROUTE_UNITS = 1;
 const OK_STATUS = 200;
 
 /**
+ * The whole Fastify schema of a /v1 route: its request schemas (rest.schemas.ts) and its
+ * documentation and responses (rest.operations.ts). Throws a TypeError at registration when either
+ * is missing: a route without them is a bug (undocumented in /v1/openapi.json, or unchecked input).
+ */
+export function routeSchema(method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string): FastifySchema {
+  const key = `${method} ${url}`;
+  const request = REST_SCHEMAS[key];
+  if (!request) throw new TypeError(`REST route ${key} has no schema in rest.schemas.ts`);
+  const documentation = operationSchema(key);
+  if (!documentation) throw new TypeError(`REST route ${key} has no operation (summary, responses) in rest.operations.ts`);
+  return { ...request, ...documentation };
+}
+
+/**
  * Registers a route that answers only callers with project credentials (HTTP Basic), charges the
  * backend's per-project budget as for GraphQL, and answers `{status_code: 200, request_id, ...}`.
- * Every route declares its fields' JSON types (src/rest/rest.schemas.ts); a route without is a bug.
+ * Every route declares its fields' JSON types and its answers (routeSchema); a route without is a bug.
  */
 export function route({ app, services, rateLimits }: RestScope, method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, handler: RestHandler): void {
-  const schema = REST_SCHEMAS[`${method} ${url}`];
-  if (!schema) throw new TypeError(`REST route ${method} ${url} has no schema in rest.schemas.ts`);
+  const schema = routeSchema(method, url);
   const named = { body: declaresUserId(schema.body), params: declaresUserId(schema.params), query: declaresUserId(schema.querystring) };
   app.route({
     method,

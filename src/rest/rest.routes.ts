@@ -7,6 +7,7 @@ import { GatewayError } from '../errors/error.catalogue';
 import { restErrorBody } from '../errors/error.wire';
 import type { RateLimitService } from '../ratelimit/rate-limit.service';
 import type { Services } from '../services';
+import { registerOpenApi } from './rest.openapi';
 import { sendError } from './rest.route';
 import { sessionRoutes } from './sessions.routes';
 import { totpRoutes } from './totps.routes';
@@ -15,11 +16,14 @@ import { userRoutes } from './users.routes';
 
 /**
  * Registers the facade under /v1 as an encapsulated plugin, so its error and not-found answers are
- * Stytch's `{status_code, request_id, error_type, error_message, error_url}` and GraphQL's stay apart.
+ * Stytch's `{status_code, request_id, error_type, error_message, error_url}` and GraphQL's stay apart,
+ * with its OpenAPI 3.1 document at GET /v1/openapi.json (rest.openapi.ts).
  */
 export function registerRestRoutes(app: FastifyInstance, services: Services, rateLimits?: RateLimitService): void {
   void app.register(
     async (scope) => {
+      // First: the document collects the routes registered after it.
+      await registerOpenApi(scope);
       scope.setErrorHandler((error, request, reply) => sendError(error, request, reply));
       scope.setNotFoundHandler((request, reply) => {
         const missing = new GatewayError('ROUTE_NOT_FOUND', { message: `No route ${request.method} ${request.url.split('?')[0]}.` });

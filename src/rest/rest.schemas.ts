@@ -93,6 +93,8 @@ export const REST_SCHEMAS: Record<string, FastifySchema> = {
   'POST /sessions/authenticate': { body: body(sessionArguments) },
   'POST /sessions/revoke': { body: body({ session_id: optionalString, session_token: optionalString, session_jwt: optionalString }) },
   'GET /sessions': { querystring: { type: 'object', properties: { user_id: string } } },
+  // Public (no credentials), like Stytch's; registered apart from route() in sessions.routes.ts.
+  'GET /sessions/jwks/:project_id': { params: { type: 'object', properties: { project_id: string }, required: ['project_id'] } },
 };
 
 /** JSON Schema type names as the API reference spells them. */

@@ -1,7 +1,7 @@
 // /v1/sessions: the public JWKS, authenticate, revoke and list sessions.
 import { isId } from '../common/ids';
 import { AuthenticateSessionInput, RevokeSessionInput } from '../sessions/session.inputs';
-import { input, route, sessionFields, str, type RestScope } from './rest.route';
+import { input, route, routeSchema, sessionFields, str, type RestScope } from './rest.route';
 import { sessionView, userView } from './rest.views';
 
 /** How long a client may cache the JWKS (seconds); rotation publishes the next key ahead of use. */
@@ -14,7 +14,7 @@ export function sessionRoutes(scope: RestScope): void {
 
   // Public, like Stytch's: an unknown project simply has no keys. A bare RFC 7517 JWK Set (the
   // contract's `{"keys": [...]}`); the request id travels in the x-request-id header.
-  app.get<{ Params: { project_id: string } }>('/sessions/jwks/:project_id', async (request, reply) => {
+  app.get<{ Params: { project_id: string } }>('/sessions/jwks/:project_id', { schema: routeSchema('GET', '/sessions/jwks/:project_id') }, async (request, reply) => {
     const { project_id: projectId } = request.params;
     const keys = isId('project', projectId) ? await signingKeys.publicKeys(projectId) : [];
     void reply.header('cache-control', `public, max-age=${JWKS_MAX_AGE_SECONDS}`);
