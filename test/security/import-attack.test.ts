@@ -1,6 +1,6 @@
 // The CLI's own output files never overwrite what they must not: an import report never lands on the file being imported or the SQLite database, a backup never on the database, its side files or its folder, and a backup is readable by its owner only.
 import { execFile } from 'node:child_process';
-import { existsSync, linkSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, linkSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -13,9 +13,9 @@ const database = join(data, 'gateway.sqlite');
 const env = { NODE_ENV: 'test', DATABASE_URL: `sqlite:${database}`, GATEWAY_ENCRYPTION_KEY: randomBytes(32).toString('base64') };
 
 /** Runs the built CLI as its own process, in `dir`. */
-function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+function cli(args: string[], extraEnv: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const childEnv = { PATH: process.env.PATH ?? '', ...(process.env.XDG_CONFIG_HOME && { XDG_CONFIG_HOME: process.env.XDG_CONFIG_HOME }), ...env };
+    const childEnv = { PATH: process.env.PATH ?? '', ...(process.env.XDG_CONFIG_HOME && { XDG_CONFIG_HOME: process.env.XDG_CONFIG_HOME }), ...env, ...extraEnv };
     execFile(process.execPath, [join(root, 'dist', 'src', 'cli.js'), ...args], { cwd: dir, env: childEnv }, (error, stdout, stderr) =>
       resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
     );
@@ -83,6 +83,24 @@ describe('import --report', () => {
     }
     expect(statSync(`${file}.errors.jsonl`).mode & 0o777).toBe(0o600);
   });
+});
+
+describe('import FILE', () => {
+  it('reads a JSON lines file whose one line is larger than the heap without holding it: that line is reported, the next imported', async () => {
+    const file = join(dir, 'huge.jsonl');
+    const fd = openSync(file, 'w');
+    writeSync(fd, '{"email":"huge@example.com","secret":"');
+    const block = Buffer.alloc(1 << 20, 'A');
+    for (let i = 0; i < 160; i++) writeSync(fd, block);
+    writeSync(fd, '"}\r\n' + line('after-huge@example.com'));
+    closeSync(fd);
+    const run = await cli(['import', '--project', projectId, file], { NODE_OPTIONS: '--max-old-space-size=96' });
+    rmSync(file);
+    expect(run.stderr).not.toMatch(/heap/i);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/2 lines .*1 imported.*1 failed/);
+    expect(readFileSync(`${file}.errors.jsonl`, 'utf8')).toMatch(/"line":1,.*longer than/);
+  }, 60_000);
 });
 
 describe('backup FILE', () => {
