@@ -86,6 +86,14 @@ describe('import --report', () => {
 });
 
 describe('import FILE', () => {
+  it('one batch naming the same new user twice with different secrets, at maxTotpsPerUser 1: exactly one wins', async () => {
+    const file = join(dir, 'twice.jsonl');
+    writeFileSync(file, line('twice@example.com') + line('twice@example.com'));
+    const run = await cli(['import', '--project', projectId, file]);
+    expect(run.stdout).toMatch(/2 lines .*1 imported \(1 users created\).*1 failed/);
+    expect(readFileSync(`${file}.errors.jsonl`, 'utf8')).toMatch(/"line":2,.*ACTIVE_TOTP_EXISTS/);
+  });
+
   it('reads a JSON lines file whose one line is larger than the heap without holding it: that line is reported, the next imported', async () => {
     const file = join(dir, 'huge.jsonl');
     const fd = openSync(file, 'w');
