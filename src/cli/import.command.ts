@@ -3,7 +3,7 @@
 // time, one savepoint per line (TotpImportService.importBatch). Every line that is not imported gets
 // a line in the report (JSON lines): `skipped` when the user already has that secret (a re-run), else
 // `error` with the coded error. Nothing secret is written to the report or the terminal.
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createWriteStream, fchmodSync, openSync, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { GatewayError } from '../errors/error.catalogue';
 import { IMPORT_BATCH_LINES, IMPORT_PROGRESS_INTERVAL_MS } from '../constants/import.constants';
@@ -36,6 +36,9 @@ export interface ImportSummary {
   readonly report: string;
   readonly seconds: number;
 }
+
+/** The report names users (emails, external ids): owner only (OWASP Logging Cheat Sheet, "Protection"). */
+const REPORT_FILE_MODE = 0o600;
 
 /** A report path that would overwrite the file being imported or the database: the CLI prints its message (exit 1). */
 export class ReportPathRefusedError extends Error {
@@ -75,7 +78,7 @@ export async function importFile(services: Services, options: ImportOptions): Pr
   const conflict = outputPathConflict(reportPath, { databasePath: options.databasePath, inputs: [options.file] });
   if (conflict) throw new ReportPathRefusedError(`--report: ${conflict}`);
   await services.totpImports.requireProject(options.projectId);
-  const report = createWriteStream(reportPath, { flags: 'w', mode: 0o600 });
+  const report = openReport(reportPath);
   const counts: Counts = { lines: 0, imported: 0, skipped: 0, failed: 0, usersCreated: 0 };
   const progress = options.progress?.isTTY ? new ProgressLine(options.progress) : undefined;
   const run = new ImportRun(services, options.projectId, report, counts);
@@ -97,6 +100,13 @@ export async function importFile(services: Services, options: ImportOptions): Pr
     await once(report, 'close');
   }
   return { ...counts, report: reportPath, seconds: (Date.now() - started) / 1000 };
+}
+
+/** The report file, emptied, readable by its owner only even when an earlier run left it with another mode (it names users). */
+function openReport(path: string): WriteStream {
+  const fd = openSync(path, 'w', REPORT_FILE_MODE);
+  fchmodSync(fd, REPORT_FILE_MODE);
+  return createWriteStream('', { fd });
 }
 
 /** One run of the command: its counts and report, batch by batch. */

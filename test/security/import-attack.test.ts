@@ -73,9 +73,10 @@ describe('import --report', () => {
     expect((await cli(['project', 'list', '--json'])).code).toBe(0);
   });
 
-  it('still writes a report (mode 0600) next to the file, and again on a re-run', async () => {
+  it('still writes a report (mode 0600, also over an earlier world-readable one) next to the file, and again on a re-run', async () => {
     const file = join(dir, 'ok.jsonl');
     writeFileSync(file, line('ok@example.com') + '{not json\n');
+    writeFileSync(`${file}.errors.jsonl`, '', { mode: 0o644 });
     for (const expected of [/1 imported/, /1 skipped/]) {
       const run = await cli(['import', '--project', projectId, file]);
       expect(run.code).toBe(0);
