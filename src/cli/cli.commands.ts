@@ -214,7 +214,9 @@ export const COMMANDS: readonly CliCommand[] = [
       '                                               FILE.errors.jsonl); a re-run skips what is there',
     run: async ({ json, required, optional, operands }) => {
       const projectId = required('project');
-      const summary = await withServices((s) => importFile(s, { projectId, file: operands[0], reportPath: optional('report'), progress: process.stderr }));
+      const { database } = loadConfig();
+      const databasePath = database.kind === 'sqlite' ? database.path : null;
+      const summary = await withServices((s) => importFile(s, { projectId, file: operands[0], reportPath: optional('report'), databasePath, progress: process.stderr }));
       const human =
         `${summary.lines} lines in ${summary.seconds.toFixed(1)} s: ${summary.imported} imported (${summary.usersCreated} users created), ` +
         `${summary.skipped} skipped (already imported), ${summary.failed} failed; report: ${summary.report}`;

@@ -3,7 +3,7 @@
 // time, one savepoint per line (TotpImportService.importBatch). Every line that is not imported gets
 // a line in the report (JSON lines): `skipped` when the user already has that secret (a re-run), else
 // `error` with the coded error. Nothing secret is written to the report or the terminal.
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createWriteStream, fchmodSync, openSync, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { GatewayError } from '../errors/error.catalogue';
 import { IMPORT_BATCH_LINES, IMPORT_PROGRESS_INTERVAL_MS } from '../constants/import.constants';
@@ -12,6 +12,7 @@ import type { ImportRequest, PreparedImport } from '../totp/totp-import.rules';
 import { prepareImport } from '../totp/totp-import.rules';
 import type { ImportLine, UserRef } from '../totp/totp-import.service';
 import { readImportFile, type ImportFields, type ImportRecord } from './import.file';
+import { outputPathConflict } from '../db/output-path';
 
 /** What the command was asked: the project, the file, where the report goes. */
 export interface ImportOptions {
@@ -19,6 +20,8 @@ export interface ImportOptions {
   readonly file: string;
   /** Default: FILE.errors.jsonl. */
   readonly reportPath?: string;
+  /** The SQLite database file (null for PostgreSQL): the report may not be written over it (db/output-path.ts). */
+  readonly databasePath: string | null;
   /** Where the progress line goes; drawn only when it is a terminal. */
   readonly progress?: NodeJS.WriteStream;
 }
@@ -32,6 +35,14 @@ export interface ImportSummary {
   readonly usersCreated: number;
   readonly report: string;
   readonly seconds: number;
+}
+
+/** The report names users (emails, external ids): owner only (OWASP Logging Cheat Sheet, "Protection"). */
+const REPORT_FILE_MODE = 0o600;
+
+/** A report path that would overwrite the file being imported or the database: the CLI prints its message (exit 1). */
+export class ReportPathRefusedError extends Error {
+  override readonly name = 'ReportPathRefusedError';
 }
 
 /** The running counts of a run. */
@@ -56,15 +67,18 @@ interface ReadyLine extends ImportLine {
 
 /**
  * Imports every line of `options.file` into the project and writes the report (mode 0600).
- * @throws ProjectNotFoundError before any line when the project does not exist; a database fault
+ * @throws ReportPathRefusedError before anything is opened when the report path is FILE itself or the
+ *   database (or one of its files); ProjectNotFoundError before any line when the project does not exist; a database fault
  *   (GatewayError DATABASE_BUSY, ...) or an unreadable file fails the run at the batch it hit: that
  *   batch writes nothing, earlier batches stay, and a re-run skips them.
  */
 export async function importFile(services: Services, options: ImportOptions): Promise<ImportSummary> {
   const started = Date.now();
-  await services.totpImports.requireProject(options.projectId);
   const reportPath = options.reportPath ?? `${options.file}.errors.jsonl`;
-  const report = createWriteStream(reportPath, { flags: 'w', mode: 0o600 });
+  const conflict = outputPathConflict(reportPath, { databasePath: options.databasePath, inputs: [options.file] });
+  if (conflict) throw new ReportPathRefusedError(`--report: ${conflict}`);
+  await services.totpImports.requireProject(options.projectId);
+  const report = openReport(reportPath);
   const counts: Counts = { lines: 0, imported: 0, skipped: 0, failed: 0, usersCreated: 0 };
   const progress = options.progress?.isTTY ? new ProgressLine(options.progress) : undefined;
   const run = new ImportRun(services, options.projectId, report, counts);
@@ -86,6 +100,13 @@ export async function importFile(services: Services, options: ImportOptions): Pr
     await once(report, 'close');
   }
   return { ...counts, report: reportPath, seconds: (Date.now() - started) / 1000 };
+}
+
+/** The report file, emptied, readable by its owner only even when an earlier run left it with another mode (it names users). */
+function openReport(path: string): WriteStream {
+  const fd = openSync(path, 'w', REPORT_FILE_MODE);
+  fchmodSync(fd, REPORT_FILE_MODE);
+  return createWriteStream('', { fd });
 }
 
 /** One run of the command: its counts and report, batch by batch. */

@@ -5,7 +5,6 @@
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { extname } from 'node:path';
-import { createInterface } from 'node:readline';
 import { parse as parseCsv, type CsvError } from 'csv-parse';
 import { GatewayError } from '../errors/error.catalogue';
 import { IMPORT_LINE_MAX_BYTES } from '../constants/import.constants';
@@ -73,15 +72,61 @@ async function detectFormat(path: string): Promise<ImportFormat> {
 
 const unreadable = (message: string, errorType?: 'invalid_json') => new GatewayError('BAD_REQUEST', { message, ...(errorType && { errorType }) });
 
+const LF = 0x0a;
+const CR = 0x0d;
+/** Bytes of one line held at most (the rest of a longer line is skipped unread): room for IMPORT_LINE_MAX_BYTES and the white space around it. */
+const LINE_HELD_MAX_BYTES = 2 * IMPORT_LINE_MAX_BYTES;
+
+/**
+ * The lines of a file ended by LF, CRLF or CR (as readline splits them), decoded as UTF-8 once whole;
+ * a line longer than LINE_HELD_MAX_BYTES is answered `null`, its bytes dropped as they stream past, so
+ * a huge or binary file without line ends never has to fit in memory (readline holds a whole line as
+ * one string, whatever its length).
+ */
+async function* boundedLines(path: string): AsyncGenerator<string | null> {
+  let parts: Buffer[] = [];
+  let held = 0;
+  let tooLong = false;
+  /** The previous line ended with CR: an LF right after it ends nothing more. */
+  let afterCr = false;
+  const keep = (piece: Buffer) => {
+    if (tooLong || !piece.length) return;
+    held += piece.length;
+    if (held > LINE_HELD_MAX_BYTES) [tooLong, parts] = [true, []];
+    else parts.push(piece);
+  };
+  const take = (): string | null => {
+    const line = tooLong ? null : Buffer.concat(parts).toString('utf8');
+    [parts, held, tooLong] = [[], 0, false];
+    return line;
+  };
+  for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) {
+    let start: number = afterCr && chunk[0] === LF ? 1 : 0;
+    afterCr = false;
+    let lf: number = chunk.indexOf(LF, start);
+    let cr: number = chunk.indexOf(CR, start);
+    while (lf !== -1 || cr !== -1) {
+      const end: number = lf === -1 ? cr : cr === -1 ? lf : Math.min(lf, cr);
+      keep(chunk.subarray(start, end));
+      yield take();
+      start = end + (chunk[end] === CR && chunk[end + 1] === LF ? 2 : 1);
+      afterCr = chunk[end] === CR && end + 1 === chunk.length;
+      if (lf !== -1 && lf < start) lf = chunk.indexOf(LF, start);
+      if (cr !== -1 && cr < start) cr = chunk.indexOf(CR, start);
+    }
+    keep(chunk.subarray(start));
+  }
+  if (held || tooLong) yield take();
+}
+
 /** The records of a JSON lines file: one object per line; blank lines skipped; a BOM and CRLF line ends accepted. */
 async function* readJsonLines(path: string): AsyncGenerator<ImportRecord> {
-  const lines = createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Infinity });
   let line = 0;
-  for await (const raw of lines) {
+  for await (const raw of boundedLines(path)) {
     line++;
-    const text = (line === 1 ? raw.replace(/^\uFEFF/, '') : raw).trim();
-    if (!text) continue;
-    if (Buffer.byteLength(text) > IMPORT_LINE_MAX_BYTES) {
+    const text = raw === null ? null : (line === 1 ? raw.replace(/^\uFEFF/, '') : raw).trim();
+    if (text === '') continue;
+    if (text === null || Buffer.byteLength(text) > IMPORT_LINE_MAX_BYTES) {
       yield { line, error: unreadable(`The line is longer than ${IMPORT_LINE_MAX_BYTES} bytes; one line holds one registration.`, 'invalid_json') };
       continue;
     }

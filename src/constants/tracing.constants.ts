@@ -14,3 +14,10 @@ export const ATTR_REQUEST_ID = 'totp_gateway.request_id';
 export const TRACER_NAME = 'totp-gateway';
 /** db.query.text longer than this is not recorded (the operation name still is). */
 export const MAX_RECORDED_STATEMENT_CHARS = 4096;
+/**
+ * A client-chosen GraphQL operation name is recorded (log line, span name and attribute) cut to this
+ * many characters: a name is any length the body limit allows, and an unauthenticated caller chooses it
+ * (OWASP Logging Cheat Sheet, "Event data sources": input from clients is untrusted). The metrics label
+ * the same length (observability/metrics.ts).
+ */
+export const MAX_RECORDED_OPERATION_NAME_CHARS = 64;

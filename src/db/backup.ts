@@ -6,6 +6,7 @@
 import { closeSync, existsSync, fsyncSync, openSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { outputPathConflict } from './output-path';
 
 /** The part of better-sqlite3's API used here (the package ships no types; https://github.com/WiseLibs/better-sqlite3/blob/master/docs/api.md). */
 interface SqliteFile {
@@ -25,6 +26,8 @@ const ALL_PAGES = 0x7fffffff;
 const TEMP_SUFFIX_BYTES = 6;
 /** Tries of a backup that SQLite answered busy before giving up (each waits up to the driver's busy timeout). */
 const BUSY_ATTEMPTS = 3;
+/** A backup holds keyed hashes and encrypted secrets: readable by its owner only (OWASP ASVS 4.0 §8.3.6 / 14.3). */
+const BACKUP_FILE_MODE = 0o600;
 
 /** A refusal of backup or restore: its message is the one line the CLI prints (exit 1). */
 export class BackupRefusedError extends Error {
@@ -48,11 +51,14 @@ export function temporarySibling(target: string, role: string): string {
  * Copies the SQLite database at `source` to `destination` with SQLite's online backup API while other
  * processes read and write it: into a temporary file next to `destination`, checked
  * (`PRAGMA integrity_check`), flushed to disk, then renamed onto `destination`, so a partial copy never
- * carries the final name. `force` replaces an existing `destination`.
- * @throws BackupRefusedError when `source` does not exist, `destination` exists without `force`, or the copy fails its check.
+ * carries the final name. `force` replaces an existing `destination`. The copy is created mode 0600.
+ * @throws BackupRefusedError when `source` does not exist, `destination` is the database, one of its
+ *   files or in its folder (output-path.ts), exists without `force`, or the copy fails its check.
  */
 export async function backupSqlite(source: string, destination: string, force: boolean): Promise<BackupSummary> {
   if (!existsSync(source)) throw new BackupRefusedError(`no database at ${source} (DATABASE_URL): nothing to back up.`);
+  const conflict = outputPathConflict(destination, { databasePath: source, outsideDatabaseFolder: true });
+  if (conflict) throw new BackupRefusedError(conflict);
   if (existsSync(destination) && !force) throw new BackupRefusedError(`${destination} exists: choose a new file, or add --force to replace it.`);
   if (!existsSync(dirname(destination))) throw new BackupRefusedError(`the folder ${dirname(destination)} does not exist.`);
   const temporary = temporarySibling(destination, 'backup');
@@ -71,13 +77,15 @@ export async function backupSqlite(source: string, destination: string, force: b
 }
 
 /**
- * The backup, tried again when SQLite answers busy (another process checkpointing or restarting its WAL
- * at that moment; each try waits up to better-sqlite3's 5 s busy timeout first): a try that fails
- * leaves nothing, the next starts over.
+ * The backup into a new file of mode BACKUP_FILE_MODE (an empty file is an empty SQLite database, so
+ * SQLite writes into it and the mode stays), tried again when SQLite answers busy (another process
+ * checkpointing or restarting its WAL at that moment; each try waits up to better-sqlite3's 5 s busy
+ * timeout first): a try that fails leaves nothing, the next starts over.
  */
 async function backupWithRetries(db: SqliteFile, destination: string): Promise<{ totalPages: number }> {
   for (let attempt = 1; ; attempt++) {
     try {
+      closeSync(openSync(destination, 'wx', BACKUP_FILE_MODE));
       return await db.backup(destination, { progress: () => ALL_PAGES });
     } catch (error) {
       const busy = /SQLITE_BUSY|SQLITE_LOCKED|database is locked/.test(`${(error as { code?: string }).code} ${(error as Error).message}`);

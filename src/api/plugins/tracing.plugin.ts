@@ -6,6 +6,7 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import type { GatewayContext } from '../../graphql/context';
 import { ATTR_GRAPHQL_OPERATION_NAME, ATTR_GRAPHQL_OPERATION_TYPE } from '../../constants/tracing.constants';
 import { failSpan, type Tracing } from '../../tracing/tracing';
+import { recordedOperationName } from './operation-name';
 
 /** Span name until the operation is resolved (a document that does not parse or validate keeps it). */
 const UNRESOLVED_OPERATION = 'graphql';
@@ -28,9 +29,10 @@ export function operationTracingPlugin(tracing: Tracing): ApolloServerPlugin<Gat
       return {
         async didResolveOperation({ operation, operationName }) {
           const type = operation?.operation ?? 'query';
+          const name = operationName ? recordedOperationName(operationName) : null;
           span.setAttribute(ATTR_GRAPHQL_OPERATION_TYPE, type);
-          if (operationName) span.setAttribute(ATTR_GRAPHQL_OPERATION_NAME, operationName);
-          span.updateName(operationName ? `${type} ${operationName}` : type);
+          if (name) span.setAttribute(ATTR_GRAPHQL_OPERATION_NAME, name);
+          span.updateName(name ? `${type} ${name}` : type);
         },
         async willSendResponse({ response, errors }) {
           const sent = response.body.kind === 'single' ? response.body.singleResult.errors : undefined;
