@@ -41,7 +41,7 @@ export interface ImportSummary {
 const REPORT_FILE_MODE = 0o600;
 
 /** A report path that would overwrite the file being imported or the database: the CLI prints its message (exit 1). */
-export class ReportPathRefusedError extends Error {
+class ReportPathRefusedError extends Error {
   override readonly name = 'ReportPathRefusedError';
 }
 

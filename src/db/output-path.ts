@@ -6,7 +6,7 @@ import { realpathSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 
 /** The files SQLite keeps for a database `path`: the file itself, then its write-ahead log, shared memory and rollback journal. */
-export const SQLITE_FILE_SUFFIXES = ['', '-wal', '-shm', '-journal'] as const;
+const SQLITE_FILE_SUFFIXES = ['', '-wal', '-shm', '-journal'] as const;
 
 /** `path` with its folder's symlinks resolved (the folder must exist; the file need not). */
 function canonical(path: string): string {
