@@ -56,12 +56,12 @@ export async function restoreCommand(config: Config, file: string): Promise<Rest
   try {
     // Every check reads the copy: opening FILE itself could leave -wal/-shm files beside it.
     copyFileSync(source, copy);
-    const { migrations: held } = inspectSqliteFile(copy);
+    const { migrations: held } = inspectSqliteFile(copy, source);
     if (held.length === 0) throw new BackupRefusedError(`${source} holds no gateway migrations: it is not a backup of this gateway.`);
     requireKnownMigrations(held, knownMigrations());
     const copyConfig: Config = { ...config, database: { ...database, path: copy, backgroundCheckpoint: false } };
     const applied = await withDatabase(copyConfig, async (open) => open.applied);
-    inspectSqliteFile(copy);
+    inspectSqliteFile(copy, source);
     replaceSqliteFile(target, copy);
     return { database: target, migrations: held, applied };
   } finally {

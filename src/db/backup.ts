@@ -60,7 +60,9 @@ export async function backupSqlite(source: string, destination: string, force: b
   const conflict = outputPathConflict(destination, { databasePath: source, outsideDatabaseFolder: true });
   if (conflict) throw new BackupRefusedError(conflict);
   if (existsSync(destination) && !force) throw new BackupRefusedError(`${destination} exists: choose a new file, or add --force to replace it.`);
-  if (!existsSync(dirname(destination))) throw new BackupRefusedError(`the folder ${dirname(destination)} does not exist.`);
+  if (!existsSync(dirname(destination))) {
+    throw new BackupRefusedError(`the folder ${dirname(destination)} does not exist: create it first (mkdir -p ${dirname(destination)}), or give a FILE in an existing folder.`);
+  }
   const temporary = temporarySibling(destination, 'backup');
   const db = new BetterSqlite3(source, { fileMustExist: true });
   try {
@@ -108,24 +110,25 @@ function selfContained(path: string): void {
 /**
  * Opens a SQLite file read-only and reads what a restore checks first: `PRAGMA integrity_check` must
  * answer `ok` (https://sqlite.org/pragma.html#pragma_integrity_check), and the applied migrations.
+ * `shownAs` is the path refusals name (default `path`): the operator's FILE when `path` is a temporary copy of it.
  * @throws BackupRefusedError when the file is not a SQLite database or is damaged.
  */
-export function inspectSqliteFile(path: string): { migrations: string[] } {
+export function inspectSqliteFile(path: string, shownAs: string = path): { migrations: string[] } {
   let db: SqliteFile;
   try {
     db = new BetterSqlite3(path, { readonly: true, fileMustExist: true });
   } catch (error) {
-    throw new BackupRefusedError(`${path} cannot be opened as a SQLite database: ${(error as Error).message}.`);
+    throw new BackupRefusedError(`${shownAs} cannot be opened as a SQLite database: ${(error as Error).message}.`);
   }
   try {
     const problems = (db.pragma('integrity_check') as Array<{ integrity_check: string }>).map((row) => row.integrity_check);
-    if (problems.join() !== 'ok') throw new BackupRefusedError(`${path} fails PRAGMA integrity_check: ${problems.slice(0, 3).join('; ')}.`);
+    if (problems.join() !== 'ok') throw new BackupRefusedError(`${shownAs} fails PRAGMA integrity_check: ${problems.slice(0, 3).join('; ')}.`);
     const hasTable = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'migrations'").get();
     const migrations = hasTable ? (db.prepare('SELECT name FROM migrations ORDER BY id').all() as Array<{ name: string }>).map((row) => row.name) : [];
     return { migrations };
   } catch (error) {
     if (error instanceof BackupRefusedError) throw error;
-    throw new BackupRefusedError(`${path} is not a readable SQLite database: ${(error as Error).message}.`);
+    throw new BackupRefusedError(`${shownAs} is not a readable SQLite database: ${(error as Error).message}.`);
   } finally {
     db.close();
   }

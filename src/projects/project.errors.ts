@@ -3,13 +3,13 @@ import { GatewayError } from '../errors/error.catalogue';
 /** CLI-only failures (operators, not API clients, see these). */
 export class ProjectNotFoundError extends Error {
   constructor() {
-    super('No project with this id exists.');
+    super('No project with this id exists in this database (DATABASE_URL): `totp-gateway project list` shows the project ids.');
   }
 }
 
 export class SecretNotFoundError extends Error {
   constructor() {
-    super('No live secret with this id exists in this project.');
+    super('No live secret with this id exists in this project: `totp-gateway project list` shows the ids of its live secrets.');
   }
 }
 
@@ -21,7 +21,7 @@ export class InvalidOriginError extends Error {
 
 export class OriginNotFoundError extends Error {
   constructor() {
-    super('This origin is not allowed for this project.');
+    super('This origin is not allowed for this project: `totp-gateway project origins list --project ID` shows the ones it allows.');
   }
 }
 

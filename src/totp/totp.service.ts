@@ -215,7 +215,7 @@ export class TotpService {
     const { candidates, holdsVerified } = await this.candidates(projectId, userId, totpId, nowMs);
     // A code no candidate could have made (8 digits for 6-digit TOTPs) is malformed: no attempt spent.
     const fitting = candidates.filter((t) => t.digits === code.length);
-    if (!fitting.length) throw new InvalidTotpCodeError({ message: `This user's TOTP codes are ${candidates[0].digits} digits 0-9; spaces, hyphens and dots between them are ignored.` });
+    if (!fitting.length) throw new InvalidTotpCodeError({ message: wrongLengthMessage(candidates, totpId !== null) });
     const session = await this.sessions.forAttempt(projectId, userId, input, caller);
     // Verified before the transaction (pure CPU); the outcome only counts once the attempt is spent.
     // Never later than now, and never earlier than MAX_ARRIVAL_LAG_MS before it, whatever the stamp says.
@@ -478,4 +478,13 @@ function replacedPending(existing: ReadonlyArray<Pick<Totp, 'totpId' | 'verified
   const verified = existing.length - pending.length;
   const room = Math.max(0, maxTotpsPerUser - verified - 1);
   return pending.slice(0, Math.max(0, pending.length - room));
+}
+
+/**
+ * The message of `INVALID_TOTP_CODE` for a code whose length fits none of `candidates` (non-empty): a
+ * code reads as 6 or 8 digits (code.format.ts), so every candidate then has the other length. It names
+ * the TOTP the request chose (`named`), else the user's TOTPs (RFC 4226 §5.3: the length is per TOTP).
+ */
+function wrongLengthMessage(candidates: ReadonlyArray<{ readonly digits: number }>, named: boolean): string {
+  return `${named ? "This TOTP's" : "This user's TOTP"} codes are ${candidates[0].digits} digits 0-9; spaces, hyphens and dots between them are ignored.`;
 }

@@ -1,4 +1,4 @@
-// `backup` under continuous writes from another process gives a copy that `restore` puts back, and whose users authenticate with their TOTPs; `restore` refuses a running gateway, a newer build's backup, a wrong key and a damaged file.
+// `backup` under continuous writes from another process gives a copy that `restore` puts back, and whose users authenticate with their TOTPs; `restore` refuses a running gateway, a newer build's backup, a wrong key and a damaged file (naming the operator's FILE); a FILE in a missing folder says how to create it.
 import { execFile } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -101,6 +101,9 @@ describe('backup while another process writes, then restore', () => {
     }
     // The file exists now: a second backup to it is refused unless --force.
     expect(await cli(['backup', backupFile])).toMatchObject({ code: 1, stderr: expect.stringContaining('--force') });
+    // A FILE in a folder that does not exist (README's `backups/` in a fresh clone) says how to make it.
+    const missing = join(dir, 'no-such-folder');
+    expect(await cli(['backup', join(missing, 'b.sqlite')])).toMatchObject({ code: 1, stderr: expect.stringContaining(`create it first (mkdir -p ${missing})`) });
   }, 120_000);
 
   it('restore refuses while the gateway has the database open, and changes nothing', async () => {
@@ -169,7 +172,10 @@ describe('restore refuses a backup it cannot trust, and leaves the database as i
     expect(await cli(['restore', torn])).toMatchObject({ code: 1, stderr: expect.stringMatching(/integrity_check|not a readable SQLite database|cannot be opened/) });
     const junk = join(dir, 'junk.sqlite');
     writeFileSync(junk, randomBytes(16384));
-    expect(await cli(['restore', junk])).toMatchObject({ code: 1, stderr: expect.stringContaining('not a readable SQLite database') });
+    // The refusal names the operator's FILE, not the temporary copy the checks read.
+    const refused = await cli(['restore', junk]);
+    expect(refused).toMatchObject({ code: 1, stderr: expect.stringContaining(`${junk} is not a readable SQLite database`) });
+    expect(refused.stderr).not.toContain('.tmp');
     expect(databaseBytes().equals(bytes)).toBe(true);
   });
 

@@ -75,7 +75,7 @@ it('shows the defaults, changes what it is given, refuses bad values clearly, an
     [['--max-totps-per-user', '5', '--totp-digits', '9'], /got 9/],
   ];
   for (const [flags, message] of refusals) await expect(settings(...flags)).rejects.toThrow(message);
-  await expect(cli('project', 'settings', '--project', 'project-00000000-0000-4000-8000-000000000000')).rejects.toThrow(/No project with this id exists/);
+  await expect(cli('project', 'settings', '--project', 'project-00000000-0000-4000-8000-000000000000')).rejects.toThrow(/No project with this id exists.*`totp-gateway project list` shows the project ids/);
 
   gateway = await serve(loadConfig(env), { handleSignals: false });
   const url = `http://127.0.0.1:${(gateway.app.server.address() as { port: number }).port}`;

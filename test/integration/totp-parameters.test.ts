@@ -1,4 +1,4 @@
-// TOTP parameters through HTTP: 8-digit SHA256 and SHA512 TOTPs with a 60-second period, created by GraphQL and by Stytch's REST route, accept codes computed independently (the `otpauth` package) and refuse replays per TOTP; a code of the wrong length spends no attempt; and bad createTotp/renameTotp input (fuzzed) answers a coded error, spends no attempt and writes nothing.
+// TOTP parameters through HTTP: 8-digit SHA256 and SHA512 TOTPs with a 60-second period, created by GraphQL and by Stytch's REST route, accept codes computed independently (the `otpauth` package) and refuse replays per TOTP; a code of the wrong length spends no attempt and its message names the length of the TOTP chosen, else of the user's; and bad createTotp/renameTotp input (fuzzed) answers a coded error, spends no attempt and writes nothing.
 import fc from 'fast-check';
 import * as OTPAuth from 'otpauth';
 import { AuthenticateTotpDeviceDocument, CreateTotpDeviceDocument, RenameTotpDocument, UserTotpsDocument } from '../../client';
@@ -61,6 +61,21 @@ describeEachDialect('TOTP parameters over HTTP on %s', (dialect: Dialect) => {
     clock.advance(30_000);
     expect(codes(await authenticate(codeOf(createTotp.secret, params, clock.now())))).toEqual([]);
     expect((await stateOf(userId)).totps[0]).toMatchObject({ algorithm: 'SHA256', digits: 8, period: 60, label: 'Hardware-like' });
+  });
+
+  it('a code of the wrong length is refused naming the TOTP the request chose, else the user\'s TOTPs', async () => {
+    const refusal = async (userId: string, totpId?: string) => {
+      const { errors } = await gw.client.request(AuthenticateTotpDeviceDocument, { input: { userId, totpCode: '123456', ...(totpId && { totpId }) } });
+      return [errors?.[0].extensions.code, errors?.[0].message];
+    };
+    // A 6-digit and an 8-digit TOTP: a 6-digit code aimed at the 8-digit one is about that TOTP, not the user.
+    const both = await gw.createUser();
+    const eight = (await gw.client.data(CreateTotpDeviceDocument, { input: { userId: both, digits: 8 } })).createTotp;
+    await gw.client.data(CreateTotpDeviceDocument, { input: { userId: both } });
+    expect(await refusal(both, eight.totpId)).toEqual(['INVALID_TOTP_CODE', expect.stringMatching(/^This TOTP's codes are 8 digits 0-9;/)]);
+    const only8 = await gw.createUser();
+    await gw.client.data(CreateTotpDeviceDocument, { input: { userId: only8, digits: 8 } });
+    expect(await refusal(only8)).toEqual(['INVALID_TOTP_CODE', expect.stringMatching(/^This user's TOTP codes are 8 digits 0-9;/)]);
   });
 
   it('an 8-digit SHA512 TOTP with a 60 s period (REST, Stytch\'s routes plus label, algorithm, digits, period, totp_id)', async () => {
