@@ -36,7 +36,9 @@ done
 
 port=$(node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")
 export DATABASE_URL="sqlite:$dir/app/gateway.sqlite" PORT="$port" LOG_LEVEL=warn XDG_CONFIG_HOME="$dir/config" GRAPHQL_EXPLORER=graphiql
-npx --no totp-gateway serve >"$dir/serve.log" 2>&1 &
+# The bin itself, not through npx: $pid is then the server, and the EXIT trap stops it (npx would
+# leave its child serving after the script ends).
+./node_modules/.bin/totp-gateway serve >"$dir/serve.log" 2>&1 &
 pid=$!
 for _ in $(seq 1 60); do curl -fs "http://127.0.0.1:${port}/healthz" >/dev/null && break; sleep 0.5; done
 curl -fs "http://127.0.0.1:${port}/healthz" >/dev/null || { cat "$dir/serve.log"; echo "pack: serve did not answer /healthz" >&2; exit 1; }
