@@ -27,6 +27,7 @@ import { SigningSchedule1764892800000 } from './migrations/1764892800000-Signing
 import { RateLimitBuckets1764892800001 } from './migrations/1764892800001-RateLimitBuckets';
 import { TotpParameters1764979200000 } from './migrations/1764979200000-TotpParameters';
 import { UserSearch1765065600002 } from './migrations/1765065600002-UserSearch';
+import { PartialEventWindowIndex1765152000000 } from './migrations/1765152000000-PartialEventWindowIndex';
 
 const entities = [Project, ProjectSecret, User, Totp, RecoveryCode, Session, SigningKey, AuthEvent, RateLimit, ProjectOrigin];
 export const migrations = [
@@ -41,6 +42,7 @@ export const migrations = [
   RateLimitBuckets1764892800001,
   TotpParameters1764979200000,
   UserSearch1765065600002,
+  PartialEventWindowIndex1765152000000,
 ];
 
 // No busy wait in the driver: better-sqlite3 is synchronous, so SQLite's busy handler would sleep on the

@@ -27,11 +27,12 @@ const AGGREGATION_WINDOW_MS = MINUTE_MS;
 const AGGREGATED_OUTCOMES: ReadonlySet<AuthEventOutcome> = new Set(['locked']);
 
 const APPEND = 'INSERT INTO auth_events (event_id, project_id, user_id, totp_id, type, outcome, request_id, occurred_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)';
-// One atomic upsert on the unique (user_id, type, outcome, window_start) index, as the rate limit's:
-// concurrent refusals queue on the row (PostgreSQL) or the writer lock (SQLite) and each adds one.
+// One atomic upsert on the partial unique (user_id, type, outcome, window_start) index, as the rate
+// limit's: concurrent refusals queue on the row (PostgreSQL) or the writer lock (SQLite) and each adds
+// one. The conflict target repeats the index's WHERE, as both dialects require to infer a partial index.
 const COUNT_INTO_WINDOW = `INSERT INTO auth_events (event_id, project_id, user_id, totp_id, type, outcome, request_id, occurred_at, count, window_start)
   VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?)
-  ON CONFLICT (user_id, type, outcome, window_start) DO UPDATE SET count = auth_events.count + 1`;
+  ON CONFLICT (user_id, type, outcome, window_start) WHERE window_start IS NOT NULL DO UPDATE SET count = auth_events.count + 1`;
 
 export interface NewAuthEvent {
   readonly projectId: string;

@@ -14,9 +14,10 @@ export type AuthEventOutcome = 'success' | 'failure' | 'replay' | 'locked' | 're
  */
 @Entity({ name: 'auth_events' })
 @Index('idx_auth_events_user', ['userId', 'occurredAt'])
-// The conflict target of the aggregating upsert (AuditService.record); rows with a NULL window_start
-// never collide (NULLs are distinct in unique indexes on SQLite and PostgreSQL).
-@Index('uq_auth_events_window', ['userId', 'type', 'outcome', 'windowStart'], { unique: true })
+// The conflict target of the aggregating upsert (AuditService.record), over the counted rows only:
+// rows with a NULL window_start never collide (NULLs are distinct in unique indexes on SQLite and
+// PostgreSQL), so leaving them out changes no rule and spares every appended event an index entry.
+@Index('uq_auth_events_window', ['userId', 'type', 'outcome', 'windowStart'], { unique: true, where: 'window_start IS NOT NULL' })
 @ObjectType()
 export class AuthEvent {
   /** Insertion order, the tie-break for events of the same millisecond; never leaves the database. */
