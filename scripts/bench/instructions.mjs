@@ -32,8 +32,8 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { setTimeout, clearTimeout } from 'node:timers';
 import http from 'node:http';
-import net from 'node:net';
 import { base32Decode, hotp, timeStep } from './totp-client.mjs';
+import { freePort, healthz } from './net.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const START_TIMEOUT_MS = 600_000;
@@ -84,7 +84,7 @@ try {
   child.stderr.on('data', (d) => { stderr = (stderr + d).slice(-4000); });
   const url = `http://127.0.0.1:${port}`;
   const t0 = Date.now();
-  while (!(await healthz(url))) {
+  while (!(await healthz(url, 5000))) {
     if (child.exitCode !== null) throw new Error(`gateway exited during start: ${stderr}`);
     if (Date.now() - t0 > START_TIMEOUT_MS) throw new Error('gateway did not answer /healthz');
     await sleep(500);
@@ -184,22 +184,7 @@ function runSeed() {
   });
 }
 
-function freePort() {
-  return new Promise((ok, ko) => {
-    const s = net.createServer().once('error', ko).listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => ok(port));
-    });
-  });
-}
 
-function healthz(url) {
-  return new Promise((ok) => {
-    const req = http.get(`${url}/healthz`, (res) => { res.resume(); ok(res.statusCode === 200); });
-    req.on('error', () => ok(false));
-    req.setTimeout(5000, () => { req.destroy(); ok(false); });
-  });
-}
 
 function git(args) {
   try {

@@ -38,10 +38,9 @@ import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { setTimeout, clearTimeout, setInterval, clearInterval } from 'node:timers';
-import http from 'node:http';
-import net from 'node:net';
 import autocannon from 'autocannon';
 import { base32Decode, hotp, timeStep } from './totp-client.mjs';
+import { freePort, healthz } from './net.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const OPS = ['authenticateTotp+session', 'authenticateTotp', 'createTotp'];
@@ -219,22 +218,7 @@ async function dropPostgresDatabase() {
 }
 
 // ---- the gateway, started like production ----
-function freePort() {
-  return new Promise((ok, ko) => {
-    const s = net.createServer().once('error', ko).listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => ok(port));
-    });
-  });
-}
 
-function healthz(url) {
-  return new Promise((ok) => {
-    const req = http.get(`${url}/healthz`, (res) => { res.resume(); ok(res.statusCode === 200); });
-    req.on('error', () => ok(false));
-    req.setTimeout(2000, () => { req.destroy(); ok(false); });
-  });
-}
 
 async function startGateway(databaseUrl) {
   const port = await freePort();
@@ -257,7 +241,7 @@ async function startGateway(databaseUrl) {
   const url = `http://127.0.0.1:${port}`;
   const started = performance.now();
   for (;;) {
-    if (await healthz(url)) break;
+    if (await healthz(url, 2000)) break;
     if (child.exitCode !== null) throw new Error(`gateway exited during start (code ${child.exitCode})`);
     if (performance.now() - started > 60_000) { child.kill('SIGKILL'); throw new Error('gateway did not answer /healthz within 60 s'); }
     await sleep(100);

@@ -1,7 +1,7 @@
 // Bounds of the import of existing TOTP registrations (importTotp, POST /v1/totps/migrate and the
 // `import` command): the one place their numbers are written.
 
-/** At most this many recovery codes may come with one imported TOTP (other providers issue 8 to 16). */
+/** At most this many recovery codes may come with one imported TOTP (other providers hand out 8 to 16). */
 export const IMPORT_RECOVERY_CODES_MAX = 32;
 
 /** Lines of an import file written in one transaction (each in its own savepoint). */

@@ -7,23 +7,12 @@ import * as qr from '../../src/totp/qr.generator';
 import { compatibilityNote, totpLabel, totpParameters } from '../../src/totp/totp-parameters.rules';
 import { DEFAULT_TOTP_LABEL, DEFAULT_TOTP_PARAMETERS, TOTP_ALGORITHMS } from '../../src/constants/totp.constants';
 import { GatewayError } from '../../src/errors/error.catalogue';
+import { RFC6238_SEEDS, RFC6238_VECTORS } from '../support/rfc6238';
 
 seedFastCheck();
 
-// RFC 6238 Appendix B: the seed of each hash is an ASCII string of the hash's output length (20, 32, 64 bytes).
-const SEEDS = {
-  SHA1: Buffer.from('12345678901234567890'),
-  SHA256: Buffer.from('12345678901234567890123456789012'),
-  SHA512: Buffer.from('1234567890123456789012345678901234567890123456789012345678901234'),
-} as const;
-const VECTORS: Array<[number, string, string, string]> = [
-  [59, '94287082', '46119246', '90693936'],
-  [1111111109, '07081804', '68084774', '25091201'],
-  [1111111111, '14050471', '67062674', '99943326'],
-  [1234567890, '89005924', '91819424', '93441116'],
-  [2000000000, '69279037', '90698825', '38618901'],
-  [20000000000, '65353130', '77737706', '47863826'],
-];
+const SEEDS = RFC6238_SEEDS;
+const VECTORS = RFC6238_VECTORS;
 
 describe('RFC 6238 Appendix B, 8 digits, judged by matchStep with the TOTP parameters', () => {
   it.each(VECTORS)('T=%i', (seconds, sha1, sha256, sha512) => {
