@@ -8,7 +8,7 @@ export type Route =
   | { readonly page: 'user'; readonly userId: string }
   | { readonly page: 'project' };
 
-export function parseRoute(hash: string): Route {
+function parseRoute(hash: string): Route {
   const [, page, id] = hash.replace(/^#/, '').split('/');
   if (page === 'users' && id) return { page: 'user', userId: decodeURIComponent(id) };
   if (page === 'users') return { page: 'users' };

@@ -105,7 +105,8 @@ describeInBrowser('operator console in headless Chromium', () => {
     await byTestId('nav-users').waitFor();
     expect(await byTestId('project-name').textContent()).toBe('Acme Test');
 
-    const kept = await page.evaluate(() => JSON.stringify([Object.entries(localStorage), Object.entries(sessionStorage), document.cookie, location.href]));
+    // Browser code as text: no DOM types in the test's program.
+    const kept = String(await page.evaluate('JSON.stringify([Object.entries(localStorage), Object.entries(sessionStorage), document.cookie, location.href])'));
     expect(kept).not.toContain(gw.project.secret);
     expect(kept).not.toContain(gw.project.projectId);
   });
