@@ -101,7 +101,8 @@ describeInBrowser('operator console in headless Chromium', () => {
     expect(await byTestId('error-code').textContent()).toBe('UNAUTHORIZED_CREDENTIALS');
     await byTestId('secret').fill(gw.project.secret);
     await shot('sign-in');
-    await byTestId('sign-in').click();
+    // From the keyboard: Enter in the secret field submits the form.
+    await byTestId('secret').press('Enter');
     await byTestId('nav-users').waitFor();
     expect(await byTestId('project-name').textContent()).toBe('Acme Test');
 
@@ -142,7 +143,16 @@ describeInBrowser('operator console in headless Chromium', () => {
     await shot('user');
   });
 
-  it('unlocks after a confirmation, and the timeline shows the unlock', async () => {
+  it('unlocks after a confirmation (Escape cancels it and gives focus back), and the timeline shows the unlock', async () => {
+    await byTestId('unlock').focus();
+    await page.keyboard.press('Enter');
+    await byTestId('confirm-dialog').waitFor();
+    expect(await page.evaluate('document.activeElement.dataset.testid')).toBe('confirm-cancel');
+    await page.keyboard.press('Escape');
+    await byTestId('confirm-dialog').waitFor({ state: 'detached' });
+    expect(await page.evaluate('document.activeElement.dataset.testid')).toBe('unlock');
+    expect(await byTestId('lock-state').textContent()).toMatch(/Locked until/);
+
     await byTestId('unlock').click();
     await confirmDialog();
     await byTestId('lock-state').filter({ hasText: 'Not locked' }).waitFor();

@@ -25,22 +25,38 @@ export function useConfirm(): [ReactNode, (request: ConfirmRequest) => Promise<b
   return [pending ? <ConfirmDialog request={pending} onSettle={settle} /> : null, confirm];
 }
 
+/** The dialog's returnValue when confirmed (HTML `dialog.close(returnValue)`); Cancel and Escape leave another. */
+const CONFIRMED = 'confirmed';
+
 function ConfirmDialog({ request, onSettle }: { request: ConfirmRequest; onSettle: (confirmed: boolean) => void }) {
   const dialog = useRef<HTMLDialogElement>(null);
   const cancel = useRef<HTMLButtonElement>(null);
   useEffect(() => {
-    dialog.current?.showModal();
+    // Closing a modal dialog gives focus back to its opener (HTML "dialog focusing steps"); this is the
+    // fallback for a dialog removed while open.
+    const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
+    if (!dialog.current?.open) dialog.current?.showModal();
     cancel.current?.focus();
+    return () => {
+      if (opener?.isConnected && document.activeElement === document.body) opener.focus();
+    };
   }, []);
   return (
-    <dialog ref={dialog} className="confirm" aria-labelledby="confirm-title" aria-describedby="confirm-body" data-testid="confirm-dialog" onCancel={(e) => (e.preventDefault(), onSettle(false))}>
+    <dialog
+      ref={dialog}
+      className="confirm"
+      aria-labelledby="confirm-title"
+      aria-describedby="confirm-body"
+      data-testid="confirm-dialog"
+      onClose={(e) => onSettle(e.currentTarget.returnValue === CONFIRMED)}
+    >
       <h2 id="confirm-title">{request.title}</h2>
       <div id="confirm-body">{request.body}</div>
       <div className="actions">
-        <button type="button" ref={cancel} onClick={() => onSettle(false)} data-testid="confirm-cancel">
+        <button type="button" ref={cancel} onClick={() => dialog.current?.close()} data-testid="confirm-cancel">
           Cancel
         </button>
-        <button type="button" className="danger" onClick={() => onSettle(true)} data-testid="confirm-ok">
+        <button type="button" className="danger" onClick={() => dialog.current?.close(CONFIRMED)} data-testid="confirm-ok">
           {request.confirmLabel}
         </button>
       </div>
