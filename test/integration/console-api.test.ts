@@ -1,4 +1,4 @@
-// The operator actions the console needs over GraphQL with a project secret: the audit trail counted per minute and outcome (authEventStats) and the locked-user count, each of the calling project only; allowed origins added and removed; TOTP settings changed; the rate limit shown; refusals answered with their catalogue codes and nothing changed.
+// The operator actions the console needs over GraphQL with a project secret: the audit trail counted per minute and outcome over a window (authEventStats, older events left out) and the locked-user count, each of the calling project only; allowed origins added and removed; TOTP settings changed; the rate limit shown; refusals answered with their catalogue codes and nothing changed.
 import { AddAllowedOriginDocument, AuthenticateTotpDocument, ConsoleOverviewDocument, ConsoleProjectDocument, RemoveAllowedOriginDocument, UpdateProjectSettingsDocument, type GatewayClient } from '../../client';
 import { codes, describeEachDialect, startGateway, type TestGateway } from '../support/gateway';
 import { wrongTotpCode } from '../support/codes';
@@ -15,9 +15,11 @@ async function totals(client: GatewayClient, sinceMinutes?: number): Promise<{ b
 
 describeEachDialect('console API (%s)', (dialect) => {
   let gw: TestGateway;
+  /** Added to the real time the gateway reads (the last test moves it on). */
+  let offsetMs = 0;
 
   beforeAll(async () => {
-    gw = await startGateway({ dialect, env: { LOCKOUT_MAX_ATTEMPTS: String(MAX_ATTEMPTS), RATE_LIMIT_REQUESTS_PER_MINUTE: '6000' } });
+    gw = await startGateway({ dialect, clock: { now: () => Date.now() + offsetMs }, env: { LOCKOUT_MAX_ATTEMPTS: String(MAX_ATTEMPTS), RATE_LIMIT_REQUESTS_PER_MINUTE: '6000' } });
   });
   afterAll(() => gw?.close());
 
@@ -36,6 +38,15 @@ describeEachDialect('console API (%s)', (dialect) => {
     const since = Date.parse(authEventStats.since);
     expect(since % 60_000).toBe(0);
     for (const { minute } of authEventStats.minutes) expect(Date.parse(minute)).toBeGreaterThanOrEqual(since);
+  });
+
+  it('counts only the window: two hours on, the last hour holds only the newer attempt, the last day both', async () => {
+    const { client } = await gw.newProject();
+    const e = await gw.enroll({ verify: true, client });
+    offsetMs += 2 * 60 * 60_000;
+    await client.request(AuthenticateTotpDocument, { input: { userId: e.userId, totpCode: wrongTotpCode(e.secret, Date.now() + offsetMs) } });
+    expect((await totals(client)).byOutcome).toEqual({ failure: 1 });
+    expect((await totals(client, 1440)).byOutcome).toEqual({ success: 1, failure: 1 });
   });
 
   it('shows another project none of it', async () => {
