@@ -1,9 +1,9 @@
-// The operator's console (/console) in headless Debian Chromium against a real gateway, with every request that leaves the gateway aborted: sign in with a project secret kept out of storage and the URL, find a user by email, see the lock that wrong codes sent over the API caused, unlock it, revoke a session (and see a refused revocation's error code), and see those actions in the user's timeline; screenshots of each page go to docs/console/.
+// The operator's console (/console) in headless Debian Chromium against a real gateway, with every request that leaves the gateway aborted: sign in with a project secret kept out of storage and the URL, find a user by email, see the lock that wrong codes sent over the API caused, unlock it, revoke a session (and see a refused revocation's error code), see those actions in the user's timeline, regenerate recovery codes shown once; screenshots of each page go to docs/console/.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { AuthenticateTotpDocument, CreateSessionDocument, RevokeSessionDocument } from '../../client';
+import { AuthenticateTotpDocument, CreateSessionDocument, RecoverTotpDocument, RevokeSessionDocument } from '../../client';
 import { startGateway, totpCode, type Enrollment, type TestGateway } from '../support/gateway';
 import { wrongTotpCode } from '../support/codes';
 import { isCI } from '../support/ci';
@@ -176,6 +176,16 @@ describeInBrowser('operator console in headless Chromium', () => {
     await confirmDialog();
     await byTestId('sessions').locator('..').getByTestId('error-code').filter({ hasText: 'SESSION_NOT_FOUND' }).waitFor();
     await byTestId('no-sessions').waitFor();
+  });
+
+  it('regenerates recovery codes after a confirmation and shows the new ones once; they work over the API', async () => {
+    await byTestId('regenerate-codes').click();
+    await confirmDialog();
+    await byTestId('fresh-codes').waitFor();
+    const shown = await byTestId('fresh-codes').locator('li').allTextContents();
+    expect(shown).toHaveLength(10);
+    expect(shown).not.toContain(user.recoveryCodes[0]);
+    await gw.client.data(RecoverTotpDocument, { input: { userId: user.userId, recoveryCode: shown[0] } });
   });
 
   it('shows the project and adds an allowed origin', async () => {

@@ -2,7 +2,7 @@
 // their audit trail. Every destructive action asks first (useConfirm) and shows the gateway's code
 // when refused; after an action the user and the timeline are read again.
 import { useState } from 'react';
-import { ConsoleUserDocument, DeleteTotpDocument, RegenerateTotpRecoveryCodesDocument, UnlockUserDocument, type ConsoleUserQuery } from '../../../client';
+import { ConsoleRegenerateRecoveryCodesDocument, ConsoleUserDocument, DeleteTotpDocument, UnlockUserDocument, type ConsoleUserQuery } from '../../../client';
 import { useRun } from '../api';
 import { ErrorNote } from '../components/ErrorNote';
 import { useConfirm } from '../components/ConfirmDialog';
@@ -106,19 +106,22 @@ function Authenticators({ data, onChanged }: { data: Loaded; onChanged: () => Pr
   const run = useRun();
   const [failure, act] = useAction();
   const [dialog, confirm] = useConfirm();
-  /** The codes of the last regeneration: shown once, until the operator hides them. */
-  const [fresh, setFresh] = useState<string[] | null>(null);
+  /** The codes of the last regeneration: shown once, until the operator hides them or leaves the page. */
+  const [fresh, setFresh] = useState<{ label: string; codes: string[] } | null>(null);
   const { user, totpRecoveryCodes } = data;
   const remove = async (totpId: string, label: string) => {
     const ok = await confirm({ title: `Delete “${label}”?`, body: <p>The user can no longer sign in with codes from this authenticator. This cannot be undone.</p>, confirmLabel: 'Delete authenticator' });
     if (ok && (await act(() => run(DeleteTotpDocument, { totpId })))) await onChanged();
   };
-  const regenerate = async () => {
-    const ok = await confirm({ title: 'Regenerate recovery codes?', body: <p>Every unused recovery code stops working. The new codes are shown once.</p>, confirmLabel: 'Regenerate codes' });
+  const regenerate = async (totpId: string, label: string) => {
+    const ok = await confirm({ title: `Regenerate recovery codes of “${label}”?`, body: <p>Its unused recovery codes stop working. The new codes are shown once.</p>, confirmLabel: 'Regenerate codes' });
     if (!ok) return;
     let codes: string[] = [];
-    if (await act(async () => (codes = (await run(RegenerateTotpRecoveryCodesDocument, { userId: user.userId })).regenerateTotpRecoveryCodes.recoveryCodes))) {
-      setFresh(codes);
+    const regenerated = await act(async () => {
+      codes = (await run(ConsoleRegenerateRecoveryCodesDocument, { userId: user.userId, totpId })).regenerateTotpRecoveryCodes.recoveryCodes;
+    });
+    if (regenerated) {
+      setFresh({ label, codes });
       await onChanged();
     }
   };
@@ -154,7 +157,10 @@ function Authenticators({ data, onChanged }: { data: Loaded; onChanged: () => Pr
                 <td>{totp.verified ? when(totp.verifiedAt) : 'pending'}</td>
                 <td>{when(totp.lastUsedAt)}</td>
                 <td data-testid="recovery-remaining">{orDash(totpRecoveryCodes.find((r) => r.totpId === totp.totpId)?.remaining)}</td>
-                <td>
+                <td className="row-actions">
+                  <button type="button" onClick={() => regenerate(totp.totpId, totp.label)} aria-label={`Regenerate recovery codes of ${totp.label}`} data-testid="regenerate-codes">
+                    Regenerate codes
+                  </button>
                   <button type="button" className="danger" onClick={() => remove(totp.totpId, totp.label)} aria-label={`Delete authenticator ${totp.label}`}>
                     Delete
                   </button>
@@ -164,18 +170,13 @@ function Authenticators({ data, onChanged }: { data: Loaded; onChanged: () => Pr
           </tbody>
         </table>
       )}
-      {user.totps.length > 0 && (
-        <button type="button" onClick={regenerate} data-testid="regenerate-codes">
-          Regenerate recovery codes
-        </button>
-      )}
       {fresh && (
         <div className="fresh" role="status" data-testid="fresh-codes">
           <p>
-            <strong>New recovery codes, shown once:</strong> give them to the user now.
+            <strong>New recovery codes of “{fresh.label}”, shown once:</strong> give them to the user now.
           </p>
           <ol className="mono">
-            {fresh.map((code) => (
+            {fresh.codes.map((code) => (
               <li key={code}>{code}</li>
             ))}
           </ol>
