@@ -1,6 +1,6 @@
 // Users: find users by email, phone number, external id or user id, filter by lock and TOTP state,
 // and page through them with the `users` connection's cursors.
-import { useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import { ConsoleUserByIdDocument, ConsoleUsersDocument, GatewayRequestError, type ConsoleUserRowFragment, type UserFilter } from '../../../client';
 import { useRun } from '../api';
 import { ErrorNote } from '../components/ErrorNote';
@@ -64,6 +64,13 @@ export function UsersPage() {
       const { users } = await run(ConsoleUsersDocument, { filter: filterOf(s), first: PAGE_SIZE, after });
       setPage({ users: users.edges.map((e) => e.node), endCursor: users.pageInfo.endCursor ?? null, hasNextPage: users.pageInfo.hasNextPage });
     });
+
+  // The first page of every user on arrival, before any search.
+  useEffect(() => {
+    const everyone: Search = { field: 'email', text: '', locked: null, totpVerified: null };
+    setSearch(everyone);
+    void load(everyone, null);
+  }, []);
 
   const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
