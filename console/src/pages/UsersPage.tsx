@@ -1,6 +1,6 @@
 // Users: find users by email, phone number, external id or user id, filter by lock and TOTP state,
 // and page through them with the `users` connection's cursors.
-import { useEffect, useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { ConsoleUserByIdDocument, ConsoleUsersDocument, GatewayRequestError, type ConsoleUserRowFragment, type UserFilter } from '../../../client';
 import { useRun } from '../api';
 import { ErrorNote } from '../components/ErrorNote';
@@ -48,21 +48,25 @@ export function UsersPage() {
   /** The `after` of each page shown so far: [null] on the first; Previous pops one. */
   const [afters, setAfters] = useState<Array<string | null>>([null]);
 
+  /** The latest load: an answer to an earlier one (a slow first page after a quick search) is dropped. */
+  const latest = useRef(0);
   const load = (s: Search, after: string | null) =>
     act(async () => {
+      const ticket = ++latest.current;
+      const show = (shown: Page) => ticket === latest.current && setPage(shown);
       if (s.field === 'userId' && s.text) {
         // The user query takes a user id or an external id; a missing one is an empty result, not an error.
         try {
           const { user } = await run(ConsoleUserByIdDocument, { userId: s.text });
-          setPage({ users: [user], endCursor: null, hasNextPage: false });
+          show({ users: [user], endCursor: null, hasNextPage: false });
         } catch (error) {
           if (!(error instanceof GatewayRequestError && error.code === 'USER_NOT_FOUND')) throw error;
-          setPage({ users: [], endCursor: null, hasNextPage: false });
+          show({ users: [], endCursor: null, hasNextPage: false });
         }
         return;
       }
       const { users } = await run(ConsoleUsersDocument, { filter: filterOf(s), first: PAGE_SIZE, after });
-      setPage({ users: users.edges.map((e) => e.node), endCursor: users.pageInfo.endCursor ?? null, hasNextPage: users.pageInfo.hasNextPage });
+      show({ users: users.edges.map((e) => e.node), endCursor: users.pageInfo.endCursor ?? null, hasNextPage: users.pageInfo.hasNextPage });
     });
 
   // The first page of every user on arrival, before any search.
