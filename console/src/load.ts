@@ -1,5 +1,5 @@
 // Loading a page's data and acting on it, with the gateway's refusals kept for an ErrorNote.
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { failureOf, type Failure } from './api';
 
 export interface Loaded<T> {
@@ -13,12 +13,17 @@ export function useLoad<T>(load: () => Promise<T>, key: string): Loaded<T> {
   const [data, setData] = useState<T | null>(null);
   const [failure, setFailure] = useState<Failure | null>(null);
   // `key` names everything `load` reads, so a new `load` closure alone does not reload.
+  // Only the latest load's answer is shown (an earlier, slower one for another key is dropped).
+  const latest = useRef(0);
   const reload = useCallback(async () => {
+    const ticket = ++latest.current;
     try {
-      setData(await load());
+      const loaded = await load();
+      if (ticket !== latest.current) return;
+      setData(loaded);
       setFailure(null);
     } catch (error) {
-      setFailure(failureOf(error));
+      if (ticket === latest.current) setFailure(failureOf(error));
     }
   }, [key]);
   useEffect(() => {
