@@ -25,6 +25,7 @@ const LAYERS = [
   'api', // the GraphQL server: Apollo, the fast path, their one settings object and plugins, the /graphql route
   'rest', // the Stytch-compatible REST facade
   'explorer', // the offline GraphQL explorer's page and files
+  'console', // the operator's console: its built files and routes
   'src/schema.ts', // the GraphQL schema: every resolver and the @auth directive
   'src/services.ts', // the service composition root
   'src/data-source.ts', // every entity and migration

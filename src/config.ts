@@ -87,6 +87,8 @@ export interface Config {
     readonly explorer: GraphqlExplorer;
     readonly introspection: boolean;
   };
+  /** The operator's console at /console (src/console/): its built files served by the gateway. */
+  readonly console: { readonly enabled: boolean };
   /** Per-operation limits (src/graphql/limits.ts); an operation over any of them is refused unexecuted. */
   readonly operationLimits: {
     readonly maxAliases: number;
@@ -418,6 +420,9 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       explorer: parseExplorer(env, production),
       introspection: bool(env, 'GRAPHQL_INTROSPECTION', !production),
     },
+    // Off in production unless asked for: the console is only a page (every call it makes needs a
+    // project secret), but a production deployment opts into serving anything beyond the API.
+    console: { enabled: bool(env, 'CONSOLE_ENABLED', !production) },
     // Generous for legitimate use: the schema's deepest path is 4 and the client's costliest operation
     // (AuthenticateTotp with every field) is 124 points; lockout, not these limits, bounds guessing (50 aliased guesses still
     // buy only 10 verified ones, so the existing 50-alias lockout test runs at the defaults).

@@ -24,6 +24,8 @@ import { createKeyring } from './crypto/keyring';
 import { verifyEncryptionKeys } from './crypto/key-check.service';
 import { loadExplorerAssets } from './explorer/explorer.assets';
 import { registerExplorerRoutes } from './explorer/explorer.routes';
+import { loadConsoleAssets } from './console/console.assets';
+import { registerConsoleRoutes } from './console/console.routes';
 import { Tracing } from './tracing/tracing';
 import { traceSqliteStatements, tracedPostgresClient } from './db/statement-tracing';
 import { sqliteConnection } from './db/sql';
@@ -106,6 +108,8 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     registerGraphqlRoute(app, { apollo, services, config, settings });
     if (explorerAssets) registerExplorerRoutes(app, explorerAssets, GRAPHQL_PATH);
     registerRestRoutes(app, services, rateLimits);
+    // CONSOLE_ENABLED: the operator's console from its built files (missing ones answer CONSOLE_NOT_BUILT).
+    if (config.console.enabled) registerConsoleRoutes(app, loadConsoleAssets());
     registerObservability(app, db, metrics);
     // METRICS_PORT: /metrics only on its own loopback listener, never on the public port.
     const metricsApp = config.metrics.port ? Fastify({ logger: false }) : app;

@@ -25,6 +25,8 @@ import { ProjectSettingsResolver } from './totp/project-settings.resolver';
 import { TotpImportResolver } from './totp/totp-import.resolver';
 import { SessionResolver } from './sessions/session.resolver';
 import { AuditResolver } from './audit/audit.resolver';
+import { AuditStatsService } from './audit/audit-stats.service';
+import { AuditStatsResolver } from './audit/audit-stats.resolver';
 import { noopAuthMetrics, type AuthMetrics } from './observability/metrics';
 
 export interface Services {
@@ -69,10 +71,11 @@ export function createServices(config: Config, db: Database, clock: Clock = syst
     // Not a resolver: the user-reference transform (src/users/user-ref.transform.ts) reads it from the container.
     [UserService, users],
     [TotpResolver, new TotpResolver(totps)],
-    [ProjectSettingsResolver, new ProjectSettingsResolver(projectSettings)],
+    [ProjectSettingsResolver, new ProjectSettingsResolver(projectSettings, projects, config.rateLimit)],
     [TotpImportResolver, new TotpImportResolver(totpImports)],
     [SessionResolver, new SessionResolver(sessions)],
     [AuditResolver, new AuditResolver(audit)],
+    [AuditStatsResolver, new AuditStatsResolver(new AuditStatsService(db, clock))],
   ]);
   const resolvers: ContainerType = {
     get(cls: Function) {

@@ -25,6 +25,8 @@ listing=$(tar -tzf "$dir/$tarball")
 for file in graphiql.js graphiql.css react.js react-dom.js explorer.js explorer.css; do
   grep -qx "package/dist/src/explorer/public/$file" <<<"$listing" || { echo "pack: dist/src/explorer/public/$file is not in the package" >&2; exit 1; }
 done
+# So is the operator's console, built by Vite (npm run build).
+grep -qx "package/dist/src/console/public/index.html" <<<"$listing" || { echo "pack: dist/src/console/public/index.html is not in the package" >&2; exit 1; }
 
 mkdir "$dir/app" && cd "$dir/app"
 npm init -y >/dev/null
@@ -48,10 +50,15 @@ asset=$(echo "$page" | grep -o 'graphql/explorer/graphiql\.[0-9a-f]*\.js' | head
 [ -n "$asset" ] || { echo "pack: GET /graphql gave no GraphiQL page: $page" >&2; exit 1; }
 bundle=$(curl -fs "http://127.0.0.1:${port}/${asset}")
 grep -q 'GraphiQL' <<<"${bundle:0:2000}" || { echo "pack: /$asset is not GraphiQL's bundle" >&2; exit 1; }
+# The console's page and its script, from the package's built copy (on by default outside production).
+console_page=$(curl -fsL "http://127.0.0.1:${port}/console")
+console_script=$(echo "$console_page" | grep -o 'assets/index-[A-Za-z0-9_-]*\.js' | head -1)
+[ -n "$console_script" ] || { echo "pack: GET /console gave no console page: $console_page" >&2; exit 1; }
+curl -fs -o /dev/null "http://127.0.0.1:${port}/console/${console_script}" || { echo "pack: /console/$console_script is not served" >&2; exit 1; }
 creds=$(npx --no totp-gateway project create --name Packed --json)
 id=$(node -pe "JSON.parse(process.argv[1]).projectId" "$creds")
 secret=$(node -pe "JSON.parse(process.argv[1]).secret" "$creds")
 body=$(curl -fs -u "${id}:${secret}" -H 'content-type: application/json' \
   --data '{"query":"mutation { createUser(input: {email: \"packed@example.com\"}) { userId } }"}' "http://127.0.0.1:${port}/graphql")
 echo "$body" | grep -q '"userId":"user-' || { echo "pack: createUser failed: $body" >&2; exit 1; }
-echo "pack: ok on $(node -v): installed from $tarball, served (with the offline GraphiQL), created a project and a user"
+echo "pack: ok on $(node -v): installed from $tarball, served (with the offline GraphiQL and the console), created a project and a user"

@@ -71,6 +71,10 @@ export const ERROR_CATALOGUE = {
   INVALID_TOTP_PARAMETERS: { status: 400, errorType: 'invalid_totp_parameters', message: INVALID_TOTP_PARAMETERS_MESSAGE },
   INVALID_TOTP_LABEL: { status: 400, errorType: 'invalid_totp_label', message: INVALID_TOTP_LABEL_MESSAGE },
   TOTP_LIMIT_REACHED: { status: 409, errorType: 'totp_limit_reached', message: TOTP_LIMIT_REACHED_MESSAGE },
+  // The operator's console (src/console/) when its built files are missing.
+  CONSOLE_NOT_BUILT: { status: 503, errorType: 'console_not_built', message: "The console's files are not built: run npm run build (it needs the devDependencies) and restart, or set CONSOLE_ENABLED=false." },
+  // A project's allowed browser origins (addAllowedOrigin, removeAllowedOrigin).
+  ORIGIN_NOT_FOUND: { status: 404, errorType: 'origin_not_found', message: "This origin is not among the project's allowed origins; the project query (allowedOrigins) or `totp-gateway project origins list` lists them." },
   INTERNAL_SERVER_ERROR: { status: 500, errorType: 'internal_server_error', message: 'Something went wrong on our side; retry, and report the requestId if it persists.' },
 } as const satisfies Record<string, { status: number; errorType: string; message: string }>;
 
@@ -94,6 +98,9 @@ export const ERROR_SUBTYPES = {
     'missing_email_or_phone_number',
     // Projects: a name with control characters or out of its length bounds.
     'invalid_project_name',
+    // Projects: an allowed origin that is not scheme://host[:port], a setting out of its rule.
+    'invalid_origin',
+    'invalid_project_setting',
     // Sessions: which session arguments a caller may or must give.
     'session_argument_not_allowed',
     'session_argument_required',
@@ -101,6 +108,7 @@ export const ERROR_SUBTYPES = {
     // Audit: paging arguments.
     'invalid_page_size',
     'invalid_cursor',
+    'invalid_stats_window',
     // Users search (users query, POST /v1/users/search): the query's shape, a filter's name or value.
     'invalid_search_query',
     'invalid_filter_name',

@@ -69,7 +69,7 @@ function checkedSettingsChange(change: ProjectSettingsChange): Partial<Pick<Proj
   for (const [name, rule] of Object.entries(RULES)) {
     const value = change[name as keyof ProjectSettingsChange];
     if (value === undefined) continue;
-    if (!rule.valid(value)) throw new InvalidProjectSettingError(`${name} (${rule.flag}) must be ${rule.takes}; got ${JSON.stringify(value)}.`);
+    if (!rule.valid(value)) throw new InvalidProjectSettingError(`${name} (${rule.flag}) must be ${rule.takes}; got ${JSON.stringify(value)}.`, name);
     checked[name] = value;
   }
   return checked;

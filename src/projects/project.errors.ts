@@ -13,15 +13,21 @@ export class SecretNotFoundError extends Error {
   }
 }
 
-export class InvalidOriginError extends Error {
+/** An allowed origin that is not scheme://host[:port] (BAD_USER_INPUT, `invalid_origin`; the CLI prints the message). */
+export class InvalidOriginError extends GatewayError<'BAD_USER_INPUT'> {
   constructor(given: string) {
-    super(`"${given}" is not an origin: give scheme://host[:port] with http or https, no path, e.g. https://app.example.com.`);
+    super('BAD_USER_INPUT', {
+      errorType: 'invalid_origin',
+      message: `${JSON.stringify(given)} is not an origin: give scheme://host[:port] with http or https, no path, e.g. https://app.example.com.`,
+      details: { field: 'origin' },
+    });
   }
 }
 
-export class OriginNotFoundError extends Error {
+/** Removing an origin the project does not allow (ORIGIN_NOT_FOUND; the CLI prints the message with its own hint). */
+export class OriginNotFoundError extends GatewayError<'ORIGIN_NOT_FOUND'> {
   constructor() {
-    super('This origin is not allowed for this project: `totp-gateway project origins list --project ID` shows the ones it allows.');
+    super('ORIGIN_NOT_FOUND');
   }
 }
 
@@ -32,5 +38,12 @@ export class InvalidProjectNameError extends GatewayError<'BAD_USER_INPUT'> {
   }
 }
 
-/** A project setting out of its rule (CLI `project settings`): the message names it, its flag and the values it takes. */
-export class InvalidProjectSettingError extends Error {}
+/**
+ * A project setting out of its rule (CLI `project settings`, updateProjectSettings): BAD_USER_INPUT,
+ * `invalid_project_setting`; the message names it, its CLI flag and the values it takes.
+ */
+export class InvalidProjectSettingError extends GatewayError<'BAD_USER_INPUT'> {
+  constructor(message: string, field: string) {
+    super('BAD_USER_INPUT', { errorType: 'invalid_project_setting', message, details: { field } });
+  }
+}

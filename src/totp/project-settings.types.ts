@@ -15,7 +15,20 @@ export class TotpDefaults {
   periodSeconds: number;
 }
 
-/** The calling project and its TOTP settings (set with the CLI: `project settings`). */
+/**
+ * The deployment's request rate limits (RATE_LIMIT_* settings): per project, not changeable over the
+ * API. 0 means off (the default: a gateway's own backend is a trusted, high-volume caller).
+ */
+@ObjectType()
+export class ProjectRateLimit {
+  @Field(() => Int, { description: 'Requests per minute a project secret may send (RATE_LIMIT_REQUESTS_PER_MINUTE); 0: no limit.' })
+  requestsPerMinute: number;
+
+  @Field(() => Int, { description: "Requests per minute a project's session callers may send (RATE_LIMIT_SESSION_REQUESTS_PER_MINUTE); 0: no limit." })
+  sessionRequestsPerMinute: number;
+}
+
+/** The calling project and its TOTP settings (set with the CLI, `project settings`, or updateProjectSettings). */
 @ObjectType()
 export class Project {
   @Field(() => ID)
@@ -32,4 +45,14 @@ export class Project {
 
   @Field(() => TotpDefaults)
   totpDefaults: TotpDefaults;
+}
+
+/** What addAllowedOrigin and removeAllowedOrigin answer. */
+@ObjectType()
+export class AllowedOriginPayload {
+  @Field({ description: 'The origin added or removed, serialised (RFC 6454): scheme://host[:port].' })
+  origin: string;
+
+  @Field(() => [String], { description: 'Every origin the project allows after the change, in order.' })
+  allowedOrigins: string[];
 }

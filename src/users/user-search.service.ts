@@ -65,6 +65,12 @@ export class UserSearchService {
     });
   }
 
+  /** How many of the project's users match `query` now ("locked" is judged at the clock's now). */
+  async count(projectId: string, query: UserQuery): Promise<number> {
+    const nowMs = this.clock.now();
+    return this.db.read((m) => this.matching(m, projectId, query, nowMs).getCount());
+  }
+
   /** The project's users matching the query (values bound, never inlined). */
   private matching(m: EntityManager, projectId: string, query: UserQuery, nowMs: number): SelectQueryBuilder<User> {
     const builder = m.createQueryBuilder(User, 'u').where('u.project_id = :projectId', { projectId });

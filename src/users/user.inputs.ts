@@ -188,6 +188,14 @@ export class UserFilter {
 }
 
 @ArgsType()
+export class UserCountArgs {
+  @Field(() => UserFilter, { nullable: true })
+  @IsOptional()
+  @ValidateNested()
+  filter?: UserFilter | null;
+}
+
+@ArgsType()
 export class UsersArgs {
   @Field(() => UserFilter, { nullable: true })
   @IsOptional()

@@ -1,9 +1,9 @@
-import { Arg, Args, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
+import { Arg, Args, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
 import { Authorized } from '../graphql/authorized';
 import { projectOf, type GatewayContext } from '../graphql/context';
 import { mayNameExistingUser } from '../graphql/caller.policy';
 import { User } from './user.entity';
-import { CreateUserInput, UpdateUserInput, UsersArgs } from './user.inputs';
+import { CreateUserInput, UpdateUserInput, UserCountArgs, UsersArgs } from './user.inputs';
 import { CreateUserPayload, DeleteUserPayload, UnlockUserPayload, UpdateUserPayload, UserConnection } from './user.types';
 import type { UserService } from './user.service';
 import type { UserSearchService, UserPage } from './user-search.service';
@@ -28,6 +28,13 @@ export class UserResolver {
   @Query(() => UserConnection, { description: "The project's users matching every field of the filter, oldest first (created, then id), a page at a time." })
   async users(@Args(() => UsersArgs) { filter, first, after }: UsersArgs, @Ctx() ctx: GatewayContext): Promise<UserConnection> {
     return toConnection(await this.searchService.search(projectOf(ctx).projectId, queryOfFilter(filter), { size: first ?? USERS_PAGE_SIZE.default, after: after ?? null, cursorField: 'after', withTotal: false }), after != null);
+  }
+
+  /** Project credentials only, as `users`. */
+  @Authorized()
+  @Query(() => Int, { description: "How many of the project's users match every field of the filter now (e.g. locked: true)." })
+  userCount(@Args(() => UserCountArgs) { filter }: UserCountArgs, @Ctx() ctx: GatewayContext): Promise<number> {
+    return this.searchService.count(projectOf(ctx).projectId, queryOfFilter(filter));
   }
 
   @Authorized()

@@ -6,6 +6,7 @@ import {
   AuthenticateTotpDocument,
   CreateSessionDocument,
   CreateTotpDocument,
+  ConsoleProjectDocument,
   MeDocument,
   RecoverTotpDocument,
   RegenerateTotpRecoveryCodesDocument,
@@ -37,6 +38,11 @@ const REFUSED: Array<[string, string]> = [
   ['updateUser', 'mutation($u: ID!) { updateUser(input: { userId: $u, trustedMetadata: { role: "admin" } }) { userId } }'],
   ['project', 'query { project { projectId } }'],
   ['renameTotp', 'mutation { renameTotp(input: { totpId: "totp-00000000-0000-4000-8000-000000000000", label: "Mine" }) { totpId } }'],
+  ['userCount', 'query { userCount(filter: { locked: true }) }'],
+  ['authEventStats', 'query { authEventStats { since } }'],
+  ['updateProjectSettings', 'mutation { updateProjectSettings(input: { maxTotpsPerUser: 10 }) { maxTotpsPerUser } }'],
+  ['addAllowedOrigin', 'mutation { addAllowedOrigin(input: { origin: "https://evil.example" }) { origin } }'],
+  ['removeAllowedOrigin', 'mutation { removeAllowedOrigin(input: { origin: "https://app.example.com" }) { origin } }'],
 ];
 
 interface Caller {
@@ -172,6 +178,7 @@ describeEachDialect('session callers on %s', (dialect) => {
     expect(response.status).toBe(401);
     expect(codes(response)).toEqual(['UNAUTHORIZED_CREDENTIALS']);
     if (field === 'deleteUser') expect((await caller.client.data(MeDocument, {})).me.userId).toBe(caller.userId);
+    if (field === 'addAllowedOrigin') expect((await gw.client.data(ConsoleProjectDocument, {})).project.allowedOrigins).not.toContain('https://evil.example');
     if (field === 'createUser') {
       // The email is still free: the intruder's createUser made nothing.
       const made = await gw.client.data(raw('mutation { createUser(input: { email: "intruder@example.com" }) { userId } }'), {});
