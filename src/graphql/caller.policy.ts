@@ -134,6 +134,31 @@ export function ownSession(session: SessionCaller, userId: string, args: Pick<Se
   return allow({ sessionId: session.sessionId, sessionToken, shortenOnly: true });
 }
 
+/**
+ * The root fields a session below AAL2 may call in a project whose mfaPolicy is REQUIRED: those that
+ * take it to AAL2 (enroll: createTotp; verify: authenticateTotp; recover: recoverTotp; a remembered
+ * device: authenticateRememberedDevice) and signing out (revokeSession). Everything else waits for
+ * the second factor (NIST SP 800-63B §4.2.1: AAL2 is reached with two factors before the service is used).
+ */
+const FIELDS_BELOW_AAL2: ReadonlySet<string> = new Set(['createTotp', 'authenticateTotp', 'recoverTotp', 'authenticateRememberedDevice', 'revokeSession']);
+
+/**
+ * The project's MFA policy for a session caller, over a whole operation (as the roles are: a refused
+ * operation runs no field at all): under REQUIRED a session below AAL2 may only select
+ * FIELDS_BELOW_AAL2, else SECOND_FACTOR_REQUIRED. `rootFields` is only asked for when the rule applies.
+ * A project secret is never held to it (its backend decides, with authenticateSession's requireAssurance).
+ */
+export function withinMfaPolicy(session: SessionCaller | null, rootFields: () => readonly string[]): Decision<null> {
+  if (!session || session.mfaPolicy !== 'REQUIRED' || session.assuranceLevel === 'AAL2') return allow(null);
+  if (rootFields().every((name) => name.startsWith('__') || FIELDS_BELOW_AAL2.has(name))) return allow(null);
+  return refuse(
+    new GatewayError('SECOND_FACTOR_REQUIRED', {
+      message: `This project requires a second factor: until this session has one, it may only call ${[...FIELDS_BELOW_AAL2].join(', ')}.`,
+      details: { assuranceLevel: session.assuranceLevel },
+    }),
+  );
+}
+
 /** Factors that prove the user, not just the customer's backend (createSession's `external`). */
 const SECOND_FACTORS = new Set(['totp', 'recovery_codes']);
 

@@ -6,7 +6,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { Database } from '../db/database';
 import type { AuthEventOutcome } from '../audit/auth-event.entity';
 
-export type AuthFactor = 'totp' | 'recovery_code';
+export type AuthFactor = 'totp' | 'recovery_code' | 'device';
 
 /** What a verification attempt reports (VerificationAttemptService): one call per verified (or refused-as-locked) attempt, after its transaction committed. */
 export interface AuthMetrics {

@@ -25,6 +25,8 @@ const caller = (over: Partial<SessionCaller> = {}): SessionCaller => ({
   userId,
   credential: { sessionToken },
   factors: ['external'],
+  assuranceLevel: 'AAL1',
+  mfaPolicy: 'OPTIONAL',
   expiresAtMs: Date.UTC(2030, 0, 1),
   ...over,
 });
