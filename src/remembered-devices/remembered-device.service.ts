@@ -44,7 +44,7 @@ export interface DeviceRequest {
 }
 
 /** A device issued: its id and its token (shown this once). */
-export interface IssuedDevice {
+interface IssuedDevice {
   readonly rememberedDeviceId: string;
   readonly deviceToken: string;
 }

@@ -162,7 +162,7 @@ describeEachDialect('remembered devices on %s', (dialect) => {
         },
         body: body === undefined ? undefined : JSON.stringify(body),
       });
-      return { status: response.status, body: (await response.json()) as Record<string, any> };
+      return { status: response.status, body: (await response.json()) as Record<string, any> }; // eslint-disable-line @typescript-eslint/no-explicit-any
     };
     const issued = await call('POST', '/totps/authenticate', { user_id: e.userId, totp_code: totpCode(e.secret, 0, clock.now()), remember_device_days: 30 });
     expect(issued.status).toBe(200);
