@@ -79,7 +79,7 @@ export function ownUser<T>(session: SessionCaller | null, userId: T): Decision<T
   return allow(userId);
 }
 
-/** The session arguments an authenticating mutation may carry (AuthenticateTotpInput, RecoverTotpInput). */
+/** The session arguments an authenticating mutation may carry (AuthenticateTotpInput, RecoverTotpInput, AuthenticateRememberedDeviceInput). */
 export interface SessionArguments {
   readonly userId: string;
   readonly sessionToken?: string | null;

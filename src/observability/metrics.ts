@@ -64,7 +64,7 @@ export class GatewayMetrics implements AuthMetrics {
     });
     this.authentications = new Counter({
       name: 'totp_gateway_authentications_total',
-      help: 'Verification attempts of TOTP and recovery codes by factor and outcome (success, failure, replay, locked).',
+      help: 'Verification attempts of TOTP codes, recovery codes and remembered-device tokens by factor and outcome (success, failure, replay, locked).',
       labelNames: ['factor', 'result'],
       registers,
     });
