@@ -34,6 +34,7 @@ const LAYERS = [
   'keys', // key rotation over the feature tables
   'auth', // who is calling (project secret or session), the @auth directive, CORS
   'totp',
+  'remembered-devices', // remembered devices: issued after a second factor, used in place of one
   'verification', // one verification attempt of a second factor: lockout, audit, the session's factor
   'observability',
   'sessions',

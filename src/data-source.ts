@@ -28,8 +28,11 @@ import { RateLimitBuckets1764892800001 } from './migrations/1764892800001-RateLi
 import { TotpParameters1764979200000 } from './migrations/1764979200000-TotpParameters';
 import { UserSearch1765065600002 } from './migrations/1765065600002-UserSearch';
 import { PartialEventWindowIndex1765152000000 } from './migrations/1765152000000-PartialEventWindowIndex';
+import { ProjectAssurance1765238400000 } from './migrations/1765238400000-ProjectAssurance';
+import { RememberedDevices1765238400001 } from './migrations/1765238400001-RememberedDevices';
+import { RememberedDevice } from './remembered-devices/remembered-device.entity';
 
-const entities = [Project, ProjectSecret, User, Totp, RecoveryCode, Session, SigningKey, AuthEvent, RateLimit, ProjectOrigin];
+const entities = [Project, ProjectSecret, User, Totp, RecoveryCode, Session, SigningKey, AuthEvent, RateLimit, ProjectOrigin, RememberedDevice];
 export const migrations = [
   Initial1764115200000,
   AuthEvents1764201600000,
@@ -43,6 +46,8 @@ export const migrations = [
   TotpParameters1764979200000,
   UserSearch1765065600002,
   PartialEventWindowIndex1765152000000,
+  ProjectAssurance1765238400000,
+  RememberedDevices1765238400001,
 ];
 
 // No busy wait in the driver: better-sqlite3 is synchronous, so SQLite's busy handler would sleep on the

@@ -13,6 +13,7 @@ import { TotpImportResolver } from './totp/totp-import.resolver';
 import { SessionResolver } from './sessions/session.resolver';
 import { AuditResolver } from './audit/audit.resolver';
 import { AuditStatsResolver } from './audit/audit-stats.resolver';
+import { RememberedDeviceResolver } from './remembered-devices/remembered-device.resolver';
 import { validateInput } from './graphql/validation';
 import type { GatewayContext } from './graphql/context';
 
@@ -23,7 +24,7 @@ export function gatewaySchema(): GraphQLSchema {
   built ??= applyAuthDirective(
     applyUserRefs(
       buildSchemaSync({
-        resolvers: [UserResolver, TotpResolver, SessionResolver, AuditResolver, AuditStatsResolver, ProjectSettingsResolver, TotpImportResolver],
+        resolvers: [UserResolver, TotpResolver, SessionResolver, AuditResolver, AuditStatsResolver, ProjectSettingsResolver, TotpImportResolver, RememberedDeviceResolver],
         container: ({ context }: { context: GatewayContext }) => context.container,
         directives: [...specifiedDirectives, authDirective],
         validateFn: (value) => validateInput(value),

@@ -19,6 +19,7 @@ import { TotpService } from './totp/totp.service';
 import { TotpImportService } from './totp/totp-import.service';
 import { VerificationAttemptService } from './verification/verification-attempt.service';
 import { AuditService } from './audit/audit.service';
+import { RememberedDeviceService, revokeRememberedDevices } from './remembered-devices/remembered-device.service';
 import { UserResolver } from './users/user.resolver';
 import { TotpResolver } from './totp/totp.resolver';
 import { ProjectSettingsResolver } from './totp/project-settings.resolver';
@@ -27,6 +28,7 @@ import { SessionResolver } from './sessions/session.resolver';
 import { AuditResolver } from './audit/audit.resolver';
 import { AuditStatsService } from './audit/audit-stats.service';
 import { AuditStatsResolver } from './audit/audit-stats.resolver';
+import { RememberedDeviceResolver } from './remembered-devices/remembered-device.resolver';
 import { noopAuthMetrics, type AuthMetrics } from './observability/metrics';
 
 export interface Services {
@@ -38,6 +40,7 @@ export interface Services {
   readonly totps: TotpService;
   readonly totpImports: TotpImportService;
   readonly sessions: SessionService;
+  readonly rememberedDevices: RememberedDeviceService;
   readonly signingKeys: SigningKeyService;
   readonly audit: AuditService;
   readonly resolvers: ContainerType;
@@ -51,7 +54,7 @@ export function createServices(config: Config, db: Database, clock: Clock = syst
   const projectSettings = new ProjectSettingsService(db, projects);
   const lockout = new LockoutService(config.lockout);
   const audit = new AuditService(db);
-  const users = new UserService(db, clock, lockout, audit);
+  const users = new UserService(db, clock, lockout, audit, { revokeRememberedDevices });
   const userSearch = new UserSearchService(db, clock);
   const signingKeys = new SigningKeyService(db, envelope, clock, {
     algorithm: config.sessions.jwtAlgorithm,
@@ -62,7 +65,8 @@ export function createServices(config: Config, db: Database, clock: Clock = syst
     jwtLifetimeSeconds: config.sessions.jwtLifetimeSeconds,
   });
   const verification = new VerificationAttemptService(db, users, lockout, audit, metrics);
-  const totps = new TotpService(db, envelope, hasher, users, sessions, verification, projectSettings, clock, {
+  const rememberedDevices = new RememberedDeviceService(db, hasher, users, sessions, verification, projectSettings, audit, clock);
+  const totps = new TotpService(db, envelope, hasher, users, sessions, verification, projectSettings, rememberedDevices, clock, {
     retrievableRecoveryCodes: config.recoveryCodes.retrievable,
   });
   const totpImports = new TotpImportService(db, envelope, hasher, users, clock, { retrievableRecoveryCodes: config.recoveryCodes.retrievable });
@@ -74,6 +78,7 @@ export function createServices(config: Config, db: Database, clock: Clock = syst
     [ProjectSettingsResolver, new ProjectSettingsResolver(projectSettings, projects, config.rateLimit)],
     [TotpImportResolver, new TotpImportResolver(totpImports)],
     [SessionResolver, new SessionResolver(sessions)],
+    [RememberedDeviceResolver, new RememberedDeviceResolver(rememberedDevices)],
     [AuditResolver, new AuditResolver(audit)],
     [AuditStatsResolver, new AuditStatsResolver(new AuditStatsService(db, clock))],
   ]);
@@ -85,5 +90,5 @@ export function createServices(config: Config, db: Database, clock: Clock = syst
     },
   };
   const callers = new CallerResolver(projects, sessions);
-  return { projects, projectSettings, callers, users, userSearch, totps, totpImports, sessions, signingKeys, audit, resolvers };
+  return { projects, projectSettings, callers, users, userSearch, totps, totpImports, sessions, rememberedDevices, signingKeys, audit, resolvers };
 }

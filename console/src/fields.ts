@@ -12,7 +12,11 @@ export interface ExtraField {
 export const SESSION_EXTRA_FIELDS: readonly ExtraField[] = [{ name: 'assuranceLevel', label: 'Assurance' }];
 
 /** Shown on the Project page under Settings. */
-export const PROJECT_EXTRA_FIELDS: readonly ExtraField[] = [{ name: 'mfaPolicy', label: 'MFA policy' }];
+export const PROJECT_EXTRA_FIELDS: readonly ExtraField[] = [
+  { name: 'mfaPolicy', label: 'MFA policy' },
+  { name: 'rememberDevices', label: 'Remembered devices allowed' },
+  { name: 'rememberedDeviceAal2', label: 'Remembered device counts as AAL2' },
+];
 
 /** The extra fields `object` carries (selected by its fragment), with their values as text. */
 export function extraValues(object: object, fields: readonly ExtraField[]): Array<ExtraField & { readonly value: string }> {

@@ -52,7 +52,7 @@ export function registerGraphqlRoute(app: FastifyInstance, { apollo, services, c
   // One context function for Apollo and the fast path.
   const context = async (request: FastifyRequest): Promise<GatewayContext> => {
     const { project, session, refusal } = callers.get(request) ?? ANONYMOUS_CALLER;
-    return { project, session, refusal, requestId: request.id, receivedAtMs: request.receivedAtMs, clientIp: request.ip, peerIp: request.socket.remoteAddress, log: request.log, operations: operationLog(request), container: services.resolvers };
+    return { project, session, refusal, requestId: request.id, receivedAtMs: request.receivedAtMs, userAgent: request.headers['user-agent'], clientIp: request.ip, peerIp: request.socket.remoteAddress, log: request.log, operations: operationLog(request), container: services.resolvers };
   };
   const apolloHandler = withRequestIdsOnErrors(fastifyApolloHandler(apollo, { context }));
   // Basic-auth POSTs of one JSON operation skip Apollo's per-request pipeline (src/api/fast-path.ts).

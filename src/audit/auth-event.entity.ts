@@ -2,7 +2,7 @@ import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 import { Field, ID, Int, ObjectType } from 'type-graphql';
 import { BigIntColumn, EpochColumn, IdColumn } from '../db/columns';
 
-export type AuthEventType = 'totp' | 'recovery_code' | 'session' | 'user';
+export type AuthEventType = 'totp' | 'recovery_code' | 'device' | 'session' | 'user';
 export type AuthEventOutcome = 'success' | 'failure' | 'replay' | 'locked' | 'revoked' | 'created' | 'unlocked';
 
 /**
@@ -40,7 +40,7 @@ export class AuthEvent {
   @IdColumn('totp_id', { nullable: true })
   totpId: string | null;
 
-  @Field(() => String, { description: '"totp", "recovery_code", "session" or "user" (an unlock)' })
+  @Field(() => String, { description: '"totp", "recovery_code", "device" (a remembered device: used, created, revoked), "session" or "user" (an unlock)' })
   @Column({ type: 'varchar', length: 16 })
   type: AuthEventType;
 

@@ -23,7 +23,7 @@ import {
 } from 'graphql';
 import { getDirective, MapperKind, mapSchema } from '@graphql-tools/utils';
 import { unauthorized } from '../graphql/context';
-import { DEFAULT_ROLES, mayCall, operationAdmits, roleOf, type AuthRole, type CallerView } from '../graphql/caller.policy';
+import { DEFAULT_ROLES, enforce, mayCall, operationAdmits, roleOf, withinMfaPolicy, type AuthRole, type CallerView } from '../graphql/caller.policy';
 import { AUTH_DIRECTIVE } from '../graphql/authorized';
 
 const authRoleEnum = new GraphQLEnumType({
@@ -89,6 +89,8 @@ function guard(
       const role = roleOf(context);
       if (!role) throw unauthorized(context.refusal);
       if (!mayCall(role, allowed) || (rootRoles && !operationAllowed(info, role, rootRoles))) throw unauthorized(refusals[role]);
+      // A session caller below AAL2 in a project that requires MFA: only what reaches AAL2 (caller.policy.ts).
+      if (rootRoles && role === 'SESSION') enforce(withinMfaPolicy(context.session, () => rootFieldNames(info.operation.selectionSet, info)));
       return resolve(source, args, context, info);
     },
   };

@@ -64,7 +64,7 @@ export class CallerResolver {
       corsOrigin = origin;
     }
     const bearer = BEARER.exec(headers.authorization?.trim() ?? '')?.[1];
-    const session = bearer ? await this.sessions.callerOf(project.projectId, bearer) : null;
+    const session = bearer ? await this.sessions.callerOf(project, bearer) : null;
     return session ? { project, session, corsOrigin } : { ...REFUSED_BROWSER, corsOrigin };
   }
 }

@@ -29,7 +29,7 @@ interface CommandArgs {
 }
 
 /** The flags of `project settings`, each naming one setting (ProjectSettingsChange). */
-type SettingsFlag = 'max-totps-per-user' | 'totp-algorithm' | 'totp-digits' | 'totp-period';
+type SettingsFlag = 'max-totps-per-user' | 'totp-algorithm' | 'totp-digits' | 'totp-period' | 'mfa-policy' | 'remember-devices' | 'remembered-device-aal2';
 
 /**
  * The settings change a command line asks for: integers parsed strictly (digits only; anything else
@@ -40,7 +40,15 @@ function settingsChange(optional: CommandArgs['optional']): ProjectSettingsChang
     const raw = optional(flag);
     return raw === undefined ? undefined : /^[0-9]{1,3}$/.test(raw) ? Number(raw) : raw;
   };
+  // on/off as booleans; anything else is passed on as given, so the refusal quotes it.
+  const onOff = (flag: SettingsFlag) => {
+    const raw = optional(flag);
+    return raw === 'on' ? true : raw === 'off' ? false : raw;
+  };
   return {
+    mfaPolicy: optional('mfa-policy')?.toUpperCase(),
+    rememberDevices: onOff('remember-devices'),
+    rememberedDeviceAal2: onOff('remembered-device-aal2'),
     maxTotpsPerUser: integer('max-totps-per-user'),
     totpAlgorithm: optional('totp-algorithm')?.toUpperCase(),
     totpDigits: integer('totp-digits'),
@@ -53,7 +61,9 @@ function settingsLines(s: ProjectSettings): string {
   const d = s.totpDefaults;
   return `project ${s.projectId} (${s.name})
 max TOTPs per user ${s.maxTotpsPerUser}
-TOTP defaults ${d.algorithm}, ${d.digits} digits, ${d.periodSeconds} s`;
+TOTP defaults ${d.algorithm}, ${d.digits} digits, ${d.periodSeconds} s
+MFA policy ${s.mfaPolicy}
+remembered devices ${s.rememberDevices ? 'on' : 'off'} (count as AAL2: ${s.rememberedDeviceAal2 ? 'yes' : 'no'})`;
 }
 
 type StringOption = 'name' | 'project' | 'secret-id' | 'origin' | 'secret' | 'digits' | 'period' | 'algorithm';
@@ -187,9 +197,11 @@ export const COMMANDS: readonly CliCommand[] = [
     name: 'project settings',
     usage:
       'project settings --project ID [--max-totps-per-user N] [--totp-algorithm SHA1|SHA256|SHA512]\n' +
-      '                 [--totp-digits 6|8] [--totp-period 30|60] [--json]\n' +
+      '                 [--totp-digits 6|8] [--totp-period 30|60] [--mfa-policy OPTIONAL|REQUIRED]\n' +
+      '                 [--remember-devices on|off] [--remembered-device-aal2 on|off] [--json]\n' +
       '                                               show, or change, how many TOTPs a user may hold (1..10;\n' +
-      '                                               1 = Stytch\'s one) and the parameters new TOTPs get',
+      '                                               1 = Stytch\'s one), the parameters new TOTPs get, the MFA\n' +
+      '                                               policy and whether (and as what) devices are remembered',
     run: async ({ json, required, optional }) => {
       const projectId = required('project');
       const change = settingsChange(optional);

@@ -6,3 +6,5 @@ export interface Clock {
 export const systemClock: Clock = { now: () => Date.now() };
 
 export const MINUTE_MS = 60_000;
+
+export const DAY_MS = 24 * 60 * MINUTE_MS;

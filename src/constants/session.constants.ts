@@ -9,8 +9,8 @@ export const SESSION_DURATION_MINUTES = { min: 5, max: 527_040 } as const;
 /** The largest custom claims object, as serialised JSON bytes (also after merging into a session's claims): keeps JWTs small. */
 export const CUSTOM_CLAIMS_MAX_BYTES = 4096;
 
-/** RFC 7519 §4.1 registered claims: the gateway's to set, never a caller's. */
-const RESERVED_CLAIMS: ReadonlySet<string> = new Set(['iss', 'sub', 'aud', 'exp', 'nbf', 'iat', 'jti']);
+/** RFC 7519 §4.1 registered claims, and the assurance claims (`acr`, RFC 8176 `amr`): the gateway's to set, never a caller's. */
+const RESERVED_CLAIMS: ReadonlySet<string> = new Set(['iss', 'sub', 'aud', 'exp', 'nbf', 'iat', 'jti', 'acr', 'amr']);
 
 /** Stytch's claim namespace, also the gateway's own. */
 const RESERVED_CLAIM_PREFIX = 'https://stytch.com/';

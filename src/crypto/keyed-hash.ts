@@ -1,4 +1,4 @@
-// Keyed hashes (HMAC-SHA-256) for recovery codes, session tokens and project secrets. A keyed hash
+// Keyed hashes (HMAC-SHA-256) for recovery codes, session tokens, remembered-device tokens and project secrets. A keyed hash
 // means a stolen database alone cannot brute-force the 60-bit recovery codes offline. Stored as
 // <keyId>$<base64url>; look-ups compute one candidate per key in the keyring (normally one).
 import { createHmac, timingSafeEqual } from 'node:crypto';

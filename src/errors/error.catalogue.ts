@@ -4,6 +4,7 @@
 // error object (`cause`) and reach the log, never the client.
 import { GraphQLError } from 'graphql';
 import { CUSTOM_CLAIMS_TOO_LARGE_MESSAGE, INVALID_SESSION_DURATION_MESSAGE, RESERVED_CLAIMS_MESSAGE } from '../constants/session.constants';
+import { MAX_FACTOR_AGE_MESSAGE, REMEMBER_DEVICE_DAYS_MESSAGE } from '../constants/assurance.constants';
 import {
   INVALID_EXPIRATION_MESSAGE,
   INVALID_TOTP_LABEL_MESSAGE,
@@ -37,7 +38,17 @@ export const ERROR_CATALOGUE = {
   INVALID_OTPAUTH_URI: { status: 400, errorType: 'invalid_otpauth_uri', message: 'Give an otpauth://totp/ URI with a base32 secret and, if present, algorithm SHA1, SHA256 or SHA512, digits 6 or 8 and period 30 or 60.' },
   DUPLICATE_TOTP_SECRET: { status: 409, errorType: 'duplicate_totp_secret', message: 'The user already has a TOTP with this secret; it was imported before, nothing was changed.' },
   INVALID_SESSION_DURATION_MINUTES: { status: 400, errorType: 'invalid_session_duration_minutes', message: INVALID_SESSION_DURATION_MESSAGE },
-  SECOND_FACTOR_REQUIRED: { status: 403, errorType: 'second_factor_required', message: 'Prove a second factor in this session first (authenticateTotp or recoverTotp), then try again.' },
+  SECOND_FACTOR_REQUIRED: { status: 403, errorType: 'second_factor_required', message: 'Prove a second factor in this session first (authenticateTotp, recoverTotp or authenticateRememberedDevice), then try again.' },
+  // Step-up (authenticateSession requireAssurance / maxFactorAgeSeconds; src/sessions/assurance.rules.ts).
+  FACTOR_TOO_OLD: { status: 403, errorType: 'factor_too_old', message: 'The factor this session proved is older than maxFactorAgeSeconds (see factorAgeSeconds); prove it again, then retry.' },
+  INVALID_MAX_FACTOR_AGE_SECONDS: { status: 400, errorType: 'invalid_max_factor_age_seconds', message: MAX_FACTOR_AGE_MESSAGE },
+  // Remembered devices (src/remembered-devices).
+  INVALID_REMEMBER_DEVICE_DAYS: { status: 400, errorType: 'invalid_remember_device_days', message: REMEMBER_DEVICE_DAYS_MESSAGE },
+  REMEMBERED_DEVICES_DISABLED: { status: 403, errorType: 'remembered_devices_disabled', message: "This project does not remember devices; its operator can allow it (project settings --remember-devices on)." },
+  INVALID_DEVICE_TOKEN: { status: 400, errorType: 'invalid_device_token', message: 'The device token is malformed; send the deviceToken an authentication with rememberDeviceDays returned, unchanged.' },
+  UNABLE_TO_AUTHENTICATE_REMEMBERED_DEVICE: { status: 401, errorType: 'unable_to_authenticate_remembered_device', message: 'The device token is wrong, expired or forgotten; ask the user for a TOTP code instead.' },
+  INVALID_REMEMBERED_DEVICE_ID: { status: 400, errorType: 'invalid_remembered_device_id', message: 'The remembered device id is malformed; they look like device-<uuid>.' },
+  REMEMBERED_DEVICE_NOT_FOUND: { status: 404, errorType: 'remembered_device_not_found', message: 'No remembered device with this id exists in this project.' },
   SESSION_NOT_FOUND: { status: 404, errorType: 'session_not_found', message: 'The session does not exist, has expired or was revoked.' },
   TOO_MANY_SESSION_ARGUMENTS: { status: 400, errorType: 'too_many_session_arguments', message: 'Give either sessionToken or sessionJwt, not both.' },
   CUSTOM_CLAIMS_TOO_LARGE: { status: 400, errorType: 'custom_claims_too_large', message: CUSTOM_CLAIMS_TOO_LARGE_MESSAGE },

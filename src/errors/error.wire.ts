@@ -162,6 +162,10 @@ export function restErrorBody(error: GatewayError, requestId: string) {
     // DUPLICATE_*: the project's user that already holds the value (only ever set for its own project),
     // in Stytch's `error_details`, which the official SDKs keep on their StytchError.
     ...(typeof error.details.existingUserId === 'string' && { error_details: { existing_user_id: error.details.existingUserId } }),
+    // FACTOR_TOO_OLD: how old the factor is, beside the limit asked for (step-up, src/sessions/assurance.rules.ts).
+    ...(typeof error.details.factorAgeSeconds === 'number' && {
+      error_details: { factor_age_seconds: error.details.factorAgeSeconds, max_factor_age_seconds: error.details.maxFactorAgeSeconds },
+    }),
   };
 }
 

@@ -79,7 +79,7 @@ export function ownUser<T>(session: SessionCaller | null, userId: T): Decision<T
   return allow(userId);
 }
 
-/** The session arguments an authenticating mutation may carry (AuthenticateTotpInput, RecoverTotpInput). */
+/** The session arguments an authenticating mutation may carry (AuthenticateTotpInput, RecoverTotpInput, AuthenticateRememberedDeviceInput). */
 export interface SessionArguments {
   readonly userId: string;
   readonly sessionToken?: string | null;
@@ -132,6 +132,31 @@ export function ownSession(session: SessionCaller, userId: string, args: Pick<Se
   if (session.userId !== userId) return refuse(new GatewayError('SESSION_NOT_FOUND'));
   const sessionToken = 'sessionToken' in session.credential ? session.credential.sessionToken : null;
   return allow({ sessionId: session.sessionId, sessionToken, shortenOnly: true });
+}
+
+/**
+ * The root fields a session below AAL2 may call in a project whose mfaPolicy is REQUIRED: those that
+ * take it to AAL2 (enroll: createTotp; verify: authenticateTotp; recover: recoverTotp; a remembered
+ * device: authenticateRememberedDevice) and signing out (revokeSession). Everything else waits for
+ * the second factor (NIST SP 800-63B §4.2.1: AAL2 is reached with two factors before the service is used).
+ */
+const FIELDS_BELOW_AAL2: ReadonlySet<string> = new Set(['createTotp', 'authenticateTotp', 'recoverTotp', 'authenticateRememberedDevice', 'revokeSession']);
+
+/**
+ * The project's MFA policy for a session caller, over a whole operation (as the roles are: a refused
+ * operation runs no field at all): under REQUIRED a session below AAL2 may only select
+ * FIELDS_BELOW_AAL2, else SECOND_FACTOR_REQUIRED. `rootFields` is only asked for when the rule applies.
+ * A project secret is never held to it (its backend decides, with authenticateSession's requireAssurance).
+ */
+export function withinMfaPolicy(session: SessionCaller | null, rootFields: () => readonly string[]): Decision<null> {
+  if (!session || session.mfaPolicy !== 'REQUIRED' || session.assuranceLevel === 'AAL2') return allow(null);
+  if (rootFields().every((name) => name.startsWith('__') || FIELDS_BELOW_AAL2.has(name))) return allow(null);
+  return refuse(
+    new GatewayError('SECOND_FACTOR_REQUIRED', {
+      message: `This project requires a second factor: until this session has one, it may only call ${[...FIELDS_BELOW_AAL2].join(', ')}.`,
+      details: { assuranceLevel: session.assuranceLevel },
+    }),
+  );
 }
 
 /** Factors that prove the user, not just the customer's backend (createSession's `external`). */

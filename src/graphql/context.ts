@@ -24,6 +24,8 @@ export interface GatewayContext {
   readonly requestId: string;
   /** When the HTTP request arrived (src/common/arrival.ts): the moment a TOTP code is verified at. */
   readonly receivedAtMs?: number;
+  /** The request's User-Agent header, when it sent one (a remembered device records it). */
+  readonly userAgent?: string;
   /** The client's address: the peer's, or behind TRUSTED_PROXIES the one X-Forwarded-For names. */
   readonly clientIp?: string;
   /** The TCP peer's address (the rate limits' fallback when `clientIp` is not an IP address). */

@@ -6,7 +6,7 @@
 // is unchanged: a re-encrypted row simply names the new key id. Run it once every process has the new
 // key as GATEWAY_ENCRYPTION_KEY: a process still on the old one writes rows a later run must pick up.
 //
-// Keyed hashes (session tokens, recovery codes, project secrets; crypto/keyed-hash.ts) are NOT
+// Keyed hashes (session tokens, remembered-device tokens, recovery codes, project secrets; crypto/keyed-hash.ts) are NOT
 // re-keyed, and cannot be: an HMAC is one-way and the plaintext is never stored. Rows hashed under an
 // old key keep matching only while that key stays in GATEWAY_ENCRYPTION_KEYS_PREVIOUS; drop it once
 // those sessions have expired, the recovery codes have been regenerated and the project secrets rotated.
@@ -27,8 +27,8 @@ export interface KeyRotationCounts {
 }
 
 export const KEYED_HASH_NOTE =
-  'Keyed hashes (session tokens, recovery codes, project secrets) are one-way and cannot be re-keyed: ' +
-  'keep the old key in GATEWAY_ENCRYPTION_KEYS_PREVIOUS until sessions made under it have expired, ' +
+  'Keyed hashes (session tokens, remembered-device tokens, recovery codes, project secrets) are one-way and cannot be re-keyed: ' +
+  'keep the old key in GATEWAY_ENCRYPTION_KEYS_PREVIOUS until sessions and remembered devices made under it have expired, ' +
   'recovery codes have been regenerated and project secrets rotated.';
 
 /** One encrypted column of one table: how to read a row's id, ciphertext and associated data. */

@@ -6,7 +6,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { Database } from '../db/database';
 import type { AuthEventOutcome } from '../audit/auth-event.entity';
 
-export type AuthFactor = 'totp' | 'recovery_code';
+export type AuthFactor = 'totp' | 'recovery_code' | 'device';
 
 /** What a verification attempt reports (VerificationAttemptService): one call per verified (or refused-as-locked) attempt, after its transaction committed. */
 export interface AuthMetrics {
@@ -64,7 +64,7 @@ export class GatewayMetrics implements AuthMetrics {
     });
     this.authentications = new Counter({
       name: 'totp_gateway_authentications_total',
-      help: 'Verification attempts of TOTP and recovery codes by factor and outcome (success, failure, replay, locked).',
+      help: 'Verification attempts of TOTP codes, recovery codes and remembered-device tokens by factor and outcome (success, failure, replay, locked).',
       labelNames: ['factor', 'result'],
       registers,
     });

@@ -1,5 +1,6 @@
 // A project's TOTP settings: how many TOTPs a user may hold (Stytch's one, `active_totp_exists`, by
-// default) and the RFC 6238 parameters new enrollments get unless they choose their own. Operators
+// default), the RFC 6238 parameters new enrollments get unless they choose their own, and its
+// assurance settings (MFA policy, remembered devices). Operators
 // set them with the CLI (`project settings`); the project's backend reads them (`project` query).
 import type { EntityManager } from 'typeorm';
 import type { Database } from '../db/database';
@@ -16,6 +17,7 @@ import {
   type TotpDigits,
   type TotpPeriodSeconds,
 } from '../constants/totp.constants';
+import { isMfaPolicy, MFA_POLICIES, type MfaPolicy } from '../constants/assurance.constants';
 import { Project } from './project.entity';
 import { InvalidProjectSettingError, ProjectNotFoundError } from './project.errors';
 import type { ProjectService } from './project.service';
@@ -34,8 +36,17 @@ export interface TotpSettings {
   readonly totpDefaults: TotpParameterValues;
 }
 
+/** What the assurance features read of a project (src/sessions/assurance.rules.ts, remembered devices). */
+export interface AssuranceSettings {
+  readonly mfaPolicy: MfaPolicy;
+  /** Whether authenticateTotp/recoverTotp may issue remembered devices (off by default). */
+  readonly rememberDevices: boolean;
+  /** Whether a remembered device proves a second factor (AAL2); by default it does not. */
+  readonly rememberedDeviceAal2: boolean;
+}
+
 /** A project as its settings show it (the `project` query, `project settings`). */
-export interface ProjectSettings extends TotpSettings {
+export interface ProjectSettings extends TotpSettings, AssuranceSettings {
   readonly projectId: string;
   readonly name: string;
   readonly publicToken: string;
@@ -47,10 +58,15 @@ export interface ProjectSettingsChange {
   readonly totpAlgorithm?: unknown;
   readonly totpDigits?: unknown;
   readonly totpPeriodSeconds?: unknown;
+  readonly mfaPolicy?: unknown;
+  readonly rememberDevices?: unknown;
+  readonly rememberedDeviceAal2?: unknown;
 }
 
 const isMaxTotps = (value: unknown): value is number =>
   Number.isInteger(value) && (value as number) >= MAX_TOTPS_PER_USER.min && (value as number) <= MAX_TOTPS_PER_USER.max;
+
+const isBoolean = (value: unknown): value is boolean => typeof value === 'boolean';
 
 /** Each setting: its CLI flag, the rule it must pass and the values it takes (for the refusal's message). */
 const RULES = {
@@ -58,6 +74,9 @@ const RULES = {
   totpAlgorithm: { flag: '--totp-algorithm', valid: isTotpAlgorithm, takes: `one of ${TOTP_ALGORITHMS.join(', ')}` },
   totpDigits: { flag: '--totp-digits', valid: isTotpDigits, takes: `one of ${TOTP_DIGITS.join(', ')}` },
   totpPeriodSeconds: { flag: '--totp-period', valid: isTotpPeriodSeconds, takes: `one of ${TOTP_PERIOD_SECONDS.join(', ')} (seconds)` },
+  mfaPolicy: { flag: '--mfa-policy', valid: isMfaPolicy, takes: `one of ${MFA_POLICIES.join(', ')}` },
+  rememberDevices: { flag: '--remember-devices', valid: isBoolean, takes: 'on or off' },
+  rememberedDeviceAal2: { flag: '--remembered-device-aal2', valid: isBoolean, takes: 'on or off' },
 } as const;
 
 /**
@@ -73,6 +92,11 @@ function checkedSettingsChange(change: ProjectSettingsChange): Partial<Pick<Proj
     checked[name] = value;
   }
   return checked;
+}
+
+/** The assurance settings of a project row (columns made by the ProjectAssurance migration). */
+function assuranceSettingsOf(project: Project): AssuranceSettings {
+  return { mfaPolicy: project.mfaPolicy, rememberDevices: Boolean(project.rememberDevices), rememberedDeviceAal2: Boolean(project.rememberedDeviceAal2) };
 }
 
 /** The TOTP settings of a project row (columns made by the TotpParameters migration). */
@@ -99,7 +123,7 @@ export class ProjectSettingsService {
     const publicToken = await this.projects.publicToken(projectId);
     const project = await this.db.read((m) => m.findOne(Project, { where: { projectId } }));
     if (!project) throw new ProjectNotFoundError();
-    return { projectId, name: project.name, publicToken, ...totpSettingsOf(project) };
+    return { projectId, name: project.name, publicToken, ...totpSettingsOf(project), ...assuranceSettingsOf(project) };
   }
 
   /**
@@ -125,5 +149,14 @@ export class ProjectSettingsService {
     });
     if (!project) throw new ProjectNotFoundError();
     return totpSettingsOf(project);
+  }
+
+  /** The assurance settings of a project (remembered devices read them before their attempt); PROJECT_NOT_FOUND for none. */
+  async assuranceSettings(projectId: string): Promise<AssuranceSettings> {
+    const project = await this.db.read((m) =>
+      m.findOne(Project, { where: { projectId }, select: { projectId: true, mfaPolicy: true, rememberDevices: true, rememberedDeviceAal2: true } }),
+    );
+    if (!project) throw new ProjectNotFoundError();
+    return assuranceSettingsOf(project);
   }
 }

@@ -1,6 +1,7 @@
 import { Entity, PrimaryColumn, Column, Index } from 'typeorm';
 import { EpochColumn, ID_LENGTH } from '../db/columns';
 import type { TotpAlgorithm, TotpDigits, TotpPeriodSeconds } from '../constants/totp.constants';
+import type { MfaPolicy } from '../constants/assurance.constants';
 
 /** A tenant: every user, TOTP, session and signing key belongs to exactly one project. */
 @Entity({ name: 'projects' })
@@ -37,4 +38,16 @@ export class Project {
 
   @Column({ type: 'integer', name: 'totp_period_seconds', default: 30 })
   totpPeriodSeconds: TotpPeriodSeconds;
+
+  /** OPTIONAL, or REQUIRED: sessions below AAL2 may only reach AAL2 or sign out (src/graphql/caller.policy.ts). */
+  @Column({ type: 'varchar', length: 16, name: 'mfa_policy', default: 'OPTIONAL' })
+  mfaPolicy: MfaPolicy;
+
+  /** Whether authenticateTotp/recoverTotp may issue remembered devices (rememberDeviceDays). */
+  @Column({ type: 'boolean', name: 'remember_devices', default: false })
+  rememberDevices: boolean;
+
+  /** Whether a remembered device proves a second factor (AAL2) or only reauthenticates (AAL1). */
+  @Column({ type: 'boolean', name: 'remembered_device_aal2', default: false })
+  rememberedDeviceAal2: boolean;
 }

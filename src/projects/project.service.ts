@@ -1,5 +1,6 @@
 // Projects and their API secrets. A secret is 256 random bits, shown once and stored as a keyed hash;
 // a project may hold several so a backend can rotate without downtime.
+import type { MfaPolicy } from '../constants/assurance.constants';
 import { randomBytes } from 'node:crypto';
 import { IsNull, type EntityManager } from 'typeorm';
 import type { Database } from '../db/database';
@@ -27,7 +28,7 @@ const authenticateQueries = new Map<number, string>();
 function authenticateQuery(candidates: number): string {
   let query = authenticateQueries.get(candidates);
   if (!query) {
-    query = `SELECT s.id AS "secretId", p.id AS "projectId", p.name AS "name" FROM project_secrets s JOIN projects p ON p.id = s.project_id
+    query = `SELECT s.id AS "secretId", p.id AS "projectId", p.name AS "name", p.mfa_policy AS "mfaPolicy" FROM project_secrets s JOIN projects p ON p.id = s.project_id
       WHERE s.secret_hash IN (${Array(candidates).fill('?').join(', ')}) AND s.project_id = ? AND s.revoked_at IS NULL`;
     authenticateQueries.set(candidates, query);
   }
@@ -44,6 +45,8 @@ export interface ProjectCredentials {
 export interface ProjectRef {
   readonly projectId: string;
   readonly name: string;
+  /** Read with the credentials (same row, no extra query): authenticateSession and session callers apply it. */
+  readonly mfaPolicy: MfaPolicy;
 }
 
 /** Who is calling: resolved from `Authorization: Basic` on every request. */
@@ -51,7 +54,7 @@ export interface AuthenticatedProject extends ProjectRef {
   readonly secretId: string;
 }
 
-const PUBLIC_TOKEN_QUERY = 'SELECT id AS "projectId", name AS "name" FROM projects WHERE public_token = ?';
+const PUBLIC_TOKEN_QUERY = 'SELECT id AS "projectId", name AS "name", mfa_policy AS "mfaPolicy" FROM projects WHERE public_token = ?';
 const ORIGIN_ALLOWED_QUERY = 'SELECT 1 AS "allowed" FROM project_origins WHERE project_id = ? AND origin = ?';
 const ORIGIN_KNOWN_QUERY = 'SELECT 1 AS "allowed" FROM project_origins WHERE origin = ? LIMIT 1';
 

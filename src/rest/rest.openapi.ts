@@ -44,7 +44,7 @@ export async function registerOpenApi(scope: FastifyInstance): Promise<void> {
       servers: [{ url: REST_BASE_PATH, description: 'Relative to the host serving this document.' }],
       components: { securitySchemes: { projectSecret: { type: 'http', scheme: 'basic', description: 'HTTP Basic: the project id as user name, the project secret as password.' } } },
       security: [{ projectSecret: [] }],
-      tags: [{ name: 'Users' }, { name: 'TOTP' }, { name: 'Sessions' }],
+      tags: [{ name: 'Users' }, { name: 'TOTP' }, { name: 'Sessions' }, { name: 'Remembered devices' }],
     },
     // Stytch's JSON Schema 2020-12 `const` is valid OpenAPI 3.1; keep it.
     convertConstToEnum: false,

@@ -3,14 +3,14 @@
 // body and the error statuses it can answer. Keyed by `METHOD url` as route() registers it; route()
 // refuses a route missing here, so no route is served undocumented.
 import type { FastifySchema } from 'fastify';
-import { AUTHENTICATED, CREATED_TOTP, JWK_SET, RECOVERY_CODES, SEARCH_PAGE, SESSION_REF, USER_PROPERTIES, USER_REF, errorBody, success } from './rest.responses';
+import { AUTHENTICATED, CREATED_TOTP, DEVICE_AUTHENTICATED, JWK_SET, REMEMBERED_DEVICE, RECOVERY_CODES, SEARCH_PAGE, SESSION_REF, USER_PROPERTIES, USER_REF, errorBody, success } from './rest.responses';
 
 interface Operation {
   readonly operationId: string;
   /** Stytch's endpoint name. */
   readonly summary: string;
   readonly description: string;
-  readonly tag: 'Users' | 'TOTP' | 'Sessions';
+  readonly tag: 'Users' | 'TOTP' | 'Sessions' | 'Remembered devices';
   readonly ok: Record<string, unknown>;
   /** Error statuses besides those every authenticated route may answer (400, 401, 429, 500, 503). */
   readonly errors: readonly number[];
@@ -22,6 +22,7 @@ interface Operation {
 const EVERY_ROUTE = [400, 401, 429, 500, 503];
 /** A route that parses a JSON body: too large (413) or not JSON (415). */
 const BODY = [413, 415];
+const FORBIDDEN = 403;
 const NOT_FOUND = 404;
 const CONFLICT = 409;
 
@@ -62,8 +63,9 @@ const OPERATIONS: Record<string, Operation> = {
     ok: success(CREATED_TOTP, 'The TOTP created: its secret and recovery codes are shown only here.'),
   },
   'POST /totps/authenticate': {
-    operationId: 'authenticateTotp', summary: 'Authenticate TOTP', tag: 'TOTP', errors: [NOT_FOUND, ...BODY],
-    description: 'Judges a TOTP code; with session arguments, starts or extends a session. Each code is accepted once; failures count towards a lockout.',
+    operationId: 'authenticateTotp', summary: 'Authenticate TOTP', tag: 'TOTP', errors: [FORBIDDEN, NOT_FOUND, ...BODY],
+    description:
+      'Judges a TOTP code; with session arguments, starts or extends a session. Each code is accepted once; failures count towards a lockout. Beyond Stytch: remember_device_days (1..90, where the project allows it; else 403) also answers a device_token.',
     ok: success(AUTHENTICATED, 'The code was accepted.'),
   },
   'POST /totps/recovery_codes': {
@@ -72,8 +74,8 @@ const OPERATIONS: Record<string, Operation> = {
     ok: success(RECOVERY_CODES, "The user's recovery codes per TOTP."),
   },
   'POST /totps/recover': {
-    operationId: 'recoverTotp', summary: 'Recover', tag: 'TOTP', errors: [NOT_FOUND, ...BODY],
-    description: 'Spends one recovery code in place of a TOTP code; with session arguments, starts or extends a session.',
+    operationId: 'recoverTotp', summary: 'Recover', tag: 'TOTP', errors: [FORBIDDEN, NOT_FOUND, ...BODY],
+    description: 'Spends one recovery code in place of a TOTP code; with session arguments, starts or extends a session. Beyond Stytch: remember_device_days, as for authenticate.',
     ok: success(AUTHENTICATED, 'The recovery code was accepted.'),
   },
   'DELETE /users/totps/:totp_id': {
@@ -88,8 +90,9 @@ const OPERATIONS: Record<string, Operation> = {
     ok: success({ totp_id: { type: 'string' }, user_id: { type: 'string' }, user: USER_REF, recovery_codes: { type: 'array', items: { type: 'string' } } }, 'The TOTP imported.'),
   },
   'POST /sessions/authenticate': {
-    operationId: 'authenticateSession', summary: 'Authenticate session', tag: 'Sessions', errors: [NOT_FOUND, ...BODY],
-    description: 'Checks a session token or JWT; may extend the session and set its custom claims, and answers a fresh JWT.',
+    operationId: 'authenticateSession', summary: 'Authenticate session', tag: 'Sessions', errors: [FORBIDDEN, NOT_FOUND, ...BODY],
+    description:
+      "Checks a session token or JWT; may extend the session and set its custom claims, and answers a fresh JWT. Beyond Stytch, step-up: require_assurance (AAL1 or AAL2; default AAL2 where the project's MFA policy is REQUIRED) answers 403 second_factor_required below it, and max_factor_age_seconds answers 403 factor_too_old (error_details.factor_age_seconds) when the factor meeting it is older.",
     ok: success({ session: SESSION_REF, session_token: { type: 'string' }, session_jwt: { type: 'string' }, user: USER_REF }, 'The session is live.'),
   },
   'POST /sessions/revoke': {
@@ -101,6 +104,22 @@ const OPERATIONS: Record<string, Operation> = {
     operationId: 'getSessions', summary: 'Get sessions', tag: 'Sessions', errors: [NOT_FOUND],
     description: "The user's live sessions.",
     ok: success({ sessions: { type: 'array', items: SESSION_REF } }, "The user's sessions."),
+  },
+  'POST /remembered_devices/authenticate': {
+    operationId: 'authenticateRememberedDevice', summary: 'Authenticate remembered device', tag: 'Remembered devices', errors: [FORBIDDEN, NOT_FOUND, ...BODY],
+    description:
+      "Not in Stytch's API: accepts a device token (from remember_device_days) in place of a TOTP code and adds a remembered_device factor; a wrong, expired or forgotten token is 401 and counts towards the lockout, as a wrong code does.",
+    ok: success(DEVICE_AUTHENTICATED, 'The device token was accepted.'),
+  },
+  'GET /remembered_devices': {
+    operationId: 'getRememberedDevices', summary: 'Get remembered devices', tag: 'Remembered devices', errors: [NOT_FOUND],
+    description: "Not in Stytch's API: the user's live remembered devices.",
+    ok: success({ remembered_devices: { type: 'array', items: REMEMBERED_DEVICE } }, "The user's remembered devices."),
+  },
+  'DELETE /remembered_devices/:remembered_device_id': {
+    operationId: 'forgetRememberedDevice', summary: 'Forget remembered device', tag: 'Remembered devices', errors: [NOT_FOUND],
+    description: "Not in Stytch's API: forgets one remembered device; its token no longer authenticates.",
+    ok: success({ user_id: { type: 'string' }, forgotten: { type: 'integer' } }, 'The device is forgotten.'),
   },
   'GET /sessions/jwks/:project_id': {
     operationId: 'getJwks', summary: 'Get JWKS', tag: 'Sessions', errors: [], public: true,

@@ -58,11 +58,12 @@ const AUTHENTICATION_FACTOR = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    type: { type: 'string', description: '"totp", "recovery_codes" or "external".' },
-    delivery_method: { type: 'string', description: '"authenticator_app", "recovery_code" or "backend".' },
+    type: { type: 'string', description: '"totp", "recovery_codes", "remembered_device" or "external".' },
+    delivery_method: { type: 'string', description: '"authenticator_app", "recovery_code", "remembered_device" or "backend".' },
     last_authenticated_at: timestamp,
     authenticator_app_factor: closed({ totp_id: string }),
     recovery_code_factor: closed({ totp_recovery_code_id: { type: ['string', 'null'] } }),
+    remembered_device_factor: closed({ remembered_device_id: { type: ['string', 'null'] } }),
   },
   required: ['type', 'delivery_method', 'last_authenticated_at'],
 } as const;
@@ -83,6 +84,7 @@ export const REST_SHARED_SCHEMAS: readonly Schema[] = [
         authentication_factors: arrayOf(AUTHENTICATION_FACTOR),
         custom_claims: jsonObject,
         roles: alwaysEmpty,
+        assurance_level: { enum: ['AAL1', 'AAL2'], description: 'Beyond Stytch: AAL2 once a second factor is proven in the session (NIST SP 800-63B), else AAL1; the JWT carries it as acr.' },
       },
       "Stytch's session object.",
     ),
@@ -102,6 +104,28 @@ export const AUTHENTICATED = {
   session: { anyOf: [SESSION_REF, { type: 'null' }], description: 'Null unless session arguments were given.' },
   session_token: { type: 'string', description: 'Empty unless a session was asked for.' },
   session_jwt: { type: 'string', description: 'Empty unless a session was asked for.' },
+  device_token: { type: ['string', 'null'], description: 'Beyond Stytch: with remember_device_days, the device token (shown once); else null.' },
+  remembered_device_id: { type: ['string', 'null'], description: 'Beyond Stytch: with remember_device_days, the remembered device; else null.' },
+} as const;
+
+/** rememberedDeviceView (rest.views.ts): one remembered device. */
+export const REMEMBERED_DEVICE = closed({
+  remembered_device_id: string,
+  user_id: string,
+  user_agent: { type: ['string', 'null'], description: 'The User-Agent of the request that remembered it, when sent.' },
+  created_at: timestamp,
+  last_used_at: optionalTimestamp,
+  expires_at: timestamp,
+});
+
+/** What POST /remembered_devices/authenticate answers: authenticateView without the TOTP fields. */
+export const DEVICE_AUTHENTICATED = {
+  user_id: string,
+  remembered_device_id: string,
+  user: USER_REF,
+  session: AUTHENTICATED.session,
+  session_token: AUTHENTICATED.session_token,
+  session_jwt: AUTHENTICATED.session_jwt,
 } as const;
 
 /** What POST /totps answers besides Stytch's fields: the TOTP's label and RFC 6238 parameters. */
@@ -136,8 +160,9 @@ export const JWK_SET = closed({ keys: arrayOf({ type: 'object', properties: { kt
 /** What each error status means on the facade, for the OpenAPI response descriptions. */
 const ERROR_MEANINGS: Record<number, string> = {
   400: 'The request is malformed: a field of the wrong JSON type (invalid_argument, naming the field) or a value the rules refuse (error_type says which).',
-  401: 'No valid project credentials (unauthorized_credentials); on authenticate and recover also a wrong code.',
-  404: 'The user, TOTP or session named does not exist in this project.',
+  401: 'No valid project credentials (unauthorized_credentials); on authenticate and recover also a wrong code or device token.',
+  403: 'The session misses the assurance asked for (second_factor_required, factor_too_old with error_details.factor_age_seconds) or the project does not remember devices (remembered_devices_disabled).',
+  404: 'The user, TOTP, session or remembered device named does not exist in this project.',
   409: 'The value is already taken or the user has no room for it (duplicate_*, with error_details.existing_user_id; active_totp_exists; totp_limit_reached).',
   413: 'The body is larger than the gateway accepts.',
   415: 'The body is not sent as application/json.',
@@ -155,7 +180,13 @@ export function errorBody(status: number): Schema {
   return {
     ...body,
     description: ERROR_MEANINGS[status] ?? 'An error.',
-    properties: { ...(body.properties as object), error_details: closed({ existing_user_id: string }, 'The user already holding the value (duplicate_* only).') },
+    properties: { ...(body.properties as object), error_details: {
+        anyOf: [
+          closed({ existing_user_id: string }, 'The user already holding the value (duplicate_* only).'),
+          closed({ factor_age_seconds: integer, max_factor_age_seconds: integer }, "The factor's age and the limit asked for (factor_too_old only)."),
+        ],
+      },
+    },
     ...(RETRY_AFTER_STATUSES.has(status) && { headers: { 'retry-after': { type: 'integer', description: 'Seconds to wait before retrying.' } } }),
   };
 }

@@ -26,6 +26,8 @@ interface RestCall {
   readonly requestId: string;
   /** When the request arrived (ms since the epoch), for TOTP time steps. */
   readonly receivedAtMs: number;
+  /** The request's User-Agent header, when it sent one (a remembered device records it). */
+  readonly userAgent: string | undefined;
 }
 
 export type RestHandler = (call: RestCall) => Promise<RestBody>;
@@ -85,6 +87,7 @@ export function route({ app, services, rateLimits }: RestScope, method: 'GET' | 
         query: named.query ? await withUserId(services, project.projectId, query) : query,
         requestId: request.id,
         receivedAtMs: request.receivedAtMs,
+        userAgent: request.headers['user-agent'],
       });
       return reply.status(OK_STATUS).send({ status_code: OK_STATUS, request_id: request.id, ...result });
     },

@@ -13,6 +13,7 @@ import { sessionRoutes } from './sessions.routes';
 import { totpRoutes } from './totps.routes';
 import { totpImportRoutes } from './totp-import.routes';
 import { userRoutes } from './users.routes';
+import { rememberedDeviceRoutes } from './remembered-devices.routes';
 
 /**
  * Registers the facade under /v1 as an encapsulated plugin, so its error and not-found answers are
@@ -34,6 +35,7 @@ export function registerRestRoutes(app: FastifyInstance, services: Services, rat
       totpRoutes(routes);
       totpImportRoutes(routes);
       sessionRoutes(routes);
+      rememberedDeviceRoutes(routes);
     },
     { prefix: '/v1' },
   );

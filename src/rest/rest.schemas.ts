@@ -73,9 +73,10 @@ export const REST_SCHEMAS: Record<string, FastifySchema> = {
   'POST /totps': {
     body: body({ user_id: string, expiration_minutes: optionalInteger, label: optionalString, algorithm: optionalString, digits: optionalInteger, period: optionalInteger }),
   },
-  'POST /totps/authenticate': { body: body({ user_id: string, totp_code: string, totp_id: optionalString, ...sessionArguments }) },
+  // Beyond Stytch: remember_device_days (a remembered device, where the project allows it).
+  'POST /totps/authenticate': { body: body({ user_id: string, totp_code: string, totp_id: optionalString, remember_device_days: optionalInteger, ...sessionArguments }) },
   'POST /totps/recovery_codes': { body: body({ user_id: string }) },
-  'POST /totps/recover': { body: body({ user_id: string, recovery_code: string, ...sessionArguments }) },
+  'POST /totps/recover': { body: body({ user_id: string, recovery_code: string, remember_device_days: optionalInteger, ...sessionArguments }) },
   'DELETE /users/totps/:totp_id': { params: { type: 'object', properties: { totp_id: string }, required: ['totp_id'] } },
   'POST /totps/migrate': {
     body: body({
@@ -90,9 +91,14 @@ export const REST_SCHEMAS: Record<string, FastifySchema> = {
       verified: { type: ['boolean', 'null'] },
     }),
   },
-  'POST /sessions/authenticate': { body: body(sessionArguments) },
+  // Beyond Stytch: step-up (the session's assurance level and its factor's age).
+  'POST /sessions/authenticate': { body: body({ ...sessionArguments, require_assurance: { enum: ['AAL1', 'AAL2', null] }, max_factor_age_seconds: optionalInteger }) },
   'POST /sessions/revoke': { body: body({ session_id: optionalString, session_token: optionalString, session_jwt: optionalString }) },
   'GET /sessions': { querystring: { type: 'object', properties: { user_id: string } } },
+  // Beyond Stytch: remembered devices.
+  'POST /remembered_devices/authenticate': { body: body({ user_id: string, device_token: string, ...sessionArguments }) },
+  'GET /remembered_devices': { querystring: { type: 'object', properties: { user_id: string } } },
+  'DELETE /remembered_devices/:remembered_device_id': { params: { type: 'object', properties: { remembered_device_id: string }, required: ['remembered_device_id'] } },
   // Public (no credentials), like Stytch's; registered apart from route() in sessions.routes.ts.
   'GET /sessions/jwks/:project_id': { params: { type: 'object', properties: { project_id: string }, required: ['project_id'] } },
 };

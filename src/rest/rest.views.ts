@@ -4,6 +4,7 @@ import type { User } from '../users/user.entity';
 import type { Session } from '../sessions/session.entity';
 import { stytchFactor } from '../sessions/session-jwt.signer';
 import type { AuthenticatePayload, TotpRecoveryCodes } from '../totp/totp.types';
+import type { RememberedDevice } from '../remembered-devices/remembered-device.entity';
 
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
 
@@ -44,6 +45,7 @@ export function sessionView(session: Session) {
     authentication_factors: session.authenticationFactors.map(stytchFactor),
     custom_claims: session.customClaims,
     roles: [],
+    assurance_level: session.assuranceLevel,
   };
 }
 
@@ -56,6 +58,19 @@ export function authenticateView(result: AuthenticatePayload) {
     session: result.session ? sessionView(result.session) : null,
     session_token: result.sessionToken ?? '',
     session_jwt: result.sessionJwt ?? '',
+    device_token: result.deviceToken ?? null,
+    remembered_device_id: result.rememberedDeviceId ?? null,
+  };
+}
+
+export function rememberedDeviceView(device: RememberedDevice) {
+  return {
+    remembered_device_id: device.rememberedDeviceId,
+    user_id: device.userId,
+    user_agent: device.userAgent,
+    created_at: iso(device.createdAt),
+    last_used_at: iso(device.lastUsedAt),
+    expires_at: iso(device.expiresAt),
   };
 }
 

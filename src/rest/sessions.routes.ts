@@ -22,7 +22,14 @@ export function sessionRoutes(scope: RestScope): void {
   });
 
   route(scope, 'POST', '/sessions/authenticate', async ({ project, body }) => {
-    const result = await sessions.authenticate(project.projectId, await input(new AuthenticateSessionInput(), sessionFields(body)));
+    const result = await sessions.authenticate(
+      project,
+      await input(new AuthenticateSessionInput(), {
+        ...sessionFields(body),
+        requireAssurance: str(body.require_assurance) as AuthenticateSessionInput['requireAssurance'],
+        maxFactorAgeSeconds: body.max_factor_age_seconds as number | undefined,
+      }),
+    );
     return { session: sessionView(result.session), session_token: result.sessionToken ?? '', session_jwt: result.sessionJwt, user: userView(result.user) };
   });
 

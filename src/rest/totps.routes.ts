@@ -35,12 +35,18 @@ export function totpRoutes(scope: RestScope): void {
     };
   });
 
-  route(scope, 'POST', '/totps/authenticate', async ({ project, body, requestId, receivedAtMs }) =>
+  route(scope, 'POST', '/totps/authenticate', async ({ project, body, requestId, receivedAtMs, userAgent }) =>
     authenticateView(
       await totps.authenticate(
         project.projectId,
-        await input(new AuthenticateTotpInput(), { userId: str(body.user_id)!, totpCode: String(body.totp_code ?? ''), totpId: str(body.totp_id), ...sessionFields(body) }),
-        { requestId, receivedAtMs },
+        await input(new AuthenticateTotpInput(), {
+          userId: str(body.user_id)!,
+          totpCode: String(body.totp_code ?? ''),
+          totpId: str(body.totp_id),
+          rememberDeviceDays: body.remember_device_days as number | undefined,
+          ...sessionFields(body),
+        }),
+        { requestId, receivedAtMs, userAgent },
       ),
     ),
   );
@@ -49,9 +55,18 @@ export function totpRoutes(scope: RestScope): void {
     recoveryCodesView(str(body.user_id)!, await totps.recoveryCodes(project.projectId, body.user_id)),
   );
 
-  route(scope, 'POST', '/totps/recover', async ({ project, body, requestId }) =>
+  route(scope, 'POST', '/totps/recover', async ({ project, body, requestId, userAgent }) =>
     authenticateView(
-      await totps.recover(project.projectId, await input(new RecoverTotpInput(), { userId: str(body.user_id)!, recoveryCode: String(body.recovery_code ?? ''), ...sessionFields(body) }), { requestId }),
+      await totps.recover(
+        project.projectId,
+        await input(new RecoverTotpInput(), {
+          userId: str(body.user_id)!,
+          recoveryCode: String(body.recovery_code ?? ''),
+          rememberDeviceDays: body.remember_device_days as number | undefined,
+          ...sessionFields(body),
+        }),
+        { requestId, userAgent },
+      ),
     ),
   );
 

@@ -9,6 +9,7 @@ import type { ActiveKey, SigningKeyService } from './signing-key.service';
 import { isOwnIssuer, sessionIssuer } from './jwt-issuer';
 import type { AuthenticationFactor, Session } from './session.entity';
 import { SessionNotFoundError } from './session.errors';
+import { ACR_VALUES, amrOf, assuranceLevelOf } from './assurance.rules';
 
 const STYTCH_SESSION_CLAIM = 'https://stytch.com/session';
 
@@ -26,6 +27,10 @@ export class SessionJwtSigner {
     const nowSeconds = Math.floor(this.clock.now() / 1000);
     return new SignJWT({
       ...session.customClaims,
+      // The assurance the session has reached (src/sessions/assurance.rules.ts): OpenID Connect `acr`
+      // and RFC 8176 `amr`; custom claims may not set them (they are reserved, session.constants.ts).
+      acr: ACR_VALUES[assuranceLevelOf(session.authenticationFactors)],
+      amr: amrOf(session.authenticationFactors),
       [STYTCH_SESSION_CLAIM]: {
         id: session.sessionId,
         started_at: session.startedAt.toISOString(),
@@ -77,5 +82,6 @@ export function stytchFactor(f: AuthenticationFactor) {
   const base = { type: f.type, delivery_method: f.deliveryMethod, last_authenticated_at: f.lastAuthenticatedAt.toISOString() };
   if (f.type === 'external') return base;
   if (f.type === 'totp') return { ...base, authenticator_app_factor: { totp_id: f.totpId } };
+  if (f.type === 'remembered_device') return { ...base, remembered_device_factor: { remembered_device_id: f.rememberedDeviceId ?? null } };
   return { ...base, recovery_code_factor: { totp_recovery_code_id: f.recoveryCodeId ?? null } };
 }

@@ -4,16 +4,19 @@ import { GraphQLJSONObject } from 'graphql-scalars';
 import { EpochColumn, IdColumn, JsonColumn, ID_LENGTH } from '../db/columns';
 import { User } from '../users/user.entity';
 import type { FactorType } from '../graphql/caller.types';
+import type { AssuranceLevel } from '../constants/assurance.constants';
+import { AssuranceLevelEnum } from '../graphql/assurance.enums';
+import { assuranceLevelOf } from './assurance.rules';
 
 /** `external`/`backend`: the first factor the customer's own backend proved (createSession). */
-export type DeliveryMethod = 'authenticator_app' | 'recovery_code' | 'backend';
+export type DeliveryMethod = 'authenticator_app' | 'recovery_code' | 'remembered_device' | 'backend';
 
 @ObjectType()
 export class AuthenticationFactor {
-  @Field(() => String, { description: '"totp", "recovery_codes" or "external" (proven by the project\'s backend: createSession)' })
+  @Field(() => String, { description: '"totp", "recovery_codes", "remembered_device" or "external" (proven by the project\'s backend: createSession)' })
   type: FactorType;
 
-  @Field(() => String, { description: '"authenticator_app", "recovery_code" or "backend"' })
+  @Field(() => String, { description: '"authenticator_app", "recovery_code", "remembered_device" or "backend"' })
   deliveryMethod: DeliveryMethod;
 
   @Field(() => ID, { nullable: true })
@@ -21,6 +24,15 @@ export class AuthenticationFactor {
 
   @Field(() => ID, { nullable: true, description: 'The recovery code spent (recovery_codes factors only).' })
   recoveryCodeId?: string | null;
+
+  @Field(() => ID, { nullable: true, description: 'The remembered device used (remembered_device factors only).' })
+  rememberedDeviceId?: string | null;
+
+  /**
+   * remembered_device only: whether its project counted remembered devices towards AAL2 when it was
+   * proven (src/sessions/assurance.rules.ts). Stored with the factor, not a GraphQL field.
+   */
+  countsTowardsAal2?: boolean | null;
 
   @Field()
   lastAuthenticatedAt: Date;
@@ -78,4 +90,10 @@ export class Session {
   @Field(() => GraphQLJSONObject)
   @JsonColumn('custom_claims')
   customClaims: Record<string, unknown>;
+
+  /** Derived from the factors (assurance.rules.ts); no column, no query. */
+  @Field(() => AssuranceLevelEnum, { description: 'AAL2 once a second factor is proven in this session, else AAL1 (NIST SP 800-63B); the JWT carries it as acr.' })
+  get assuranceLevel(): AssuranceLevel {
+    return assuranceLevelOf(this.authenticationFactors ?? []);
+  }
 }

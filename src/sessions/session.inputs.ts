@@ -10,6 +10,9 @@ import {
   SESSION_DURATION_MINUTES_DESCRIPTION,
 } from '../constants/session.constants';
 import { IntegerInRange, JsonObjectAtMost, NoReservedKeys } from '../graphql/validators';
+import { AssuranceLevelEnum } from '../graphql/assurance.enums';
+import type { AssuranceLevel } from '../constants/assurance.constants';
+import { MAX_FACTOR_AGE_SECONDS } from '../constants/assurance.constants';
 
 /** The session duration's bound, refused as INVALID_SESSION_DURATION_MINUTES. */
 const ValidSessionDuration = () => IntegerInRange(SESSION_DURATION_MINUTES, { context: { code: 'INVALID_SESSION_DURATION_MINUTES' } });
@@ -48,7 +51,21 @@ export abstract class SessionArgumentsInput {
 }
 
 @InputType()
-export class AuthenticateSessionInput extends SessionArgumentsInput {}
+export class AuthenticateSessionInput extends SessionArgumentsInput {
+  @Field(() => AssuranceLevelEnum, {
+    nullable: true,
+    description: "Answer SECOND_FACTOR_REQUIRED unless the session has reached this level. Default: AAL2 in a project whose mfaPolicy is REQUIRED, else AAL1.",
+  })
+  requireAssurance?: AssuranceLevel | null;
+
+  @Field(() => Int, {
+    nullable: true,
+    description: `Answer FACTOR_TOO_OLD (with factorAgeSeconds) unless the newest factor meeting requireAssurance was proven at most this many seconds ago (${MAX_FACTOR_AGE_SECONDS.min}..${MAX_FACTOR_AGE_SECONDS.max}).`,
+  })
+  @IsOptional()
+  @IntegerInRange(MAX_FACTOR_AGE_SECONDS, { context: { code: 'INVALID_MAX_FACTOR_AGE_SECONDS' } })
+  maxFactorAgeSeconds?: number | null;
+}
 
 /** A session caller gives none of these: it revokes its own session. */
 @InputType()

@@ -31,7 +31,7 @@ export class SessionResolver {
   @Authorized()
   @Mutation(() => AuthenticateSessionPayload)
   authenticateSession(@Arg('input', () => AuthenticateSessionInput) input: AuthenticateSessionInput, @Ctx() ctx: GatewayContext): Promise<AuthenticateSessionPayload> {
-    return this.service.authenticate(projectOf(ctx).projectId, input);
+    return this.service.authenticate(projectOf(ctx), input);
   }
 
   @Authorized('SECRET', 'SESSION')

@@ -21,12 +21,15 @@ import type { AuditService } from '../audit/audit.service';
 import type { ActiveKey, SigningKeyService } from './signing-key.service';
 import { SessionJwtSigner } from './session-jwt.signer';
 import { AuthenticationFactor, Session } from './session.entity';
-import type { SessionArgumentsInput, RevokeSessionInput, CreateSessionInput } from './session.inputs';
+import type { AuthenticateSessionInput, SessionArgumentsInput, RevokeSessionInput, CreateSessionInput } from './session.inputs';
+import type { ProjectRef } from '../projects/project.service';
+import { assuranceLevelOf, assuranceShortfall } from './assurance.rules';
 import type { AuthenticateSessionPayload, CreateSessionPayload, IssuedSession, Me } from './session.types';
 import {
   CustomClaimsTooLargeError,
   InvalidSessionDurationError,
   SessionNotFoundError,
+  shortfallError,
   TooManySessionArgumentsError,
 } from './session.errors';
 
@@ -217,10 +220,21 @@ export class SessionService {
     return { ...applied, sessionJwt: await this.jwt.sign(key, projectId, applied.session) };
   }
 
-  async authenticate(projectId: string, args: SessionArgumentsInput): Promise<AuthenticateSessionPayload> {
+  /**
+   * authenticateSession: the live session a token or JWT names, extended and with new claims when
+   * asked, and a fresh JWT. Step-up (src/sessions/assurance.rules.ts): refused, before anything is
+   * written, with SECOND_FACTOR_REQUIRED when the session is below `requireAssurance` (default: AAL2
+   * under the project's REQUIRED mfaPolicy, else AAL1) and with FACTOR_TOO_OLD when the newest factor
+   * meeting it is older than `maxFactorAgeSeconds`.
+   */
+  async authenticate(project: Pick<ProjectRef, 'projectId' | 'mfaPolicy'>, args: AuthenticateSessionInput): Promise<AuthenticateSessionPayload> {
+    const { projectId } = project;
     const durationMinutes = this.parseDuration(args.sessionDurationMinutes);
     const customClaims = this.parseClaims(args.sessionCustomClaims);
     const found = await this.resolve(projectId, args);
+    const level = args.requireAssurance ?? (project.mfaPolicy === 'REQUIRED' ? 'AAL2' : 'AAL1');
+    const shortfall = assuranceShortfall(found.authenticationFactors, { level, maxFactorAgeSeconds: args.maxFactorAgeSeconds }, this.clock.now());
+    if (shortfall) throw shortfallError(shortfall);
     // Loaded before the write and used after it, so nothing after the commit touches the database.
     const key = await this.keys.signingKey(projectId);
     const nowMs = this.clock.now();
@@ -261,15 +275,17 @@ export class SessionService {
    * null. Unlike `authenticateSession` (a backend asking), a Bearer JWT past its 5-minute `exp` is
    * refused: a JWT forwarded to other services must not stay a key to this API for the session's life.
    */
-  async callerOf(projectId: string, bearer: string): Promise<SessionCaller | null> {
+  async callerOf(project: Pick<ProjectRef, 'projectId' | 'mfaPolicy'>, bearer: string): Promise<SessionCaller | null> {
     const credential: SessionCredential = looksLikeJwt(bearer) ? { sessionJwt: bearer } : { sessionToken: bearer };
     try {
-      const session = await this.resolve(projectId, credential, true);
+      const session = await this.resolve(project.projectId, credential, true);
       return {
         sessionId: session.sessionId,
         userId: session.userId,
         credential,
         factors: session.authenticationFactors.map((f) => f.type),
+        assuranceLevel: assuranceLevelOf(session.authenticationFactors),
+        mfaPolicy: project.mfaPolicy,
         expiresAtMs: session.expiresAt.getTime(),
       };
     } catch (error) {

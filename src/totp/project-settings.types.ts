@@ -1,6 +1,8 @@
 import { Field, ID, Int, ObjectType } from 'type-graphql';
 import { TotpAlgorithmEnum } from '../graphql/totp-algorithm.enum';
 import type { TotpAlgorithm } from '../constants/totp.constants';
+import type { MfaPolicy } from '../constants/assurance.constants';
+import { MfaPolicyEnum } from '../graphql/assurance.enums';
 
 /** The RFC 6238 parameters a new enrollment gets unless createTotp chooses its own. */
 @ObjectType()
@@ -45,6 +47,15 @@ export class Project {
 
   @Field(() => TotpDefaults)
   totpDefaults: TotpDefaults;
+
+  @Field(() => MfaPolicyEnum, { description: 'OPTIONAL (the default), or REQUIRED: session callers below AAL2 may only enroll, verify, recover or sign out, and authenticateSession requires AAL2 unless asked for AAL1.' })
+  mfaPolicy: MfaPolicy;
+
+  @Field({ description: 'Whether authenticateTotp and recoverTotp may remember a device (rememberDeviceDays); off by default.' })
+  rememberDevices: boolean;
+
+  @Field({ description: 'Whether a remembered device proves a second factor (AAL2); off by default, so it only reauthenticates (AAL1).' })
+  rememberedDeviceAal2: boolean;
 }
 
 /** What addAllowedOrigin and removeAllowedOrigin answer. */

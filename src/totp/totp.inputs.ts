@@ -4,6 +4,11 @@ import { DEFAULT_TOTP_LABEL, EXPIRATION_MINUTES, EXPIRATION_MINUTES_DESCRIPTION,
 import { TotpAlgorithmEnum } from '../graphql/totp-algorithm.enum';
 import { IntegerInRange } from '../graphql/validators';
 import { SessionArgumentsInput } from '../sessions/session.inputs';
+import { REMEMBER_DEVICE_DAYS } from '../constants/assurance.constants';
+
+/** rememberDeviceDays on authenticateTotp and recoverTotp: its bound, refused as INVALID_REMEMBER_DEVICE_DAYS. */
+const REMEMBER_DEVICE_DAYS_DESCRIPTION = `Also remember this device for this many days (${REMEMBER_DEVICE_DAYS.min}..${REMEMBER_DEVICE_DAYS.max}), answering a deviceToken; the project must allow it (rememberDevices).`;
+const ValidRememberDeviceDays = () => IntegerInRange(REMEMBER_DEVICE_DAYS, { context: { code: 'INVALID_REMEMBER_DEVICE_DAYS' } });
 
 @InputType()
 export class CreateTotpInput {
@@ -55,6 +60,11 @@ export class AuthenticateTotpInput extends SessionArgumentsInput {
     description: "Judge the code against this TOTP only. Without it, a code of any of the user's verified TOTPs (or of their pending ones) is accepted.",
   })
   totpId?: string | null;
+
+  @Field(() => Int, { nullable: true, description: REMEMBER_DEVICE_DAYS_DESCRIPTION })
+  @IsOptional()
+  @ValidRememberDeviceDays()
+  rememberDeviceDays?: number | null;
 }
 
 @InputType()
@@ -64,4 +74,9 @@ export class RecoverTotpInput extends SessionArgumentsInput {
 
   @Field({ description: 'One of the recovery codes, xxxx-xxxx-xxxx, in any case, with or without separators; each works once.' })
   recoveryCode: string;
+
+  @Field(() => Int, { nullable: true, description: REMEMBER_DEVICE_DAYS_DESCRIPTION })
+  @IsOptional()
+  @ValidRememberDeviceDays()
+  rememberDeviceDays?: number | null;
 }

@@ -24,13 +24,13 @@ export class TotpResolver {
   @Authorized('SECRET', 'SESSION')
   @Mutation(() => AuthenticatePayload)
   authenticateTotp(@Arg('input', () => AuthenticateTotpInput) input: AuthenticateTotpInput, @Ctx() ctx: GatewayContext): Promise<AuthenticatePayload> {
-    return this.totps.authenticate(projectOf(ctx).projectId, ownSessionInput(ctx, input), { requestId: ctx.requestId, receivedAtMs: ctx.receivedAtMs, caller: ctx.session });
+    return this.totps.authenticate(projectOf(ctx).projectId, ownSessionInput(ctx, input), { requestId: ctx.requestId, receivedAtMs: ctx.receivedAtMs, caller: ctx.session, userAgent: ctx.userAgent });
   }
 
   @Authorized('SECRET', 'SESSION')
   @Mutation(() => AuthenticatePayload)
   recoverTotp(@Arg('input', () => RecoverTotpInput) input: RecoverTotpInput, @Ctx() ctx: GatewayContext): Promise<AuthenticatePayload> {
-    return this.totps.recover(projectOf(ctx).projectId, ownSessionInput(ctx, input), { requestId: ctx.requestId, caller: ctx.session });
+    return this.totps.recover(projectOf(ctx).projectId, ownSessionInput(ctx, input), { requestId: ctx.requestId, caller: ctx.session, userAgent: ctx.userAgent });
   }
 
   @Authorized('SECRET', 'SESSION')

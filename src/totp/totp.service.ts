@@ -21,6 +21,7 @@ import type { SessionCaller } from '../graphql/caller.types';
 import { enforce, userWithSecondFactor } from '../graphql/caller.policy';
 import type { ProjectSettingsService } from '../projects/project-settings.service';
 import type { VerificationAttempt, VerificationAttemptService, VerifyFactor } from '../verification/verification-attempt.service';
+import { revokeRememberedDevices, type DeviceToRemember, type RememberedDeviceService } from '../remembered-devices/remembered-device.service';
 import { Totp } from './totp.entity';
 import { RecoveryCode } from './recovery-code.entity';
 import type { AuthenticateTotpInput, CreateTotpInput, RecoverTotpInput, RenameTotpInput } from './totp.inputs';
@@ -86,6 +87,8 @@ export interface VerificationOptions {
    * request arrived, is the one the factor is added to; it is not looked up again.
    */
   readonly caller?: SessionCaller | null;
+  /** The request's User-Agent header: recorded on a device remembered with rememberDeviceDays. */
+  readonly userAgent?: string | null;
 }
 
 export class TotpService {
@@ -97,6 +100,7 @@ export class TotpService {
     private readonly sessions: SessionService,
     private readonly verification: VerificationAttemptService,
     private readonly settings: ProjectSettingsService,
+    private readonly devices: RememberedDeviceService,
     private readonly clock: Clock,
     private readonly options: { retrievableRecoveryCodes: boolean },
   ) {}
@@ -199,7 +203,7 @@ export class TotpService {
    * code is accepted once per TOTP. The session factor and the payload name the TOTP that matched.
    * The code that verifies a user's first TOTP also removes their other pending ones (CLOSE_ENROLLMENT).
    */
-  async authenticate(projectId: string, input: AuthenticateTotpInput, { requestId = null, receivedAtMs = null, caller = null }: VerificationOptions = {}): Promise<AuthenticatePayload> {
+  async authenticate(projectId: string, input: AuthenticateTotpInput, { requestId = null, receivedAtMs = null, caller = null, userAgent = null }: VerificationOptions = {}): Promise<AuthenticatePayload> {
     const userId = parseUserId(input.userId);
     const totpId = input.totpId == null ? null : parseId('totp', input.totpId, 'INVALID_TOTP_ID');
     // Separators dropped first (code.format.ts); a code still malformed spends no attempt.
@@ -217,6 +221,7 @@ export class TotpService {
     const fitting = candidates.filter((t) => t.digits === code.length);
     if (!fitting.length) throw new InvalidTotpCodeError({ message: wrongLengthMessage(candidates, totpId !== null) });
     const session = await this.sessions.forAttempt(projectId, userId, input, caller);
+    const device = input.rememberDeviceDays == null ? null : await this.devices.plan(projectId, userId, input.rememberDeviceDays, { requestId, userAgent });
     // Verified before the transaction (pure CPU); the outcome only counts once the attempt is spent.
     // Never later than now, and never earlier than MAX_ARRIVAL_LAG_MS before it, whatever the stamp says.
     const verifiedAtMs = receivedAtMs === null ? nowMs : Math.min(nowMs, Math.max(receivedAtMs, nowMs - MAX_ARRIVAL_LAG_MS));
@@ -224,7 +229,7 @@ export class TotpService {
     const matches = this.matches(fitting, code, verifiedAtMs, holdsVerified ? 0 : otp.TRANSIT_GRACE_MS);
 
     const factor: NewFactor = { type: 'totp', deliveryMethod: 'authenticator_app', totpId: candidates.length === 1 ? candidates[0].totpId : totpId };
-    return this.attempt({ projectId, userId, requestId, nowMs, session, factor }, async (m) => {
+    return this.attempt({ projectId, userId, requestId, nowMs, session, factor }, device, async (m) => {
       if (!matches.length) return new UnableToAuthenticateTotpError();
       // RFC 6238 §5.2: a verifier must not accept the same code twice. The row only moves forward,
       // so of any number of concurrent requests with this code exactly one sees affected = 1.
@@ -286,7 +291,7 @@ export class TotpService {
    * device was lost (codes stay per TOTP, as Stytch issues them with each enrollment); the factor names
    * the TOTP whose code was spent.
    */
-  async recover(projectId: string, input: RecoverTotpInput, { requestId = null, caller = null }: VerificationOptions = {}): Promise<AuthenticatePayload> {
+  async recover(projectId: string, input: RecoverTotpInput, { requestId = null, caller = null, userAgent = null }: VerificationOptions = {}): Promise<AuthenticatePayload> {
     const userId = parseUserId(input.userId);
     // Separators and letter case dropped, look-alikes read as Crockford does (code.format.ts); a code
     // still malformed spends no attempt.
@@ -301,9 +306,10 @@ export class TotpService {
     const nowMs = this.clock.now();
     const totpIds = await this.verifiedTotpIds(projectId, userId);
     const session = await this.sessions.forAttempt(projectId, userId, input, caller);
+    const device = input.rememberDeviceDays == null ? null : await this.devices.plan(projectId, userId, input.rememberDeviceDays, { requestId, userAgent });
 
     const factor: NewFactor = { type: 'recovery_codes', deliveryMethod: 'recovery_code', totpId: totpIds.length === 1 ? totpIds[0] : null };
-    return this.attempt({ projectId, userId, requestId, nowMs, session, factor }, async (m) => {
+    return this.attempt({ projectId, userId, requestId, nowMs, session, factor }, device, async (m) => {
       // Single use: of concurrent requests with one code, exactly one flips used_at from NULL (the
       // UPDATE re-checks it under the row lock), and the factor names the code it spent.
       const match = await m.findOne(RecoveryCode, {
@@ -386,6 +392,8 @@ export class TotpService {
       const owner = await this.lockOwner(m, projectId, id);
       const { affected } = await m.delete(Totp, { totpId: id, projectId });
       if (!affected) throw new TotpNotFoundError();
+      // Remembered devices stand on the second factor they were issued after: without a verified TOTP left, they go too.
+      if (!(await m.exists(Totp, { where: { userId: owner, verified: true } }))) await revokeRememberedDevices(m, projectId, owner);
       return { totpId: id, userId: owner, user: await this.users.require(m, projectId, owner) };
     });
   }
@@ -404,9 +412,13 @@ export class TotpService {
     return totp.userId;
   }
 
-  /** One verification attempt (VerificationAttemptService), answered as the mutation's payload. */
-  private async attempt(attempt: VerificationAttempt, verify: VerifyFactor): Promise<AuthenticatePayload> {
-    const { user, session, factor } = await this.verification.verify(attempt, verify);
+  /**
+   * One verification attempt (VerificationAttemptService), answered as the mutation's payload; with
+   * `device` (rememberDeviceDays), the device is stored in the attempt's transaction on success.
+   */
+  private async attempt(attempt: VerificationAttempt, device: DeviceToRemember | null, verify: VerifyFactor): Promise<AuthenticatePayload> {
+    const { user, session, factor } = await this.verification.verify(device ? { ...attempt, onSuccess: device.store } : attempt, verify);
+    const remembered = device?.issued() ?? null;
     return {
       userId: attempt.userId,
       totpId: factor.totpId!,
@@ -414,6 +426,8 @@ export class TotpService {
       session: session?.session ?? null,
       sessionToken: session?.sessionToken ?? null,
       sessionJwt: session?.sessionJwt ?? null,
+      deviceToken: remembered?.deviceToken ?? null,
+      rememberedDeviceId: remembered?.rememberedDeviceId ?? null,
     };
   }
 

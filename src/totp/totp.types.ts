@@ -97,6 +97,12 @@ export class AuthenticatePayload {
 
   @Field(() => String, { nullable: true })
   sessionJwt: string | null;
+
+  @Field(() => String, { nullable: true, description: 'With rememberDeviceDays: the device token (256 bits, shown once) for authenticateRememberedDevice; else null.' })
+  deviceToken?: string | null;
+
+  @Field(() => ID, { nullable: true, description: 'With rememberDeviceDays: the remembered device (rememberedDevices, forgetRememberedDevice); else null.' })
+  rememberedDeviceId?: string | null;
 }
 
 @ObjectType()

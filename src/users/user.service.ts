@@ -35,6 +35,15 @@ export interface UnlockAudit {
   record(manager: EntityManager, event: UnlockedEvent): Promise<void>;
 }
 
+/**
+ * What else an unlock ends, in its transaction: the user's remembered devices (src/remembered-devices),
+ * so an unlock after a suspected attack leaves no long-lived token standing in for a second factor.
+ * Declared here, by its one use, as UnlockAudit is.
+ */
+export interface UnlockRevocation {
+  revokeRememberedDevices(manager: EntityManager, projectId: string, userId: string): Promise<unknown>;
+}
+
 const SELECT_USER = `SELECT id, project_id, email, phone_number, first_name, middle_name, last_name, status, external_id,
   trusted_metadata, untrusted_metadata, failed_attempts, locked_until, created_at FROM users WHERE id = ? AND project_id = ?`;
 /** The `totps` columns `User.totps` shows (UserTotp), wherever a user's TOTPs are read. */
@@ -120,6 +129,7 @@ export class UserService {
     private readonly clock: Clock,
     private readonly lockout: LockoutService,
     private readonly audit: UnlockAudit,
+    private readonly revocation: UnlockRevocation,
   ) {}
 
   /** `nameExisting`: whether a DUPLICATE_* answer may carry `existingUserId` (caller.policy.ts `mayNameExistingUser`). */
@@ -234,14 +244,15 @@ export class UserService {
 
   /**
    * The project's unlock of a user (NIST SP 800-63B §5.2.2: after the hard limit only an unlock ends
-   * the lock): clears any lock and the consecutive-failure count in one UPDATE, and records an
-   * "unlocked" event in the same transaction. Idempotent; USER_NOT_FOUND for a user the project lacks.
+   * the lock): clears any lock and the consecutive-failure count in one UPDATE, forgets the user's
+   * remembered devices (UnlockRevocation), and records an "unlocked" event in the same transaction. Idempotent; USER_NOT_FOUND for a user the project lacks.
    */
   async unlock(projectId: string, userId: unknown, requestId: string | null = null): Promise<User> {
     const id = parseUserId(userId);
     const nowMs = this.clock.now();
     return this.db.write(async (m) => {
       if (!(await this.lockout.unlock(m, projectId, id))) throw new UserNotFoundError();
+      await this.revocation.revokeRememberedDevices(m, projectId, id);
       await this.audit.record(m, { projectId, userId: id, type: 'user', outcome: 'unlocked', requestId, occurredAtMs: nowMs });
       return this.require(m, projectId, id);
     });

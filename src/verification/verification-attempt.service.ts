@@ -1,4 +1,5 @@
-// One verification attempt of a second factor (a TOTP code or a recovery code), in one transaction:
+// One verification attempt of a second factor (a TOTP code, a recovery code or a remembered device's
+// token), in one transaction:
 // the lockout attempt is spent first, the factor is verified, the outcome is audited, and on success
 // the failure count is reset and the factor recorded on the session. The factor-specific check is the
 // caller's (`verify`); sessions are reached only through their AttemptSession.
@@ -24,6 +25,8 @@ export interface VerificationAttempt {
   /** The factor the attempt would prove; `verify` answers it as the session records it. */
   readonly factor: NewFactor;
   readonly session: AttemptSession;
+  /** On success only, last in the attempt's transaction (a remembered device issued with the factor). */
+  readonly onSuccess?: (manager: EntityManager, nowMs: number) => Promise<void>;
 }
 
 /** What a successful attempt answers: the user as committed and the session, signed after the commit. */
@@ -110,12 +113,14 @@ export class VerificationAttemptService {
     await this.lockout.reset(m, userId);
     const proven = verified as NewFactor;
     const recorded = await session.record(m, proven, nowMs);
+    await attempt.onSuccess?.(m, nowMs);
     return { ok: true, user: await this.users.require(m, projectId, userId), factor: proven, recorded };
   }
 }
 
 /** The audit event type (and metric label) of an attempt with `factor`. */
-function eventType(factor: NewFactor): 'totp' | 'recovery_code' {
+function eventType(factor: NewFactor): 'totp' | 'recovery_code' | 'device' {
+  if (factor.type === 'remembered_device') return 'device';
   return factor.type === 'totp' ? 'totp' : 'recovery_code';
 }
 

@@ -85,7 +85,7 @@ describe('steps 3 and 4', () => {
     expect(body.data.authenticateSession.session.sessionId).toMatch(/^session-/);
   });
 
-  it("step 4: the jose snippet verifies the session JWT against the JWKS and finds the totp factor", async () => {
+  it("step 4: the jose snippet verifies the session JWT against the JWKS and finds the second factor (acr AAL2)", async () => {
     const result = await run(process.execPath, ['--input-type=module', '-e', snippet('verify-jwt')], {
       GATEWAY_URL: gateway.url,
       PROJECT_ID: project.projectId,

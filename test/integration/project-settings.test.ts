@@ -1,4 +1,4 @@
-// An operator's TOTP settings: `project settings` shows and changes how many TOTPs a user may hold and the parameters new TOTPs get, refuses values out of their rules with one clear line and changes nothing, and the project's backend reads the same settings from the `project` query, which new enrollments then follow.
+// An operator's TOTP and assurance settings: `project settings` shows and changes how many TOTPs a user may hold, the parameters new TOTPs get, the MFA policy and remembered devices, refuses values out of their rules with one clear line and changes nothing, and the project's backend reads the same settings from the `project` query, which new enrollments then follow.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { runCli, USAGE } from '../../src/cli';
 import { serve } from '../../src/main';
 import { loadConfig } from '../../src/config';
-import { CreateTotpDeviceDocument, CreateUserDocument, GatewayClient, ProjectDocument } from '../../client';
+import { CreateTotpDeviceDocument, CreateUserDocument, GatewayClient, ProjectAssuranceDocument, ProjectDocument } from '../../client';
 import type { Gateway } from '../../src/server';
 
 const dir = mkdtempSync(join(tmpdir(), 'totp-gateway-settings-'));
@@ -45,7 +45,8 @@ afterAll(async () => {
 
 it('is in the usage with every flag', () => {
   expect(USAGE).toMatch(/project settings --project ID \[--max-totps-per-user N\] \[--totp-algorithm SHA1\|SHA256\|SHA512\]/);
-  expect(USAGE).toMatch(/\[--totp-digits 6\|8\] \[--totp-period 30\|60\] \[--json\]/);
+  expect(USAGE).toMatch(/\[--totp-digits 6\|8\] \[--totp-period 30\|60\] \[--mfa-policy OPTIONAL\|REQUIRED\]/);
+  expect(USAGE).toMatch(/\[--remember-devices on\|off\] \[--remembered-device-aal2 on\|off\] \[--json\]/);
 });
 
 it('shows the defaults, changes what it is given, refuses bad values clearly, and the project query agrees', async () => {
@@ -57,11 +58,22 @@ it('shows the defaults, changes what it is given, refuses bad values clearly, an
     publicToken: created.publicToken,
     maxTotpsPerUser: 1,
     totpDefaults: { algorithm: 'SHA1', digits: 6, period: 30 },
+    mfaPolicy: 'OPTIONAL',
+    rememberDevices: false,
+    rememberedDeviceAal2: false,
   });
 
   const changed = JSON.parse(await settings('--max-totps-per-user', '3', '--totp-algorithm', 'sha256', '--totp-digits', '8', '--json'));
   expect(changed).toMatchObject({ maxTotpsPerUser: 3, totpDefaults: { algorithm: 'SHA256', digits: 8, period: 30 } });
-  expect(await settings('--totp-period', '60')).toBe(`project ${created.projectId} (Settings Co)\nmax TOTPs per user 3\nTOTP defaults SHA256, 8 digits, 60 s\n`);
+  expect(await settings('--totp-period', '60')).toBe(
+    `project ${created.projectId} (Settings Co)\nmax TOTPs per user 3\nTOTP defaults SHA256, 8 digits, 60 s\nMFA policy OPTIONAL\nremembered devices off (count as AAL2: no)\n`,
+  );
+  expect(JSON.parse(await settings('--mfa-policy', 'required', '--remember-devices', 'on', '--remembered-device-aal2', 'on', '--json'))).toMatchObject({
+    mfaPolicy: 'REQUIRED',
+    rememberDevices: true,
+    rememberedDeviceAal2: true,
+  });
+  expect(JSON.parse(await settings('--mfa-policy', 'OPTIONAL', '--remembered-device-aal2', 'off', '--json'))).toMatchObject({ mfaPolicy: 'OPTIONAL', rememberDevices: true, rememberedDeviceAal2: false });
 
   const refusals: Array<[string[], RegExp]> = [
     [['--max-totps-per-user', '0'], /maxTotpsPerUser \(--max-totps-per-user\) must be an integer from 1 to 10; got 0\./],
@@ -71,6 +83,8 @@ it('shows the defaults, changes what it is given, refuses bad values clearly, an
     [['--totp-algorithm', 'MD5'], /totpAlgorithm \(--totp-algorithm\) must be one of SHA1, SHA256, SHA512; got "MD5"\./],
     [['--totp-digits', '7'], /totpDigits \(--totp-digits\) must be one of 6, 8; got 7\./],
     [['--totp-period', '45'], /totpPeriodSeconds \(--totp-period\) must be one of 30, 60 \(seconds\); got 45\./],
+    [['--mfa-policy', 'ALWAYS'], /mfaPolicy \(--mfa-policy\) must be one of OPTIONAL, REQUIRED; got "ALWAYS"\./],
+    [['--remember-devices', 'yes'], /rememberDevices \(--remember-devices\) must be on or off; got "yes"\./],
     // One bad value among good ones changes none of them.
     [['--max-totps-per-user', '5', '--totp-digits', '9'], /got 9/],
   ];
@@ -87,6 +101,7 @@ it('shows the defaults, changes what it is given, refuses bad values clearly, an
     maxTotpsPerUser: 3,
     totpDefaults: { algorithm: 'SHA256', digits: 8, period: 60 },
   });
+  expect((await client.data(ProjectAssuranceDocument, {})).project).toEqual({ projectId: created.projectId, mfaPolicy: 'OPTIONAL', rememberDevices: true, rememberedDeviceAal2: false });
   // New enrollments follow the defaults unless they choose their own.
   const userId = (await client.data(CreateUserDocument, { input: { email: 'settings@example.com' } })).createUser.userId;
   const byDefault = (await client.data(CreateTotpDeviceDocument, { input: { userId } })).createTotp;

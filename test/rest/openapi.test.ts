@@ -7,6 +7,7 @@ import { pathToFileURL } from 'node:url';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { MINUTE_MS } from '../../src/common/clock';
+import { CreateSessionInput } from '../../src/sessions/session.inputs';
 import { describeEachDialect, startGateway, totpCode, type Dialect, type Enrollment, type TestGateway } from '../support/gateway';
 
 /** The part of better-sqlite3's API used here (the package ships no types). */
@@ -116,6 +117,8 @@ describeEachDialect('the OpenAPI document on %s', (dialect: Dialect) => {
         await call('POST', '/totps/authenticate', { user_id: userId, totp_code: totpCode(secret), session_duration_minutes: 60 }),
         await call('POST', '/totps/authenticate', { user_id: userId, totp_code: totpCode(secret) }),
         await call('POST', '/totps/authenticate', { user_id: userId, totp_code: totpCode(secret), session_duration_minutes: 60 }, { auth: false }),
+        // The project does not remember devices: 403.
+        await call('POST', '/totps/authenticate', { user_id: userId, totp_code: totpCode(secret, 1), remember_device_days: 30 }),
       ];
     },
     migrateTotp: async () => {
@@ -136,8 +139,31 @@ describeEachDialect('the OpenAPI document on %s', (dialect: Dialect) => {
     },
     authenticateSession: async () => {
       const token = await sessionToken();
-      return [await call('POST', '/sessions/authenticate', { session_token: token }), await call('POST', '/sessions/authenticate', { session_token: 'not-a-session-token' })];
+      return [
+        await call('POST', '/sessions/authenticate', { session_token: token, require_assurance: 'AAL2', max_factor_age_seconds: 3600 }),
+        await call('POST', '/sessions/authenticate', { session_token: 'not-a-session-token' }),
+        await call('POST', '/sessions/authenticate', { session_token: await backendSession(), require_assurance: 'AAL2' }),
+      ];
     },
+    authenticateRememberedDevice: () =>
+      remembering(async () => {
+        const { userId, deviceToken } = await rememberedDevice();
+        return [
+          await call('POST', '/remembered_devices/authenticate', { user_id: userId, device_token: deviceToken, session_duration_minutes: 60 }),
+          await call('POST', '/remembered_devices/authenticate', { user_id: userId, device_token: 'A'.repeat(43) }),
+          await call('POST', '/remembered_devices/authenticate', { user_id: unknownUser(), device_token: deviceToken }),
+        ];
+      }),
+    getRememberedDevices: () =>
+      remembering(async () => {
+        const { userId } = await rememberedDevice();
+        return [await call('GET', `/remembered_devices?user_id=${userId}`), await call('GET', `/remembered_devices?user_id=${unknownUser()}`)];
+      }),
+    forgetRememberedDevice: () =>
+      remembering(async () => {
+        const { rememberedDeviceId } = await rememberedDevice();
+        return [await call('DELETE', `/remembered_devices/${rememberedDeviceId}`), await call('DELETE', `/remembered_devices/${rememberedDeviceId}`), await call('DELETE', '/remembered_devices/nope')];
+      }),
     revokeSession: async () => {
       const token = await sessionToken();
       return [await call('POST', '/sessions/revoke', { session_token: token }), await call('POST', '/sessions/revoke', { session_id: `session-${randomUUID()}` })];
@@ -149,6 +175,29 @@ describeEachDialect('the OpenAPI document on %s', (dialect: Dialect) => {
     },
     getJwks: async () => [await call('GET', `/sessions/jwks/${gw.project.projectId}`, undefined, { auth: false }), await call('GET', '/sessions/jwks/%FF', undefined, { auth: false })],
   };
+
+  /** Runs `scenario` while the test project remembers devices (off by default, and again afterwards). */
+  async function remembering(scenario: () => Promise<Answer[]>): Promise<Answer[]> {
+    await gw.gateway.services.projectSettings.update(gw.project.projectId, { rememberDevices: true });
+    try {
+      return await scenario();
+    } finally {
+      await gw.gateway.services.projectSettings.update(gw.project.projectId, { rememberDevices: false });
+    }
+  }
+
+  /** A verified user with a device remembered by REST. */
+  async function rememberedDevice(): Promise<{ userId: string; deviceToken: string; rememberedDeviceId: string }> {
+    const { userId, secret } = await enroll();
+    const { body } = await call('POST', '/totps/authenticate', { user_id: userId, totp_code: totpCode(secret), remember_device_days: 30 });
+    return { userId, deviceToken: body.device_token as string, rememberedDeviceId: body.remembered_device_id as string };
+  }
+
+  /** A session the backend started (AAL1): createSession has no REST route, so through the service. */
+  async function backendSession(): Promise<string> {
+    const userId = await newUser();
+    return (await gw.gateway.services.sessions.start(gw.project.projectId, Object.assign(new CreateSessionInput(), { userId, sessionDurationMinutes: 60 }))).sessionToken;
+  }
 
   /** A live session's token, from an accepted TOTP code. */
   async function sessionToken(): Promise<string> {

@@ -21,7 +21,7 @@ const STYTCH_SESSION = 'https://stytch.com/session';
 const raw = (query: string) => parse(query) as TypedDocumentNode<Record<string, unknown>, Record<string, unknown>>;
 
 /** The root fields a session caller may call; every other root field must be in REFUSED. */
-const ALLOWED_FOR_SESSIONS = ['me', 'createTotp', 'authenticateTotp', 'recoverTotp', 'regenerateTotpRecoveryCodes', 'revokeSession'];
+const ALLOWED_FOR_SESSIONS = ['me', 'createTotp', 'authenticateTotp', 'recoverTotp', 'regenerateTotpRecoveryCodes', 'revokeSession', 'authenticateRememberedDevice'];
 const REFUSED: Array<[string, string]> = [
   ['user', 'query($u: ID!) { user(userId: $u) { userId } }'],
   ['sessions', 'query($u: ID!) { sessions(userId: $u) { sessionId } }'],
@@ -37,6 +37,9 @@ const REFUSED: Array<[string, string]> = [
   ['users', 'query { users { nodes { userId } } }'],
   ['updateUser', 'mutation($u: ID!) { updateUser(input: { userId: $u, trustedMetadata: { role: "admin" } }) { userId } }'],
   ['project', 'query { project { projectId } }'],
+  ['rememberedDevices', 'query($u: ID!) { rememberedDevices(userId: $u) { rememberedDeviceId } }'],
+  ['forgetRememberedDevices', 'mutation($u: ID!) { forgetRememberedDevices(userId: $u) { forgotten } }'],
+  ['forgetRememberedDevice', 'mutation { forgetRememberedDevice(rememberedDeviceId: "device-00000000-0000-4000-8000-000000000000") { forgotten } }'],
   ['renameTotp', 'mutation { renameTotp(input: { totpId: "totp-00000000-0000-4000-8000-000000000000", label: "Mine" }) { totpId } }'],
   ['userCount', 'query { userCount(filter: { locked: true }) }'],
   ['authEventStats', 'query { authEventStats { since } }'],

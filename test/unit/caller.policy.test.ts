@@ -12,6 +12,7 @@ import {
   roleOf,
   sessionArgumentsFor,
   userWithSecondFactor,
+  withinMfaPolicy,
   type AuthRole,
   type Decision,
 } from '../../src/graphql/caller.policy';
@@ -25,6 +26,8 @@ const caller = (over: Partial<SessionCaller> = {}): SessionCaller => ({
   userId,
   credential: { sessionToken },
   factors: ['external'],
+  assuranceLevel: 'AAL1',
+  mfaPolicy: 'OPTIONAL',
   expiresAtMs: Date.UTC(2030, 0, 1),
   ...over,
 });
@@ -113,5 +116,28 @@ describe('duplicates', () => {
   it("only the project's backend learns which user already holds an email or external id", () => {
     expect(mayNameExistingUser(null)).toBe(true);
     expect(mayNameExistingUser(caller())).toBe(false);
+  });
+});
+
+describe('MFA policy', () => {
+  const required = (assuranceLevel: 'AAL1' | 'AAL2') => caller({ mfaPolicy: 'REQUIRED', assuranceLevel });
+  const fields = (...names: string[]) => () => names;
+
+  it('under REQUIRED, a session below AAL2 may only run operations that reach AAL2 or sign out', () => {
+    for (const name of ['createTotp', 'authenticateTotp', 'recoverTotp', 'authenticateRememberedDevice', 'revokeSession']) {
+      expect({ name, allowed: withinMfaPolicy(required('AAL1'), fields(name, '__typename')).allowed }).toEqual({ name, allowed: true });
+    }
+    expect(refusal(withinMfaPolicy(required('AAL1'), fields('me')))).toEqual({ code: 'SECOND_FACTOR_REQUIRED', errorType: 'second_factor_required' });
+    // One refused field refuses the whole operation.
+    expect(withinMfaPolicy(required('AAL1'), fields('authenticateTotp', 'regenerateTotpRecoveryCodes')).allowed).toBe(false);
+  });
+
+  it('does not apply at AAL2, under OPTIONAL, or to a project secret (and then never reads the operation)', () => {
+    const never = () => {
+      throw new Error('read the root fields');
+    };
+    expect(withinMfaPolicy(required('AAL2'), never).allowed).toBe(true);
+    expect(withinMfaPolicy(caller({ mfaPolicy: 'OPTIONAL', assuranceLevel: 'AAL1' }), never).allowed).toBe(true);
+    expect(withinMfaPolicy(null, never).allowed).toBe(true);
   });
 });
