@@ -1,5 +1,5 @@
 // /v1/remembered_devices (beyond Stytch): authenticate with a device token, list a user's devices,
-// forget one. Issued by POST /v1/totps/authenticate and /v1/totps/recover with remember_device_days.
+// forget one or all of a user's. Issued by POST /v1/totps/authenticate and /v1/totps/recover with remember_device_days.
 import { AuthenticateRememberedDeviceInput } from '../remembered-devices/remembered-device.inputs';
 import { input, route, sessionFields, str, type RestScope } from './rest.route';
 import { rememberedDeviceView, sessionView, userView } from './rest.views';
@@ -27,6 +27,11 @@ export function rememberedDeviceRoutes(scope: RestScope): void {
   route(scope, 'GET', '/remembered_devices', async ({ project, query }) => ({
     remembered_devices: (await rememberedDevices.list(project.projectId, query.user_id)).map(rememberedDeviceView),
   }));
+
+  route(scope, 'DELETE', '/remembered_devices', async ({ project, query, requestId }) => {
+    const { userId, forgotten } = await rememberedDevices.forgetAll(project.projectId, query.user_id, requestId);
+    return { user_id: userId, forgotten };
+  });
 
   route(scope, 'DELETE', '/remembered_devices/:remembered_device_id', async ({ project, params, requestId }) => {
     const { userId, forgotten } = await rememberedDevices.forget(project.projectId, params.remembered_device_id, requestId);

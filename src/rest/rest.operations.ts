@@ -116,6 +116,11 @@ const OPERATIONS: Record<string, Operation> = {
     description: "Not in Stytch's API: the user's live remembered devices.",
     ok: success({ remembered_devices: { type: 'array', items: REMEMBERED_DEVICE } }, "The user's remembered devices."),
   },
+  'DELETE /remembered_devices': {
+    operationId: 'forgetRememberedDevices', summary: 'Forget remembered devices', tag: 'Remembered devices', errors: [NOT_FOUND],
+    description: "Not in Stytch's API: forgets every remembered device of the user (user_id: a user id or external id); their tokens no longer authenticate. forgotten is how many, 0 when none.",
+    ok: success({ user_id: { type: 'string' }, forgotten: { type: 'integer' } }, "The user's devices are forgotten."),
+  },
   'DELETE /remembered_devices/:remembered_device_id': {
     operationId: 'forgetRememberedDevice', summary: 'Forget remembered device', tag: 'Remembered devices', errors: [NOT_FOUND],
     description: "Not in Stytch's API: forgets one remembered device; its token no longer authenticates.",

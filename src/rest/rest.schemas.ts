@@ -98,6 +98,7 @@ export const REST_SCHEMAS: Record<string, FastifySchema> = {
   // Beyond Stytch: remembered devices.
   'POST /remembered_devices/authenticate': { body: body({ user_id: string, device_token: string, ...sessionArguments }) },
   'GET /remembered_devices': { querystring: { type: 'object', properties: { user_id: string } } },
+  'DELETE /remembered_devices': { querystring: { type: 'object', properties: { user_id: string } } },
   'DELETE /remembered_devices/:remembered_device_id': { params: { type: 'object', properties: { remembered_device_id: string }, required: ['remembered_device_id'] } },
   // Public (no credentials), like Stytch's; registered apart from route() in sessions.routes.ts.
   'GET /sessions/jwks/:project_id': { params: { type: 'object', properties: { project_id: string }, required: ['project_id'] } },

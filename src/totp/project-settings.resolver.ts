@@ -13,6 +13,9 @@ const settingsChange = (input: UpdateProjectSettingsInput): ProjectSettingsChang
   totpAlgorithm: input.totpAlgorithm ?? undefined,
   totpDigits: input.totpDigits ?? undefined,
   totpPeriodSeconds: input.totpPeriod ?? undefined,
+  mfaPolicy: input.mfaPolicy ?? undefined,
+  rememberDevices: input.rememberDevices ?? undefined,
+  rememberedDeviceAal2: input.rememberedDeviceAal2 ?? undefined,
 });
 
 /**
@@ -44,7 +47,7 @@ export class ProjectSettingsResolver {
   }
 
   @Authorized()
-  @Mutation(() => Project, { description: "Changes the project's TOTP settings given (new enrollments only); returns the project." })
+  @Mutation(() => Project, { description: "Changes the project's settings given: TOTP defaults (new enrollments only), MFA policy and remembered devices; returns the project." })
   updateProjectSettings(@Arg('input', () => UpdateProjectSettingsInput) input: UpdateProjectSettingsInput, @Ctx() ctx: GatewayContext): Promise<Project> {
     return this.settings.update(projectOf(ctx).projectId, settingsChange(input));
   }

@@ -1,9 +1,9 @@
-// The operator's console (/console) in headless Debian Chromium against a real gateway, with every request that leaves the gateway aborted: sign in with a project secret kept out of storage and the URL, find a user by email, see the lock that wrong codes sent over the API caused, unlock it, revoke a session (and see a refused revocation's error code), see those actions in the user's timeline, regenerate recovery codes shown once; screenshots of each page go to docs/console/.
+// The operator's console (/console) in headless Debian Chromium against a real gateway, with every request that leaves the gateway aborted: sign in with a project secret kept out of storage and the URL, find a user by email, see the lock that wrong codes sent over the API caused, unlock it, revoke a session (and see a refused revocation's error code), see those actions in the user's timeline, regenerate recovery codes shown once, require MFA for the project from the keyboard after a confirmation; screenshots of each page go to docs/console/.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { AuthenticateTotpDocument, CreateSessionDocument, RecoverTotpDocument, RevokeSessionDocument } from '../../client';
+import { AuthenticateTotpDocument, ConsoleProjectDocument, CreateSessionDocument, RecoverTotpDocument, RevokeSessionDocument } from '../../client';
 import { startGateway, totpCode, type Enrollment, type TestGateway } from '../support/gateway';
 import { wrongTotpCode } from '../support/codes';
 import { isCI } from '../support/ci';
@@ -198,6 +198,21 @@ describeInBrowser('operator console in headless Chromium', () => {
     await byTestId('origin-input').fill('not an origin');
     await byTestId('add-origin').click();
     await byTestId('error-code').filter({ hasText: 'BAD_USER_INPUT' }).waitFor();
+  });
+
+  it('requires MFA and allows remembered devices from the keyboard after a confirmation, and the gateway saved them', async () => {
+    await byTestId('mfa-policy').selectOption('REQUIRED');
+    await byTestId('remember-devices').focus();
+    await page.keyboard.press('Space');
+    await byTestId('save-assurance').focus();
+    await page.keyboard.press('Enter');
+    await byTestId('confirm-dialog').waitFor();
+    // Focus starts on Cancel; Tab reaches the confirming button.
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Enter');
+    await byTestId('assurance-settings').getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
+    const { project } = await gw.client.data(ConsoleProjectDocument, {});
+    expect(project).toMatchObject({ mfaPolicy: 'REQUIRED', rememberDevices: true, rememberedDeviceAal2: false });
     await shot('project');
   });
 

@@ -1,5 +1,5 @@
-// The operator actions the console needs over GraphQL with a project secret: the audit trail counted per minute and outcome over a window (authEventStats, older events left out) and the locked-user count, each of the calling project only; allowed origins added and removed; TOTP settings changed; the rate limit shown; refusals answered with their catalogue codes and nothing changed.
-import { AddAllowedOriginDocument, AuthenticateTotpDocument, ConsoleOverviewDocument, ConsoleProjectDocument, RemoveAllowedOriginDocument, UpdateProjectSettingsDocument, type GatewayClient } from '../../client';
+// The operator actions the console needs over GraphQL with a project secret: the audit trail counted per minute and outcome over a window (authEventStats, older events left out) and the locked-user count, each of the calling project only; allowed origins added and removed; TOTP settings and the MFA policy and remembered-device settings changed under the CLI's rules (REQUIRED refusing AAL1 sessions at once); the rate limit shown; refusals answered with their catalogue codes and nothing changed.
+import { AddAllowedOriginDocument, AuthenticateSessionDocument, AuthenticateTotpDocument, ConsoleOverviewDocument, CreateSessionDocument, ConsoleProjectDocument, RemoveAllowedOriginDocument, UpdateProjectSettingsDocument, type GatewayClient } from '../../client';
 import { codes, describeEachDialect, startGateway, type TestGateway } from '../support/gateway';
 import { wrongTotpCode } from '../support/codes';
 
@@ -88,5 +88,32 @@ describeEachDialect('console API (%s)', (dialect) => {
     expect(refused.errors?.[0].extensions).toMatchObject({ errorType: 'invalid_project_setting', field: 'maxTotpsPerUser' });
     const { project } = await client.data(ConsoleProjectDocument, {});
     expect(project).toMatchObject({ maxTotpsPerUser: 3, totpDefaults: { period: 30 }, rateLimit: { requestsPerMinute: 6000, sessionRequestsPerMinute: 6000 } });
+  });
+
+  it('changes the MFA policy and remembered-device settings (left out or null unchanged); REQUIRED refuses an AAL1 session at once', async () => {
+    const { client } = await gw.newProject();
+    const userId = await gw.createUser({}, client);
+    const { sessionToken } = (await client.data(CreateSessionDocument, { input: { userId, sessionDurationMinutes: 60 } })).createSession;
+    const assurance = async () => {
+      const { project } = await client.data(ConsoleProjectDocument, {});
+      return { mfaPolicy: project.mfaPolicy, rememberDevices: project.rememberDevices, rememberedDeviceAal2: project.rememberedDeviceAal2 };
+    };
+    expect(await assurance()).toEqual({ mfaPolicy: 'OPTIONAL', rememberDevices: false, rememberedDeviceAal2: false });
+
+    const required = await client.data(UpdateProjectSettingsDocument, { input: { mfaPolicy: 'REQUIRED', rememberDevices: true } });
+    expect(required.updateProjectSettings).toMatchObject({ mfaPolicy: 'REQUIRED', rememberDevices: true, rememberedDeviceAal2: false, maxTotpsPerUser: 1 });
+    await client.data(UpdateProjectSettingsDocument, { input: { rememberedDeviceAal2: true, mfaPolicy: null, rememberDevices: null } });
+    expect(await assurance()).toEqual({ mfaPolicy: 'REQUIRED', rememberDevices: true, rememberedDeviceAal2: true });
+    expect(codes(await client.request(AuthenticateSessionDocument, { input: { sessionToken } }))).toEqual(['SECOND_FACTOR_REQUIRED']);
+
+    // One bad value refuses the whole change: the good ones beside it are not written either.
+    const refused = await client.request(UpdateProjectSettingsDocument, { input: { mfaPolicy: 'OPTIONAL', rememberDevices: false, maxTotpsPerUser: 0 } });
+    expect(refused.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', errorType: 'invalid_project_setting', field: 'maxTotpsPerUser' });
+    const unknownPolicy = await client.request(UpdateProjectSettingsDocument, { input: { mfaPolicy: 'SOMETIMES' as never } });
+    expect(codes(unknownPolicy)).toEqual(['BAD_USER_INPUT']);
+    expect(await assurance()).toEqual({ mfaPolicy: 'REQUIRED', rememberDevices: true, rememberedDeviceAal2: true });
+
+    await client.data(UpdateProjectSettingsDocument, { input: { mfaPolicy: 'OPTIONAL' } });
+    expect((await client.data(AuthenticateSessionDocument, { input: { sessionToken } })).authenticateSession.user.userId).toBe(userId);
   });
 });

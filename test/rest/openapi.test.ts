@@ -164,6 +164,14 @@ describeEachDialect('the OpenAPI document on %s', (dialect: Dialect) => {
         const { rememberedDeviceId } = await rememberedDevice();
         return [await call('DELETE', `/remembered_devices/${rememberedDeviceId}`), await call('DELETE', `/remembered_devices/${rememberedDeviceId}`), await call('DELETE', '/remembered_devices/nope')];
       }),
+    forgetRememberedDevices: () =>
+      remembering(async () => {
+        const { userId } = await rememberedDevice();
+        const forgotten = await call('DELETE', `/remembered_devices?user_id=${userId}`);
+        expect(forgotten.body).toMatchObject({ user_id: userId, forgotten: 1 });
+        expect((await call('GET', `/remembered_devices?user_id=${userId}`)).body.remembered_devices).toEqual([]);
+        return [forgotten, await call('DELETE', `/remembered_devices?user_id=${unknownUser()}`), await call('DELETE', '/remembered_devices')];
+      }),
     revokeSession: async () => {
       const token = await sessionToken();
       return [await call('POST', '/sessions/revoke', { session_token: token }), await call('POST', '/sessions/revoke', { session_id: `session-${randomUUID()}` })];

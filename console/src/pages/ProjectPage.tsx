@@ -1,12 +1,12 @@
 // The project: its public token, the browser origins it allows (added and removed here), the
-// deployment's rate limit, and its TOTP settings (and any field console.graphql adds, fields.ts).
+// deployment's rate limit, its TOTP settings, and its MFA policy and remembered devices (ProjectAssurance).
 import { useState, type FormEvent } from 'react';
 import { AddAllowedOriginDocument, ConsoleProjectDocument, RemoveAllowedOriginDocument, UpdateProjectSettingsDocument, type ConsoleProjectFieldsFragment, type TotpAlgorithm } from '../../../client';
 import { useRun } from '../api';
 import { ErrorNote } from '../components/ErrorNote';
 import { useConfirm } from '../components/ConfirmDialog';
-import { extraValues, PROJECT_EXTRA_FIELDS } from '../fields';
 import { useAction, useLoad } from '../load';
+import { ProjectAssurance } from './ProjectAssurance';
 
 const ALGORITHMS: readonly TotpAlgorithm[] = ['SHA1', 'SHA256', 'SHA512'];
 
@@ -34,13 +34,11 @@ export function ProjectPage() {
                 {limitText(project.rateLimit.requestsPerMinute)} for the project secret, {limitText(project.rateLimit.sessionRequestsPerMinute)} for sessions
                 <div className="muted">Set by the deployment (RATE_LIMIT_* settings).</div>
               </dd>
-              {extraValues(project, PROJECT_EXTRA_FIELDS).map((field) => (
-                <Fact key={field.name} label={field.label} value={field.value} />
-              ))}
             </dl>
           </section>
           <Origins origins={project.allowedOrigins} onChanged={loaded.reload} />
           <TotpSettings project={project} onChanged={loaded.reload} />
+          <ProjectAssurance project={project} onChanged={loaded.reload} />
         </>
       )}
     </section>
@@ -48,15 +46,6 @@ export function ProjectPage() {
 }
 
 const limitText = (perMinute: number) => (perMinute === 0 ? 'no limit' : `${perMinute} requests a minute`);
-
-function Fact({ label, value }: { label: string; value: string }) {
-  return (
-    <>
-      <dt>{label}</dt>
-      <dd>{value}</dd>
-    </>
-  );
-}
 
 function Origins({ origins, onChanged }: { origins: string[]; onChanged: () => Promise<void> }) {
   const run = useRun();

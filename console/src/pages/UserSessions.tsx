@@ -1,11 +1,10 @@
-// A user's live sessions with their factors (and any field console.graphql adds, fields.ts), revoked
-// one at a time or all at once, each revocation confirmed first.
+// A user's live sessions with their factors and assurance level, revoked one at a time or all at
+// once, each revocation confirmed first.
 import { RevokeSessionDocument, type ConsoleSessionFragment } from '../../../client';
 import { useRun } from '../api';
 import { ErrorNote } from '../components/ErrorNote';
 import { useConfirm } from '../components/ConfirmDialog';
 import { when } from '../components/format';
-import { extraValues, SESSION_EXTRA_FIELDS } from '../fields';
 import { useAction } from '../load';
 
 interface Props {
@@ -46,9 +45,8 @@ export function UserSessions({ sessions, onChanged }: Props) {
               <dd data-testid="session-factors">
                 {session.authenticationFactors.map((f) => `${f.type} (${f.deliveryMethod}, ${when(f.lastAuthenticatedAt)})`).join('; ') || '—'}
               </dd>
-              {extraValues(session, SESSION_EXTRA_FIELDS).map((field) => (
-                <FragmentFact key={field.name} label={field.label} value={field.value} />
-              ))}
+              <dt>Assurance</dt>
+              <dd data-testid="session-assurance">{session.assuranceLevel}</dd>
               <dt>Started</dt>
               <dd>{when(session.startedAt)}</dd>
               <dt>Last used</dt>
@@ -70,14 +68,5 @@ export function UserSessions({ sessions, onChanged }: Props) {
       <ErrorNote failure={failure} />
       {dialog}
     </section>
-  );
-}
-
-function FragmentFact({ label, value }: { label: string; value: string }) {
-  return (
-    <>
-      <dt>{label}</dt>
-      <dd>{value}</dd>
-    </>
   );
 }
