@@ -275,8 +275,10 @@ describeEachDialect('the OpenAPI document on %s', (dialect: Dialect) => {
   });
 
   it('answers 429 with Retry-After in the documented shape on every operation a rate limit applies to', async () => {
-    // A fixed clock: every request falls in one rate-limit window (one request a minute).
-    const clock = { now: () => Math.floor(Date.now() / MINUTE_MS) * MINUTE_MS };
+    // A frozen clock: every request falls in one rate-limit window (one request a minute), however long
+    // the run takes; a clock that read Date.now() would open a fresh window at a minute boundary.
+    const frozenAt = Math.floor(Date.now() / MINUTE_MS) * MINUTE_MS;
+    const clock = { now: () => frozenAt };
     const limited = await startGateway({ dialect, clock, env: { RATE_LIMIT_REQUESTS_PER_MINUTE: '1' } });
     try {
       const authorization = limited.client.authorization!;
