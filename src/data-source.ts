@@ -28,6 +28,7 @@ import { RateLimitBuckets1764892800001 } from './migrations/1764892800001-RateLi
 import { TotpParameters1764979200000 } from './migrations/1764979200000-TotpParameters';
 import { UserSearch1765065600002 } from './migrations/1765065600002-UserSearch';
 import { PartialEventWindowIndex1765152000000 } from './migrations/1765152000000-PartialEventWindowIndex';
+import { Webhooks1765324800000 } from './migrations/1765324800000-Webhooks';
 
 const entities = [Project, ProjectSecret, User, Totp, RecoveryCode, Session, SigningKey, AuthEvent, RateLimit, ProjectOrigin];
 export const migrations = [
@@ -43,6 +44,7 @@ export const migrations = [
   TotpParameters1764979200000,
   UserSearch1765065600002,
   PartialEventWindowIndex1765152000000,
+  Webhooks1765324800000,
 ];
 
 // No busy wait in the driver: better-sqlite3 is synchronous, so SQLite's busy handler would sleep on the

@@ -12,6 +12,7 @@ import { ProjectSettingsResolver } from './totp/project-settings.resolver';
 import { TotpImportResolver } from './totp/totp-import.resolver';
 import { SessionResolver } from './sessions/session.resolver';
 import { AuditResolver } from './audit/audit.resolver';
+import { WebhookResolver } from './webhooks/webhook.resolver';
 import { validateInput } from './graphql/validation';
 import type { GatewayContext } from './graphql/context';
 
@@ -22,7 +23,7 @@ export function gatewaySchema(): GraphQLSchema {
   built ??= applyAuthDirective(
     applyUserRefs(
       buildSchemaSync({
-        resolvers: [UserResolver, TotpResolver, SessionResolver, AuditResolver, ProjectSettingsResolver, TotpImportResolver],
+        resolvers: [UserResolver, TotpResolver, SessionResolver, AuditResolver, ProjectSettingsResolver, TotpImportResolver, WebhookResolver],
         container: ({ context }: { context: GatewayContext }) => context.container,
         directives: [...specifiedDirectives, authDirective],
         validateFn: (value) => validateInput(value),

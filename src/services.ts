@@ -26,6 +26,10 @@ import { TotpImportResolver } from './totp/totp-import.resolver';
 import { SessionResolver } from './sessions/session.resolver';
 import { AuditResolver } from './audit/audit.resolver';
 import { noopAuthMetrics, type AuthMetrics } from './observability/metrics';
+import { WebhookOutbox } from './webhooks/webhook.outbox';
+import { WebhookAuditListener } from './webhooks/webhook.audit-events';
+import { WebhookEndpointService } from './webhooks/webhook-endpoint.service';
+import { WebhookResolver } from './webhooks/webhook.resolver';
 
 export interface Services {
   readonly projects: ProjectService;
@@ -38,6 +42,9 @@ export interface Services {
   readonly sessions: SessionService;
   readonly signingKeys: SigningKeyService;
   readonly audit: AuditService;
+  readonly webhooks: WebhookEndpointService;
+  /** Sealing and opening of stored secrets (the webhook worker opens endpoint secrets with it). */
+  readonly envelope: Envelope;
   readonly resolvers: ContainerType;
 }
 
@@ -48,8 +55,10 @@ export function createServices(config: Config, db: Database, clock: Clock = syst
   const projects = new ProjectService(db, hasher, clock);
   const projectSettings = new ProjectSettingsService(db, projects);
   const lockout = new LockoutService(config.lockout);
-  const audit = new AuditService(db);
-  const users = new UserService(db, clock, lockout, audit);
+  // The transactional outbox: every service that reports events writes them in its own transaction.
+  const outbox = new WebhookOutbox();
+  const audit = new AuditService(db, new WebhookAuditListener(outbox));
+  const users = new UserService(db, clock, lockout, audit, outbox);
   const userSearch = new UserSearchService(db, clock);
   const signingKeys = new SigningKeyService(db, envelope, clock, {
     algorithm: config.sessions.jwtAlgorithm,
@@ -62,8 +71,9 @@ export function createServices(config: Config, db: Database, clock: Clock = syst
   const verification = new VerificationAttemptService(db, users, lockout, audit, metrics);
   const totps = new TotpService(db, envelope, hasher, users, sessions, verification, projectSettings, clock, {
     retrievableRecoveryCodes: config.recoveryCodes.retrievable,
-  });
+  }, outbox);
   const totpImports = new TotpImportService(db, envelope, hasher, users, clock, { retrievableRecoveryCodes: config.recoveryCodes.retrievable });
+  const webhooks = new WebhookEndpointService(db, envelope, clock, { production: config.env === 'production', secretOverlapMs: config.webhooks.secretOverlapMs });
   const instances = new Map<Function, unknown>([
     [UserResolver, new UserResolver(users, userSearch)],
     // Not a resolver: the user-reference transform (src/users/user-ref.transform.ts) reads it from the container.
@@ -73,6 +83,7 @@ export function createServices(config: Config, db: Database, clock: Clock = syst
     [TotpImportResolver, new TotpImportResolver(totpImports)],
     [SessionResolver, new SessionResolver(sessions)],
     [AuditResolver, new AuditResolver(audit)],
+    [WebhookResolver, new WebhookResolver(webhooks)],
   ]);
   const resolvers: ContainerType = {
     get(cls: Function) {
@@ -82,5 +93,5 @@ export function createServices(config: Config, db: Database, clock: Clock = syst
     },
   };
   const callers = new CallerResolver(projects, sessions);
-  return { projects, projectSettings, callers, users, userSearch, totps, totpImports, sessions, signingKeys, audit, resolvers };
+  return { projects, projectSettings, callers, users, userSearch, totps, totpImports, sessions, signingKeys, audit, webhooks, envelope, resolvers };
 }

@@ -71,6 +71,11 @@ export const ERROR_CATALOGUE = {
   INVALID_TOTP_PARAMETERS: { status: 400, errorType: 'invalid_totp_parameters', message: INVALID_TOTP_PARAMETERS_MESSAGE },
   INVALID_TOTP_LABEL: { status: 400, errorType: 'invalid_totp_label', message: INVALID_TOTP_LABEL_MESSAGE },
   TOTP_LIMIT_REACHED: { status: 409, errorType: 'totp_limit_reached', message: TOTP_LIMIT_REACHED_MESSAGE },
+  // Webhooks (src/webhooks/): endpoints and deliveries of the calling project.
+  WEBHOOK_ENDPOINT_NOT_FOUND: { status: 404, errorType: 'webhook_endpoint_not_found', message: 'No webhook endpoint with this id exists in this project.' },
+  WEBHOOK_DELIVERY_NOT_FOUND: { status: 404, errorType: 'webhook_delivery_not_found', message: 'No webhook delivery with this id exists in this project.' },
+  INVALID_WEBHOOK_URL: { status: 400, errorType: 'invalid_webhook_url', message: 'Give an absolute https:// URL without credentials (http:// only to localhost or 127.0.0.1 outside production).' },
+  INVALID_WEBHOOK_EVENT_TYPE: { status: 400, errorType: 'invalid_webhook_event_type', message: 'Give event types from the catalogue (e.g. user.created, authentication.failed), or none for all of them.' },
   INTERNAL_SERVER_ERROR: { status: 500, errorType: 'internal_server_error', message: 'Something went wrong on our side; retry, and report the requestId if it persists.' },
 } as const satisfies Record<string, { status: number; errorType: string; message: string }>;
 

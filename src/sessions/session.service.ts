@@ -249,7 +249,7 @@ export class SessionService {
       await this.users.lock(m, projectId, userId);
       const user = await this.users.require(m, projectId, userId);
       const applied = (await this.applyFactor(m, { kind: 'create', durationMinutes, customClaims }, projectId, userId, EXTERNAL_FACTOR, nowMs))!;
-      await this.audit.record(m, { projectId, userId, type: 'session', outcome: 'created', requestId, occurredAtMs: nowMs });
+      await this.audit.record(m, { projectId, userId, type: 'session', outcome: 'created', requestId, occurredAtMs: nowMs, sessionId: applied.session.sessionId });
       return { applied, user };
     });
     const issued = await this.issue(key, projectId, applied);
@@ -303,7 +303,7 @@ export class SessionService {
       const session = await m.findOne(Session, { where: { sessionId, projectId }, select: { sessionId: true, userId: true } });
       // Of concurrent revocations of one session only the one that deletes the row records it.
       if (!session || !(await m.delete(Session, { sessionId, projectId })).affected) return false;
-      await this.audit.record(m, { projectId, userId: session.userId, type: 'session', outcome: 'revoked', requestId, occurredAtMs: nowMs });
+      await this.audit.record(m, { projectId, userId: session.userId, type: 'session', outcome: 'revoked', requestId, occurredAtMs: nowMs, sessionId });
       return true;
     });
     if (!revoked) throw new SessionNotFoundError();
