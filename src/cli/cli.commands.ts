@@ -11,6 +11,7 @@ import type { ProjectSettings, ProjectSettingsChange } from '../projects/project
 import { importFile } from './import.command';
 import { backupCommand, restoreCommand } from './backup.command';
 import { totpCodeAt, TotpOptionError } from './totp-code.command';
+import { webhookCommands } from './webhook.commands';
 
 /** A mistake in the command line: cliMain prints it with the usage and exits 2. */
 export class UsageError extends Error {}
@@ -25,7 +26,7 @@ interface CommandArgs {
   /** The value of a string option; throws UsageError naming it when it is missing or empty. */
   required(name: StringOption): string;
   /** The value of a string option, or undefined when it is absent or empty. */
-  optional(name: StringOption | SettingsFlag | 'report'): string | undefined;
+  optional(name: StringOption | SettingsFlag | 'report' | 'events' | 'enabled' | 'description'): string | undefined;
 }
 
 /** The flags of `project settings`, each naming one setting (ProjectSettingsChange). */
@@ -56,7 +57,7 @@ max TOTPs per user ${s.maxTotpsPerUser}
 TOTP defaults ${d.algorithm}, ${d.digits} digits, ${d.periodSeconds} s`;
 }
 
-type StringOption = 'name' | 'project' | 'secret-id' | 'origin' | 'secret' | 'digits' | 'period' | 'algorithm';
+type StringOption = 'name' | 'project' | 'secret-id' | 'origin' | 'secret' | 'digits' | 'period' | 'algorithm' | 'url' | 'endpoint';
 
 /** One command of the CLI; `run` resolves when it is done and throws to fail (cliMain sets the exit code). */
 export interface CliCommand {
@@ -223,6 +224,7 @@ export const COMMANDS: readonly CliCommand[] = [
       print(json, { ...summary }, human);
     },
   },
+  ...webhookCommands(withServices, print),
   {
     name: 'keys rotate',
     usage:

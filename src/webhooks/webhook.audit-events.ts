@@ -3,15 +3,28 @@
 // Attempts refused unverified while the user is locked ("locked", counted per minute in the trail)
 // send nothing: an attacker could otherwise make every endpoint receive one request per guess.
 import type { EntityManager } from 'typeorm';
-import type { AuditListener, NewAuthEvent } from '../audit/audit.service';
 import type { EventSink } from './webhook.outbox';
 import type { WebhookEvent } from './webhook.events';
+
+/**
+ * What the audit trail tells its listener (src/audit/audit.service.ts NewAuthEvent, structurally: the
+ * audit feature reads users, which write events, so this folder cannot import it).
+ */
+interface AuditedEvent {
+  readonly projectId: string;
+  readonly userId: string;
+  readonly totpId?: string | null;
+  readonly type: 'totp' | 'recovery_code' | 'session' | 'user';
+  readonly outcome: string;
+  readonly occurredAtMs: number;
+  readonly sessionId?: string | null;
+}
 
 /** The reason an `authentication.failed` or `authentication.replayed` names. */
 const FAILURE_REASON = { failure: 'wrong_code', replay: 'code_already_used' } as const;
 
 /** The webhook events of one audit event (none for "locked" refusals). */
-export function webhookEventsOf(event: NewAuthEvent): WebhookEvent[] {
+export function webhookEventsOf(event: AuditedEvent): WebhookEvent[] {
   const { userId } = event;
   const totpId = event.totpId ?? null;
   if (event.type === 'session') {
@@ -39,10 +52,10 @@ export function webhookEventsOf(event: NewAuthEvent): WebhookEvent[] {
 }
 
 /** The audit trail's listener that queues its events' webhooks. */
-export class WebhookAuditListener implements AuditListener {
+export class WebhookAuditListener {
   constructor(private readonly sink: EventSink) {}
 
-  async recorded(manager: EntityManager, event: NewAuthEvent): Promise<void> {
+  async recorded(manager: EntityManager, event: AuditedEvent): Promise<void> {
     const events = webhookEventsOf(event);
     if (!events.length) return;
     await this.sink.enqueue(manager, { projectId: event.projectId, userId: event.userId, totpId: event.totpId, occurredAtMs: event.occurredAtMs, events });
