@@ -43,7 +43,7 @@ export function isPublicAddress(address: string): boolean {
 }
 
 /** Throws RefusedAddressError for a non-public `address` unless private ones are allowed. */
-export function checkAddress(address: string, allowPrivate: boolean): void {
+function checkAddress(address: string, allowPrivate: boolean): void {
   if (!allowPrivate && !isPublicAddress(address)) throw new RefusedAddressError(`refused: ${address} is not a public address (WEBHOOK_ALLOW_PRIVATE_ADDRESSES)`);
 }
 

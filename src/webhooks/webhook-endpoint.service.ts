@@ -120,12 +120,13 @@ export class WebhookEndpointService {
     const types = input.eventTypes == null ? null : eventTypesOf(input.eventTypes);
     return this.db.write(async (m) => {
       await this.require(m, projectId, id);
-      const sets: string[] = ['updated_at = ?'];
-      const values: unknown[] = [this.clock.now()];
-      if (url !== null) sets.push('url = ?') && values.push(url);
-      if (input.description !== undefined) sets.push('description = ?') && values.push(descriptionOf(input.description));
-      if (input.enabled != null) sets.push('enabled = ?') && values.push(input.enabled);
-      await sql(m, `UPDATE webhook_endpoints SET ${sets.join(', ')} WHERE id = ? AND project_id = ?`, [...values, id, projectId]);
+      const changes: Array<[string, unknown]> = [['updated_at', this.clock.now()]];
+      if (url !== null) changes.push(['url', url]);
+      if (input.description !== undefined) changes.push(['description', descriptionOf(input.description)]);
+      if (input.enabled != null) changes.push(['enabled', input.enabled]);
+      // Column names are the literals above; values are bound.
+      const sets = changes.map(([column]) => `${column} = ?`).join(', ');
+      await sql(m, `UPDATE webhook_endpoints SET ${sets} WHERE id = ? AND project_id = ?`, [...changes.map(([, value]) => value), id, projectId]);
       if (types) {
         await sql(m, 'DELETE FROM webhook_subscriptions WHERE endpoint_id = ?', [id]);
         await this.subscribe(m, projectId, id, types);

@@ -24,7 +24,7 @@ interface AuditedEvent {
 const FAILURE_REASON = { failure: 'wrong_code', replay: 'code_already_used' } as const;
 
 /** The webhook events of one audit event (none for "locked" refusals). */
-export function webhookEventsOf(event: AuditedEvent): WebhookEvent[] {
+function webhookEventsOf(event: AuditedEvent): WebhookEvent[] {
   const { userId } = event;
   const totpId = event.totpId ?? null;
   if (event.type === 'session') {

@@ -36,7 +36,7 @@ type DataValue = string | number | boolean | null;
  * is in the future once a failed attempt has been spent); `totp_verified` only if this attempt
  * verified the TOTP (its verified_at is this attempt's time).
  */
-export type EventCondition = 'always' | 'user_locked' | 'totp_verified';
+type EventCondition = 'always' | 'user_locked' | 'totp_verified';
 
 export interface WebhookEvent {
   readonly type: WebhookEventType;

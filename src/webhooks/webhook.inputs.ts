@@ -2,7 +2,7 @@ import { ArgsType, Field, ID, InputType, Int } from 'type-graphql';
 import { IsOptional, Max, Min } from 'class-validator';
 
 /** The most deliveries one query lists. */
-export const MAX_DELIVERIES_PAGE = 100;
+const MAX_DELIVERIES_PAGE = 100;
 
 @InputType()
 export class CreateWebhookEndpointInput {

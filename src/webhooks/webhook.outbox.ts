@@ -9,7 +9,7 @@ import { sql } from '../db/sql';
 import { payloadOf, type WebhookEventBatch } from './webhook.events';
 
 /** Standard Webhooks' `webhook-id`: one per event, the same for every endpoint and every attempt. */
-export function newMessageId(): string {
+function newMessageId(): string {
   return `msg_${randomUUID().replace(/-/g, '')}`;
 }
 

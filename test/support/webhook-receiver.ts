@@ -3,7 +3,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { Webhook } from 'standardwebhooks';
 
-export interface Received {
+interface Received {
   readonly id: string;
   readonly type: string;
   readonly data: Record<string, unknown>;
