@@ -37,6 +37,13 @@ const REFUSED: Array<[string, string]> = [
   ['updateUser', 'mutation($u: ID!) { updateUser(input: { userId: $u, trustedMetadata: { role: "admin" } }) { userId } }'],
   ['project', 'query { project { projectId } }'],
   ['renameTotp', 'mutation { renameTotp(input: { totpId: "totp-00000000-0000-4000-8000-000000000000", label: "Mine" }) { totpId } }'],
+  ['webhookEndpoints', 'query { webhookEndpoints { endpointId } }'],
+  ['webhookDeliveries', 'query { webhookDeliveries { deliveryId } }'],
+  ['createWebhookEndpoint', 'mutation { createWebhookEndpoint(input: { url: "http://127.0.0.1:9/x" }) { secret } }'],
+  ['updateWebhookEndpoint', 'mutation { updateWebhookEndpoint(input: { endpointId: "webhook-00000000-0000-4000-8000-000000000000", enabled: false }) { endpointId } }'],
+  ['deleteWebhookEndpoint', 'mutation { deleteWebhookEndpoint(endpointId: "webhook-00000000-0000-4000-8000-000000000000") { endpointId } }'],
+  ['rotateWebhookEndpointSecret', 'mutation { rotateWebhookEndpointSecret(endpointId: "webhook-00000000-0000-4000-8000-000000000000") { secret } }'],
+  ['replayWebhookDelivery', 'mutation { replayWebhookDelivery(deliveryId: "1") { deliveryId } }'],
 ];
 
 interface Caller {
