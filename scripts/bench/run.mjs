@@ -199,8 +199,8 @@ async function startReceiver() {
   child.stdout.on('data', (d) => { out += d; });
   const exited = new Promise((r) => child.once('exit', r));
   const url = `http://127.0.0.1:${port}`;
-  for (let tries = 0; !(await reachable(port)); tries++) {
-    if (tries > 100) throw new Error('the webhook receiver did not start');
+  for (let tries = 0; !out.startsWith('ready\n'); tries++) {
+    if (tries > 100 || child.exitCode !== null) throw new Error('the webhook receiver did not start');
     await sleep(50);
   }
   let stopped;
@@ -210,20 +210,11 @@ async function startReceiver() {
       stopped ??= (async () => {
         if (child.exitCode === null) child.kill('SIGTERM');
         await exited;
-        return JSON.parse(out.trim() || '{"received":0}').received;
+        return JSON.parse(out.slice('ready\n'.length).trim() || '{"received":0}').received;
       })();
       return stopped;
     },
   };
-}
-
-async function reachable(port) {
-  try {
-    await fetch(`http://127.0.0.1:${port}/`, { method: 'POST', body: '{}' });
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 // ---- seeding (child process, on the built gateway) ----

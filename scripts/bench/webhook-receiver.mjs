@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The local webhook receiver of `run.mjs --webhook`: answers every POST 204 after reading its body,
-// counts them, and on SIGTERM prints `{"received":N}` on stdout and exits. Signatures are not
+// counts them, and on SIGTERM prints `{"received":N}` on stdout (after its `ready` line) and exits. Signatures are not
 // verified here (the tests do that); this only stands in for a fast backend.
 //
 //   node scripts/bench/webhook-receiver.mjs --port PORT
@@ -12,12 +12,12 @@ let received = 0;
 const server = createServer((request, response) => {
   request.resume();
   request.on('end', () => {
-    // Only deliveries count (run.mjs probes the port with a bare POST first).
-    if (request.headers['webhook-id']) received++;
+    received++;
     response.writeHead(204).end();
   });
 });
-server.listen(Number(opt.port), '127.0.0.1', () => console.error(`[receiver] listening on 127.0.0.1:${opt.port}`));
+// `ready` on stdout once listening; run.mjs waits for it.
+server.listen(Number(opt.port), '127.0.0.1', () => console.log('ready'));
 process.on('SIGTERM', () => {
   console.log(JSON.stringify({ received }));
   server.closeAllConnections();
