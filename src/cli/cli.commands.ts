@@ -228,8 +228,8 @@ export const COMMANDS: readonly CliCommand[] = [
   {
     name: 'keys rotate',
     usage:
-      'keys rotate [--json]                           re-encrypt TOTP secrets, signing keys and retrievable recovery\n' +
-      '                                               codes still under a previous key to GATEWAY_ENCRYPTION_KEY\n' +
+      'keys rotate [--json]                           re-encrypt TOTP secrets, signing keys, retrievable recovery\n' +
+      '                                               codes and webhook secrets still under a previous key to GATEWAY_ENCRYPTION_KEY\n' +
       '                                               (keyed hashes are one-way and cannot be re-keyed: keep the old\n' +
       '                                               key in GATEWAY_ENCRYPTION_KEYS_PREVIOUS while they are in use)',
     // Envelopes only: keyed hashes cannot be re-keyed (see KEYED_HASH_NOTE and key-rotation.service.ts).
@@ -238,7 +238,7 @@ export const COMMANDS: readonly CliCommand[] = [
         const counts = await new KeyRotationService(db, new Envelope(keyring)).rotate();
         const human =
           `re-encrypted under key ${keyring.primary.id}: ${counts.totps} TOTP secrets, ${counts.signingKeys} signing keys, ` +
-          `${counts.recoveryCodes} retrievable recovery codes\n${KEYED_HASH_NOTE}`;
+          `${counts.recoveryCodes} retrievable recovery codes, ${counts.webhookSecrets} webhook signing secrets\n${KEYED_HASH_NOTE}`;
         print(json, { ...counts }, human);
         if (json) process.stderr.write(KEYED_HASH_NOTE + '\n');
       }),

@@ -48,6 +48,8 @@ const DUE = `SELECT d.seq FROM webhook_deliveries d
 const claimSql = (lockClause: string) => `UPDATE webhook_deliveries SET locked_until = ?, attempts = attempts + 1
   WHERE seq IN (${DUE}${lockClause})
   RETURNING seq, message_id, endpoint_id, payload, attempts, created_at`;
+/** Whether anything may be due: a read, so an idle worker never takes a write lock (SQLite) or row locks. */
+const ANY_DUE = "SELECT 1 AS due FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= ? LIMIT 1";
 const FINISH = `UPDATE webhook_deliveries SET status = ?, next_attempt_at = ?, locked_until = NULL, last_status_code = ?, last_error = ?, delivered_at = ?
   WHERE seq = ? AND attempts = ?`;
 const SECRETS = 'SELECT url, secret_ciphertext, previous_secret_ciphertext, previous_secret_expires_at FROM webhook_endpoints WHERE id = ?';
@@ -101,6 +103,8 @@ export class WebhookWorker {
   /** One round: claims up to batchSize due deliveries, sends them concurrently, records each. Returns how many. */
   async runOnce(): Promise<number> {
     const now = this.clock.now();
+    const { rows: due } = await this.db.read((m) => sql(m, ANY_DUE, [now]));
+    if (!due.length) return 0;
     const claimed = await this.db.write((m) => sql<ClaimedRow>(m, this.claim, [now + this.config.leaseMs, now, now, this.config.batchSize]));
     await Promise.all(claimed.rows.map((row) => this.deliver(row)));
     return claimed.rows.length;
