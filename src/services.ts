@@ -72,7 +72,7 @@ export function createServices(config: Config, db: Database, clock: Clock = syst
   const totps = new TotpService(db, envelope, hasher, users, sessions, verification, projectSettings, clock, {
     retrievableRecoveryCodes: config.recoveryCodes.retrievable,
   }, outbox);
-  const totpImports = new TotpImportService(db, envelope, hasher, users, clock, { retrievableRecoveryCodes: config.recoveryCodes.retrievable });
+  const totpImports = new TotpImportService(db, envelope, hasher, users, clock, { retrievableRecoveryCodes: config.recoveryCodes.retrievable }, outbox);
   const webhooks = new WebhookEndpointService(db, envelope, clock, { production: config.env === 'production', secretOverlapMs: config.webhooks.secretOverlapMs });
   const instances = new Map<Function, unknown>([
     [UserResolver, new UserResolver(users, userSearch)],

@@ -184,6 +184,17 @@ describeEachDialect('webhooks', (dialect: Dialect) => {
     }
   });
 
+  it('reports an imported TOTP (created and, imported verified, verified) in the import’s transaction', async () => {
+    await addEndpoint(gw, receiver, ['totp.created', 'totp.verified']);
+    const userId = await gw.createUser();
+    const imported = await graphql(gw, 'mutation($u: ID!) { importTotp(input: { userId: $u, secret: "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ" }) { totpId } }', { u: userId });
+    expect(imported.errors).toBeUndefined();
+    const totpId = imported.data!.importTotp.totpId;
+    await receiver.until((r) => r.length >= 2);
+    expect(receiver.received.map((r) => [r.type, r.data])).toEqual([['totp.created', { userId, totpId }], ['totp.verified', { userId, totpId }]]);
+    expect(receiver.received.every((r) => r.verified && !r.body.includes('GEZDGNBVGY3TQOJQ'))).toBe(true);
+  });
+
   it('manages endpoints: update, validation errors from the catalogue, delete', async () => {
     const { endpointId } = await addEndpoint(gw, receiver, ['user.created']);
     const updated = await graphql(gw, 'mutation($input: UpdateWebhookEndpointInput!) { updateWebhookEndpoint(input: $input) { enabled eventTypes } }', {
