@@ -1,6 +1,7 @@
-// Receivers are untrusted: which endpoint URLs are accepted, which resolved addresses count as public (SSRF, incl. IPv4-mapped IPv6 and cloud metadata), that a DNS answer naming an internal address is refused at connect time, and the retry schedule's bounds.
+// Receivers are untrusted: which endpoint URLs are accepted, which resolved addresses count as public (SSRF, incl. IPv4-mapped IPv6 and cloud metadata), that a DNS answer naming an internal address is refused at connect time, and the retry schedule’s bounds and the webhook settings.
 import { checkLiteralHost, isPublicAddress, parseEndpointUrl, pinnedLookup, RefusedAddressError } from '../../src/webhooks/ssrf.guard';
 import { nextAttempt, retryDelayMs } from '../../src/webhooks/webhook.retry';
+import { loadConfig } from '../../src/config';
 
 describe('endpoint URLs', () => {
   it('accepts https anywhere and http only to localhost or 127.0.0.1 outside production', () => {
@@ -62,5 +63,18 @@ describe('retry schedule', () => {
   it('gives up once the next attempt would fall after the window', () => {
     expect(nextAttempt(config, 1, 0, 0)).not.toBeNull();
     expect(nextAttempt(config, 30, 0, config.retryWindowMs - 1)).toBeNull();
+  });
+});
+
+describe('webhook settings', () => {
+  const base = { GATEWAY_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'), DATABASE_URL: 'sqlite::memory:', METRICS_AUTH: 'a:b' };
+
+  it('refuse private receivers by default in production only, and a lease no longer than an attempt', () => {
+    expect(loadConfig({ ...base, NODE_ENV: 'production' }).webhooks.allowPrivateAddresses).toBe(false);
+    expect(loadConfig({ ...base, NODE_ENV: 'test' }).webhooks.allowPrivateAddresses).toBe(true);
+    expect(loadConfig({ ...base, NODE_ENV: 'production', WEBHOOK_ALLOW_PRIVATE_ADDRESSES: 'true' }).webhooks.allowPrivateAddresses).toBe(true);
+    const defaults = loadConfig({ ...base, NODE_ENV: 'test' }).webhooks;
+    expect(defaults).toMatchObject({ timeoutMs: 5000, retryWindowMs: 3 * 86_400_000, worker: true });
+    expect(() => loadConfig({ ...base, NODE_ENV: 'test', WEBHOOK_TIMEOUT_MS: '5000', WEBHOOK_LEASE_MS: '5000' })).toThrow(/WEBHOOK_LEASE_MS/);
   });
 });
