@@ -96,8 +96,14 @@ export class GatewayMetrics implements AuthMetrics, DeliveryMetrics {
       help: 'Age of the oldest webhook delivery still pending (0 when none): how far delivery lags behind, across every process on the database.',
       registers,
       async collect() {
-        const { rows } = await db.read((m) => sql<{ oldest: string | number | null }>(m, OLDEST_PENDING, []));
-        const oldest = rows[0]?.oldest;
+        let oldest: string | number | null | undefined;
+        try {
+          ({ rows: [{ oldest } = { oldest: null }] } = await db.read((m) => sql<{ oldest: string | number | null }>(m, OLDEST_PENDING, [])));
+        } catch {
+          // A database that cannot answer must not fail the whole scrape (/readyz reports it): the
+          // gauge keeps its last value until the next scrape can read it.
+          return;
+        }
         this.set(oldest == null ? 0 : Math.max(0, (Date.now() - Number(oldest)) / 1000));
       },
     });
