@@ -43,7 +43,10 @@ export interface NewAuthEvent {
   /** The request's x-request-id, when the caller is a request. */
   readonly requestId?: string | null;
   readonly occurredAtMs: number;
-  /** Session events: the session created or revoked (for the webhook payload; not stored in the trail). */
+  /**
+   * Session events: the session created or revoked; a successful attempt: the session it starts, if
+   * any. For the webhook payloads (AuditListener); not stored in the trail.
+   */
   readonly sessionId?: string | null;
 }
 

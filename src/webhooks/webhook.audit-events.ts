@@ -38,6 +38,8 @@ function webhookEventsOf(event: AuditedEvent): WebhookEvent[] {
       const events: WebhookEvent[] = [{ type: 'authentication.succeeded', data: { userId, totpId, factor } }];
       if (factor === 'recovery_code') events.push({ type: 'recovery_code.used', data: { userId, totpId } });
       else events.push({ type: 'totp.verified', data: { userId, totpId }, when: 'totp_verified' });
+      // The attempt started a session (authenticateTotp or recoverTotp with sessionDurationMinutes).
+      if (event.sessionId) events.push({ type: 'session.created', data: { userId, sessionId: event.sessionId } });
       return events;
     }
     case 'failure':

@@ -20,11 +20,13 @@ export interface EventSink {
 
 /**
  * The enqueue statement for `rows` events. Parameters: user id, next attempt, created at, then per
- * event (message id, type, payload, condition), then project id, user id, now, TOTP id, now.
+ * event (message id, type, payload, condition), then project id, user id, now, TOTP id, now. Rows
+ * are inserted in ORDER BY order (their seq follows it) on both dialects.
  * VALUES columns are named column1.. on SQLite and PostgreSQL alike.
  */
 function enqueueSql(rows: number): string {
-  const values = Array.from({ length: rows }, () => '(CAST(? AS VARCHAR(64)), CAST(? AS VARCHAR(64)), CAST(? AS TEXT), CAST(? AS VARCHAR(16)))').join(', ');
+  // column5: the event's place in its batch, so a change's events are queued (and sent) in the order given.
+  const values = Array.from({ length: rows }, (_, i) => `(CAST(? AS VARCHAR(64)), CAST(? AS VARCHAR(64)), CAST(? AS TEXT), CAST(? AS VARCHAR(16)), ${i})`).join(', ');
   return `INSERT INTO webhook_deliveries (message_id, endpoint_id, project_id, user_id, event_type, payload, status, attempts, next_attempt_at, created_at)
   SELECT v.column1, s.endpoint_id, s.project_id, CAST(? AS VARCHAR(64)), v.column2, v.column3, 'pending', 0, CAST(? AS BIGINT), CAST(? AS BIGINT)
   FROM (VALUES ${values}) AS v
@@ -32,7 +34,8 @@ function enqueueSql(rows: number): string {
   JOIN webhook_endpoints e ON e.id = s.endpoint_id AND e.enabled = TRUE
   WHERE v.column4 = 'always'
     OR (v.column4 = 'user_locked' AND EXISTS (SELECT 1 FROM users u WHERE u.id = ? AND u.locked_until > CAST(? AS BIGINT)))
-    OR (v.column4 = 'totp_verified' AND EXISTS (SELECT 1 FROM totps t WHERE t.id = ? AND t.verified_at = CAST(? AS BIGINT)))`;
+    OR (v.column4 = 'totp_verified' AND EXISTS (SELECT 1 FROM totps t WHERE t.id = ? AND t.verified_at = CAST(? AS BIGINT)))
+  ORDER BY v.column5`;
 }
 
 /** A sink that drops every event (services built without webhooks, e.g. in unit tests). */

@@ -61,6 +61,7 @@ describeEachDialect('webhooks', (dialect: Dialect) => {
     const ok = await authenticate(code, { sessionDurationMinutes: 60 });
     expect(ok.errors).toBeUndefined();
     secrets.push(ok.data!.authenticateTotp.sessionToken!, ok.data!.authenticateTotp.sessionJwt!);
+    const startedSession = ok.data!.authenticateTotp.session!.sessionId;
     await authenticate(code);
     const recovered = await gw.client.request(RecoverTotpDocument, { input: { userId: e.userId, recoveryCode: e.recoveryCodes[0] } });
     expect(recovered.errors).toBeUndefined();
@@ -71,7 +72,7 @@ describeEachDialect('webhooks', (dialect: Dialect) => {
     await gw.client.data(DeleteUserDocument, { userId: e.userId });
 
     const expected = [
-      'user.created', 'totp.created', 'authentication.failed', 'authentication.succeeded', 'totp.verified', 'authentication.replayed',
+      'user.created', 'totp.created', 'authentication.failed', 'authentication.succeeded', 'totp.verified', 'session.created', 'authentication.replayed',
       'authentication.succeeded', 'recovery_code.used', 'session.created', 'session.revoked', 'user.updated', 'user.deleted',
     ];
     await receiver.until(() => types(receiver, e.userId).length >= expected.length);
@@ -83,6 +84,8 @@ describeEachDialect('webhooks', (dialect: Dialect) => {
     }
     expect(receiver.received.find((r) => r.type === 'authentication.failed')!.data).toEqual({ userId: e.userId, totpId: e.totpId, factor: 'totp', reason: 'wrong_code' });
     expect(new Set(receiver.received.map((r) => r.id)).size).toBe(receiver.received.length);
+    // The session the authentication started is named as it was issued.
+    expect(receiver.received.find((r) => r.type === 'session.created')!.data).toEqual({ userId: e.userId, sessionId: startedSession });
   });
 
   it('sends user.locked once, when the failure that reaches the lockout limit commits', async () => {
