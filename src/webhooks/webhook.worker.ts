@@ -79,12 +79,16 @@ export class WebhookWorker {
     this.loop = this.poll();
   }
 
-  /** Stops polling and waits for the round in flight (its attempts finish and are recorded). */
+  /** Stops polling and waits for the round in flight (its attempts finish and are recorded). Idempotent. */
   async stop(): Promise<void> {
+    if (this.stopped.signal.aborted) return this.loop;
     this.running = false;
     this.stopped.abort();
-    await this.loop;
-    await this.sender.close();
+    this.loop = (async () => {
+      await this.loop;
+      await this.sender.close();
+    })();
+    return this.loop;
   }
 
   private async poll(): Promise<void> {
