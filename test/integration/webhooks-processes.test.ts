@@ -130,5 +130,11 @@ describePostgres('two gateway processes on one PostgreSQL database', () => {
     expect(receiver.requests).toBe(users.length);
     expect(receiver.received.every((r) => r.verified)).toBe(true);
     expect(`${a.output()}${b.output()}`).not.toMatch(/webhook delivery round failed/);
+    // The processes' own counts agree: between them, one successful attempt per event.
+    const delivered = async (p: GatewayProcess) => {
+      const text = await (await fetch(`${p.url}/metrics`)).text();
+      return Number(/^totp_gateway_webhook_deliveries_total\{result="delivered"\} (\d+)$/m.exec(text)?.[1] ?? 0);
+    };
+    expect((await delivered(a)) + (await delivered(b))).toBe(users.length);
   });
 });
