@@ -176,6 +176,8 @@ export interface WebhookConfig {
   readonly allowPrivateAddresses: boolean;
   /** How long a rotated-out signing secret still signs (beside the new one). */
   readonly secretOverlapMs: number;
+  /** How long delivered and failed deliveries are kept (for listing and replay) before they are deleted. */
+  readonly retentionMs: number;
 }
 
 export interface RateLimitConfig {
@@ -287,6 +289,7 @@ function parseWebhooks(env: Env, production: boolean): WebhookConfig {
     // SSRF (OWASP SSRF Prevention Cheat Sheet): in production receivers must be public unless allowed.
     allowPrivateAddresses: bool(env, 'WEBHOOK_ALLOW_PRIVATE_ADDRESSES', !production),
     secretOverlapMs: int(env, 'WEBHOOK_SECRET_OVERLAP_SECONDS', DAY_SECONDS, 0, 30 * DAY_SECONDS) * SECOND_MS,
+    retentionMs: int(env, 'WEBHOOK_RETENTION_DAYS', 30, 1, 3650) * DAY_SECONDS * SECOND_MS,
   };
 }
 

@@ -48,8 +48,17 @@ const DUE = `SELECT d.seq FROM webhook_deliveries d
 const claimSql = (lockClause: string) => `UPDATE webhook_deliveries SET locked_until = ?, attempts = attempts + 1
   WHERE seq IN (${DUE}${lockClause})
   RETURNING seq, message_id, endpoint_id, payload, attempts, created_at`;
-/** Whether anything may be due: a read, so an idle worker never takes a write lock (SQLite) or row locks. */
-const ANY_DUE = "SELECT 1 AS due FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= ? LIMIT 1";
+/** Whether anything is due (DUE as a read: an idle worker never takes a write lock or row locks). Parameters: now, now, 1. */
+const ANY_DUE = DUE;
+/**
+ * Retention: finished deliveries older than WEBHOOK_RETENTION_DAYS, oldest first, a bounded batch per
+ * statement (portable: no DELETE ... LIMIT on PostgreSQL). Pending ones are never deleted.
+ */
+const SWEEP = `DELETE FROM webhook_deliveries WHERE seq IN (
+  SELECT seq FROM webhook_deliveries WHERE status <> 'pending' AND created_at < ? ORDER BY seq LIMIT ?)`;
+const SWEEP_BATCH = 1000;
+/** How often (by the gateway's clock) a worker sweeps finished deliveries. */
+const SWEEP_INTERVAL_MS = 3_600_000;
 const FINISH = `UPDATE webhook_deliveries SET status = ?, next_attempt_at = ?, locked_until = NULL, last_status_code = ?, last_error = ?, delivered_at = ?
   WHERE seq = ? AND attempts = ?`;
 const SECRETS = 'SELECT url, secret_ciphertext, previous_secret_ciphertext, previous_secret_expires_at FROM webhook_endpoints WHERE id = ?';
@@ -57,6 +66,7 @@ const SECRETS = 'SELECT url, secret_ciphertext, previous_secret_ciphertext, prev
 export class WebhookWorker {
   private readonly claim: string;
   private running = false;
+  private lastSweepMs = Number.NEGATIVE_INFINITY;
   private loop?: Promise<void>;
   private readonly stopped = new AbortController();
 
@@ -107,11 +117,21 @@ export class WebhookWorker {
   /** One round: claims up to batchSize due deliveries, sends them concurrently, records each. Returns how many. */
   async runOnce(): Promise<number> {
     const now = this.clock.now();
-    const { rows: due } = await this.db.read((m) => sql(m, ANY_DUE, [now]));
+    if (now - this.lastSweepMs >= SWEEP_INTERVAL_MS) await this.sweep(now);
+    const { rows: due } = await this.db.read((m) => sql(m, ANY_DUE, [now, now, 1]));
     if (!due.length) return 0;
     const claimed = await this.db.write((m) => sql<ClaimedRow>(m, this.claim, [now + this.config.leaseMs, now, now, this.config.batchSize]));
     await Promise.all(claimed.rows.map((row) => this.deliver(row)));
     return claimed.rows.length;
+  }
+
+  /** Deletes finished deliveries past retention, a batch per transaction, until none is left. */
+  private async sweep(now: number): Promise<void> {
+    this.lastSweepMs = now;
+    for (;;) {
+      const { affected } = await this.db.write((m) => sql(m, SWEEP, [now - this.config.retentionMs, SWEEP_BATCH]));
+      if (affected < SWEEP_BATCH) return;
+    }
   }
 
   private async deliver(row: ClaimedRow): Promise<void> {

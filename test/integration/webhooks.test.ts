@@ -2,6 +2,7 @@
 import { AuthenticateTotpDocument, CreateSessionDocument, DeleteUserDocument, RecoverTotpDocument, RevokeSessionDocument, UpdateUserDocument } from '../../client';
 import { describeEachDialect, startGateway, totpCode, type Dialect, type TestGateway } from '../support/gateway';
 import { startReceiver, type Receiver } from '../support/webhook-receiver';
+import { frozenClock } from '../support/devices';
 
 /** Fast retries and polling, so the tests wait milliseconds, not the production schedule. */
 const FAST = { WEBHOOK_POLL_INTERVAL_MS: '20', WEBHOOK_RETRY_BASE_MS: '20', WEBHOOK_RETRY_MAX_DELAY_SECONDS: '1', WEBHOOK_TIMEOUT_MS: '2000', WEBHOOK_LEASE_MS: '5000' };
@@ -25,6 +26,11 @@ async function addEndpoint(gw: TestGateway, receiver: Receiver, eventTypes?: str
   const { secret, endpoint } = result.data!.createWebhookEndpoint;
   receiver.secrets = [secret];
   return { secret: secret as string, endpointId: endpoint.endpointId as string, endpoint };
+}
+
+async function waitUntil(condition: () => Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 500 && !(await condition()); i++) await new Promise((resolve) => setTimeout(resolve, 20));
+  expect(await condition()).toBe(true);
 }
 
 const types = (receiver: Receiver, userId: string) => receiver.received.filter((r) => r.data.userId === userId).map((r) => r.type);
@@ -154,6 +160,23 @@ describeEachDialect('webhooks', (dialect: Dialect) => {
     expect(replay.data!.replayWebhookDelivery).toMatchObject({ messageId: delivery.messageId, status: 'pending' });
     await receiver.until((r) => r.length >= 1);
     expect(receiver.received[0].id).toBe(delivery.messageId);
+  });
+
+  it('deletes finished deliveries once they are older than the retention, never pending ones', async () => {
+    await gw.close();
+    const clock = frozenClock();
+    gw = await startGateway({ dialect, clock, env: { ...FAST, WEBHOOK_RETENTION_DAYS: '1' } });
+    const { endpointId } = await addEndpoint(gw, receiver, ['user.created', 'user.deleted']);
+    const userId = await gw.createUser();
+    await receiver.until((r) => r.length >= 1);
+    const list = () => gw.gateway.services.webhooks.deliveries(gw.project.projectId, endpointId, 10);
+    await waitUntil(async () => (await list())[0]?.status === 'delivered');
+    receiver.answer = () => 500;
+    await gw.client.data(DeleteUserDocument, { userId });
+    // Two days later (by the gateway's clock) the delivered one goes at the next sweep; the pending one stays.
+    clock.advance(2 * 86_400_000);
+    await waitUntil(async () => (await list()).length === 1);
+    expect((await list()).map((d) => [d.eventType, d.status])).toEqual([['user.deleted', 'pending']]);
   });
 
   it('signs with both secrets during a rotation’s overlap, each verifying on its own', async () => {
