@@ -121,7 +121,10 @@ export class WebhookWorker {
     const { rows: due } = await this.db.read((m) => sql(m, ANY_DUE, [now, now, 1]));
     if (!due.length) return 0;
     const claimed = await this.db.write((m) => sql<ClaimedRow>(m, this.claim, [now + this.config.leaseMs, now, now, this.config.batchSize]));
-    await Promise.all(claimed.rows.map((row) => this.deliver(row)));
+    // Each endpoint's secrets are read and opened once per round, however many of its deliveries it holds.
+    const endpointIds = [...new Set(claimed.rows.map((row) => row.endpoint_id))];
+    const endpoints = await this.db.read(async (m) => new Map(await Promise.all(endpointIds.map(async (id) => [id, await this.secrets(m, id)] as const))));
+    await Promise.all(claimed.rows.map((row) => this.deliver(row, endpoints.get(row.endpoint_id) ?? null)));
     return claimed.rows.length;
   }
 
@@ -134,8 +137,7 @@ export class WebhookWorker {
     }
   }
 
-  private async deliver(row: ClaimedRow): Promise<void> {
-    const endpoint = await this.db.read((m) => this.secrets(m, row.endpoint_id));
+  private async deliver(row: ClaimedRow, endpoint: { url: string; secrets: string[] } | null): Promise<void> {
     let result: AttemptResult;
     if (!endpoint) {
       result = { ok: false, statusCode: null, error: 'endpoint deleted' };
