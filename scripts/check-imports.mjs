@@ -40,6 +40,7 @@ const LAYERS = [
   'sessions',
   'audit',
   'users',
+  'webhooks', // endpoints, the transactional outbox every feature writes its events to, delivery
   'graphql', // the request context, input validation, limits: what resolvers build on
   'projects',
   'crypto',

@@ -116,6 +116,7 @@ export interface Config {
   readonly shutdownTimeoutSeconds: number;
   /** OpenTelemetry tracing (src/tracing/tracing.ts) from the standard OTEL_* variables; null: off. */
   readonly tracing: TracingConfig | null;
+  readonly webhooks: WebhookConfig;
 }
 
 /** OpenTelemetry's head samplers (OTEL_TRACES_SAMPLER), as the SDK environment specification names them. */
@@ -156,6 +157,31 @@ export interface TracingConfig {
  * one budget per project; each session caller one per session, and all session callers from one
  * client IP one per project and IP.
  */
+/** Webhook delivery (src/webhooks/): the worker's pace, the retry policy and the receivers allowed. */
+export interface WebhookConfig {
+  /** Whether this process runs the delivery worker (several may: they share the work through leases). */
+  readonly worker: boolean;
+  /** How often an idle worker looks for due deliveries. */
+  readonly pollIntervalMs: number;
+  /** Deliveries claimed (and sent concurrently) per round. */
+  readonly batchSize: number;
+  /** How long a claimed delivery is reserved for its worker; a killed worker's deliveries are retried after it. */
+  readonly leaseMs: number;
+  /** Bound on one attempt: connecting, sending, the answer's headers and the bounded read of its body. */
+  readonly timeoutMs: number;
+  /** The first retry's delay; each further one doubles it (with jitter), up to retryMaxDelayMs. */
+  readonly retryBaseMs: number;
+  readonly retryMaxDelayMs: number;
+  /** How long after its event a delivery is retried before it is marked failed. */
+  readonly retryWindowMs: number;
+  /** Whether receivers may resolve to private, loopback, link-local and other non-public addresses. */
+  readonly allowPrivateAddresses: boolean;
+  /** How long a rotated-out signing secret still signs (beside the new one). */
+  readonly secretOverlapMs: number;
+  /** How long delivered and failed deliveries are kept (for listing and replay) before they are deleted. */
+  readonly retentionMs: number;
+}
+
 export interface RateLimitConfig {
   readonly requestsPerMinute: number;
   readonly sessionRequestsPerMinute: number;
@@ -244,6 +270,29 @@ function parseTrustedProxies(env: Env): string[] {
     }
   }
   return entries;
+}
+
+const SECOND_MS = 1000;
+
+function parseWebhooks(env: Env, production: boolean): WebhookConfig {
+  const timeoutMs = int(env, 'WEBHOOK_TIMEOUT_MS', 5000, 100, 60_000);
+  const leaseMs = int(env, 'WEBHOOK_LEASE_MS', 30_000, 1000, 3_600_000);
+  // A lease shorter than an attempt would let a second worker send while the first still waits.
+  if (leaseMs <= timeoutMs) throw new ConfigError(`WEBHOOK_LEASE_MS (${leaseMs}) must be longer than WEBHOOK_TIMEOUT_MS (${timeoutMs}).`);
+  return {
+    worker: bool(env, 'WEBHOOK_WORKER', true),
+    pollIntervalMs: int(env, 'WEBHOOK_POLL_INTERVAL_MS', 1000, 10, 60_000),
+    batchSize: int(env, 'WEBHOOK_BATCH_SIZE', 20, 1, 1000),
+    leaseMs,
+    timeoutMs,
+    retryBaseMs: int(env, 'WEBHOOK_RETRY_BASE_MS', 5000, 1, 3_600_000),
+    retryMaxDelayMs: int(env, 'WEBHOOK_RETRY_MAX_DELAY_SECONDS', 6 * 60 * MINUTE_SECONDS, 1, 7 * DAY_SECONDS) * SECOND_MS,
+    retryWindowMs: int(env, 'WEBHOOK_RETRY_WINDOW_SECONDS', 3 * DAY_SECONDS, 1, 30 * DAY_SECONDS) * SECOND_MS,
+    // SSRF (OWASP SSRF Prevention Cheat Sheet): in production receivers must be public unless allowed.
+    allowPrivateAddresses: bool(env, 'WEBHOOK_ALLOW_PRIVATE_ADDRESSES', !production),
+    secretOverlapMs: int(env, 'WEBHOOK_SECRET_OVERLAP_SECONDS', DAY_SECONDS, 0, 30 * DAY_SECONDS) * SECOND_MS,
+    retentionMs: int(env, 'WEBHOOK_RETENTION_DAYS', 30, 1, 3650) * DAY_SECONDS * SECOND_MS,
+  };
 }
 
 function parseRateLimit(env: Env): RateLimitConfig {
@@ -439,6 +488,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     metrics: parseMetrics(env, mode),
     shutdownTimeoutSeconds: int(env, 'SHUTDOWN_TIMEOUT_SECONDS', 10, 1, 3600),
     tracing: parseTracing(env),
+    webhooks: parseWebhooks(env, production),
   };
   if (config.metrics.port !== 0 && config.metrics.port === port) {
     throw new ConfigError(`METRICS_PORT must differ from PORT (${port}); 0 serves /metrics on the main port.`);

@@ -31,6 +31,7 @@ import { PartialEventWindowIndex1765152000000 } from './migrations/1765152000000
 import { ProjectAssurance1765238400000 } from './migrations/1765238400000-ProjectAssurance';
 import { RememberedDevices1765238400001 } from './migrations/1765238400001-RememberedDevices';
 import { RememberedDevice } from './remembered-devices/remembered-device.entity';
+import { Webhooks1765324800000 } from './migrations/1765324800000-Webhooks';
 
 const entities = [Project, ProjectSecret, User, Totp, RecoveryCode, Session, SigningKey, AuthEvent, RateLimit, ProjectOrigin, RememberedDevice];
 export const migrations = [
@@ -48,6 +49,7 @@ export const migrations = [
   PartialEventWindowIndex1765152000000,
   ProjectAssurance1765238400000,
   RememberedDevices1765238400001,
+  Webhooks1765324800000,
 ];
 
 // No busy wait in the driver: better-sqlite3 is synchronous, so SQLite's busy handler would sleep on the

@@ -14,6 +14,7 @@ import { SessionResolver } from './sessions/session.resolver';
 import { AuditResolver } from './audit/audit.resolver';
 import { AuditStatsResolver } from './audit/audit-stats.resolver';
 import { RememberedDeviceResolver } from './remembered-devices/remembered-device.resolver';
+import { WebhookResolver } from './webhooks/webhook.resolver';
 import { validateInput } from './graphql/validation';
 import type { GatewayContext } from './graphql/context';
 
@@ -24,7 +25,7 @@ export function gatewaySchema(): GraphQLSchema {
   built ??= applyAuthDirective(
     applyUserRefs(
       buildSchemaSync({
-        resolvers: [UserResolver, TotpResolver, SessionResolver, AuditResolver, AuditStatsResolver, ProjectSettingsResolver, TotpImportResolver, RememberedDeviceResolver],
+        resolvers: [UserResolver, TotpResolver, SessionResolver, AuditResolver, AuditStatsResolver, ProjectSettingsResolver, TotpImportResolver, RememberedDeviceResolver, WebhookResolver],
         container: ({ context }: { context: GatewayContext }) => context.container,
         directives: [...specifiedDirectives, authDirective],
         validateFn: (value) => validateInput(value),

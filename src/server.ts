@@ -30,6 +30,8 @@ import { Tracing } from './tracing/tracing';
 import { traceSqliteStatements, tracedPostgresClient } from './db/statement-tracing';
 import { sqliteConnection } from './db/sql';
 import { registerRequestTracing } from './http/request-tracing';
+import { WebhookWorker } from './webhooks/webhook.worker';
+import { WebhookSender } from './webhooks/webhook.sender';
 
 export interface GatewayOptions {
   /** Where logs go (default stdout); tests capture them to prove nothing secret is logged. */
@@ -116,6 +118,12 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     if (config.metrics.served) registerMetricsRoute(metricsApp, metrics, config);
     await app.ready();
     if (metricsApp !== app) await metricsApp.ready();
+    const clock = options.clock ?? systemClock;
+    const { webhooks } = config;
+    const worker = webhooks.worker
+      ? new WebhookWorker(db, services.envelope, new WebhookSender(webhooks), clock, webhooks, metrics, (message) => app.log.warn(message))
+      : undefined;
+    worker?.start();
     return {
       app,
       services,
@@ -130,6 +138,8 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
         return `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
       },
       async close() {
+        // First: its attempts in flight finish and are recorded before the database closes.
+        await worker?.stop();
         if (metricsApp !== app) await metricsApp.close();
         await app.close();
         await apollo.stop().catch(() => undefined);

@@ -30,6 +30,10 @@ import { AuditStatsService } from './audit/audit-stats.service';
 import { AuditStatsResolver } from './audit/audit-stats.resolver';
 import { RememberedDeviceResolver } from './remembered-devices/remembered-device.resolver';
 import { noopAuthMetrics, type AuthMetrics } from './observability/metrics';
+import { WebhookOutbox } from './webhooks/webhook.outbox';
+import { WebhookAuditListener } from './webhooks/webhook.audit-events';
+import { WebhookEndpointService } from './webhooks/webhook-endpoint.service';
+import { WebhookResolver } from './webhooks/webhook.resolver';
 
 export interface Services {
   readonly projects: ProjectService;
@@ -43,6 +47,9 @@ export interface Services {
   readonly rememberedDevices: RememberedDeviceService;
   readonly signingKeys: SigningKeyService;
   readonly audit: AuditService;
+  readonly webhooks: WebhookEndpointService;
+  /** Sealing and opening of stored secrets (the webhook worker opens endpoint secrets with it). */
+  readonly envelope: Envelope;
   readonly resolvers: ContainerType;
 }
 
@@ -53,8 +60,10 @@ export function createServices(config: Config, db: Database, clock: Clock = syst
   const projects = new ProjectService(db, hasher, clock);
   const projectSettings = new ProjectSettingsService(db, projects);
   const lockout = new LockoutService(config.lockout);
-  const audit = new AuditService(db);
-  const users = new UserService(db, clock, lockout, audit, { revokeRememberedDevices });
+  // The transactional outbox: every service that reports events writes them in its own transaction.
+  const outbox = new WebhookOutbox();
+  const audit = new AuditService(db, new WebhookAuditListener(outbox));
+  const users = new UserService(db, clock, lockout, audit, { revokeRememberedDevices }, outbox);
   const userSearch = new UserSearchService(db, clock);
   const signingKeys = new SigningKeyService(db, envelope, clock, {
     algorithm: config.sessions.jwtAlgorithm,
@@ -68,8 +77,9 @@ export function createServices(config: Config, db: Database, clock: Clock = syst
   const rememberedDevices = new RememberedDeviceService(db, hasher, users, sessions, verification, projectSettings, audit, clock);
   const totps = new TotpService(db, envelope, hasher, users, sessions, verification, projectSettings, rememberedDevices, clock, {
     retrievableRecoveryCodes: config.recoveryCodes.retrievable,
-  });
-  const totpImports = new TotpImportService(db, envelope, hasher, users, clock, { retrievableRecoveryCodes: config.recoveryCodes.retrievable });
+  }, outbox);
+  const totpImports = new TotpImportService(db, envelope, hasher, users, clock, { retrievableRecoveryCodes: config.recoveryCodes.retrievable }, outbox);
+  const webhooks = new WebhookEndpointService(db, envelope, clock, { production: config.env === 'production', secretOverlapMs: config.webhooks.secretOverlapMs });
   const instances = new Map<Function, unknown>([
     [UserResolver, new UserResolver(users, userSearch)],
     // Not a resolver: the user-reference transform (src/users/user-ref.transform.ts) reads it from the container.
@@ -81,6 +91,7 @@ export function createServices(config: Config, db: Database, clock: Clock = syst
     [RememberedDeviceResolver, new RememberedDeviceResolver(rememberedDevices)],
     [AuditResolver, new AuditResolver(audit)],
     [AuditStatsResolver, new AuditStatsResolver(new AuditStatsService(db, clock))],
+    [WebhookResolver, new WebhookResolver(webhooks)],
   ]);
   const resolvers: ContainerType = {
     get(cls: Function) {
@@ -90,5 +101,5 @@ export function createServices(config: Config, db: Database, clock: Clock = syst
     },
   };
   const callers = new CallerResolver(projects, sessions);
-  return { projects, projectSettings, callers, users, userSearch, totps, totpImports, sessions, rememberedDevices, signingKeys, audit, resolvers };
+  return { projects, projectSettings, callers, users, userSearch, totps, totpImports, sessions, rememberedDevices, signingKeys, audit, webhooks, envelope, resolvers };
 }

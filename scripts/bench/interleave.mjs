@@ -7,6 +7,9 @@
 //   node scripts/bench/interleave.mjs --before DIR --after DIR [--pairs 12] --out FILE.jsonl -- RUN_ARGS...
 //   node scripts/bench/interleave.mjs --summarize FILE.jsonl
 //
+// --after-webhook adds --webhook to the "after" runs only: with --before and --after the same build,
+// it measures one webhook endpoint subscribed to every event type against none.
+//
 // RUN_ARGS go to run.mjs unchanged (e.g. --users 20000 --duration 10 --ops authenticateTotp+session);
 // --json and --gateway are added. Each row run.mjs prints is appended to FILE with `build`
 // ("before" | "after"), `pair` (0-based) and `order` (the run's index). Pair i runs before then after
@@ -37,6 +40,7 @@ const { values: opt, positionals: runArgs } = parseArgs({
     pairs: { type: 'string', default: '12' },
     out: { type: 'string' },
     summarize: { type: 'string' },
+    'after-webhook': { type: 'boolean', default: false },
   },
 });
 
@@ -52,7 +56,7 @@ if (opt.summarize) {
   for (let pair = 0; pair < pairs; pair++) {
     const builds = pair % 2 === 0 ? ['before', 'after'] : ['after', 'before'];
     for (const build of builds) {
-      const rows = await runOnce(resolve(opt[build]));
+      const rows = await runOnce(resolve(opt[build]), build === 'after' && opt['after-webhook'] ? ['--webhook'] : []);
       for (const row of rows) appendFileSync(opt.out, JSON.stringify({ build, pair, order, ...row }) + '\n');
       const line = rows.map((r) => `${r.op} ${r.rps} req/s ${r.cpu_ms_per_req} ms/req (warm ${r.cpu_ms_per_req_warm})`).join(', ');
       console.error(`[interleave] pair ${pair + 1}/${pairs} ${build}: ${line}`);
@@ -63,8 +67,8 @@ if (opt.summarize) {
 }
 
 /** Runs run.mjs once on the build in `dir`; resolves with the JSON rows it printed. */
-function runOnce(dir) {
-  const child = spawn(process.execPath, [join(HERE, 'run.mjs'), ...runArgs, '--json', '--gateway', dir], {
+function runOnce(dir, extraArgs) {
+  const child = spawn(process.execPath, [join(HERE, 'run.mjs'), ...runArgs, ...extraArgs, '--json', '--gateway', dir], {
     stdio: ['ignore', 'pipe', 'ignore'],
   });
   let out = '';

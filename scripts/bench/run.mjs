@@ -3,7 +3,13 @@
 //
 //   npm run bench -- [--users 20000] [--concurrency 32] [--duration 10] [--database sqlite|postgres]
 //                    [--jwt RS256|ES256|EdDSA] [--create-users 50000] [--ops a,b,c] [--json] [--out FILE]
-//                    [--gateway DIR]
+//                    [--gateway DIR] [--webhook]
+//
+// --webhook subscribes one endpoint to every event type, with a local receiver answering 204
+// (scripts/bench/webhook-receiver.mjs, its own process), so a run measures authentication with the
+// transactional outbox and the delivery worker at work; rows then carry `webhook: true` and
+// `webhook_received` (deliveries the receiver got). Compare with a run without it on the same build
+// (scripts/bench/interleave.mjs --after-webhook).
 //
 // --gateway DIR seeds and starts the built gateway in DIR (its scripts/bench/seed.mjs and dist/) instead
 // of this checkout's, so one load generator drives two builds (scripts/bench/interleave.mjs).
@@ -65,6 +71,7 @@ const { values: opt } = parseArgs({
     json: { type: 'boolean', default: false },
     out: { type: 'string' },
     gateway: { type: 'string' },
+    webhook: { type: 'boolean', default: false },
   },
 });
 const GATEWAY = opt.gateway ? resolve(opt.gateway) : ROOT;
@@ -89,14 +96,15 @@ const dirty = git(['status', '--porcelain', '--untracked-files=no']) !== '';
 const date = new Date().toISOString();
 const tmp = mkdtempSync(join(tmpdir(), 'totp-bench-'));
 const encryptionKey = randomBytes(32).toString('base64');
-let server, pgDatabase, cleaned = false;
+let server, receiver, pgDatabase, cleaned = false;
 
 process.on('SIGINT', () => { cleanup().finally(() => process.exit(130)); });
 process.on('SIGTERM', () => { cleanup().finally(() => process.exit(143)); });
 
 try {
   const databaseUrl = opt.database === 'sqlite' ? `sqlite:${join(tmp, 'gateway.sqlite')}` : await createPostgresDatabase();
-  log(`seeding ${N} users with verified TOTPs + ${SPARE} without (${opt.database}) ...`);
+  if (opt.webhook) receiver = await startReceiver();
+  log(`seeding ${N} users with verified TOTPs + ${SPARE} without (${opt.database})${receiver ? `, one webhook endpoint at ${receiver.url}` : ''} ...`);
   const seed = await runSeed(databaseUrl);
   log(`seeded in ${seed.seed_s} s`);
   server = await startGateway(databaseUrl);
@@ -147,12 +155,19 @@ try {
       ...(m.non_ok && { non_ok: m.non_ok, non_ok_sample: m.non_ok_sample }),
       ...(m.transport_errors && { transport_errors: m.transport_errors }),
       seed_s: seed.seed_s, load1_before: load1, date, commit, dirty, node: process.version,
+      ...(receiver && { webhook: true }),
       ...(GATEWAY !== ROOT && { gateway: GATEWAY }),
     };
     results.push(row);
     if (opt.json) console.log(JSON.stringify(row));
     if (opt.out) appendFileSync(opt.out, JSON.stringify(row) + '\n');
     await sleep(500); // let the server settle between phases
+  }
+  if (receiver) {
+    // After the last phase: how many deliveries the worker completed while the gateway still ran.
+    const received = await receiver.stop();
+    log(`webhook receiver got ${received} deliveries`);
+    for (const row of results) row.webhook_received = received;
   }
   if (!opt.json) printTable(results, seed);
 } finally {
@@ -163,6 +178,7 @@ async function cleanup() {
   if (cleaned) return;
   cleaned = true;
   if (server) await server.stop();
+  if (receiver) await receiver.stop().catch(() => undefined);
   if (pgDatabase) await dropPostgresDatabase().catch((e) => log(`could not drop database ${pgDatabase.name}: ${e.message}`));
   rmSync(tmp, { recursive: true, force: true });
 }
@@ -175,10 +191,37 @@ function git(args) {
   }
 }
 
+// ---- the webhook receiver (--webhook; child process) ----
+async function startReceiver() {
+  const port = await freePort();
+  const child = spawn(process.execPath, [join(ROOT, 'scripts/bench/webhook-receiver.mjs'), '--port', String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (d) => { out += d; });
+  const exited = new Promise((r) => child.once('exit', r));
+  const url = `http://127.0.0.1:${port}`;
+  for (let tries = 0; !out.startsWith('ready\n'); tries++) {
+    if (tries > 100 || child.exitCode !== null) throw new Error('the webhook receiver did not start');
+    await sleep(50);
+  }
+  let stopped;
+  return {
+    url: `${url}/hook`,
+    stop() {
+      stopped ??= (async () => {
+        if (child.exitCode === null) child.kill('SIGTERM');
+        await exited;
+        return JSON.parse(out.slice('ready\n'.length).trim() || '{"received":0}').received;
+      })();
+      return stopped;
+    },
+  };
+}
+
 // ---- seeding (child process, on the built gateway) ----
 function runSeed(databaseUrl) {
   const out = join(tmp, 'seed.json');
-  const child = spawn(process.execPath, [join(GATEWAY, 'scripts/bench/seed.mjs'), '--users', String(N), '--create-users', String(SPARE), '--out', out], {
+  const webhookArgs = receiver ? ['--webhook-url', receiver.url] : [];
+  const child = spawn(process.execPath, [join(GATEWAY, 'scripts/bench/seed.mjs'), '--users', String(N), '--create-users', String(SPARE), '--out', out, ...webhookArgs], {
     cwd: GATEWAY,
     env: { ...process.env, DATABASE_URL: databaseUrl, GATEWAY_ENCRYPTION_KEY: encryptionKey, SESSION_JWT_ALGORITHM: opt.jwt },
     stdio: ['ignore', 'inherit', 'inherit'],
@@ -232,6 +275,8 @@ async function startGateway(databaseUrl) {
       DATABASE_URL: databaseUrl, GATEWAY_ENCRYPTION_KEY: encryptionKey, SESSION_JWT_ALGORITHM: opt.jwt,
       // Passed through when set, to compare SQLite checkpointing inline and in the background.
       ...(process.env.SQLITE_BACKGROUND_CHECKPOINT && { SQLITE_BACKGROUND_CHECKPOINT: process.env.SQLITE_BACKGROUND_CHECKPOINT }),
+      // The bench receiver is on 127.0.0.1, which production refuses by default (SSRF).
+      ...(receiver && { WEBHOOK_ALLOW_PRIVATE_ADDRESSES: 'true' }),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

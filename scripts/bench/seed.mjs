@@ -25,6 +25,8 @@ const { values: opt } = parseArgs({
     users: { type: 'string', default: '20000' },
     'create-users': { type: 'string', default: '50000' },
     out: { type: 'string' },
+    // One endpoint subscribed to every event type (run.mjs --webhook).
+    'webhook-url': { type: 'string' },
   },
 });
 const N = Number(opt.users);
@@ -58,13 +60,21 @@ const config = loadConfig({
 const dataSource = createDataSource(config.database);
 await dataSource.initialize();
 await runMigrations(dataSource);
-const services = createServices(config, new Database(dataSource));
+const db = new Database(dataSource);
+const services = createServices(config, db);
 const credentials = await services.projects.create('Bench');
 // A deployment with users has issued sessions before, so its project already has a JWT signing key
 // (SESSION_JWT_ALGORITHM): made here, not by the first timed request (RSA key generation is slow).
 await services.signingKeys.signingKey(credentials.projectId);
 const envelope = new Envelope(createKeyring(config.encryption.key, config.encryption.previousKeys));
 const projectId = credentials.projectId;
+if (opt['webhook-url']) {
+  const { WebhookEndpointService } = await import('../../dist/src/webhooks/webhook-endpoint.service.js');
+  // Outside production rules for the URL only: the bench receiver is http on 127.0.0.1.
+  const endpoints = new WebhookEndpointService(db, services.envelope, { now: () => Date.now() }, { production: false, secretOverlapMs: 0 });
+  const { endpoint } = await endpoints.create(projectId, { url: opt['webhook-url'] });
+  log(`webhook endpoint ${endpoint.endpointId} subscribed to ${endpoint.eventTypes.length} event types`);
+}
 
 const now = Date.now();
 // Never >= the current step: the current and next codes must be fresh, and a code computed just

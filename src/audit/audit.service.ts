@@ -43,10 +43,26 @@ export interface NewAuthEvent {
   /** The request's x-request-id, when the caller is a request. */
   readonly requestId?: string | null;
   readonly occurredAtMs: number;
+  /**
+   * Session events: the session created or revoked; a successful attempt: the session it starts, if
+   * any. For the webhook payloads (AuditListener); not stored in the trail.
+   */
+  readonly sessionId?: string | null;
+}
+
+/**
+ * Told of every recorded event inside its transaction (src/webhooks/webhook.audit-events.ts turns
+ * them into webhook events through the transactional outbox). Declared here, by its one use.
+ */
+export interface AuditListener {
+  recorded(manager: EntityManager, event: NewAuthEvent): Promise<void>;
 }
 
 export class AuditService {
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    private readonly listener?: AuditListener,
+  ) {}
 
   /**
    * Appends one event inside the caller's transaction (it commits or rolls back with it). A "locked"
@@ -61,6 +77,9 @@ export class AuditService {
     } else {
       await sql(manager, APPEND, values);
     }
+    // At most one more statement, in the same transaction: the event's webhooks (a no-op INSERT for a
+    // project without endpoints).
+    if (this.listener) await this.listener.recorded(manager, event);
   }
 
   /**

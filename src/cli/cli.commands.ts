@@ -11,6 +11,7 @@ import type { ProjectSettings, ProjectSettingsChange } from '../projects/project
 import { importFile } from './import.command';
 import { backupCommand, restoreCommand } from './backup.command';
 import { totpCodeAt, TotpOptionError } from './totp-code.command';
+import { webhookCommands } from './webhook.commands';
 
 /** A mistake in the command line: cliMain prints it with the usage and exits 2. */
 export class UsageError extends Error {}
@@ -25,7 +26,7 @@ interface CommandArgs {
   /** The value of a string option; throws UsageError naming it when it is missing or empty. */
   required(name: StringOption): string;
   /** The value of a string option, or undefined when it is absent or empty. */
-  optional(name: StringOption | SettingsFlag | 'report'): string | undefined;
+  optional(name: StringOption | SettingsFlag | 'report' | 'events' | 'enabled' | 'description'): string | undefined;
 }
 
 /** The flags of `project settings`, each naming one setting (ProjectSettingsChange). */
@@ -66,7 +67,7 @@ MFA policy ${s.mfaPolicy}
 remembered devices ${s.rememberDevices ? 'on' : 'off'} (count as AAL2: ${s.rememberedDeviceAal2 ? 'yes' : 'no'})`;
 }
 
-type StringOption = 'name' | 'project' | 'secret-id' | 'origin' | 'secret' | 'digits' | 'period' | 'algorithm';
+type StringOption = 'name' | 'project' | 'secret-id' | 'origin' | 'secret' | 'digits' | 'period' | 'algorithm' | 'url' | 'endpoint';
 
 /** One command of the CLI; `run` resolves when it is done and throws to fail (cliMain sets the exit code). */
 export interface CliCommand {
@@ -235,11 +236,12 @@ export const COMMANDS: readonly CliCommand[] = [
       print(json, { ...summary }, human);
     },
   },
+  ...webhookCommands(withServices, print),
   {
     name: 'keys rotate',
     usage:
-      'keys rotate [--json]                           re-encrypt TOTP secrets, signing keys and retrievable recovery\n' +
-      '                                               codes still under a previous key to GATEWAY_ENCRYPTION_KEY\n' +
+      'keys rotate [--json]                           re-encrypt TOTP secrets, signing keys, retrievable recovery\n' +
+      '                                               codes and webhook secrets still under a previous key to GATEWAY_ENCRYPTION_KEY\n' +
       '                                               (keyed hashes are one-way and cannot be re-keyed: keep the old\n' +
       '                                               key in GATEWAY_ENCRYPTION_KEYS_PREVIOUS while they are in use)',
     // Envelopes only: keyed hashes cannot be re-keyed (see KEYED_HASH_NOTE and key-rotation.service.ts).
@@ -248,7 +250,7 @@ export const COMMANDS: readonly CliCommand[] = [
         const counts = await new KeyRotationService(db, new Envelope(keyring)).rotate();
         const human =
           `re-encrypted under key ${keyring.primary.id}: ${counts.totps} TOTP secrets, ${counts.signingKeys} signing keys, ` +
-          `${counts.recoveryCodes} retrievable recovery codes\n${KEYED_HASH_NOTE}`;
+          `${counts.recoveryCodes} retrievable recovery codes, ${counts.webhookSecrets} webhook signing secrets\n${KEYED_HASH_NOTE}`;
         print(json, { ...counts }, human);
         if (json) process.stderr.write(KEYED_HASH_NOTE + '\n');
       }),

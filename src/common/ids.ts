@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { GatewayError, type ErrorCode } from '../errors/error.catalogue';
 
-const ID_PREFIXES = ['project', 'secret', 'user', 'totp', 'recovery', 'session', 'key', 'event', 'public-token', 'device'] as const;
+const ID_PREFIXES = ['project', 'secret', 'user', 'totp', 'recovery', 'session', 'key', 'event', 'public-token', 'device', 'webhook'] as const;
 export type IdPrefix = (typeof ID_PREFIXES)[number];
 
 const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';

@@ -86,6 +86,11 @@ export const ERROR_CATALOGUE = {
   CONSOLE_NOT_BUILT: { status: 503, errorType: 'console_not_built', message: "The console's files are not built: run npm run build (it needs the devDependencies) and restart, or set CONSOLE_ENABLED=false." },
   // A project's allowed browser origins (addAllowedOrigin, removeAllowedOrigin).
   ORIGIN_NOT_FOUND: { status: 404, errorType: 'origin_not_found', message: "This origin is not among the project's allowed origins; the project query (allowedOrigins) or `totp-gateway project origins list` lists them." },
+  // Webhooks (src/webhooks/): endpoints and deliveries of the calling project.
+  WEBHOOK_ENDPOINT_NOT_FOUND: { status: 404, errorType: 'webhook_endpoint_not_found', message: 'No webhook endpoint with this id exists in this project.' },
+  WEBHOOK_DELIVERY_NOT_FOUND: { status: 404, errorType: 'webhook_delivery_not_found', message: 'No webhook delivery with this id exists in this project.' },
+  INVALID_WEBHOOK_URL: { status: 400, errorType: 'invalid_webhook_url', message: 'Give an absolute https:// URL without credentials (http:// only to localhost or 127.0.0.1 outside production).' },
+  INVALID_WEBHOOK_EVENT_TYPE: { status: 400, errorType: 'invalid_webhook_event_type', message: 'Give event types from the catalogue (e.g. user.created, authentication.failed), or none for all of them.' },
   INTERNAL_SERVER_ERROR: { status: 500, errorType: 'internal_server_error', message: 'Something went wrong on our side; retry, and report the requestId if it persists.' },
 } as const satisfies Record<string, { status: number; errorType: string; message: string }>;
 

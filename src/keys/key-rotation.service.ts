@@ -1,6 +1,6 @@
 // Re-encrypts every envelope (crypto/envelope.ts) still sealed under an older key to the primary key,
 // so an old GATEWAY_ENCRYPTION_KEY can eventually be dropped: TOTP secrets (aad: TOTP id), JWT signing
-// keys (aad: kid) and retrievable recovery codes (aad: TOTP id). Rows are walked in primary-key order,
+// keys (aad: kid), retrievable recovery codes (aad: TOTP id) and webhook signing secrets (aad: endpoint id). Rows are walked in primary-key order,
 // a batch per transaction; each row is rewritten only if it still holds the ciphertext that was read
 // (a conditional UPDATE), so running it again, or next to live gateways, is safe. The envelope format
 // is unchanged: a re-encrypted row simply names the new key id. Run it once every process has the new
@@ -16,6 +16,8 @@ import type { Envelope } from '../crypto/envelope';
 import { Totp } from '../totp/totp.entity';
 import { RecoveryCode } from '../totp/recovery-code.entity';
 import { SigningKey } from '../sessions/signing-key.entity';
+import { sql } from '../db/sql';
+import { secretAad } from '../webhooks/webhook-endpoint.service';
 
 export interface KeyRotationCounts {
   /** TOTP secrets re-encrypted (`totps.secret_ciphertext`). */
@@ -24,7 +26,12 @@ export interface KeyRotationCounts {
   readonly signingKeys: number;
   /** Retrievable recovery codes re-encrypted (`totp_recovery_codes.code_ciphertext`). */
   readonly recoveryCodes: number;
+  /** Webhook signing secrets re-encrypted (`webhook_endpoints.secret_ciphertext` and the previous one). */
+  readonly webhookSecrets: number;
 }
+
+/** The sealed columns of webhook_endpoints (raw SQL: the feature has no TypeORM entity). */
+const WEBHOOK_SECRET_COLUMNS = ['secret_ciphertext', 'previous_secret_ciphertext'] as const;
 
 export const KEYED_HASH_NOTE =
   'Keyed hashes (session tokens, remembered-device tokens, recovery codes, project secrets) are one-way and cannot be re-keyed: ' +
@@ -69,7 +76,51 @@ export class KeyRotationService {
     const totps = await this.rotateAll(TOTPS);
     const signingKeys = await this.rotateAll(SIGNING_KEYS);
     const recoveryCodes = await this.rotateAll(RECOVERY_CODES);
-    return { totps, signingKeys, recoveryCodes };
+    const webhookSecrets = await this.rotateWebhookSecrets();
+    return { totps, signingKeys, recoveryCodes, webhookSecrets };
+  }
+
+  /** Webhook endpoints' secrets, a batch of endpoints per transaction in id order, as `rotateAll`. */
+  private async rotateWebhookSecrets(): Promise<number> {
+    let after = '';
+    let rotated = 0;
+    for (;;) {
+      const batch = await this.db.write(async (m) => {
+        const { rows } = await sql<{ id: string; secret_ciphertext: string; previous_secret_ciphertext: string | null }>(
+          m,
+          'SELECT id, secret_ciphertext, previous_secret_ciphertext FROM webhook_endpoints WHERE id > ? ORDER BY id LIMIT ?',
+          [after, this.batchSize],
+        );
+        let changed = 0;
+        for (const row of rows) {
+          for (const column of WEBHOOK_SECRET_COLUMNS) {
+            const sealed = row[column];
+            if (sealed === null || !this.envelope.isStale(sealed)) continue;
+            const plaintext = this.open(sealed, secretAad(row.id), 'webhook secret', row.id);
+            const fresh = this.envelope.encrypt(plaintext, secretAad(row.id));
+            plaintext.fill(0);
+            // Conditional on the ciphertext just read, as in rotateBatch.
+            changed += (await sql(m, `UPDATE webhook_endpoints SET ${column} = ? WHERE id = ? AND ${column} = ?`, [fresh, row.id, sealed])).affected;
+          }
+        }
+        return { changed, last: rows.length === this.batchSize ? rows[rows.length - 1].id : undefined };
+      });
+      rotated += batch.changed;
+      if (batch.last === undefined) return rotated;
+      after = batch.last;
+    }
+  }
+
+  /** Opens an envelope, or says which key to add to GATEWAY_ENCRYPTION_KEYS_PREVIOUS. */
+  private open(sealed: string, aad: string, label: string, id: string): Buffer {
+    try {
+      return this.envelope.decrypt(sealed, aad);
+    } catch {
+      throw new Error(
+        `cannot decrypt ${label} ${id} (sealed under key id ${sealed.split('.')[1]}): ` +
+          'list that key in GATEWAY_ENCRYPTION_KEYS_PREVIOUS and run again.',
+      );
+    }
   }
 
   private async rotateAll<T extends ObjectLiteral>(target: Target<T>): Promise<number> {
@@ -99,15 +150,7 @@ export class KeyRotationService {
     for (const row of rows) {
       const sealed = row[target.column] as string;
       if (!this.envelope.isStale(sealed)) continue;
-      let plaintext: Buffer;
-      try {
-        plaintext = this.envelope.decrypt(sealed, target.aad(row));
-      } catch {
-        throw new Error(
-          `cannot decrypt ${target.label} ${String(row[target.id])} (sealed under key id ${sealed.split('.')[1]}): ` +
-            'list that key in GATEWAY_ENCRYPTION_KEYS_PREVIOUS and run again.',
-        );
-      }
+      const plaintext = this.open(sealed, target.aad(row), target.label, String(row[target.id]));
       const fresh = this.envelope.encrypt(plaintext, target.aad(row));
       plaintext.fill(0);
       // Conditional on the ciphertext just read, so a row changed meanwhile is never overwritten.

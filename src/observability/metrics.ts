@@ -5,6 +5,8 @@ import { constantTimeEqual } from '../crypto/keyed-hash';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Database } from '../db/database';
 import type { AuthEventOutcome } from '../audit/auth-event.entity';
+import type { DeliveryMetrics } from '../webhooks/webhook.worker';
+import { sql } from '../db/sql';
 
 export type AuthFactor = 'totp' | 'recovery_code' | 'device';
 
@@ -21,7 +23,10 @@ const DURATION_BUCKETS_SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2
 const MAX_OPERATION_NAMES = 100;
 const OPERATION_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 
-export class GatewayMetrics implements AuthMetrics {
+/** The oldest pending webhook delivery's creation (epoch ms), or null when none waits. */
+const OLDEST_PENDING = "SELECT MIN(created_at) AS oldest FROM webhook_deliveries WHERE status = 'pending'";
+
+export class GatewayMetrics implements AuthMetrics, DeliveryMetrics {
   readonly registry = new Registry();
   private readonly httpRequests: Counter<'method' | 'route' | 'status_code'>;
   private readonly httpDuration: Histogram<'method' | 'route'>;
@@ -30,6 +35,7 @@ export class GatewayMetrics implements AuthMetrics {
   private readonly authentications: Counter<'factor' | 'result'>;
   private readonly lockouts: Counter<'factor'>;
   private readonly sessions: Counter;
+  private readonly webhookDeliveries: Counter<'result'>;
   private readonly operationNames = new Set<string>();
 
   constructor(db: Database) {
@@ -79,6 +85,28 @@ export class GatewayMetrics implements AuthMetrics {
       help: 'New sessions created by a successful authentication (extending an existing session is not counted).',
       registers,
     });
+    this.webhookDeliveries = new Counter({
+      name: 'totp_gateway_webhook_deliveries_total',
+      help: 'Webhook delivery attempts by result: delivered (2xx), retry (failed, will be retried), failed (retries exhausted).',
+      labelNames: ['result'],
+      registers,
+    });
+    new Gauge({
+      name: 'totp_gateway_webhook_oldest_undelivered_age_seconds',
+      help: 'Age of the oldest webhook delivery still pending (0 when none): how far delivery lags behind, across every process on the database.',
+      registers,
+      async collect() {
+        let oldest: string | number | null | undefined;
+        try {
+          ({ rows: [{ oldest } = { oldest: null }] } = await db.read((m) => sql<{ oldest: string | number | null }>(m, OLDEST_PENDING, [])));
+        } catch {
+          // A database that cannot answer must not fail the whole scrape (/readyz reports it): the
+          // gauge keeps its last value until the next scrape can read it.
+          return;
+        }
+        this.set(oldest == null ? 0 : Math.max(0, (Date.now() - Number(oldest)) / 1000));
+      },
+    });
     new Gauge({
       name: 'totp_gateway_db_pool_connections',
       help: 'Database connections by state (total, idle, waiting: queued requests for a connection). SQLite: one shared connection.',
@@ -100,6 +128,10 @@ export class GatewayMetrics implements AuthMetrics {
 
   sessionIssued(): void {
     this.sessions.inc();
+  }
+
+  webhookDelivery(result: 'delivered' | 'retry' | 'failed'): void {
+    this.webhookDeliveries.inc({ result });
   }
 
   httpRequest(method: string, route: string, statusCode: number, seconds: number): void {

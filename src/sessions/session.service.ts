@@ -65,6 +65,11 @@ export interface RecordedFactor {
 export interface AttemptSession {
   /** Whether a successful attempt starts a new session (rather than extending one, or none). */
   readonly startsSession: boolean;
+  /**
+   * The id the session a successful attempt starts will have, or null when it starts none: chosen
+   * before the transaction, so the attempt's events (the `session.created` webhook) can name it.
+   */
+  readonly newSessionId: string | null;
   /** Why the session can no longer take the factor (SESSION_NOT_FOUND, CUSTOM_CLAIMS_TOO_LARGE), or null. */
   holdLive(manager: EntityManager, nowMs: number): Promise<GatewayError | null>;
   /** Records the proven factor on the new or existing session; null when the attempt asked for none. */
@@ -148,23 +153,33 @@ export class SessionService {
   async forAttempt(projectId: string, userId: string, args: SessionArgumentsInput, caller: SessionCaller | null): Promise<AttemptSession> {
     const plan = await this.plan(projectId, userId, args, caller);
     const key = await this.prepare(projectId, plan);
+    const newSessionId = plan.kind === 'create' ? newId('session') : null;
     return {
       startsSession: plan.kind === 'create',
+      newSessionId,
       holdLive: (manager, nowMs) => this.holdLive(manager, plan, nowMs),
-      record: (manager, factor, nowMs) => this.applyFactor(manager, plan, projectId, userId, factor, nowMs),
+      record: (manager, factor, nowMs) => this.applyFactor(manager, plan, projectId, userId, factor, nowMs, newSessionId),
       issue: async (recorded) => (recorded && key ? this.issue(key, projectId, recorded) : null),
     };
   }
 
-  /** Inside the caller's transaction: records the factor on a new or existing session. */
-  private async applyFactor(manager: EntityManager, plan: SessionPlan, projectId: string, userId: string, factor: NewFactor, nowMs: number): Promise<RecordedFactor | null> {
+  /** Inside the caller's transaction: records the factor on a new (with id `newSessionId`, if chosen) or existing session. */
+  private async applyFactor(
+    manager: EntityManager,
+    plan: SessionPlan,
+    projectId: string,
+    userId: string,
+    factor: NewFactor,
+    nowMs: number,
+    newSessionId: string | null = null,
+  ): Promise<RecordedFactor | null> {
     if (plan.kind === 'none') return null;
     const now = new Date(nowMs);
     const proven = Object.assign(new AuthenticationFactor(), factor, { lastAuthenticatedAt: now });
     if (plan.kind === 'create') {
       const sessionToken = randomBytes(SESSION_TOKEN_BYTES).toString('base64url');
       const session = Object.assign(new Session(), {
-        sessionId: newId('session'),
+        sessionId: newSessionId ?? newId('session'),
         projectId,
         userId,
         tokenHash: this.hasher.hash(sessionToken),
@@ -263,7 +278,7 @@ export class SessionService {
       await this.users.lock(m, projectId, userId);
       const user = await this.users.require(m, projectId, userId);
       const applied = (await this.applyFactor(m, { kind: 'create', durationMinutes, customClaims }, projectId, userId, EXTERNAL_FACTOR, nowMs))!;
-      await this.audit.record(m, { projectId, userId, type: 'session', outcome: 'created', requestId, occurredAtMs: nowMs });
+      await this.audit.record(m, { projectId, userId, type: 'session', outcome: 'created', requestId, occurredAtMs: nowMs, sessionId: applied.session.sessionId });
       return { applied, user };
     });
     const issued = await this.issue(key, projectId, applied);
@@ -319,7 +334,7 @@ export class SessionService {
       const session = await m.findOne(Session, { where: { sessionId, projectId }, select: { sessionId: true, userId: true } });
       // Of concurrent revocations of one session only the one that deletes the row records it.
       if (!session || !(await m.delete(Session, { sessionId, projectId })).affected) return false;
-      await this.audit.record(m, { projectId, userId: session.userId, type: 'session', outcome: 'revoked', requestId, occurredAtMs: nowMs });
+      await this.audit.record(m, { projectId, userId: session.userId, type: 'session', outcome: 'revoked', requestId, occurredAtMs: nowMs, sessionId });
       return true;
     });
     if (!revoked) throw new SessionNotFoundError();

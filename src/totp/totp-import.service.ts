@@ -27,6 +27,8 @@ import { Totp } from './totp.entity';
 import { ActiveTotpExistsError } from './totp.errors';
 import { insertRecoveryCodes, type RecoveryCodeKeys } from './recovery-code.store';
 import { prepareImport, type ImportRequest, type PreparedImport } from './totp-import.rules';
+import { NO_EVENTS, type EventSink } from '../webhooks/webhook.outbox';
+import type { WebhookEvent, WebhookEventBatch } from '../webhooks/webhook.events';
 
 const USER_TOTPS = 'SELECT id, verified, secret_ciphertext FROM totps WHERE user_id = ? AND project_id = ?';
 const LOCK_USER = 'SELECT id FROM users WHERE id = ? AND project_id = ?';
@@ -97,6 +99,7 @@ export class TotpImportService {
     private readonly users: UserService,
     private readonly clock: Clock,
     options: { retrievableRecoveryCodes: boolean },
+    private readonly events: EventSink = NO_EVENTS,
   ) {
     this.keys = { hasher, envelope, retrievable: options.retrievableRecoveryCodes };
   }
@@ -226,6 +229,7 @@ export class TotpImportService {
     const insert = insertStatement(m, Totp, totp);
     await sql(m, insert.text, insert.params);
     await insertRecoveryCodes(m, this.keys, totp.totpId, prepared.recoveryCodes);
+    await this.events.enqueue(m, importEvents(projectId, userId, totp, userCreated));
     return { totpId: totp.totpId, userId, recoveryCodes: prepared.minted ? prepared.recoveryCodes : [], userCreated };
   }
 
@@ -295,4 +299,14 @@ async function insertUser(m: EntityManager, user: User): Promise<void> {
 /** Equal secrets, compared in time that depends only on their lengths (a length is no secret here). */
 function sameSecret(a: Buffer, b: Buffer): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** The webhook events of one imported TOTP: its user if created, the TOTP, and its verification if imported verified. */
+function importEvents(projectId: string, userId: string, totp: Totp, userCreated: boolean): WebhookEventBatch {
+  const data = { userId, totpId: totp.totpId };
+  const events: WebhookEvent[] = [];
+  if (userCreated) events.push({ type: 'user.created', data: { userId } });
+  events.push({ type: 'totp.created', data });
+  if (totp.verified) events.push({ type: 'totp.verified', data });
+  return { projectId, userId, occurredAtMs: totp.createdAt.getTime(), events };
 }

@@ -31,6 +31,7 @@ import * as otp from './otp.generator';
 import * as qr from './qr.generator';
 import * as recovery from './recovery-code.generator';
 import { insertRecoveryCodes } from './recovery-code.store';
+import { NO_EVENTS, type EventSink } from '../webhooks/webhook.outbox';
 import {
   ActiveTotpExistsError,
   InvalidRecoveryCodeError,
@@ -103,6 +104,7 @@ export class TotpService {
     private readonly devices: RememberedDeviceService,
     private readonly clock: Clock,
     private readonly options: { retrievableRecoveryCodes: boolean },
+    private readonly events: EventSink = NO_EVENTS,
   ) {}
 
   /**
@@ -153,6 +155,7 @@ export class TotpService {
       await this.makeRoom(m, userId, settings.maxTotpsPerUser, caller);
       await insertRow(m, Totp, totp);
       await this.insertRecoveryCodes(m, totp.totpId, recoveryCodes);
+      await this.events.enqueue(m, { projectId: project.projectId, userId, occurredAtMs: this.clock.now(), events: [{ type: 'totp.created', data: { userId, totpId: totp.totpId } }] });
       const user = await this.users.require(m, project.projectId, userId);
       const account = user.email ?? user.phoneNumber ?? user.userId;
       return { user, otpauthUri: qr.otpauthUri({ issuer: project.name, account, secret: base32, parameters: totp }) };
@@ -357,6 +360,7 @@ export class TotpService {
       const current = named ? await this.findUserTotp(m, projectId, id, named) : await this.findCurrentTotp(m, projectId, id);
       await m.delete(RecoveryCode, { totpId: current.totpId });
       await this.insertRecoveryCodes(m, current.totpId, codes);
+      await this.events.enqueue(m, { projectId, userId: id, occurredAtMs: this.clock.now(), events: [{ type: 'recovery_codes.regenerated', data: { userId: id, totpId: current.totpId } }] });
       return current;
     });
     return { totpId: totp.totpId, verified: totp.verified, recoveryCodes: codes, remaining: codes.length };
@@ -394,6 +398,7 @@ export class TotpService {
       if (!affected) throw new TotpNotFoundError();
       // Remembered devices stand on the second factor they were issued after: without a verified TOTP left, they go too.
       if (!(await m.exists(Totp, { where: { userId: owner, verified: true } }))) await revokeRememberedDevices(m, projectId, owner);
+      await this.events.enqueue(m, { projectId, userId: owner, occurredAtMs: this.clock.now(), events: [{ type: 'totp.deleted', data: { userId: owner, totpId: id } }] });
       return { totpId: id, userId: owner, user: await this.users.require(m, projectId, owner) };
     });
   }

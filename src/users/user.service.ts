@@ -15,6 +15,7 @@ import { codePointsWithin } from '../common/text';
 import { DuplicateEmailError, DuplicateExternalIdError, DuplicatePhoneNumberError, UserNotFoundError } from './user.errors';
 import { normalizeEmail, normalizePhoneNumber } from './identity.normalize';
 import type { LockoutService } from './lockout.service';
+import { NO_EVENTS, type EventSink } from '../webhooks/webhook.outbox';
 
 /** The "unlocked" event an unlock records, in the unlock's transaction. */
 interface UnlockedEvent {
@@ -130,6 +131,7 @@ export class UserService {
     private readonly lockout: LockoutService,
     private readonly audit: UnlockAudit,
     private readonly revocation: UnlockRevocation,
+    private readonly events: EventSink = NO_EVENTS,
   ) {}
 
   /** `nameExisting`: whether a DUPLICATE_* answer may carry `existingUserId` (caller.policy.ts `mayNameExistingUser`). */
@@ -161,7 +163,10 @@ export class UserService {
       createdAt: new Date(this.clock.now()),
     });
     try {
-      await this.db.write((m) => insertRow(m, User, user));
+      await this.db.write(async (m) => {
+        await insertRow(m, User, user);
+        await this.events.enqueue(m, { projectId, userId: user.userId, occurredAtMs: user.createdAt.getTime(), events: [{ type: 'user.created', data: { userId: user.userId } }] });
+      });
     } catch (error) {
       // The unique indexes, not a prior SELECT, decide: two concurrent creates cannot both pass.
       throw await this.duplicateError(error, user, nameExisting);
@@ -184,7 +189,12 @@ export class UserService {
         await this.lock(m, projectId, id);
         const user = await this.require(m, projectId, id);
         const changes = changesOf(user, input);
-        if (Object.keys(changes).length) await m.update(User, { userId: id, projectId }, changes as Parameters<EntityManager['update']>[2]);
+        const changed = Object.keys(changes);
+        if (changed.length) {
+          await m.update(User, { userId: id, projectId }, changes as Parameters<EntityManager['update']>[2]);
+          // Which fields changed, never their values (they may be personal data).
+          await this.events.enqueue(m, { projectId, userId: id, occurredAtMs: this.clock.now(), events: [{ type: 'user.updated', data: { userId: id, fields: changed.sort().join(',') } }] });
+        }
         return Object.assign(user, changes);
       });
     } catch (error) {
@@ -237,8 +247,12 @@ export class UserService {
   async delete(projectId: string, userId: unknown): Promise<string> {
     const id = parseUserId(userId);
     // TOTPs, recovery codes and sessions go with the user (ON DELETE CASCADE).
-    const result = await this.db.write((m) => m.delete(User, { userId: id, projectId }));
-    if (!result.affected) throw new UserNotFoundError();
+    const deleted = await this.db.write(async (m) => {
+      const { affected } = await m.delete(User, { userId: id, projectId });
+      if (affected) await this.events.enqueue(m, { projectId, userId: id, occurredAtMs: this.clock.now(), events: [{ type: 'user.deleted', data: { userId: id } }] });
+      return Boolean(affected);
+    });
+    if (!deleted) throw new UserNotFoundError();
     return id;
   }
 

@@ -105,6 +105,8 @@ export class VerificationAttemptService {
       outcome: audited.outcome,
       requestId: attempt.requestId,
       occurredAtMs: nowMs,
+      // A success that starts a session names it (its session.created webhook); holdLive never refuses a new one.
+      sessionId: refusal ? null : session.newSessionId,
     });
     // For both outcomes alike (see `verify`): a refusal now commits the spent attempt and its event.
     const after = await session.holdLive(m, nowMs);

@@ -119,12 +119,12 @@ it('keys rotate is in the usage, says keyed hashes cannot be re-keyed, and finds
   expect(USAGE).toMatch(/keys rotate \[--json\]/);
   expect(await cli('--help')).toMatch(/keyed hashes are one-way and cannot be re-keyed/);
   const human = await cli('keys', 'rotate');
-  expect(human).toMatch(/^re-encrypted under key [0-9a-f]{12}: 0 TOTP secrets, 0 signing keys, 0 retrievable recovery codes\n/);
+  expect(human).toMatch(/^re-encrypted under key [0-9a-f]{12}: 0 TOTP secrets, 0 signing keys, 0 retrievable recovery codes, 0 webhook signing secrets\n/);
   expect(human).toMatch(/Keyed hashes .* cannot be re-keyed/);
   // With --json, stdout is the counts alone; the note goes to stderr.
   const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
   try {
-    expect(JSON.parse(await cli('keys', 'rotate', '--json'))).toEqual({ totps: 0, signingKeys: 0, recoveryCodes: 0 });
+    expect(JSON.parse(await cli('keys', 'rotate', '--json'))).toEqual({ totps: 0, signingKeys: 0, recoveryCodes: 0, webhookSecrets: 0 });
     expect(String(stderr.mock.calls[0]?.[0])).toMatch(/cannot be re-keyed/);
   } finally {
     stderr.mockRestore();

@@ -160,7 +160,9 @@ async function envelopes(db: Database): Promise<Array<{ kind: string; id: string
   const rows: Array<{ kind: string; id: string; aad: string; sealed: string }> = await db.dataSource.query(
     `SELECT 'totps' AS kind, id, id AS aad, secret_ciphertext AS sealed FROM totps
      UNION ALL SELECT 'signing_keys', id, id, private_key_ciphertext FROM signing_keys
-     UNION ALL SELECT 'totp_recovery_codes', id, totp_id, code_ciphertext FROM totp_recovery_codes WHERE code_ciphertext IS NOT NULL`,
+     UNION ALL SELECT 'totp_recovery_codes', id, totp_id, code_ciphertext FROM totp_recovery_codes WHERE code_ciphertext IS NOT NULL
+     UNION ALL SELECT 'webhook_endpoints', id, 'webhook-secret:' || id, secret_ciphertext FROM webhook_endpoints
+     UNION ALL SELECT 'webhook_previous', id, 'webhook-secret:' || id, previous_secret_ciphertext FROM webhook_endpoints WHERE previous_secret_ciphertext IS NOT NULL`,
   );
   return rows;
 }
@@ -168,7 +170,7 @@ async function envelopes(db: Database): Promise<Array<{ kind: string; id: string
 /** How many envelopes of each kind name key id `id`. */
 function countByKind(rows: Array<{ kind: string; sealed: string }>, id?: string): KeyRotationCounts {
   const n = (kind: string) => rows.filter((r) => r.kind === kind && (id === undefined || r.sealed.split('.')[1] === id)).length;
-  return { totps: n('totps'), signingKeys: n('signing_keys'), recoveryCodes: n('totp_recovery_codes') };
+  return { totps: n('totps'), signingKeys: n('signing_keys'), recoveryCodes: n('totp_recovery_codes'), webhookSecrets: n('webhook_endpoints') + n('webhook_previous') };
 }
 
 /** A database that outlives the gateways opened on it. */
@@ -244,6 +246,9 @@ describeEachDialect('encryption key rotation with `keys rotate` on %s', (dialect
       users.push({ ...enrolled, sessionId: recoverTotp.session!.sessionId, sessionToken: recoverTotp.sessionToken!, sessionJwt: recoverTotp.sessionJwt! });
     }
     step = Math.floor(clock.now() / 30_000);
+    // A webhook endpoint whose secret was rotated: both sealed secrets must move to the new key.
+    const { endpoint } = await first.gateway.services.webhooks.create(first.project.projectId, { url: 'https://hooks.example.com/totp' });
+    await first.gateway.services.webhooks.rotateSecret(first.project.projectId, endpoint.endpointId);
     before = await envelopes(first.gateway.db);
     await gw!.close();
     gw = undefined;
@@ -260,13 +265,13 @@ describeEachDialect('encryption key rotation with `keys rotate` on %s', (dialect
   });
 
   it('before: every envelope names K1 (TOTP secrets, the signing key, retrievable recovery codes)', () => {
-    expect(countByKind(before)).toEqual({ totps: 3, signingKeys: 1, recoveryCodes: 30 });
+    expect(countByKind(before)).toEqual({ totps: 3, signingKeys: 1, recoveryCodes: 30, webhookSecrets: 2 });
     expect(countByKind(before, keyIdOf(K1))).toEqual(countByKind(before));
   });
 
   it('prints what it re-encrypted as JSON, and says on stderr that keyed hashes cannot be re-keyed', () => {
     expect(rotateOutput.stdout.trim().split('\n')).toHaveLength(1);
-    expect(rotated).toEqual({ totps: 3, signingKeys: 1, recoveryCodes: 30 });
+    expect(rotated).toEqual({ totps: 3, signingKeys: 1, recoveryCodes: 30, webhookSecrets: 2 });
     expect(rotateOutput.stderr).toMatch(/keyed hashes .*cannot be re-keyed.*GATEWAY_ENCRYPTION_KEYS_PREVIOUS/i);
   });
 
@@ -284,7 +289,7 @@ describeEachDialect('encryption key rotation with `keys rotate` on %s', (dialect
       { NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_URL: database.url, GATEWAY_ENCRYPTION_KEY: K2, GATEWAY_ENCRYPTION_KEYS_PREVIOUS: K1 },
       ['keys', 'rotate', '--json'],
     );
-    expect(JSON.parse(again.stdout)).toEqual({ totps: 0, signingKeys: 0, recoveryCodes: 0 });
+    expect(JSON.parse(again.stdout)).toEqual({ totps: 0, signingKeys: 0, recoveryCodes: 0, webhookSecrets: 0 });
     expect(await envelopes(g.gateway.db)).toEqual(after);
   });
 
@@ -366,7 +371,7 @@ describeEachDialect('KeyRotationService on %s', (dialect: Dialect) => {
   it('refuses, naming the row and the fix, when a stale envelope names a key it does not hold', async () => {
     const stranger = new KeyRotationService(gw.gateway.db, new Envelope(keyring(newKey())));
     await expect(stranger.rotate()).rejects.toThrow(/cannot decrypt TOTP totp-.* key id .*GATEWAY_ENCRYPTION_KEYS_PREVIOUS/);
-    expect(countByKind(await envelopes(gw.gateway.db), keyIdOf(K1))).toEqual({ totps: 3, signingKeys: 0, recoveryCodes: 30 });
+    expect(countByKind(await envelopes(gw.gateway.db), keyIdOf(K1))).toEqual({ totps: 3, signingKeys: 0, recoveryCodes: 30, webhookSecrets: 0 });
   });
 
   it('walks every row in batches (batch size 2: 30 recovery codes in 15+1 transactions) and is idempotent', async () => {
@@ -374,15 +379,15 @@ describeEachDialect('KeyRotationService on %s', (dialect: Dialect) => {
     const service = new KeyRotationService(gw.gateway.db, new Envelope(keyring(K2, K1)), { batchSize: 2 });
     const transactions = jest.spyOn(gw.gateway.db, 'write');
     try {
-      expect(await service.rotate()).toEqual({ totps: 3, signingKeys: 0, recoveryCodes: 30 });
-      // totps: 2 full batches + 1 partial; signing keys: 1 empty; recovery codes: 15 full + 1 empty.
-      expect(transactions).toHaveBeenCalledTimes(2 + 1 + 16);
+      expect(await service.rotate()).toEqual({ totps: 3, signingKeys: 0, recoveryCodes: 30, webhookSecrets: 0 });
+      // totps: 2 full batches + 1 partial; signing keys: 1 empty; recovery codes: 15 full + 1 empty; webhook endpoints: 1 empty.
+      expect(transactions).toHaveBeenCalledTimes(2 + 1 + 16 + 1);
     } finally {
       transactions.mockRestore();
     }
-    expect(await service.rotate()).toEqual({ totps: 0, signingKeys: 0, recoveryCodes: 0 });
+    expect(await service.rotate()).toEqual({ totps: 0, signingKeys: 0, recoveryCodes: 0, webhookSecrets: 0 });
     const after = await envelopes(gw.gateway.db);
-    expect(countByKind(after, keyIdOf(K2))).toEqual({ totps: 3, signingKeys: 0, recoveryCodes: 30 });
+    expect(countByKind(after, keyIdOf(K2))).toEqual({ totps: 3, signingKeys: 0, recoveryCodes: 30, webhookSecrets: 0 });
     // Same plaintext, still bound to its row: the K2 envelope opens with K2 alone and the row's aad.
     const k2Only = new Envelope(keyring(K2));
     const k1Only = new Envelope(keyring(K1));

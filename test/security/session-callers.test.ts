@@ -46,6 +46,13 @@ const REFUSED: Array<[string, string]> = [
   ['updateProjectSettings', 'mutation { updateProjectSettings(input: { maxTotpsPerUser: 10 }) { maxTotpsPerUser } }'],
   ['addAllowedOrigin', 'mutation { addAllowedOrigin(input: { origin: "https://evil.example" }) { origin } }'],
   ['removeAllowedOrigin', 'mutation { removeAllowedOrigin(input: { origin: "https://app.example.com" }) { origin } }'],
+  ['webhookEndpoints', 'query { webhookEndpoints { endpointId } }'],
+  ['webhookDeliveries', 'query { webhookDeliveries { deliveryId } }'],
+  ['createWebhookEndpoint', 'mutation { createWebhookEndpoint(input: { url: "http://127.0.0.1:9/x" }) { secret } }'],
+  ['updateWebhookEndpoint', 'mutation { updateWebhookEndpoint(input: { endpointId: "webhook-00000000-0000-4000-8000-000000000000", enabled: false }) { endpointId } }'],
+  ['deleteWebhookEndpoint', 'mutation { deleteWebhookEndpoint(endpointId: "webhook-00000000-0000-4000-8000-000000000000") { endpointId } }'],
+  ['rotateWebhookEndpointSecret', 'mutation { rotateWebhookEndpointSecret(endpointId: "webhook-00000000-0000-4000-8000-000000000000") { secret } }'],
+  ['replayWebhookDelivery', 'mutation { replayWebhookDelivery(deliveryId: "1") { deliveryId } }'],
 ];
 
 interface Caller {

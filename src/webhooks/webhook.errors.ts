@@ -1,0 +1,6 @@
+import { defineError } from '../errors/error.catalogue';
+
+export const WebhookEndpointNotFoundError = defineError('WEBHOOK_ENDPOINT_NOT_FOUND');
+export const WebhookDeliveryNotFoundError = defineError('WEBHOOK_DELIVERY_NOT_FOUND');
+export const InvalidWebhookUrlError = defineError('INVALID_WEBHOOK_URL');
+export const InvalidWebhookEventTypeError = defineError('INVALID_WEBHOOK_EVENT_TYPE');

@@ -1,0 +1,171 @@
+// The delivery worker: claims due deliveries, signs and sends them, and records each outcome. Claims
+// are leases (locked_until), taken in one statement that skips rows another process is claiming
+// (PostgreSQL `FOR UPDATE SKIP LOCKED`; SQLite's writer lock serialises claims), so several processes
+// share the work and each delivery is sent by one of them at a time; a process that dies mid-attempt
+// leaves its lease to expire, and another process sends the delivery again (at-least-once, as
+// Standard Webhooks expects receivers to deduplicate by webhook-id). A user's events reach one
+// endpoint in order: a delivery waits while an earlier one of the same user and endpoint is pending.
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { EntityManager } from 'typeorm';
+import type { Database } from '../db/database';
+import type { Envelope } from '../crypto/envelope';
+import type { Clock } from '../common/clock';
+import type { WebhookConfig } from '../config';
+import { sql } from '../db/sql';
+import { secretAad } from './webhook-endpoint.service';
+import { signMessage } from './webhook.signer';
+import type { AttemptResult, WebhookSender } from './webhook.sender';
+import { nextAttempt } from './webhook.retry';
+
+/** What the worker reports: one call per finished attempt (WEBHOOK metrics). */
+export interface DeliveryMetrics {
+  webhookDelivery(result: 'delivered' | 'retry' | 'failed'): void;
+}
+
+interface ClaimedRow {
+  seq: number | string;
+  message_id: string;
+  endpoint_id: string;
+  payload: string;
+  attempts: number;
+  created_at: string | number;
+}
+
+interface EndpointSecrets {
+  url: string;
+  secret_ciphertext: string;
+  previous_secret_ciphertext: string | null;
+  previous_secret_expires_at: string | number | null;
+}
+
+/** Due, unleased, enabled, and no earlier pending delivery of the same user to the same endpoint. */
+const DUE = `SELECT d.seq FROM webhook_deliveries d
+  WHERE d.status = 'pending' AND d.next_attempt_at <= ? AND (d.locked_until IS NULL OR d.locked_until <= ?)
+    AND EXISTS (SELECT 1 FROM webhook_endpoints e WHERE e.id = d.endpoint_id AND e.enabled = TRUE)
+    AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p WHERE p.endpoint_id = d.endpoint_id AND p.user_id = d.user_id AND p.status = 'pending' AND p.seq < d.seq)
+  ORDER BY d.seq LIMIT ?`;
+/** The claim: takes a lease and counts the attempt. Parameters: lease end, now, now, limit. */
+const claimSql = (lockClause: string) => `UPDATE webhook_deliveries SET locked_until = ?, attempts = attempts + 1
+  WHERE seq IN (${DUE}${lockClause})
+  RETURNING seq, message_id, endpoint_id, payload, attempts, created_at`;
+/** Whether anything is due (DUE as a read: an idle worker never takes a write lock or row locks). Parameters: now, now, 1. */
+const ANY_DUE = DUE;
+/**
+ * Retention: finished deliveries older than WEBHOOK_RETENTION_DAYS, oldest first, a bounded batch per
+ * statement (portable: no DELETE ... LIMIT on PostgreSQL). Pending ones are never deleted.
+ */
+const SWEEP = `DELETE FROM webhook_deliveries WHERE seq IN (
+  SELECT seq FROM webhook_deliveries WHERE status <> 'pending' AND created_at < ? ORDER BY seq LIMIT ?)`;
+const SWEEP_BATCH = 1000;
+/** How often (by the gateway's clock) a worker sweeps finished deliveries. */
+const SWEEP_INTERVAL_MS = 3_600_000;
+const FINISH = `UPDATE webhook_deliveries SET status = ?, next_attempt_at = ?, locked_until = NULL, last_status_code = ?, last_error = ?, delivered_at = ?
+  WHERE seq = ? AND attempts = ?`;
+const SECRETS = 'SELECT url, secret_ciphertext, previous_secret_ciphertext, previous_secret_expires_at FROM webhook_endpoints WHERE id = ?';
+
+export class WebhookWorker {
+  private readonly claim: string;
+  private running = false;
+  private lastSweepMs = Number.NEGATIVE_INFINITY;
+  private loop?: Promise<void>;
+  private readonly stopped = new AbortController();
+
+  constructor(
+    private readonly db: Database,
+    private readonly envelope: Envelope,
+    private readonly sender: WebhookSender,
+    private readonly clock: Clock,
+    private readonly config: WebhookConfig,
+    private readonly metrics: DeliveryMetrics,
+    private readonly warn: (message: string) => void,
+  ) {
+    this.claim = claimSql(db.dialect === 'postgres' ? ' FOR UPDATE SKIP LOCKED' : '');
+  }
+
+  /** Starts polling (idempotent). */
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.poll();
+  }
+
+  /** Stops polling and waits for the round in flight (its attempts finish and are recorded). Idempotent. */
+  async stop(): Promise<void> {
+    if (this.stopped.signal.aborted) return this.loop;
+    this.running = false;
+    this.stopped.abort();
+    this.loop = (async () => {
+      await this.loop;
+      await this.sender.close();
+    })();
+    return this.loop;
+  }
+
+  private async poll(): Promise<void> {
+    while (this.running) {
+      let sent = 0;
+      try {
+        sent = await this.runOnce();
+      } catch (error) {
+        // A database fault: nothing is lost (claims expire), the next round tries again.
+        this.warn(`webhook delivery round failed: ${(error as Error).message}`);
+      }
+      if (sent < this.config.batchSize && this.running) await sleep(this.config.pollIntervalMs, undefined, { signal: this.stopped.signal }).catch(() => undefined);
+    }
+  }
+
+  /** One round: claims up to batchSize due deliveries, sends them concurrently, records each. Returns how many. */
+  async runOnce(): Promise<number> {
+    const now = this.clock.now();
+    if (now - this.lastSweepMs >= SWEEP_INTERVAL_MS) await this.sweep(now);
+    const { rows: due } = await this.db.read((m) => sql(m, ANY_DUE, [now, now, 1]));
+    if (!due.length) return 0;
+    const claimed = await this.db.write((m) => sql<ClaimedRow>(m, this.claim, [now + this.config.leaseMs, now, now, this.config.batchSize]));
+    // Each endpoint's secrets are read and opened once per round, however many of its deliveries it holds.
+    const endpointIds = [...new Set(claimed.rows.map((row) => row.endpoint_id))];
+    const endpoints = await this.db.read(async (m) => new Map(await Promise.all(endpointIds.map(async (id) => [id, await this.secrets(m, id)] as const))));
+    await Promise.all(claimed.rows.map((row) => this.deliver(row, endpoints.get(row.endpoint_id) ?? null)));
+    return claimed.rows.length;
+  }
+
+  /** Deletes finished deliveries past retention, a batch per transaction, until none is left. */
+  private async sweep(now: number): Promise<void> {
+    this.lastSweepMs = now;
+    for (;;) {
+      const { affected } = await this.db.write((m) => sql(m, SWEEP, [now - this.config.retentionMs, SWEEP_BATCH]));
+      if (affected < SWEEP_BATCH) return;
+    }
+  }
+
+  private async deliver(row: ClaimedRow, endpoint: { url: string; secrets: string[] } | null): Promise<void> {
+    let result: AttemptResult;
+    if (!endpoint) {
+      result = { ok: false, statusCode: null, error: 'endpoint deleted' };
+    } else {
+      const sentAt = this.clock.now();
+      result = await this.sender.send(endpoint.url, signMessage(endpoint.secrets, row.message_id, sentAt, row.payload), row.payload);
+    }
+    await this.finish(row, result);
+  }
+
+  /** The endpoint's URL and the secrets that sign now (the previous one while its overlap lasts). */
+  private async secrets(m: EntityManager, endpointId: string): Promise<{ url: string; secrets: string[] } | null> {
+    const { rows } = await sql<EndpointSecrets>(m, SECRETS, [endpointId]);
+    if (!rows.length) return null;
+    const e = rows[0];
+    const secrets = [this.envelope.decrypt(e.secret_ciphertext, secretAad(endpointId)).toString()];
+    if (e.previous_secret_ciphertext && Number(e.previous_secret_expires_at) > this.clock.now()) {
+      secrets.push(this.envelope.decrypt(e.previous_secret_ciphertext, secretAad(endpointId)).toString());
+    }
+    return { url: e.url, secrets };
+  }
+
+  private async finish(row: ClaimedRow, result: AttemptResult): Promise<void> {
+    const now = this.clock.now();
+    const next = result.ok ? null : nextAttempt(this.config, Number(row.attempts), Number(row.created_at), now);
+    const status = result.ok ? 'delivered' : next === null ? 'failed' : 'pending';
+    // Only the holder of this attempt's claim records it (a lease that expired may have been re-claimed).
+    await this.db.write((m) => sql(m, FINISH, [status, next ?? now, result.statusCode, result.error, result.ok ? now : null, row.seq, row.attempts]));
+    this.metrics.webhookDelivery(result.ok ? 'delivered' : next === null ? 'failed' : 'retry');
+  }
+}
