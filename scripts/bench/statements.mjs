@@ -24,6 +24,7 @@ import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath, URL } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import http from 'node:http';
 import { base32Decode, hotp, timeStep } from './totp-client.mjs';
 import { freePort, healthz } from './net.mjs';
 
@@ -83,8 +84,8 @@ try {
     const variables = op.query.includes('createTotp')
       ? { i: { userId: seed.spare[i] } }
       : { i: { userId: seed.users[i], totpCode: op.wrong ? wrongCode(seed.secrets[i]) : hotp(base32Decode(seed.secrets[i]), timeStep()), ...(op.session && { sessionDurationMinutes: 60 }) } };
-    const response = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: auth }, body: JSON.stringify({ query: op.query, variables }) });
-    const body = await response.text();
+    const response = await post(`${url}/graphql`, { 'content-type': 'application/json', authorization: auth }, JSON.stringify({ query: op.query, variables }));
+    const body = response.body;
     const refused = op.wrong ? !body.includes('UNABLE_TO_AUTHENTICATE_TOTP') : response.status !== 200 || body.includes('"errors"');
     if (refused) throw new Error(`request ${i} failed: ${response.status} ${body.slice(0, 300)}`);
   };
@@ -117,6 +118,18 @@ try {
   }
   if (pgDatabase) await dropPostgresDatabase().catch((e) => log(`could not drop ${pgDatabase.name}: ${e.message}`));
   rmSync(tmp, { recursive: true, force: true });
+}
+
+/** POSTs `body`; answers the status and the body as text. */
+function post(url, headers, body) {
+  return new Promise((ok, ko) => {
+    const req = http.request(url, { method: 'POST', headers }, (res) => {
+      let text = '';
+      res.setEncoding('utf8').on('data', (d) => { text += d; }).on('end', () => ok({ status: res.statusCode, body: text }));
+    });
+    req.on('error', ko);
+    req.end(body);
+  });
 }
 
 /** A six-digit code that is none of the three codes the gateway accepts now. */
