@@ -293,11 +293,13 @@ function cpuMs(pid) {
 
 // ---- one timed phase (the same rules as shared/bench/load.mjs) ----
 // Over every gateway process: the largest RSS of any, the CPU of all.
-const rssAll = () => Math.max(...servers.map((s) => rssMb(s.pid)));
-const cpuAll = () => {
+function rssAll() {
+  return Math.max(...servers.map((s) => rssMb(s.pid)));
+}
+function cpuAll() {
   const each = servers.map((s) => cpuMs(s.pid));
   return each.includes(null) ? null : each.reduce((a, b) => a + b, 0);
-};
+}
 
 function measure(pool, headers, build, isOk) {
   let ok = 0, counted = 0, last = 0, transportErrors = 0, sample, maxRss = rssAll();
