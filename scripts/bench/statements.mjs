@@ -4,18 +4,22 @@
 //
 //   node scripts/bench/statements.mjs [--gateway DIR] [--database sqlite|postgres] [--requests 20]
 //        [--op authenticateTotp+session|authenticateTotp|authenticateTotp+user|createTotp|wrongCode]
-//        [--json] [--out FILE]
+//        [--concurrency 1] [--json] [--out FILE]
 //
 // 1. Seeds a fresh database with DIR's scripts/bench/seed.mjs (as run.mjs does; PostgreSQL: a fresh
 //    database made and dropped here, DATABASE_URL_POSTGRES naming the server).
 // 2. Starts DIR's dist/src/main.js like production with scripts/bench/count-statements.cjs preloaded,
 //    which counts every statement in the driver layer (node-postgres Client#query, better-sqlite3).
 // 3. Sends 5 requests uncounted (first-use caches: the signing key, documents), then --requests more,
-//    one at a time (concurrency 1, so a pool never has to queue), each for a different user, and
+//    one at a time (--concurrency 1, so a pool never has to queue; with N > 1, N at a time, so the
+//    pool's queueing shows in `waits`, which then depends on timing), each for a different user, and
 //    differences the counts around them. Every request must succeed.
 // 4. Prints one JSON line: statements_per_req, checkouts_per_req, waits_per_req and each statement
 //    text's count per request. On PostgreSQL each statement is one round trip (node-postgres sends
-//    one query at a time on a connection).
+//    one query at a time on a connection), and pg_backend_cpu_ms_per_req is the CPU time (utime +
+//    stime, /proc/PID/stat) of the server backends serving this gateway's database over the window,
+//    per request: the database's own work per login, read off the server when it runs on this
+//    machine (the WAL writer and checkpointer are shared and left out).
 import { parseArgs } from 'node:util';
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, readFileSync, appendFileSync, existsSync, unlinkSync } from 'node:fs';
@@ -45,12 +49,14 @@ const { values: opt } = parseArgs({
     database: { type: 'string', default: 'sqlite' },
     requests: { type: 'string', default: '20' },
     op: { type: 'string', default: 'authenticateTotp+session' },
+    concurrency: { type: 'string', default: '1' },
     json: { type: 'boolean', default: false },
     out: { type: 'string' },
   },
 });
 const GATEWAY = opt.gateway ? resolve(opt.gateway) : ROOT;
 const REQUESTS = Number(opt.requests);
+const C = Number(opt.concurrency);
 const op = OPS[opt.op];
 if (!op) throw new Error(`--op is one of ${Object.keys(OPS).join(', ')}`);
 if (!['sqlite', 'postgres'].includes(opt.database)) throw new Error('--database is sqlite or postgres');
@@ -72,8 +78,9 @@ try {
       NODE_ENV: 'production', HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn', METRICS_AUTH: 'bench:bench',
       DATABASE_URL: databaseUrl, GATEWAY_ENCRYPTION_KEY: encryptionKey, SESSION_JWT_ALGORITHM: 'ES256',
     },
-    stdio: ['ignore', 'inherit', 'inherit'],
+    stdio: ['ignore', 'pipe', 'inherit'],
   });
+  child.stdout.on('data', (d) => process.stderr.write(d)); // its banner never mixes with our JSON
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; !(await healthz(url, 2000)); i++) {
     if (child.exitCode !== null || i > 600) throw new Error('gateway did not start');
@@ -90,9 +97,12 @@ try {
     if (refused) throw new Error(`request ${i} failed: ${response.status} ${body.slice(0, 300)}`);
   };
   for (let i = 0; i < WARMUP; i++) await send(i);
+  const backends = pgDatabase ? await backendPids() : [];
+  const cpuBefore = backendCpuMs(backends);
   const before = await snapshot();
-  for (let i = WARMUP; i < users; i++) await send(i);
+  for (let i = WARMUP; i < users; i += C) await Promise.all(Array.from({ length: Math.min(C, users - i) }, (_, k) => send(i + k)));
   const after = await snapshot();
+  const cpuAfter = backendCpuMs(backends);
   const per = (k) => +((after[k] - before[k]) / REQUESTS).toFixed(2);
   const byText = {};
   for (const [text, n] of Object.entries(after.byText)) {
@@ -100,8 +110,11 @@ try {
     if (d) byText[text] = +d.toFixed(2);
   }
   const row = {
-    op: opt.op, database: opt.database, requests: REQUESTS, statements_per_req: per('statements'),
-    ...(opt.database === 'postgres' ? { round_trips_per_req: per('statements'), checkouts_per_req: per('checkouts'), waits_per_req: per('waits'), connects: after.connects } : { prepares_in_window: after.prepares - before.prepares }),
+    op: opt.op, database: opt.database, requests: REQUESTS, concurrency: C, statements_per_req: per('statements'),
+    ...(opt.database === 'postgres' ? {
+      round_trips_per_req: per('statements'), checkouts_per_req: per('checkouts'), waits_per_req: per('waits'), connects: after.connects,
+      ...(cpuBefore !== null && cpuAfter !== null && { pg_backends: backends.length, pg_backend_cpu_ms_per_req: +((cpuAfter - cpuBefore) / REQUESTS).toFixed(3) }),
+    } : { prepares_in_window: after.prepares - before.prepares }),
     by_text: byText, commit: git(['rev-parse', '--short', 'HEAD']), dirty: git(['status', '--porcelain', '--untracked-files=no']) !== '', date: new Date().toISOString(),
   };
   if (opt.json) console.log(JSON.stringify(row));
@@ -139,6 +152,34 @@ function wrongCode(secret) {
   for (let n = 0; ; n++) {
     const code = String(n).padStart(6, '0');
     if (!valid.has(code)) return code;
+  }
+}
+
+/** The server processes (backends) connected to this run's database, from pg_stat_activity. */
+async function backendPids() {
+  const client = new pgDatabase.pg.Client({ connectionString: pgDatabase.admin });
+  await client.connect();
+  try {
+    const { rows } = await client.query('SELECT pid FROM pg_stat_activity WHERE datname = $1', [pgDatabase.name]);
+    return rows.map((r) => r.pid);
+  } finally {
+    await client.end();
+  }
+}
+
+/** utime + stime of `pids` in ms (proc(5) fields 14 and 15, at 100 ticks/s); null without procfs access. */
+function backendCpuMs(pids) {
+  if (!pids.length) return null;
+  try {
+    let ticks = 0;
+    for (const pid of pids) {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+    }
+    return ticks * 10;
+  } catch {
+    return null;
   }
 }
 
