@@ -86,21 +86,6 @@ export class CreateTotpPayload {
  */
 @ObjectType()
 export class AuthenticatePayload {
-  @Field(() => ID)
-  userId: string;
-
-  @Field(() => ID)
-  totpId: string;
-
-  @Field(() => Session, { nullable: true, description: 'Null unless session arguments were given.' })
-  session: Session | null;
-
-  @Field(() => String, { nullable: true })
-  sessionToken: string | null;
-
-  @Field(() => String, { nullable: true })
-  sessionJwt: string | null;
-
   private committedUser?: User | Promise<User>;
   private readonly loadUser?: () => Promise<User>;
 
@@ -111,12 +96,27 @@ export class AuthenticatePayload {
     else this.committedUser = user;
   }
 
+  @Field(() => ID)
+  userId: string;
+
+  @Field(() => ID)
+  totpId: string;
+
   @Field(() => User)
   get user(): User | Promise<User> {
     if (this.committedUser) return this.committedUser;
     if (!this.loadUser) throw new TypeError('AuthenticatePayload was built without its user');
     return (this.committedUser = this.loadUser());
   }
+
+  @Field(() => Session, { nullable: true, description: 'Null unless session arguments were given.' })
+  session: Session | null;
+
+  @Field(() => String, { nullable: true })
+  sessionToken: string | null;
+
+  @Field(() => String, { nullable: true })
+  sessionJwt: string | null;
 }
 
 @ObjectType()
