@@ -166,6 +166,8 @@ export class VerificationAttemptService {
     return text;
   }
 
+  // A write added to every attempt here must be added to attempt.statement.ts too (and the other way
+  // round): on PostgreSQL a TOTP attempt given as a StepClaim never runs this transaction.
   private async inTransaction(m: EntityManager, attempt: VerificationAttempt, verify: VerifyFactor, audited: { outcome?: AuthEventOutcome }): Promise<Outcome> {
     const { projectId, userId, nowMs, factor, session } = attempt;
     // The user row first (reserveAttempt's UPDATE locks it), then the session: the order deleteUser
