@@ -10,7 +10,8 @@
 //    database made and dropped here, DATABASE_URL_POSTGRES naming the server).
 // 2. Starts DIR's dist/src/main.js like production with scripts/bench/count-statements.cjs preloaded,
 //    which counts every statement in the driver layer (node-postgres Client#query, better-sqlite3).
-// 3. Sends 5 requests uncounted (first-use caches: the signing key, documents), then --requests more,
+// 3. Sends max(5, N) requests uncounted (first-use caches: the signing key, documents; the pool's
+//    connections), then --requests more,
 //    one at a time (--concurrency 1, so a pool never has to queue; with N > 1, N at a time, so the
 //    pool's queueing shows in `waits`, which then depends on timing), each for a different user, and
 //    differences the counts around them. Every request must succeed.
@@ -34,7 +35,6 @@ import { freePort, healthz } from './net.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, '../..');
-const WARMUP = 5;
 const OPS = {
   'authenticateTotp+session': { query: 'mutation($i: AuthenticateTotpInput!){ authenticateTotp(input:$i){ userId sessionToken sessionJwt } }', session: true },
   authenticateTotp: { query: 'mutation($i: AuthenticateTotpInput!){ authenticateTotp(input:$i){ userId } }', session: false },
@@ -57,6 +57,9 @@ const { values: opt } = parseArgs({
 const GATEWAY = opt.gateway ? resolve(opt.gateway) : ROOT;
 const REQUESTS = Number(opt.requests);
 const C = Number(opt.concurrency);
+// Uncounted first: first-use caches, and (at --concurrency N) the pool's N connections opened, so the
+// backends read before the window are all that serve it.
+const WARMUP = Math.max(5, C);
 const op = OPS[opt.op];
 if (!op) throw new Error(`--op is one of ${Object.keys(OPS).join(', ')}`);
 if (!['sqlite', 'postgres'].includes(opt.database)) throw new Error('--database is sqlite or postgres');
@@ -96,12 +99,14 @@ try {
     const refused = op.wrong ? !body.includes('UNABLE_TO_AUTHENTICATE_TOTP') : response.status !== 200 || body.includes('"errors"');
     if (refused) throw new Error(`request ${i} failed: ${response.status} ${body.slice(0, 300)}`);
   };
-  for (let i = 0; i < WARMUP; i++) await send(i);
+  for (let i = 0; i < WARMUP; i += C) await Promise.all(Array.from({ length: Math.min(C, WARMUP - i) }, (_, k) => send(i + k)));
   const backends = pgDatabase ? await backendPids() : [];
   const cpuBefore = backendCpuMs(backends);
   const before = await snapshot();
   for (let i = WARMUP; i < users; i += C) await Promise.all(Array.from({ length: Math.min(C, users - i) }, (_, k) => send(i + k)));
   const after = await snapshot();
+  // Backends opened during the window count whole (they did nothing before it).
+  if (pgDatabase) for (const pid of await backendPids()) if (!backends.includes(pid)) backends.push(pid);
   const cpuAfter = backendCpuMs(backends);
   const per = (k) => +((after[k] - before[k]) / REQUESTS).toFixed(2);
   const byText = {};
