@@ -21,11 +21,14 @@
 // decision here is made on locked rows, never on a snapshot.
 //
 // Adding a write to every attempt: one more CTE that selects from `outcome`, in the marked place:
-//   - on success only (a remembered device):  name AS (INSERT INTO t (...) SELECT $k, ... FROM outcome WHERE outcome = 'success')
-//   - on every audited outcome (a webhook outbox row, one per audit event):
-//                                             name AS (INSERT INTO t (...) SELECT $k, ..., outcome FROM outcome WHERE outcome IN (AUDITED))
-// with its values appended to the parameters (AttemptStatementParams); SQLite and the general path do
-// the same in VerificationAttemptService.inTransaction.
+//   - on success only (a remembered device):
+//       name AS (INSERT INTO t (...) SELECT $k, ... FROM outcome WHERE outcome = 'success')
+//   - on every audited outcome (a webhook outbox row per authentication event; 'locked' refusals are
+//     the ones the audit trail counts into one row per minute, `counted`):
+//       name AS (INSERT INTO t (...) SELECT $k, ..., outcome FROM outcome WHERE outcome IN ('success', 'replay', 'failure', 'locked'))
+// with its values bound after the session's (the caller appends them to the parameters), and the
+// same write in VerificationAttemptService.inTransaction, which SQLite and every other attempt run.
+// Nothing else changes: the new row commits or vanishes with the rest of the statement.
 import { COUNT_INTO_WINDOW_CONFLICT, EVENT_COLUMNS, windowStart } from '../audit/audit.service';
 import { notLockedAt, spendAttemptSet } from '../users/lockout.service';
 import type { LockoutPolicy } from '../users/lockout.policy';
