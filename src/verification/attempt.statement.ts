@@ -26,8 +26,10 @@
 //   - on every audited outcome (a webhook outbox row per authentication event; 'locked' refusals are
 //     the ones the audit trail counts into one row per minute, `counted`):
 //       name AS (INSERT INTO t (...) SELECT $k, ..., outcome FROM outcome WHERE outcome IN ('success', 'replay', 'failure', 'locked'))
-// with its values bound after the session's (the caller appends them to the parameters), and the
-// same write in VerificationAttemptService.inTransaction, which SQLite and every other attempt run.
+// its values bound among the fixed parameters (add them to AttemptStatementParams and attemptParams,
+// and move FIRST_SESSION_PARAM past them: the session's values, present only when a session may
+// start, always come last), and the same write in VerificationAttemptService.inTransaction, which
+// SQLite and every other attempt run.
 // Nothing else changes: the new row commits or vanishes with the rest of the statement.
 import { COUNT_INTO_WINDOW_CONFLICT, EVENT_COLUMNS, windowStart } from '../audit/audit.service';
 import { notLockedAt, spendAttemptSet } from '../users/lockout.service';
