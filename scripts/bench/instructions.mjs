@@ -5,7 +5,7 @@
 //
 //   node scripts/bench/instructions.mjs [--gateway DIR] [--users 1200] [--warmup 600] [--requests 500]
 //                                       [--concurrency 8] [--session true|false] [--json] [--out FILE]
-//                                       [--keep-dump FILE]
+//                                       [--keep-dump FILE] [--jwt RS256|ES256|EdDSA]
 //
 // 1. Seeds a fresh SQLite database with DIR's scripts/bench/seed.mjs (as run.mjs does).
 // 2. Starts DIR's dist/src/main.js like production (run.mjs's environment) under
@@ -52,6 +52,7 @@ const { values: opt } = parseArgs({
     json: { type: 'boolean', default: false },
     out: { type: 'string' },
     'keep-dump': { type: 'string' },
+    jwt: { type: 'string', default: 'RS256' },
   },
 });
 const GATEWAY = opt.gateway ? resolve(opt.gateway) : ROOT;
@@ -76,7 +77,7 @@ try {
     env: {
       PATH: process.env.PATH, HOME: process.env.HOME, ...VGDB_ENV,
       NODE_ENV: 'production', PORT: String(port), LOG_LEVEL: 'warn', METRICS_AUTH: 'bench:bench',
-      DATABASE_URL: databaseUrl, GATEWAY_ENCRYPTION_KEY: encryptionKey, SESSION_JWT_ALGORITHM: 'RS256',
+      DATABASE_URL: databaseUrl, GATEWAY_ENCRYPTION_KEY: encryptionKey, SESSION_JWT_ALGORITHM: opt.jwt,
     },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -104,7 +105,7 @@ try {
   if (opt['keep-dump']) copyFileSync(join(tmp, readdirSync(tmp).find((f) => /^callgrind\.out\.\d+\.\d+$/.test(f))), opt['keep-dump']);
   const row = {
     target: 'gateway', op: SESSION ? 'authenticateTotp+session' : 'authenticateTotp', metric: 'callgrind Ir',
-    instructions: ir, requests: REQUESTS, ir_per_req: Math.round(ir / REQUESTS), warmup: WARMUP, concurrency: C, users: USERS,
+    jwt: opt.jwt, instructions: ir, requests: REQUESTS, ir_per_req: Math.round(ir / REQUESTS), warmup: WARMUP, concurrency: C, users: USERS,
     counted_s: +counted_s.toFixed(1), date: new Date().toISOString(), commit: git(['rev-parse', '--short', 'HEAD']),
     dirty: git(['status', '--porcelain', '--untracked-files=no']) !== '', gateway: GATEWAY, node: process.version,
   };
@@ -175,7 +176,7 @@ function runSeed() {
   const out = join(tmp, 'seed.json');
   const seeder = spawn(process.execPath, [join(GATEWAY, 'scripts/bench/seed.mjs'), '--users', String(USERS), '--create-users', '0', '--out', out], {
     cwd: GATEWAY,
-    env: { ...process.env, DATABASE_URL: databaseUrl, GATEWAY_ENCRYPTION_KEY: encryptionKey, SESSION_JWT_ALGORITHM: 'RS256' },
+    env: { ...process.env, DATABASE_URL: databaseUrl, GATEWAY_ENCRYPTION_KEY: encryptionKey, SESSION_JWT_ALGORITHM: opt.jwt },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   return new Promise((ok, ko) => {

@@ -3,7 +3,7 @@
 //
 //   npm run bench -- [--users 20000] [--concurrency 32] [--duration 10] [--database sqlite|postgres]
 //                    [--jwt RS256|ES256|EdDSA] [--create-users 50000] [--ops a,b,c] [--json] [--out FILE]
-//                    [--gateway DIR] [--webhook]
+//                    [--gateway DIR] [--webhook] [--processes N]
 //
 // --webhook subscribes one endpoint to every event type, with a local receiver answering 204
 // (scripts/bench/webhook-receiver.mjs, its own process), so a run measures authentication with the
@@ -32,6 +32,11 @@
 //    in that window (served); cpu_ms_per_req_warm leaves out the first 3 s of the phase (warm-up), which depends much less on other load on the machine than rps does.
 // 4. Prints a table (or, with --json, only JSON lines), appends JSON lines to --out, stops the server
 //    with SIGTERM and removes the temp dir (and, for postgres, the database it created).
+//
+// --processes N (default 1) starts N gateway processes on the one database (with --database postgres:
+// several gateways behind a load balancer on one PostgreSQL); the load generator splits the users and
+// the connections evenly between them (one autocannon per process). CPU is then the sum over the
+// processes, max_rss_mb the largest process's peak.
 //
 // TARGET_NODE_ARGS=--cpu-prof adds node flags to the gateway process only (as in shared/bench).
 import { parseArgs } from 'node:util';
@@ -72,10 +77,13 @@ const { values: opt } = parseArgs({
     out: { type: 'string' },
     gateway: { type: 'string' },
     webhook: { type: 'boolean', default: false },
+    processes: { type: 'string', default: '1' },
   },
 });
 const GATEWAY = opt.gateway ? resolve(opt.gateway) : ROOT;
 const N = Number(opt.users), C = Number(opt.concurrency), D = Number(opt.duration), SPARE = Number(opt['create-users']);
+const P = Number(opt.processes);
+if (!(Number.isInteger(P) && P >= 1)) fail('--processes must be a whole number >= 1');
 const ops = opt.ops.split(',').map((s) => s.trim()).filter(Boolean);
 if (!(Number.isInteger(N) && N >= 1 && Number.isInteger(C) && C >= 1 && D > 0 && Number.isInteger(SPARE) && SPARE >= 0)) {
   fail('--users, --concurrency and --duration must be positive numbers, --create-users >= 0');
@@ -96,7 +104,7 @@ const dirty = git(['status', '--porcelain', '--untracked-files=no']) !== '';
 const date = new Date().toISOString();
 const tmp = mkdtempSync(join(tmpdir(), 'totp-bench-'));
 const encryptionKey = randomBytes(32).toString('base64');
-let server, receiver, pgDatabase, cleaned = false;
+let servers = [], receiver, pgDatabase, cleaned = false;
 
 process.on('SIGINT', () => { cleanup().finally(() => process.exit(130)); });
 process.on('SIGTERM', () => { cleanup().finally(() => process.exit(143)); });
@@ -107,8 +115,8 @@ try {
   log(`seeding ${N} users with verified TOTPs + ${SPARE} without (${opt.database})${receiver ? `, one webhook endpoint at ${receiver.url}` : ''} ...`);
   const seed = await runSeed(databaseUrl);
   log(`seeded in ${seed.seed_s} s`);
-  server = await startGateway(databaseUrl);
-  log(`gateway pid ${server.pid} at ${server.url} (${opt.jwt})`);
+  for (let i = 0; i < P; i++) servers.push(await startGateway(databaseUrl));
+  for (const s of servers) log(`gateway pid ${s.pid} at ${s.url} (${opt.jwt})`);
 
   const auth = 'Basic ' + Buffer.from(`${seed.projectId}:${seed.secret}`).toString('base64');
   const headers = { 'content-type': 'application/json', authorization: auth };
@@ -147,7 +155,7 @@ try {
     const m = await measure(pool, headers, build, isOk);
     if (op !== 'createTotp') cursor += m.used;
     const row = {
-      target: 'gateway', op, users: N, database: opt.database, jwt: opt.jwt, concurrency: C, duration_s: D,
+      target: 'gateway', op, users: N, database: opt.database, ...(P > 1 && { processes: P }), jwt: opt.jwt, concurrency: C, duration_s: D,
       rps: m.rps, p50_ms: m.p50_ms, p99_ms: m.p99_ms, max_rss_mb: m.max_rss_mb,
       ...(m.server_cpu_ms !== null && { server_cpu_ms: m.server_cpu_ms, served: m.served, cpu_ms_per_req: m.cpu_ms_per_req }),
       ...(m.cpu_ms_per_req_warm !== null && { cpu_ms_per_req_warm: m.cpu_ms_per_req_warm }),
@@ -177,7 +185,7 @@ try {
 async function cleanup() {
   if (cleaned) return;
   cleaned = true;
-  if (server) await server.stop();
+  await Promise.all(servers.map((s) => s.stop()));
   if (receiver) await receiver.stop().catch(() => undefined);
   if (pgDatabase) await dropPostgresDatabase().catch((e) => log(`could not drop database ${pgDatabase.name}: ${e.message}`));
   rmSync(tmp, { recursive: true, force: true });
@@ -329,25 +337,38 @@ function cpuMs(pid) {
 }
 
 // ---- one timed phase (the same rules as shared/bench/load.mjs) ----
+// Over every gateway process: the largest RSS of any, the CPU of all.
+function rssAll() {
+  return Math.max(...servers.map((s) => rssMb(s.pid)));
+}
+function cpuAll() {
+  const each = servers.map((s) => cpuMs(s.pid));
+  return each.includes(null) ? null : each.reduce((a, b) => a + b, 0);
+}
+
 function measure(pool, headers, build, isOk) {
-  let next = 0, ok = 0, counted = 0, last = 0, transportErrors = 0, sample, maxRss = rssMb(server.pid);
+  let ok = 0, counted = 0, last = 0, transportErrors = 0, sample, maxRss = rssAll();
   const nonOk = {}, lat = [];
-  const sampler = setInterval(() => { maxRss = Math.max(maxRss, rssMb(server.pid)); }, 100);
-  const cpu0 = cpuMs(server.pid);
+  // Each process gets its own share of the users and of the connections.
+  const shares = servers.map((s, i) => ({ server: s, users: pool.filter((_, k) => k % servers.length === i), next: 0 }));
+  const sent = () => shares.reduce((n, share) => n + share.next, 0);
+  const sampler = setInterval(() => { maxRss = Math.max(maxRss, rssAll()); }, 100);
+  const cpu0 = cpuAll();
   const t0 = performance.now(), deadline = t0 + D * 1000;
   let warm = null; // { cpu, sent } once the warm-up is over
-  const warmTimer = D * 1000 >= 2 * WARM_UP_MS ? setTimeout(() => { warm = { cpu: cpuMs(server.pid), sent: next }; }, WARM_UP_MS) : undefined;
-  return new Promise((resolve, reject) => {
+  const warmTimer = D * 1000 >= 2 * WARM_UP_MS ? setTimeout(() => { warm = { cpu: cpuAll(), sent: sent() }; }, WARM_UP_MS) : undefined;
+  const instances = [];
+  const runs = shares.map((share) => new Promise((resolve, reject) => {
     const inst = autocannon({
-      url: server.url,
-      connections: Math.min(C, pool.length),
-      amount: pool.length, // one request per user, never more
+      url: share.server.url,
+      connections: Math.max(1, Math.min(Math.ceil(C / servers.length), share.users.length)),
+      amount: share.users.length, // one request per user, never more
       timeout: 10,
       sampleInt: 100, // lets stop() take effect quickly
       requests: [{
         setupRequest(req, ctx) {
           ctx.sent = performance.now();
-          return { ...req, method: 'POST', path: '/graphql', headers, body: build(pool[next++]) };
+          return { ...req, method: 'POST', path: '/graphql', headers, body: build(share.users[share.next++]) };
         },
         onResponse(status, body, ctx) {
           const now = performance.now();
@@ -357,35 +378,38 @@ function measure(pool, headers, build, isOk) {
           else { nonOk[status] = (nonOk[status] ?? 0) + 1; sample ??= body.slice(0, 300); }
         },
       }],
-    }, async (err) => {
-      clearTimeout(timer);
-      clearTimeout(warmTimer);
-      clearInterval(sampler);
-      maxRss = Math.max(maxRss, rssMb(server.pid));
-      if (err) return reject(err);
-      // Requests still in flight at the stop are finished by the server: they count as served and get
-      // SETTLE_MS to finish before the CPU time is read (32 of them take about 30 ms).
-      await sleep(SETTLE_MS);
-      const cpu1 = cpuMs(server.pid), served = next;
-      const ranOut = counted + transportErrors >= pool.length;
-      const elapsed = ((ranOut ? last : deadline) - t0) / 1000;
-      lat.sort((a, b) => a - b);
-      const pct = (p) => (lat.length ? +lat[Math.min(lat.length - 1, Math.floor(p * lat.length))].toFixed(2) : null);
-      const cpu = cpu0 === null || cpu1 === null ? null : cpu1 - cpu0;
-      const warmCpu = warm?.cpu == null || cpu1 === null || served <= warm.sent ? null : (cpu1 - warm.cpu) / (served - warm.sent);
-      resolve({
-        used: Math.min(next, pool.length),
-        requests: counted + transportErrors, ok, errors: counted - ok + transportErrors,
-        rps: Math.round(ok / elapsed), p50_ms: pct(0.5), p99_ms: pct(0.99), max_rss_mb: Math.round(maxRss),
-        server_cpu_ms: cpu, served, cpu_ms_per_req: cpu === null || !served ? null : +(cpu / served).toFixed(4),
-        cpu_ms_per_req_warm: warmCpu === null ? null : +warmCpu.toFixed(4),
-        elapsed_s: +elapsed.toFixed(2), ended_by: ranOut ? 'users' : 'duration',
-        ...(sample !== undefined && { non_ok: nonOk, non_ok_sample: sample }),
-        ...(transportErrors && { transport_errors: transportErrors }),
-      });
-    });
+    }, (err) => (err ? reject(err) : resolve()));
     inst.on('reqError', () => { if (performance.now() <= deadline) transportErrors++; });
-    const timer = setTimeout(() => inst.stop(), D * 1000);
+    instances.push(inst);
+  }));
+  const timer = setTimeout(() => instances.forEach((inst) => inst.stop()), D * 1000);
+  return Promise.all(runs).finally(() => {
+    clearTimeout(timer);
+    clearTimeout(warmTimer);
+    clearInterval(sampler);
+  }).then(async () => {
+    maxRss = Math.max(maxRss, rssAll());
+    // Requests still in flight at the stop are finished by the server: they count as served and get
+    // SETTLE_MS to finish before the CPU time is read (32 of them take about 30 ms).
+    await sleep(SETTLE_MS);
+    const cpu1 = cpuAll(), served = sent();
+    const ranOut = counted + transportErrors >= pool.length;
+    const elapsed = ((ranOut ? last : deadline) - t0) / 1000;
+    lat.sort((a, b) => a - b);
+    const pct = (p) => (lat.length ? +lat[Math.min(lat.length - 1, Math.floor(p * lat.length))].toFixed(2) : null);
+    const cpu = cpu0 === null || cpu1 === null ? null : cpu1 - cpu0;
+    const warmCpu = warm?.cpu == null || cpu1 === null || served <= warm.sent ? null : (cpu1 - warm.cpu) / (served - warm.sent);
+    return {
+      // The users any share reached, as one prefix of the pool (the next phase starts after it).
+      used: Math.min(pool.length, Math.max(0, ...shares.map((sh, i) => (sh.next ? (sh.next - 1) * servers.length + i + 1 : 0)))),
+      requests: counted + transportErrors, ok, errors: counted - ok + transportErrors,
+      rps: Math.round(ok / elapsed), p50_ms: pct(0.5), p99_ms: pct(0.99), max_rss_mb: Math.round(maxRss),
+      server_cpu_ms: cpu, served, cpu_ms_per_req: cpu === null || !served ? null : +(cpu / served).toFixed(4),
+      cpu_ms_per_req_warm: warmCpu === null ? null : +warmCpu.toFixed(4),
+      elapsed_s: +elapsed.toFixed(2), ended_by: ranOut ? 'users' : 'duration',
+      ...(sample !== undefined && { non_ok: nonOk, non_ok_sample: sample }),
+      ...(transportErrors && { transport_errors: transportErrors }),
+    };
   });
 }
 
@@ -395,7 +419,7 @@ function printTable(rows, seed) {
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
   const line = (cells) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
   console.log(`\ntotp-gateway ${commit}${dirty ? ' (+uncommitted changes)' : ''}, ${date}`);
-  console.log(`${opt.database}, ${N} users with TOTP (+${SPARE} without; seeded in ${seed.seed_s} s), JWT ${opt.jwt}, ` +
+  console.log(`${opt.database}${P > 1 ? ` (${P} gateway processes)` : ''}, ${N} users with TOTP (+${SPARE} without; seeded in ${seed.seed_s} s), JWT ${opt.jwt}, ` +
     `concurrency ${C}, ${D} s per operation, node ${process.version}\n`);
   console.log(line(head));
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));

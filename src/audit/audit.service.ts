@@ -26,13 +26,23 @@ import { invalidCursor } from './audit.errors';
 const AGGREGATION_WINDOW_MS = MINUTE_MS;
 const AGGREGATED_OUTCOMES: ReadonlySet<AuthEventOutcome> = new Set(['locked']);
 
-const APPEND = 'INSERT INTO auth_events (event_id, project_id, user_id, totp_id, type, outcome, request_id, occurred_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)';
-// One atomic upsert on the partial unique (user_id, type, outcome, window_start) index, as the rate
-// limit's: concurrent refusals queue on the row (PostgreSQL) or the writer lock (SQLite) and each adds
-// one. The conflict target repeats the index's WHERE, as both dialects require to infer a partial index.
-const COUNT_INTO_WINDOW = `INSERT INTO auth_events (event_id, project_id, user_id, totp_id, type, outcome, request_id, occurred_at, count, window_start)
+/** The columns of an appended event, in the order `record` binds them. */
+export const EVENT_COLUMNS = 'event_id, project_id, user_id, totp_id, type, outcome, request_id, occurred_at';
+const APPEND = `INSERT INTO auth_events (${EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`;
+/**
+ * What makes an INSERT into auth_events count into its window's row (columns `count, window_start`
+ * follow EVENT_COLUMNS): one atomic upsert on the partial unique (user_id, type, outcome,
+ * window_start) index, as the rate limit's: concurrent refusals queue on the row (PostgreSQL) or the
+ * writer lock (SQLite) and each adds one. The conflict target repeats the index's WHERE, as both
+ * dialects require to infer a partial index.
+ */
+export const COUNT_INTO_WINDOW_CONFLICT = 'ON CONFLICT (user_id, type, outcome, window_start) WHERE window_start IS NOT NULL DO UPDATE SET count = auth_events.count + 1';
+const COUNT_INTO_WINDOW = `INSERT INTO auth_events (${EVENT_COLUMNS}, count, window_start)
   VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?)
-  ON CONFLICT (user_id, type, outcome, window_start) WHERE window_start IS NOT NULL DO UPDATE SET count = auth_events.count + 1`;
+  ${COUNT_INTO_WINDOW_CONFLICT}`;
+
+/** The start of the aggregation window (epoch ms) that an event at `occurredAtMs` counts into. */
+export const windowStart = (occurredAtMs: number): number => occurredAtMs - (occurredAtMs % AGGREGATION_WINDOW_MS);
 
 export interface NewAuthEvent {
   readonly projectId: string;
@@ -56,6 +66,24 @@ export interface NewAuthEvent {
  */
 export interface AuditListener {
   recorded(manager: EntityManager, event: NewAuthEvent): Promise<void>;
+  /**
+   * The rows `recorded` would write for each of `events` (hypothetical outcomes of one attempt), as
+   * data for a statement that decides the outcome itself (src/verification/attempt.statement.ts):
+   * each row names the outcome it belongs to. Pure: nothing is written.
+   */
+  candidates(events: readonly NewAuthEvent[]): OutboxCandidate[];
+}
+
+/** One row a listener would write should its event's outcome happen (see AuditListener.candidates). */
+export interface OutboxCandidate {
+  /** The AuthEventOutcome the row belongs to. */
+  readonly outcome: string;
+  readonly messageId: string;
+  readonly eventType: string;
+  /** The event's JSON body. */
+  readonly payload: string;
+  /** `always`, or a condition on what the attempt wrote (`user_locked`: it set the user's lock). */
+  readonly when: string;
 }
 
 export class AuditService {
@@ -73,13 +101,21 @@ export class AuditService {
     const values = [newId('event'), event.projectId, event.userId, event.totpId ?? null, event.type, event.outcome, event.requestId ?? null, event.occurredAtMs];
     // Raw SQL: this runs inside every authentication (src/db/sql.ts says why).
     if (AGGREGATED_OUTCOMES.has(event.outcome)) {
-      await sql(manager, COUNT_INTO_WINDOW, [...values, event.occurredAtMs - (event.occurredAtMs % AGGREGATION_WINDOW_MS)]);
+      await sql(manager, COUNT_INTO_WINDOW, [...values, windowStart(event.occurredAtMs)]);
     } else {
       await sql(manager, APPEND, values);
     }
     // At most one more statement, in the same transaction: the event's webhooks (a no-op INSERT for a
     // project without endpoints).
     if (this.listener) await this.listener.recorded(manager, event);
+  }
+
+  /**
+   * The listener's rows for each hypothetical outcome in `events` of one attempt decided inside a
+   * single statement (src/verification/attempt.statement.ts); empty without a listener.
+   */
+  outboxCandidates(events: readonly NewAuthEvent[]): OutboxCandidate[] {
+    return this.listener ? this.listener.candidates(events) : [];
   }
 
   /**

@@ -15,7 +15,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { QueryFailedError, type DataSource, type EntityManager, type EntityTarget, type ObjectLiteral } from 'typeorm';
 import { INLINE_CHECKPOINT_PAGES, SQLITE_DEFAULT_CHECKPOINT_PAGES, WAL_SIZE_LIMIT_BYTES, WalCheckpointer, type CheckpointerOptions } from './checkpointer';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
-import { sqliteConnection, type SqliteConnection } from './sql';
+import { sql, sqliteConnection, type SqliteConnection, type SqlResult } from './sql';
 import type { DatabaseConfig } from '../config';
 import { busyBackoffMs, DEFAULT_BUSY_TIMEOUT_MS } from './database.errors';
 import { databaseBusy, databaseFault, translateDatabaseError } from '../errors/database.faults';
@@ -127,6 +127,21 @@ export class Database {
       }
       throw error;
     }
+  }
+
+  /**
+   * PostgreSQL: one statement that is a whole unit of work by itself, on any pooled connection, in one
+   * round trip: its own transaction, atomic as every single statement is (a data-modifying CTE can do
+   * what a transaction of several statements does). SQLite has no such statements; its units of work
+   * are `write`s.
+   * @throws GatewayError DATABASE_BUSY / DATABASE_UNAVAILABLE (writeOutcome 'unknown': it may have
+   * committed) for a transient database fault.
+   */
+  atomic<T = Record<string, unknown>>(text: string, params: unknown[]): Promise<SqlResult<T>> {
+    if (this.dialect !== 'postgres') throw new TypeError('atomic() runs on PostgreSQL only');
+    return sql<T>(this.dataSource.manager, text, params).catch((error: unknown) => {
+      throw translateDatabaseError(error, { commits: true });
+    });
   }
 
   /**

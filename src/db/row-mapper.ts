@@ -110,6 +110,9 @@ export function fromRows<T extends object>(manager: EntityManager, entity: new (
 /** An entity's INSERT statement with `?` placeholders, and the values of one instance in its column order. */
 interface InsertMapper<T> {
   readonly text: string;
+  /** The table and its insertable columns, escaped, in the order `values` answers them. */
+  readonly table: string;
+  readonly columns: readonly string[];
   values(entity: T): unknown[];
 }
 
@@ -119,12 +122,15 @@ function buildInserter<T extends object>(dataSource: DataSource, entity: new () 
   const { driver } = dataSource;
   const metadata = dataSource.getMetadata(entity);
   const columns = metadata.columns.filter((column) => column.isInsert && !column.isVirtual && !column.isGenerated && !column.embeddedMetadata);
-  const names = columns.map((column) => driver.escape(column.databaseName)).join(', ');
+  const escaped = columns.map((column) => driver.escape(column.databaseName));
+  const names = escaped.join(', ');
   const persisters = columns.map((column) => persister(driver, column));
   const readers = columns.map(reader);
   const count = columns.length;
   return {
     text: `INSERT INTO ${driver.escape(metadata.tableName)} (${names}) VALUES (${columns.map(() => '?').join(', ')})`,
+    table: driver.escape(metadata.tableName),
+    columns: escaped,
     // Each value as TypeORM persists it: the column's transformer, then the driver's conversion.
     values: (instance) => {
       const values = new Array<unknown>(count);
@@ -141,12 +147,27 @@ function buildInserter<T extends object>(dataSource: DataSource, entity: new () 
  * Every column must be set on the instance (an unset one is written as NULL, not its default).
  */
 export function insertStatement<T extends object>(manager: EntityManager, entity: new () => T, instance: T): { text: string; params: unknown[] } {
+  const inserter = inserterOf(manager, entity);
+  return { text: inserter.text, params: inserter.values(instance) };
+}
+
+/**
+ * The parts of `insertStatement` for a statement that composes its own INSERT (a data-modifying
+ * CTE's `INSERT INTO table (columns) SELECT ...`): the escaped table and column names and the
+ * values of `instance` in their order.
+ */
+export function insertParts<T extends object>(manager: EntityManager, entity: new () => T, instance: T): { table: string; columns: readonly string[]; params: unknown[] } {
+  const inserter = inserterOf(manager, entity);
+  return { table: inserter.table, columns: inserter.columns, params: inserter.values(instance) };
+}
+
+function inserterOf<T extends object>(manager: EntityManager, entity: new () => T): InsertMapper<T> {
   const dataSource = manager.connection;
   let perEntity = inserters.get(dataSource);
   if (!perEntity) inserters.set(dataSource, (perEntity = new Map()));
   let inserter = perEntity.get(entity) as InsertMapper<T> | undefined;
   if (!inserter) perEntity.set(entity, (inserter = buildInserter(dataSource, entity)));
-  return { text: inserter.text, params: inserter.values(instance) };
+  return inserter;
 }
 
 /**

@@ -16,16 +16,32 @@ export interface SqlResult<T> {
   readonly affected: number;
 }
 
-const dollarised = new Map<string, string>();
+/** A statement as PostgreSQL runs it: `$n` placeholders, and the name it is prepared under on each connection. */
+interface PostgresStatement {
+  readonly name: string;
+  readonly text: string;
+}
 
-function forPostgres(text: string): string {
-  let converted = dollarised.get(text);
-  if (converted === undefined) {
+/**
+ * Keyed by SQL text, which only ever comes from the constants of this code base (values are always
+ * bound), so the set is small and fixed and needs no eviction; one name per text, so a connection
+ * never sees one name with two texts.
+ */
+const postgresStatements = new Map<string, PostgresStatement>();
+
+function forPostgres(text: string): PostgresStatement {
+  let statement = postgresStatements.get(text);
+  if (statement === undefined) {
     let n = 0;
-    converted = text.replace(/\?/g, () => `$${++n}`);
-    dollarised.set(text, converted);
+    statement = { name: `gw${postgresStatements.size + 1}`, text: text.replace(/\?/g, () => `$${++n}`) };
+    postgresStatements.set(text, statement);
   }
-  return converted;
+  return statement;
+}
+
+/** node-postgres's client and pool: both answer `query({ name, text, values })`. */
+interface PostgresQueryable {
+  query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: unknown[]; rowCount: number | null }>;
 }
 
 /** The part of better-sqlite3's API used here and by Database. */
@@ -70,17 +86,22 @@ function runOnSqlite<T>(connection: SqliteConnection, text: string, params: unkn
 
 /**
  * Runs one statement on the manager's connection: inside a transaction (Database.write) it joins that
- * transaction; outside, SQLite uses its one connection and PostgreSQL borrows one from the pool.
+ * transaction; outside, SQLite uses its one connection and PostgreSQL borrows one from the pool for
+ * this statement alone (which is then its own transaction, atomic as any single statement).
  */
 export async function sql<T = Record<string, unknown>>(manager: EntityManager, text: string, params: unknown[]): Promise<SqlResult<T>> {
   const sqlite = sqliteConnection(manager.connection);
   if (sqlite) return runOnSqlite<T>(sqlite, text, params);
-  const postgres = manager.connection.options.type === 'postgres';
-  const runner = manager.queryRunner ?? manager.connection.createQueryRunner();
+  if (manager.connection.options.type !== 'postgres') throw new TypeError(`raw SQL runs on SQLite and PostgreSQL, not ${manager.connection.options.type}`);
+  const runner = manager.queryRunner as (typeof manager.queryRunner & { databaseConnection?: PostgresQueryable }) | undefined;
+  // Inside a transaction the runner is connected: its client is the transaction's connection.
+  const target: PostgresQueryable = runner ? (runner.databaseConnection ?? (await runner.connect())) : (manager.connection.driver as unknown as { master: PostgresQueryable }).master;
+  const { name, text: dollars } = forPostgres(text);
   try {
-    const result = await runner.query(postgres ? forPostgres(text) : text, params, true);
-    return { rows: (result.records ?? []) as T[], affected: result.affected ?? 0 };
-  } finally {
-    if (!manager.queryRunner && postgres) await runner.release();
+    const result = await target.query({ name, text: dollars, values: params });
+    return { rows: result.rows as T[], affected: result.rowCount ?? 0 };
+  } catch (error) {
+    // The same error TypeORM's runner throws, so callers (isUniqueViolation, error masking) see one shape.
+    throw new QueryFailedError(dollars, params, error as Error);
   }
 }

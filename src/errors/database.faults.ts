@@ -51,13 +51,15 @@ export function databaseFault(error: unknown): DatabaseFault | undefined {
 /**
  * The coded error a client sees for a transient database fault, or `error` unchanged. The driver
  * error stays on `cause` (logged, never sent). `writeOutcome: 'unknown'` marks a COMMIT that got no
- * answer: the transaction may have committed, so a client should read before repeating it.
+ * answer (or a statement that is its own transaction, `commits`): the transaction may have committed,
+ * so a client should read before repeating it.
  */
-export function translateDatabaseError(error: unknown): unknown {
+export function translateDatabaseError(error: unknown, { commits = false }: { commits?: boolean } = {}): unknown {
   const fault = databaseFault(error);
   if (fault === 'busy') return databaseBusy(error);
   if (fault !== 'unavailable') return error;
-  const commitUnknown = String((error as DriverErrorShape).query ?? '').toUpperCase() === 'COMMIT';
+  // `commits`: the failed statement was a whole unit of work by itself (its own transaction).
+  const commitUnknown = commits || String((error as DriverErrorShape).query ?? '').toUpperCase() === 'COMMIT';
   return new GatewayError('DATABASE_UNAVAILABLE', {
     cause: error,
     details: { retryAfterSeconds: UNAVAILABLE_RETRY_AFTER_SECONDS, ...(commitUnknown && { writeOutcome: 'unknown' }) },

@@ -125,7 +125,7 @@ export class RememberedDeviceService {
     const session = await this.sessions.forAttempt(projectId, userId, input, request.caller ?? null);
     const factor: NewFactor = { type: 'remembered_device', deliveryMethod: 'remembered_device', totpId: null, countsTowardsAal2: rememberedDeviceAal2 };
     const hashes = this.hasher.candidates(input.deviceToken);
-    const verified = await this.verification.verify({ projectId, userId, requestId: request.requestId ?? null, nowMs, session, factor }, async (m) => {
+    const verified = await this.verification.verify({ projectId, userId, requestId: request.requestId ?? null, nowMs, session, factor, withUser: true }, async (m) => {
       const device = await m.findOne(RememberedDevice, {
         where: { tokenHash: In(hashes), userId, projectId, expiresAt: MoreThan(new Date(nowMs)) },
         select: { rememberedDeviceId: true },
@@ -137,7 +137,8 @@ export class RememberedDeviceService {
     return {
       userId,
       rememberedDeviceId: verified.factor.rememberedDeviceId!,
-      user: verified.user,
+      // withUser: the user as the attempt's transaction committed them.
+      user: verified.user!,
       session: verified.session?.session ?? null,
       sessionToken: verified.session?.sessionToken ?? null,
       sessionJwt: verified.session?.sessionJwt ?? null,

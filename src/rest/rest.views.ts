@@ -50,11 +50,11 @@ export function sessionView(session: Session) {
 }
 
 /** Stytch answers `null` / "" (never absent) when no session was requested. */
-export function authenticateView(result: AuthenticatePayload) {
+export async function authenticateView(result: AuthenticatePayload) {
   return {
     user_id: result.userId,
     totp_id: result.totpId,
-    user: userView(result.user),
+    user: userView(await result.user),
     session: result.session ? sessionView(result.session) : null,
     session_token: result.sessionToken ?? '',
     session_jwt: result.sessionJwt ?? '',

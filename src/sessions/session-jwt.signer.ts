@@ -1,7 +1,9 @@
 // Session JWTs: signing with the project's active key, and reading a session id back out of a JWT
 // (RFC 7515 signature, RFC 7519 `iss`/`aud`/`exp`), with the claims Stytch puts in its session JWTs so
 // existing verifiers keep working. No database access of its own beyond the project's keys.
-import { compactVerify, createLocalJWKSet, decodeProtectedHeader, SignJWT, type JWTPayload } from 'jose';
+import { sign as signWith, type KeyObject } from 'node:crypto';
+import { compactVerify, createLocalJWKSet, decodeProtectedHeader, type JWTPayload } from 'jose';
+import type { JwtAlgorithm } from '../config';
 import type { Clock } from '../common/clock';
 import { isId } from '../common/ids';
 import { GatewayError } from '../errors/error.catalogue';
@@ -13,6 +15,30 @@ import { ACR_VALUES, amrOf, assuranceLevelOf } from './assurance.rules';
 
 const STYTCH_SESSION_CLAIM = 'https://stytch.com/session';
 
+/**
+ * How node:crypto signs each JWS algorithm (RFC 7518 §3.3 RS256: RSASSA-PKCS1-v1_5 with SHA-256; §3.4
+ * ES256: ECDSA P-256 with SHA-256, the signature as R || S; RFC 8037 §3.1 EdDSA: Ed25519, no separate hash).
+ */
+const SIGNING: Record<JwtAlgorithm, { hash: string | null; dsaEncoding?: 'ieee-p1363' }> = {
+  RS256: { hash: 'sha256' },
+  ES256: { hash: 'sha256', dsaEncoding: 'ieee-p1363' },
+  EdDSA: { hash: null },
+};
+
+const base64url = (json: unknown) => Buffer.from(JSON.stringify(json)).toString('base64url');
+
+/**
+ * A JWS signature of `input` with node:crypto's callback form, which runs on libuv's thread pool, so
+ * the event loop never waits for RSA or ECDSA (WebCrypto's sign, which jose uses, does part of the
+ * work on the calling thread).
+ */
+function signature(algorithm: JwtAlgorithm, input: string, key: KeyObject): Promise<Buffer> {
+  const { hash, dsaEncoding } = SIGNING[algorithm];
+  return new Promise((resolve, reject) =>
+    signWith(hash, Buffer.from(input), dsaEncoding ? { key, dsaEncoding } : key, (error, signed) => (error ? reject(error) : resolve(signed))),
+  );
+}
+
 /** Signs and verifies a project's session JWTs. */
 export class SessionJwtSigner {
   constructor(
@@ -22,10 +48,13 @@ export class SessionJwtSigner {
     private readonly options: { publicUrl: string | null; jwtLifetimeSeconds: number },
   ) {}
 
-  /** Signs a fresh JWT for a session with `key` (after its transaction committed; no I/O). */
+  /**
+   * Signs a fresh JWT for a session with `key` (after its transaction committed; no I/O): a JWS
+   * Compact Serialization (RFC 7515 §7.1) of the header {alg, kid, typ} and the claims.
+   */
   async sign(key: ActiveKey, projectId: string, session: Session): Promise<string> {
     const nowSeconds = Math.floor(this.clock.now() / 1000);
-    return new SignJWT({
+    const claims = {
       ...session.customClaims,
       // The assurance the session has reached (src/sessions/assurance.rules.ts): OpenID Connect `acr`
       // and RFC 8176 `amr`; custom claims may not set them (they are reserved, session.constants.ts).
@@ -39,16 +68,16 @@ export class SessionJwtSigner {
         attributes: { ip_address: '', user_agent: '' },
         authentication_factors: session.authenticationFactors.map(stytchFactor),
       },
-    })
-      .setProtectedHeader({ alg: key.algorithm, kid: key.kid, typ: 'JWT' })
-      .setIssuer(sessionIssuer(this.options.publicUrl, projectId))
-      .setAudience([projectId])
-      .setSubject(session.userId)
-      .setIssuedAt(nowSeconds)
-      .setNotBefore(nowSeconds)
+      iss: sessionIssuer(this.options.publicUrl, projectId),
+      aud: [projectId],
+      sub: session.userId,
+      iat: nowSeconds,
+      nbf: nowSeconds,
       // A JWT never outlives its session.
-      .setExpirationTime(Math.min(nowSeconds + this.options.jwtLifetimeSeconds, Math.floor(session.expiresAt.getTime() / 1000)))
-      .sign(key.privateKey);
+      exp: Math.min(nowSeconds + this.options.jwtLifetimeSeconds, Math.floor(session.expiresAt.getTime() / 1000)),
+    };
+    const input = `${base64url({ alg: key.algorithm, kid: key.kid, typ: 'JWT' })}.${base64url(claims)}`;
+    return `${input}.${(await signature(key.algorithm, input, key.privateKey)).toString('base64url')}`;
   }
 
   /**

@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { In, MoreThan, type EntityManager } from 'typeorm';
 import type { Database } from '../db/database';
-import { insertStatement } from '../db/row-mapper';
+import { insertParts, insertStatement } from '../db/row-mapper';
 import { sql } from '../db/sql';
 import type { KeyedHasher } from '../crypto/keyed-hash';
 import type { Clock } from '../common/clock';
@@ -56,6 +56,18 @@ export interface RecordedFactor {
 }
 
 /**
+ * The new session row of a successful attempt written as one statement
+ * (src/verification/attempt.statement.ts): the escaped table and columns, their values in order, and
+ * what `AttemptSession.record` would have answered.
+ */
+export interface NewSessionRow {
+  readonly table: string;
+  readonly columns: readonly string[];
+  readonly params: unknown[];
+  readonly recorded: RecordedFactor;
+}
+
+/**
  * The session side of one verification attempt (src/verification/verification-attempt.service.ts),
  * the one interface through which an attempt touches sessions. Its plan is settled and its signing
  * key loaded when it is made (`SessionService.forAttempt`); inside the attempt's transaction, after
@@ -74,6 +86,13 @@ export interface AttemptSession {
   holdLive(manager: EntityManager, nowMs: number): Promise<GatewayError | null>;
   /** Records the proven factor on the new or existing session; null when the attempt asked for none. */
   record(manager: EntityManager, factor: NewFactor, nowMs: number): Promise<RecordedFactor | null>;
+  /**
+   * Whether the plan needs neither `holdLive` nor an existing row (no session, or a new one), so an
+   * attempt may write it inside one statement with `newRow` instead of `record`.
+   */
+  readonly writesNewRowOnly: boolean;
+  /** Only when `writesNewRowOnly`: the row `record` would insert for `factor`, built without I/O; null for no session. */
+  newRow(manager: EntityManager, factor: NewFactor, nowMs: number): NewSessionRow | null;
   /** After the commit: the session with a fresh JWT, or null when none was asked for. */
   issue(recorded: RecordedFactor | null): Promise<IssuedSession | null>;
 }
@@ -159,6 +178,13 @@ export class SessionService {
       newSessionId,
       holdLive: (manager, nowMs) => this.holdLive(manager, plan, nowMs),
       record: (manager, factor, nowMs) => this.applyFactor(manager, plan, projectId, userId, factor, nowMs, newSessionId),
+      writesNewRowOnly: plan.kind !== 'extend',
+      newRow: (manager, factor, nowMs) => {
+        if (plan.kind === 'extend') throw new TypeError('an extended session is recorded with record(), not newRow()');
+        if (plan.kind === 'none') return null;
+        const recorded = this.newSession(plan, projectId, userId, factor, nowMs, newSessionId);
+        return { ...insertParts(manager, Session, recorded.session), recorded };
+      },
       issue: async (recorded) => (recorded && key ? this.issue(key, projectId, recorded) : null),
     };
   }
@@ -174,28 +200,37 @@ export class SessionService {
     newSessionId: string | null = null,
   ): Promise<RecordedFactor | null> {
     if (plan.kind === 'none') return null;
-    const now = new Date(nowMs);
-    const proven = Object.assign(new AuthenticationFactor(), factor, { lastAuthenticatedAt: now });
     if (plan.kind === 'create') {
-      const sessionToken = randomBytes(SESSION_TOKEN_BYTES).toString('base64url');
-      const session = Object.assign(new Session(), {
-        sessionId: newSessionId ?? newId('session'),
-        projectId,
-        userId,
-        tokenHash: this.hasher.hash(sessionToken),
-        startedAt: now,
-        lastAccessedAt: now,
-        expiresAt: new Date(nowMs + plan.durationMinutes * MINUTE_MS),
-        authenticationFactors: [proven],
-        customClaims: plan.customClaims,
-      });
+      const recorded = this.newSession(plan, projectId, userId, factor, nowMs, newSessionId);
       // Raw SQL: every authentication with a session lands here (src/db/sql.ts says why).
-      const insert = insertStatement(manager, Session, session);
+      const insert = insertStatement(manager, Session, recorded.session);
       await sql(manager, insert.text, insert.params);
-      return { session, sessionToken };
+      return recorded;
     }
+    const proven = Object.assign(new AuthenticationFactor(), factor, { lastAuthenticatedAt: new Date(nowMs) });
     const session = await this.touch(manager, plan.sessionId, nowMs, { ...plan, factor: proven });
     return { session, sessionToken: plan.sessionToken };
+  }
+
+  /**
+   * A new session with `factor` as its first factor and a fresh token (stored as its keyed hash), not
+   * yet written; its id is `sessionId` when the attempt chose one in advance (its audit event names it).
+   */
+  private newSession(plan: Extract<SessionPlan, { kind: 'create' }>, projectId: string, userId: string, factor: NewFactor, nowMs: number, sessionId: string | null): RecordedFactor {
+    const now = new Date(nowMs);
+    const sessionToken = randomBytes(SESSION_TOKEN_BYTES).toString('base64url');
+    const session = Object.assign(new Session(), {
+      sessionId: sessionId ?? newId('session'),
+      projectId,
+      userId,
+      tokenHash: this.hasher.hash(sessionToken),
+      startedAt: now,
+      lastAccessedAt: now,
+      expiresAt: new Date(nowMs + plan.durationMinutes * MINUTE_MS),
+      authenticationFactors: [Object.assign(new AuthenticationFactor(), factor, { lastAuthenticatedAt: now })],
+      customClaims: plan.customClaims,
+    });
+    return { session, sessionToken };
   }
 
   /**

@@ -14,7 +14,8 @@
 // extended) until a successor stored then has had its lead. Only a project with no key at all gets a
 // key that signs at once (backdated by CLOCK_SKEW_TOLERANCE_MS for processes whose clocks are behind);
 // a process that finds keys but none started by its clock signs with the earliest-starting one.
-import { exportJWK, exportPKCS8, generateKeyPair, importPKCS8, type CryptoKey, type JWK } from 'jose';
+import { createPrivateKey, type KeyObject } from 'node:crypto';
+import { exportJWK, exportPKCS8, generateKeyPair, type JWK } from 'jose';
 import { In, IsNull, MoreThan, type EntityManager } from 'typeorm';
 import type { Database } from '../db/database';
 import { insertRow } from '../db/database';
@@ -39,7 +40,8 @@ const FORCED_REFRESH_MS = 5_000;
 export interface ActiveKey {
   readonly kid: string;
   readonly algorithm: JwtAlgorithm;
-  readonly privateKey: CryptoKey;
+  /** A node:crypto key, so a signature can run on libuv's thread pool (session-jwt.signer.ts). */
+  readonly privateKey: KeyObject;
 }
 
 /** A process's copy of one project's schedule: its keys signing at `loadedAt` or later. */
@@ -176,7 +178,7 @@ export class SigningKeyService {
     );
     const algorithm = row.algorithm as JwtAlgorithm;
     const pem = this.envelope.decrypt(row.privateKeyCiphertext, row.kid).toString('utf8');
-    return { kid: row.kid, algorithm, privateKey: await importPKCS8(pem, algorithm) };
+    return { kid: row.kid, algorithm, privateKey: createPrivateKey(pem) };
   }
 
   /**

@@ -1,6 +1,8 @@
-import { Arg, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Ctx, ID, Info, Mutation, Query, Resolver } from 'type-graphql';
 import { Authorized } from '../graphql/authorized';
 import { ownInput, ownSessionInput, ownUserWithSecondFactor, projectOf, type GatewayContext } from '../graphql/context';
+import { selectsField } from '../graphql/selection';
 import { AuthenticateTotpInput, CreateTotpInput, RecoverTotpInput, RenameTotpInput } from './totp.inputs';
 import { AuthenticatePayload, CreateTotpPayload, DeleteTotpPayload, RenameTotpPayload, TotpRecoveryCodes } from './totp.types';
 import type { TotpService } from './totp.service';
@@ -23,14 +25,14 @@ export class TotpResolver {
 
   @Authorized('SECRET', 'SESSION')
   @Mutation(() => AuthenticatePayload)
-  authenticateTotp(@Arg('input', () => AuthenticateTotpInput) input: AuthenticateTotpInput, @Ctx() ctx: GatewayContext): Promise<AuthenticatePayload> {
-    return this.totps.authenticate(projectOf(ctx).projectId, ownSessionInput(ctx, input), { requestId: ctx.requestId, receivedAtMs: ctx.receivedAtMs, caller: ctx.session, userAgent: ctx.userAgent });
+  authenticateTotp(@Arg('input', () => AuthenticateTotpInput) input: AuthenticateTotpInput, @Ctx() ctx: GatewayContext, @Info() info: GraphQLResolveInfo): Promise<AuthenticatePayload> {
+    return this.totps.authenticate(projectOf(ctx).projectId, ownSessionInput(ctx, input), { requestId: ctx.requestId, receivedAtMs: ctx.receivedAtMs, caller: ctx.session, userAgent: ctx.userAgent, withUser: selectsField(info, 'user') });
   }
 
   @Authorized('SECRET', 'SESSION')
   @Mutation(() => AuthenticatePayload)
-  recoverTotp(@Arg('input', () => RecoverTotpInput) input: RecoverTotpInput, @Ctx() ctx: GatewayContext): Promise<AuthenticatePayload> {
-    return this.totps.recover(projectOf(ctx).projectId, ownSessionInput(ctx, input), { requestId: ctx.requestId, caller: ctx.session, userAgent: ctx.userAgent });
+  recoverTotp(@Arg('input', () => RecoverTotpInput) input: RecoverTotpInput, @Ctx() ctx: GatewayContext, @Info() info: GraphQLResolveInfo): Promise<AuthenticatePayload> {
+    return this.totps.recover(projectOf(ctx).projectId, ownSessionInput(ctx, input), { requestId: ctx.requestId, caller: ctx.session, userAgent: ctx.userAgent, withUser: selectsField(info, 'user') });
   }
 
   @Authorized('SECRET', 'SESSION')

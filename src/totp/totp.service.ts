@@ -20,12 +20,12 @@ import type { NewFactor, SessionService } from '../sessions/session.service';
 import type { SessionCaller } from '../graphql/caller.types';
 import { enforce, userWithSecondFactor } from '../graphql/caller.policy';
 import type { ProjectSettingsService } from '../projects/project-settings.service';
-import type { VerificationAttempt, VerificationAttemptService, VerifyFactor } from '../verification/verification-attempt.service';
+import type { StepClaim, VerificationAttempt, VerificationAttemptService, VerifyFactor } from '../verification/verification-attempt.service';
 import { revokeRememberedDevices, type DeviceToRemember, type RememberedDeviceService } from '../remembered-devices/remembered-device.service';
 import { Totp } from './totp.entity';
 import { RecoveryCode } from './recovery-code.entity';
 import type { AuthenticateTotpInput, CreateTotpInput, RecoverTotpInput, RenameTotpInput } from './totp.inputs';
-import { CreateTotpPayload, type AuthenticatePayload, type RenameTotpPayload, type TotpRecoveryCodes } from './totp.types';
+import { AuthenticatePayload, CreateTotpPayload, type RenameTotpPayload, type TotpRecoveryCodes } from './totp.types';
 import { compatibilityNote, totpLabel, totpParameters } from './totp-parameters.rules';
 import * as otp from './otp.generator';
 import * as qr from './qr.generator';
@@ -90,6 +90,11 @@ export interface VerificationOptions {
   readonly caller?: SessionCaller | null;
   /** The request's User-Agent header: recorded on a device remembered with rememberDeviceDays. */
   readonly userAgent?: string | null;
+  /**
+   * Whether the answer includes the user (GraphQL: `user` selected; REST always): read inside the
+   * attempt's transaction, as committed, and only then. Default true.
+   */
+  readonly withUser?: boolean;
 }
 
 export class TotpService {
@@ -206,7 +211,7 @@ export class TotpService {
    * code is accepted once per TOTP. The session factor and the payload name the TOTP that matched.
    * The code that verifies a user's first TOTP also removes their other pending ones (CLOSE_ENROLLMENT).
    */
-  async authenticate(projectId: string, input: AuthenticateTotpInput, { requestId = null, receivedAtMs = null, caller = null, userAgent = null }: VerificationOptions = {}): Promise<AuthenticatePayload> {
+  async authenticate(projectId: string, input: AuthenticateTotpInput, { requestId = null, receivedAtMs = null, caller = null, userAgent = null, withUser = true }: VerificationOptions = {}): Promise<AuthenticatePayload> {
     const userId = parseUserId(input.userId);
     const totpId = input.totpId == null ? null : parseId('totp', input.totpId, 'INVALID_TOTP_ID');
     // Separators dropped first (code.format.ts); a code still malformed spends no attempt.
@@ -232,7 +237,7 @@ export class TotpService {
     const matches = this.matches(fitting, code, verifiedAtMs, holdsVerified ? 0 : otp.TRANSIT_GRACE_MS);
 
     const factor: NewFactor = { type: 'totp', deliveryMethod: 'authenticator_app', totpId: candidates.length === 1 ? candidates[0].totpId : totpId };
-    return this.attempt({ projectId, userId, requestId, nowMs, session, factor }, device, async (m) => {
+    const verify: VerifyFactor = async (m) => {
       if (!matches.length) return new UnableToAuthenticateTotpError();
       // RFC 6238 §5.2: a verifier must not accept the same code twice. The row only moves forward,
       // so of any number of concurrent requests with this code exactly one sees affected = 1.
@@ -244,7 +249,8 @@ export class TotpService {
       }
       await this.requireTotp(m, matches.map((match) => match.totp.totpId));
       return new TotpCodeAlreadyAuthenticatedError();
-    });
+    };
+    return this.attempt({ projectId, userId, requestId, nowMs, session, factor, withUser }, device, verify, stepClaim(matches));
   }
 
   /**
@@ -294,7 +300,7 @@ export class TotpService {
    * device was lost (codes stay per TOTP, as Stytch issues them with each enrollment); the factor names
    * the TOTP whose code was spent.
    */
-  async recover(projectId: string, input: RecoverTotpInput, { requestId = null, caller = null, userAgent = null }: VerificationOptions = {}): Promise<AuthenticatePayload> {
+  async recover(projectId: string, input: RecoverTotpInput, { requestId = null, caller = null, userAgent = null, withUser = true }: VerificationOptions = {}): Promise<AuthenticatePayload> {
     const userId = parseUserId(input.userId);
     // Separators and letter case dropped, look-alikes read as Crockford does (code.format.ts); a code
     // still malformed spends no attempt.
@@ -312,7 +318,7 @@ export class TotpService {
     const device = input.rememberDeviceDays == null ? null : await this.devices.plan(projectId, userId, input.rememberDeviceDays, { requestId, userAgent });
 
     const factor: NewFactor = { type: 'recovery_codes', deliveryMethod: 'recovery_code', totpId: totpIds.length === 1 ? totpIds[0] : null };
-    return this.attempt({ projectId, userId, requestId, nowMs, session, factor }, device, async (m) => {
+    return this.attempt({ projectId, userId, requestId, nowMs, session, factor, withUser }, device, async (m) => {
       // Single use: of concurrent requests with one code, exactly one flips used_at from NULL (the
       // UPDATE re-checks it under the row lock), and the factor names the code it spent.
       const match = await m.findOne(RecoveryCode, {
@@ -419,21 +425,25 @@ export class TotpService {
 
   /**
    * One verification attempt (VerificationAttemptService), answered as the mutation's payload; with
-   * `device` (rememberDeviceDays), the device is stored in the attempt's transaction on success.
+   * `device` (rememberDeviceDays), the device is stored in the attempt's transaction on success; the
+   * user as committed when the attempt was asked for it (`withUser`).
    */
-  private async attempt(attempt: VerificationAttempt, device: DeviceToRemember | null, verify: VerifyFactor): Promise<AuthenticatePayload> {
-    const { user, session, factor } = await this.verification.verify(device ? { ...attempt, onSuccess: device.store } : attempt, verify);
+  private async attempt(attempt: VerificationAttempt, device: DeviceToRemember | null, verify: VerifyFactor, claim?: StepClaim): Promise<AuthenticatePayload> {
+    const { user, session, factor } = await this.verification.verify(device ? { ...attempt, onSuccess: device.store } : attempt, verify, claim);
     const remembered = device?.issued() ?? null;
-    return {
-      userId: attempt.userId,
-      totpId: factor.totpId!,
-      user,
-      session: session?.session ?? null,
-      sessionToken: session?.sessionToken ?? null,
-      sessionJwt: session?.sessionJwt ?? null,
-      deviceToken: remembered?.deviceToken ?? null,
-      rememberedDeviceId: remembered?.rememberedDeviceId ?? null,
-    };
+    const { projectId, userId } = attempt;
+    return new AuthenticatePayload(
+      {
+        userId,
+        totpId: factor.totpId!,
+        session: session?.session ?? null,
+        sessionToken: session?.sessionToken ?? null,
+        sessionJwt: session?.sessionJwt ?? null,
+        deviceToken: remembered?.deviceToken ?? null,
+        rememberedDeviceId: remembered?.rememberedDeviceId ?? null,
+      },
+      user ?? (() => this.users.get(projectId, userId)),
+    );
   }
 
   /** The user's newest verified TOTP, else their newest pending one; distinguishes a missing user from a missing TOTP. */
@@ -485,6 +495,22 @@ export class TotpService {
       : [];
     return { totpId: totp.totpId, verified: totp.verified, recoveryCodes, remaining: unused.length };
   }
+}
+
+/**
+ * The judgement of a TOTP code as data (StepClaim), when it can be written as one statement: no
+ * match (a wrong code), or one match on a verified TOTP. A match on a pending TOTP (its verification
+ * ends the enrollment, CLOSE_ENROLLMENT) or on several TOTPs at once answers undefined: the general
+ * transaction decides those.
+ */
+function stepClaim(matches: ReadonlyArray<{ totp: Totp; step: number }>): StepClaim | undefined {
+  if (matches.length > 1 || (matches.length === 1 && !matches[0].totp.verified)) return undefined;
+  return {
+    match: matches.length ? { totpId: matches[0].totp.totpId, step: matches[0].step } : null,
+    wrong: () => new UnableToAuthenticateTotpError(),
+    replay: () => new TotpCodeAlreadyAuthenticatedError(),
+    gone: () => new TotpNotFoundError(),
+  };
 }
 
 /**

@@ -78,8 +78,24 @@ export class CreateTotpPayload {
   }
 }
 
+/**
+ * What authenticateTotp and recoverTotp return. The user is read inside the attempt's transaction, as
+ * committed, when the request asks for it (GraphQL: `user` selected); a login that wants its session
+ * alone pays for no read-back. Should a request that did not say so read `user` anyway, it is read
+ * then, once.
+ */
 @ObjectType()
 export class AuthenticatePayload {
+  private committedUser?: User | Promise<User>;
+  private readonly loadUser?: () => Promise<User>;
+
+  /** `user`: the user as the attempt committed them, or how to read them should anyone ask. */
+  constructor(fields?: Pick<AuthenticatePayload, 'userId' | 'totpId' | 'session' | 'sessionToken' | 'sessionJwt' | 'deviceToken' | 'rememberedDeviceId'>, user?: User | (() => Promise<User>)) {
+    if (fields) Object.assign(this, fields);
+    if (typeof user === 'function') this.loadUser = user;
+    else this.committedUser = user;
+  }
+
   @Field(() => ID)
   userId: string;
 
@@ -87,7 +103,11 @@ export class AuthenticatePayload {
   totpId: string;
 
   @Field(() => User)
-  user: User;
+  get user(): User | Promise<User> {
+    if (this.committedUser) return this.committedUser;
+    if (!this.loadUser) throw new TypeError('AuthenticatePayload was built without its user');
+    return (this.committedUser = this.loadUser());
+  }
 
   @Field(() => Session, { nullable: true, description: 'Null unless session arguments were given.' })
   session: Session | null;

@@ -14,30 +14,45 @@ const NEXT_ATTEMPT = '(failed_attempts + 1)';
 const CLEAR = 'UPDATE users SET failed_attempts = 0, locked_until = NULL WHERE id = ? AND project_id = ?';
 
 /**
- * The one conditional UPDATE that spends an attempt, with lockout.policy.ts's arithmetic compiled into
- * it, so the count, the lock it sets and the check that no lock is in force are one atomic step on
- * SQLite and PostgreSQL alike (PostgreSQL re-evaluates the WHERE on the row a concurrent UPDATE left).
- * Only the policy's validated integers are inlined; values are bound. Parameters: now, user id,
- * project id, now. (PostgreSQL needs the cast to type the deadline inside CASE.)
+ * The SET list that spends an attempt: the count, and the lock it reaches (lockout.policy.ts's
+ * arithmetic compiled in; only the policy's validated integers are inlined). `now` is the SQL of the
+ * time of processing (a placeholder). PostgreSQL needs the cast to type the deadline inside CASE.
  */
-export function reserveAttemptSql(policy: LockoutPolicy): string {
+export function spendAttemptSet(policy: LockoutPolicy, now: string): { failedAttempts: string; lockedUntil: string } {
   const n = policy.maxAttempts;
   const steps = escalationSteps(policy);
   const capMs = lockDurationMs(policy, steps.length + 1);
   const length = steps.length ? `CASE ${NEXT_ATTEMPT} ${steps.map((ms, i) => `WHEN ${(i + 1) * n} THEN ${ms}`).join(' ')} ELSE ${capMs} END` : String(capMs);
-  return `UPDATE users SET
-    failed_attempts = ${NEXT_ATTEMPT},
-    locked_until = CASE
+  return {
+    failedAttempts: NEXT_ATTEMPT,
+    lockedUntil: `CASE
       WHEN ${NEXT_ATTEMPT} >= ${policy.hardLimit} THEN ${HARD_LOCK_UNTIL_MS}
-      WHEN ${NEXT_ATTEMPT} % ${n} = 0 THEN CAST(? AS BIGINT) + ${length}
-      ELSE NULL END
-  WHERE id = ? AND project_id = ? AND (locked_until IS NULL OR locked_until <= ?)`;
+      WHEN ${NEXT_ATTEMPT} % ${n} = 0 THEN CAST(${now} AS BIGINT) + ${length}
+      ELSE NULL END`,
+  };
+}
+
+/** The SQL condition that no lock is in force at `now` (a placeholder): an attempt may be spent. */
+export const notLockedAt = (now: string) => `(locked_until IS NULL OR locked_until <= ${now})`;
+
+/**
+ * The one conditional UPDATE that spends an attempt (`spendAttemptSet`), so the count, the lock it
+ * sets and the check that no lock is in force are one atomic step on SQLite and PostgreSQL alike
+ * (PostgreSQL re-evaluates the WHERE on the row a concurrent UPDATE left). Values are bound.
+ * Parameters: now, user id, project id, now.
+ */
+export function reserveAttemptSql(policy: LockoutPolicy): string {
+  const set = spendAttemptSet(policy, '?');
+  return `UPDATE users SET
+    failed_attempts = ${set.failedAttempts},
+    locked_until = ${set.lockedUntil}
+  WHERE id = ? AND project_id = ? AND ${notLockedAt('?')}`;
 }
 
 export class LockoutService {
   private readonly reserveSql: string;
 
-  constructor(private readonly policy: LockoutPolicy) {
+  constructor(readonly policy: LockoutPolicy) {
     this.reserveSql = reserveAttemptSql(policy);
   }
 
@@ -63,18 +78,23 @@ export class LockoutService {
     return affected === 1;
   }
 
-  /** USER_LOCK_LIMIT_REACHED with the lock's end; a lock only an unlock lifts has none and says so. */
+  /** USER_LOCK_LIMIT_REACHED with the lock's end, read from the user's row (USER_NOT_FOUND when it is gone). */
   async lockedError(manager: EntityManager, userId: string, nowMs: number): Promise<GatewayError> {
     const user = await manager.findOne(User, { where: { userId }, select: { userId: true, lockDeadline: true } });
     // No row: the user was deleted after the request found them, so it is not a lock.
     if (!user) return new UserNotFoundError();
-    const { isLocked, lockedUntil } = lockView(user.lockDeadline?.getTime() ?? null, nowMs);
-    if (isLocked && lockedUntil === null) {
-      return new UserLockLimitReachedError({
-        message: 'Too many consecutive failed attempts; the user stays locked until the project unlocks them (unlockUser).',
-        details: { lockExpiresAt: null, unlockRequired: true },
-      });
-    }
-    return new UserLockLimitReachedError({ details: { lockExpiresAt: lockedUntil?.toISOString() ?? null, unlockRequired: false } });
+    return lockedErrorAt(user.lockDeadline?.getTime() ?? null, nowMs);
   }
+}
+
+/** USER_LOCK_LIMIT_REACHED for a lock ending at `lockedUntilMs` (epoch ms); a lock only an unlock lifts has no end and says so. */
+export function lockedErrorAt(lockedUntilMs: number | null, nowMs: number): GatewayError {
+  const { isLocked, lockedUntil } = lockView(lockedUntilMs, nowMs);
+  if (isLocked && lockedUntil === null) {
+    return new UserLockLimitReachedError({
+      message: 'Too many consecutive failed attempts; the user stays locked until the project unlocks them (unlockUser).',
+      details: { lockExpiresAt: null, unlockRequired: true },
+    });
+  }
+  return new UserLockLimitReachedError({ details: { lockExpiresAt: lockedUntil?.toISOString() ?? null, unlockRequired: false } });
 }

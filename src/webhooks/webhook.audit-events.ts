@@ -3,7 +3,7 @@
 // Attempts refused unverified while the user is locked ("locked", counted per minute in the trail)
 // send nothing: an attacker could otherwise make every endpoint receive one request per guess.
 import type { EntityManager } from 'typeorm';
-import type { EventSink } from './webhook.outbox';
+import { outboxRows, type EventSink } from './webhook.outbox';
 import type { WebhookEvent } from './webhook.events';
 
 /**
@@ -61,6 +61,15 @@ export class WebhookAuditListener {
   async recorded(manager: EntityManager, event: AuditedEvent): Promise<void> {
     const events = webhookEventsOf(event);
     if (!events.length) return;
-    await this.sink.enqueue(manager, { projectId: event.projectId, userId: event.userId, totpId: event.totpId, occurredAtMs: event.occurredAtMs, events });
+    await this.sink.enqueue(manager, batchOf(event, events));
   }
+
+  /** The rows `recorded` would enqueue for each of `events`, each naming its event's outcome (nothing written). */
+  candidates(events: readonly AuditedEvent[]): Array<{ outcome: AuditedEvent['outcome'] } & ReturnType<typeof outboxRows>[number]> {
+    return events.flatMap((event) => outboxRows(batchOf(event, webhookEventsOf(event))).map((row) => ({ outcome: event.outcome, ...row })));
+  }
+}
+
+function batchOf(event: AuditedEvent, events: WebhookEvent[]) {
+  return { projectId: event.projectId, userId: event.userId, totpId: event.totpId, occurredAtMs: event.occurredAtMs, events };
 }

@@ -38,6 +38,11 @@ function enqueueSql(rows: number): string {
   ORDER BY v.column5`;
 }
 
+/** One delivery row's message id, type, JSON body and condition, for each event of `batch`, in order. */
+export function outboxRows(batch: WebhookEventBatch): Array<{ messageId: string; eventType: string; payload: string; when: string }> {
+  return batch.events.map((event) => ({ messageId: newMessageId(), eventType: event.type, payload: payloadOf(event, batch.occurredAtMs), when: event.when ?? 'always' }));
+}
+
 /** A sink that drops every event (services built without webhooks, e.g. in unit tests). */
 export const NO_EVENTS: EventSink = { enqueue: async () => undefined };
 
@@ -55,7 +60,7 @@ export class WebhookOutbox implements EventSink {
     if (text === undefined) this.statements.set(events.length, (text = enqueueSql(events.length)));
     const now = batch.occurredAtMs;
     const params: unknown[] = [batch.userId, now, now];
-    for (const event of events) params.push(newMessageId(), event.type, payloadOf(event, now), event.when ?? 'always');
+    for (const row of outboxRows(batch)) params.push(row.messageId, row.eventType, row.payload, row.when);
     params.push(batch.projectId, batch.userId, now, batch.totpId ?? null, now);
     await sql(manager, text, params);
   }
