@@ -126,9 +126,12 @@ export class RememberedDeviceService {
     const factor: NewFactor = { type: 'remembered_device', deliveryMethod: 'remembered_device', totpId: null, countsTowardsAal2: rememberedDeviceAal2 };
     const hashes = this.hasher.candidates(input.deviceToken);
     const verified = await this.verification.verify({ projectId, userId, requestId: request.requestId ?? null, nowMs, session, factor }, async (m) => {
+      // Locked (PostgreSQL): a forget in flight is waited for, and a row it deleted is then not found,
+      // so no use succeeds after a forget that began before it commits (OWASP ASVS 3.3.1: revocation is immediate).
       const device = await m.findOne(RememberedDevice, {
         where: { tokenHash: In(hashes), userId, projectId, expiresAt: MoreThan(new Date(nowMs)) },
         select: { rememberedDeviceId: true },
+        lock: this.db.rowLock,
       });
       if (!device) return new UnableToAuthenticateRememberedDeviceError();
       await m.update(RememberedDevice, { rememberedDeviceId: device.rememberedDeviceId }, { lastUsedAt: new Date(nowMs) });
