@@ -66,6 +66,12 @@ export async function revokeRememberedDevices(manager: EntityManager, projectId:
   return affected ?? 0;
 }
 
+/** Inside a transaction: forgets every remembered device of a project (its remembered devices turned off). Returns how many. */
+export async function revokeProjectRememberedDevices(manager: EntityManager, projectId: string): Promise<number> {
+  const { affected } = await manager.delete(RememberedDevice, { projectId });
+  return affected ?? 0;
+}
+
 export class RememberedDeviceService {
   constructor(
     private readonly db: Database,
