@@ -164,6 +164,16 @@ export class ProjectSettingsService {
     return totpSettingsOf(project);
   }
 
+  /**
+   * Inside a transaction: whether the project remembers devices now, its row share-locked (PostgreSQL)
+   * so a concurrent change of the setting (`update`, which forgets every device when it turns them
+   * off) either waits for this transaction or has committed before this reads.
+   */
+  async remembersDevices(manager: EntityManager, projectId: string): Promise<boolean> {
+    const project = await manager.findOne(Project, { where: { projectId }, select: { projectId: true, rememberDevices: true }, lock: this.db.shareLock });
+    return Boolean(project?.rememberDevices);
+  }
+
   /** The assurance settings of a project (remembered devices read them before their attempt); PROJECT_NOT_FOUND for none. */
   async assuranceSettings(projectId: string): Promise<AssuranceSettings> {
     const project = await this.db.read((m) =>

@@ -88,6 +88,8 @@ export class RememberedDeviceService {
    * For authenticateTotp/recoverTotp with `rememberDeviceDays` (its 1..90 bound checked on the input):
    * the device to store if the attempt succeeds, or null without `days`. REMEMBERED_DEVICES_DISABLED
    * when the project does not remember devices (one read of its settings, only when `days` is given).
+   * The setting is read again where the device is stored: turned off in between, no device is stored
+   * (the attempt still succeeds, without a deviceToken), so none outlives the forgetting that came with it.
    */
   async plan(projectId: string, userId: string, days: number | null | undefined, request: DeviceRequest): Promise<DeviceToRemember | null> {
     if (days == null) return null;
@@ -97,6 +99,7 @@ export class RememberedDeviceService {
     let stored = false;
     return {
       store: async (m, nowMs) => {
+        if (!(await this.settings.remembersDevices(m, projectId))) return;
         const device = Object.assign(new RememberedDevice(), {
           rememberedDeviceId,
           projectId,
