@@ -19,7 +19,7 @@ import { TotpService } from './totp/totp.service';
 import { TotpImportService } from './totp/totp-import.service';
 import { VerificationAttemptService } from './verification/verification-attempt.service';
 import { AuditService } from './audit/audit.service';
-import { RememberedDeviceService, revokeRememberedDevices } from './remembered-devices/remembered-device.service';
+import { RememberedDeviceService, revokeProjectRememberedDevices, revokeRememberedDevices } from './remembered-devices/remembered-device.service';
 import { UserResolver } from './users/user.resolver';
 import { TotpResolver } from './totp/totp.resolver';
 import { ProjectSettingsResolver } from './totp/project-settings.resolver';
@@ -58,7 +58,7 @@ export function createServices(config: Config, db: Database, clock: Clock = syst
   const envelope = new Envelope(keyring);
   const hasher = new KeyedHasher(keyring);
   const projects = new ProjectService(db, hasher, clock);
-  const projectSettings = new ProjectSettingsService(db, projects);
+  const projectSettings = new ProjectSettingsService(db, projects, { revokeProjectRememberedDevices });
   const lockout = new LockoutService(config.lockout);
   // The transactional outbox: every service that reports events writes them in its own transaction.
   const outbox = new WebhookOutbox();

@@ -161,7 +161,7 @@ export type UpdateProjectSettingsInput = {
   maxTotpsPerUser?: number | null | undefined;
   /** OPTIONAL, or REQUIRED: session callers below AAL2 may then only enroll, verify, recover or sign out (NIST SP 800-63B §4.2), so sessions made with one factor stop working for anything else at once. */
   mfaPolicy?: MfaPolicy | null | undefined;
-  /** Whether authenticateTotp and recoverTotp may remember a device (rememberDeviceDays). Off refuses issuing and using them (REMEMBERED_DEVICES_DISABLED); devices already remembered are kept until forgotten or expired. */
+  /** Whether authenticateTotp and recoverTotp may remember a device (rememberDeviceDays). Off refuses issuing and using them (REMEMBERED_DEVICES_DISABLED) and forgets every device the project remembered, in the same transaction. */
   rememberDevices?: boolean | null | undefined;
   /** Whether a remembered device proves a second factor (AAL2); false: it only reauthenticates (AAL1). */
   rememberedDeviceAal2?: boolean | null | undefined;

@@ -4,7 +4,8 @@ import { useCallback, useEffect, useMemo, useRef, useState, type FormEvent } fro
 import { ConsoleProjectDocument, type GatewayClient } from '../../client';
 import { ApiContext, clientFor, failureOf, type Failure, type Run } from './api';
 import { ErrorNote } from './components/ErrorNote';
-import { hrefOf, useRoute, type Route } from './route';
+import { useRoute } from './route';
+import { hrefOf, type Route } from './fragment';
 import { OverviewPage } from './pages/OverviewPage';
 import { UsersPage } from './pages/UsersPage';
 import { UserPage } from './pages/UserPage';

@@ -1,22 +1,6 @@
-// The page's routes live in the URL's fragment (#/users/<id>): they name pages only, never credentials,
-// and need no server-side fallback.
+// The current page, from the URL's fragment (parsed in fragment.ts).
 import { useEffect, useState } from 'react';
-
-export type Route =
-  | { readonly page: 'overview' }
-  | { readonly page: 'users' }
-  | { readonly page: 'user'; readonly userId: string }
-  | { readonly page: 'project' };
-
-function parseRoute(hash: string): Route {
-  const [, page, id] = hash.replace(/^#/, '').split('/');
-  if (page === 'users' && id) return { page: 'user', userId: decodeURIComponent(id) };
-  if (page === 'users') return { page: 'users' };
-  if (page === 'project') return { page: 'project' };
-  return { page: 'overview' };
-}
-
-export const hrefOf = (route: Route): string => (route.page === 'user' ? `#/users/${encodeURIComponent(route.userId)}` : `#/${route.page}`);
+import { parseRoute, type Route } from './fragment';
 
 /** The current route, following the fragment as links and the back button change it. */
 export function useRoute(): Route {

@@ -160,6 +160,11 @@ export class Database {
     return this.dialect === 'postgres' ? { mode: 'pessimistic_write' } : undefined;
   }
 
+  /** `SELECT ... FOR SHARE` where the dialect has row locks: readers proceed together, a writer of the row waits for them (and they for it). */
+  get shareLock(): { mode: 'pessimistic_read' } | undefined {
+    return this.dialect === 'postgres' ? { mode: 'pessimistic_read' } : undefined;
+  }
+
   private checkpointer?: WalCheckpointer;
 
   /**

@@ -111,10 +111,21 @@ function totpSettingsOf(project: Project): TotpSettings {
   };
 }
 
+/**
+ * What else a settings change ends, in its transaction: turning remembered devices off forgets every
+ * device of the project (src/remembered-devices), so turning them on again revives no token issued
+ * before (OWASP ASVS 3.3: a credential whose trust is withdrawn is revoked, not just ignored).
+ * Declared here, by its one use, as UserService's UnlockRevocation is.
+ */
+export interface SettingsRevocation {
+  revokeProjectRememberedDevices(manager: EntityManager, projectId: string): Promise<unknown>;
+}
+
 export class ProjectSettingsService {
   constructor(
     private readonly db: Database,
     private readonly projects: ProjectService,
+    private readonly revocation: SettingsRevocation,
   ) {}
 
   /** The project's settings; ProjectNotFoundError for an unknown id. */
@@ -130,13 +141,15 @@ export class ProjectSettingsService {
    * Changes the settings given and returns them all. A lower maxTotpsPerUser leaves the TOTPs users
    * already hold alone; it only refuses new ones (TOTP_LIMIT_REACHED) until they are under it. New
    * defaults apply to new enrollments only: each TOTP keeps the parameters its authenticator app
-   * was given (RFC 6238 §4: prover and verifier must share them).
+   * was given (RFC 6238 §4: prover and verifier must share them). Turning rememberDevices off forgets
+   * every remembered device of the project (SettingsRevocation).
    */
   async update(projectId: string, change: ProjectSettingsChange): Promise<ProjectSettings> {
     const columns = checkedSettingsChange(change);
     await this.db.write(async (m) => {
       if (!(await m.exists(Project, { where: { projectId } }))) throw new ProjectNotFoundError();
       if (Object.keys(columns).length) await m.update(Project, { projectId }, columns);
+      if (columns.rememberDevices === false) await this.revocation.revokeProjectRememberedDevices(m, projectId);
     });
     return this.get(projectId);
   }
@@ -149,6 +162,16 @@ export class ProjectSettingsService {
     });
     if (!project) throw new ProjectNotFoundError();
     return totpSettingsOf(project);
+  }
+
+  /**
+   * Inside a transaction: whether the project remembers devices now, its row share-locked (PostgreSQL)
+   * so a concurrent change of the setting (`update`, which forgets every device when it turns them
+   * off) either waits for this transaction or has committed before this reads.
+   */
+  async remembersDevices(manager: EntityManager, projectId: string): Promise<boolean> {
+    const project = await manager.findOne(Project, { where: { projectId }, select: { projectId: true, rememberDevices: true }, lock: this.db.shareLock });
+    return Boolean(project?.rememberDevices);
   }
 
   /** The assurance settings of a project (remembered devices read them before their attempt); PROJECT_NOT_FOUND for none. */

@@ -66,6 +66,12 @@ export async function revokeRememberedDevices(manager: EntityManager, projectId:
   return affected ?? 0;
 }
 
+/** Inside a transaction: forgets every remembered device of a project (its remembered devices turned off). Returns how many. */
+export async function revokeProjectRememberedDevices(manager: EntityManager, projectId: string): Promise<number> {
+  const { affected } = await manager.delete(RememberedDevice, { projectId });
+  return affected ?? 0;
+}
+
 export class RememberedDeviceService {
   constructor(
     private readonly db: Database,
@@ -82,6 +88,8 @@ export class RememberedDeviceService {
    * For authenticateTotp/recoverTotp with `rememberDeviceDays` (its 1..90 bound checked on the input):
    * the device to store if the attempt succeeds, or null without `days`. REMEMBERED_DEVICES_DISABLED
    * when the project does not remember devices (one read of its settings, only when `days` is given).
+   * The setting is read again where the device is stored: turned off in between, no device is stored
+   * (the attempt still succeeds, without a deviceToken), so none outlives the forgetting that came with it.
    */
   async plan(projectId: string, userId: string, days: number | null | undefined, request: DeviceRequest): Promise<DeviceToRemember | null> {
     if (days == null) return null;
@@ -91,6 +99,7 @@ export class RememberedDeviceService {
     let stored = false;
     return {
       store: async (m, nowMs) => {
+        if (!(await this.settings.remembersDevices(m, projectId))) return;
         const device = Object.assign(new RememberedDevice(), {
           rememberedDeviceId,
           projectId,
@@ -126,9 +135,12 @@ export class RememberedDeviceService {
     const factor: NewFactor = { type: 'remembered_device', deliveryMethod: 'remembered_device', totpId: null, countsTowardsAal2: rememberedDeviceAal2 };
     const hashes = this.hasher.candidates(input.deviceToken);
     const verified = await this.verification.verify({ projectId, userId, requestId: request.requestId ?? null, nowMs, session, factor, withUser: true }, async (m) => {
+      // Locked (PostgreSQL): a forget in flight is waited for, and a row it deleted is then not found,
+      // so no use succeeds after a forget that began before it commits (OWASP ASVS 3.3.1: revocation is immediate).
       const device = await m.findOne(RememberedDevice, {
         where: { tokenHash: In(hashes), userId, projectId, expiresAt: MoreThan(new Date(nowMs)) },
         select: { rememberedDeviceId: true },
+        lock: this.db.rowLock,
       });
       if (!device) return new UnableToAuthenticateRememberedDeviceError();
       await m.update(RememberedDevice, { rememberedDeviceId: device.rememberedDeviceId }, { lastUsedAt: new Date(nowMs) });

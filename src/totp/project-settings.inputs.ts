@@ -25,7 +25,7 @@ export class UpdateProjectSettingsInput {
   @Field(() => MfaPolicyEnum, { nullable: true, description: 'OPTIONAL, or REQUIRED: session callers below AAL2 may then only enroll, verify, recover or sign out (NIST SP 800-63B §4.2), so sessions made with one factor stop working for anything else at once.' })
   mfaPolicy?: MfaPolicy | null;
 
-  @Field(() => Boolean, { nullable: true, description: 'Whether authenticateTotp and recoverTotp may remember a device (rememberDeviceDays). Off refuses issuing and using them (REMEMBERED_DEVICES_DISABLED); devices already remembered are kept until forgotten or expired.' })
+  @Field(() => Boolean, { nullable: true, description: 'Whether authenticateTotp and recoverTotp may remember a device (rememberDeviceDays). Off refuses issuing and using them (REMEMBERED_DEVICES_DISABLED) and forgets every device the project remembered, in the same transaction.' })
   rememberDevices?: boolean | null;
 
   @Field(() => Boolean, { nullable: true, description: 'Whether a remembered device proves a second factor (AAL2); false: it only reauthenticates (AAL1).' })

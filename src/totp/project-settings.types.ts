@@ -51,7 +51,7 @@ export class Project {
   @Field(() => MfaPolicyEnum, { description: 'OPTIONAL (the default), or REQUIRED: session callers below AAL2 may only enroll, verify, recover or sign out, and authenticateSession requires AAL2 unless asked for AAL1.' })
   mfaPolicy: MfaPolicy;
 
-  @Field({ description: 'Whether authenticateTotp and recoverTotp may remember a device (rememberDeviceDays); off by default.' })
+  @Field({ description: 'Whether authenticateTotp and recoverTotp may remember a device (rememberDeviceDays); off by default. Turning it off forgets every device the project remembered.' })
   rememberDevices: boolean;
 
   @Field({ description: 'Whether a remembered device proves a second factor (AAL2); off by default, so it only reauthenticates (AAL1).' })

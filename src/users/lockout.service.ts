@@ -78,10 +78,15 @@ export class LockoutService {
     return affected === 1;
   }
 
-  /** USER_LOCK_LIMIT_REACHED with the lock's end, read from the user's row (USER_NOT_FOUND when it is gone). */
-  async lockedError(manager: EntityManager, userId: string, nowMs: number): Promise<GatewayError> {
-    const user = await manager.findOne(User, { where: { userId }, select: { userId: true, lockDeadline: true } });
-    // No row: the user was deleted after the request found them, so it is not a lock.
+  /**
+   * Why reserveAttempt refused: USER_LOCK_LIMIT_REACHED with the lock's end (a lock only an unlock
+   * lifts has none and says so), or USER_NOT_FOUND when the project has no such user.
+   */
+  async lockedError(manager: EntityManager, projectId: string, userId: string, nowMs: number): Promise<GatewayError> {
+    // Read within the project: another project's user answers as a missing one, never with its lock
+    // (OWASP ASVS 4.2.1: no access to, or oracle on, another tenant's records).
+    const user = await manager.findOne(User, { where: { userId, projectId }, select: { userId: true, lockDeadline: true } });
+    // No row: the project has no such user (or it was deleted after the request found it), so it is not a lock.
     if (!user) return new UserNotFoundError();
     return lockedErrorAt(user.lockDeadline?.getTime() ?? null, nowMs);
   }

@@ -194,7 +194,7 @@ export class VerificationAttemptService {
     const reserved = await this.lockout.reserveAttempt(m, projectId, userId, nowMs);
     const before = await session.holdLive(m, nowMs);
     if (before) throw before;
-    const verified = reserved ? await verify(m) : await this.lockout.lockedError(m, userId, nowMs);
+    const verified = reserved ? await verify(m) : await this.lockout.lockedError(m, projectId, userId, nowMs);
     if (verified instanceof UserNotFoundError) throw verified;
     const refusal = verified instanceof GatewayError ? verified : null;
     audited.outcome = auditOutcome(refusal);

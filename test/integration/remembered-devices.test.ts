@@ -150,6 +150,15 @@ describeEachDialect('remembered devices on %s', (dialect) => {
     expect(codes(await gw.client.request(ForgetRememberedDeviceDocument, { rememberedDeviceId: foreign.rememberedDeviceId }))).toEqual(['REMEMBERED_DEVICE_NOT_FOUND']);
   });
 
+  it('turning remembered devices off forgets every device of the project: turned on again, no token issued before works', async () => {
+    const d = await remembered();
+    await gw.gateway.services.projectSettings.update(project.projectId, { rememberDevices: false });
+    await gw.gateway.services.projectSettings.update(project.projectId, { rememberDevices: true });
+    expect((await client.data(RememberedDevicesDocument, { userId: d.userId })).rememberedDevices).toEqual([]);
+    const revived = await client.request(AuthenticateRememberedDeviceDocument, { input: { userId: d.userId, deviceToken: d.deviceToken } });
+    expect(codes(revived)).toEqual(['UNABLE_TO_AUTHENTICATE_REMEMBERED_DEVICE']);
+  });
+
   it('REST: remember_device_days on /v1/totps/authenticate, then /v1/remembered_devices authenticate, list and forget', async () => {
     const e = await gw.enroll({ verify: true, client });
     const call = async (method: string, path: string, body?: unknown) => {

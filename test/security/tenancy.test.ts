@@ -5,20 +5,26 @@ import { join } from 'node:path';
 import { buildSchema, graphql, Kind, parse, type ObjectTypeDefinitionNode, type SchemaDefinitionNode } from 'graphql';
 import { generateKeyPair, SignJWT } from 'jose';
 import {
+  AssuredRecoverTotpDocument,
+  AuthenticateRememberedDeviceDocument,
   AuthenticateSessionDocument,
   AuthenticateTotpDocument,
   CreateTotpDocument,
   CreateUserDocument,
   DeleteTotpDocument,
   DeleteUserDocument,
+  ForgetRememberedDeviceDocument,
+  ForgetRememberedDevicesDocument,
   GatewayClient,
   GetUserDocument,
   RecoverTotpDocument,
   RegenerateTotpRecoveryCodesDocument,
+  RememberedDevicesDocument,
   RevokeSessionDocument,
   SessionsDocument,
   TotpRecoveryCodesDocument,
   UnlockUserDocument,
+  UserLockDocument,
   type GatewayResponse,
 } from '../../client';
 import { applyAuthDirective } from '../../src/auth/auth.directive';
@@ -146,6 +152,8 @@ describeEachDialect('tenant isolation on %s', (dialect: Dialect) => {
     sessionId: string;
     sessionToken: string;
     sessionJwt: string;
+    rememberedDeviceId: string;
+    deviceToken: string;
   }
   let real: Ids;
   let unknown: Ids;
@@ -154,15 +162,17 @@ describeEachDialect('tenant isolation on %s', (dialect: Dialect) => {
     clock.t = Date.now();
     gw = await startGateway({ dialect, clock });
     b = await gw.newProject('Project B');
+    // Both remember devices, so B's device calls reach the attempt rather than stop at the setting.
+    for (const projectId of [gw.project.projectId, b.projectId]) await gw.gateway.services.projectSettings.update(projectId, { rememberDevices: true });
     a = await gw.enroll({ verify: true });
     aEmail = (await gw.client.data(GetUserDocument, { userId: a.userId })).user.emails[0].email;
-    const { recoverTotp } = await gw.client.data(RecoverTotpDocument, {
-      input: { userId: a.userId, recoveryCode: a.recoveryCodes[0], sessionDurationMinutes: 60 },
+    const { recoverTotp } = await gw.client.data(AssuredRecoverTotpDocument, {
+      input: { userId: a.userId, recoveryCode: a.recoveryCodes[0], sessionDurationMinutes: 60, rememberDeviceDays: 30 },
     });
     aSession = { sessionId: recoverTotp.session!.sessionId, sessionToken: recoverTotp.sessionToken!, sessionJwt: recoverTotp.sessionJwt! };
     aCode = totpCode(a.secret, 0, clock.now());
     aRecoveryCode = a.recoveryCodes[1];
-    real = { userId: a.userId, totpId: a.totpId, ...aSession };
+    real = { userId: a.userId, totpId: a.totpId, ...aSession, rememberedDeviceId: recoverTotp.rememberedDeviceId!, deviceToken: recoverTotp.deviceToken! };
     // A well-formed JWT for an unknown session, signed by a key nobody publishes.
     const { privateKey } = await generateKeyPair('RS256');
     const stranger = await new SignJWT({ 'https://stytch.com/session': { id: `session-${randomUUID()}` } })
@@ -179,6 +189,8 @@ describeEachDialect('tenant isolation on %s', (dialect: Dialect) => {
       sessionId: `session-${randomUUID()}`,
       sessionToken: randomBytes(32).toString('base64url'),
       sessionJwt: stranger,
+      rememberedDeviceId: `device-${randomUUID()}`,
+      deviceToken: randomBytes(32).toString('base64url'),
     };
   });
   afterAll(() => gw?.close());
@@ -198,6 +210,14 @@ describeEachDialect('tenant isolation on %s', (dialect: Dialect) => {
     ],
     ['recoverTotp', 'USER_NOT_FOUND', (c, i) => c.request(RecoverTotpDocument, { input: { userId: i.userId, recoveryCode: aRecoveryCode } })],
     ['regenerateTotpRecoveryCodes', 'USER_NOT_FOUND', (c, i) => c.request(RegenerateTotpRecoveryCodesDocument, { userId: i.userId })],
+    [
+      'authenticateRememberedDevice',
+      'USER_NOT_FOUND',
+      (c, i) => c.request(AuthenticateRememberedDeviceDocument, { input: { userId: i.userId, deviceToken: i.deviceToken, sessionDurationMinutes: 60 } }),
+    ],
+    ['rememberedDevices', 'USER_NOT_FOUND', (c, i) => c.request(RememberedDevicesDocument, { userId: i.userId })],
+    ['forgetRememberedDevices', 'USER_NOT_FOUND', (c, i) => c.request(ForgetRememberedDevicesDocument, { userId: i.userId })],
+    ['forgetRememberedDevice', 'REMEMBERED_DEVICE_NOT_FOUND', (c, i) => c.request(ForgetRememberedDeviceDocument, { rememberedDeviceId: i.rememberedDeviceId })],
     ['deleteTotp', 'TOTP_NOT_FOUND', (c, i) => c.request(DeleteTotpDocument, { totpId: i.totpId })],
     ['authenticateSession by token', 'SESSION_NOT_FOUND', (c, i) => c.request(AuthenticateSessionDocument, { input: { sessionToken: i.sessionToken } })],
     ['authenticateSession by JWT', 'SESSION_NOT_FOUND', (c, i) => c.request(AuthenticateSessionDocument, { input: { sessionJwt: i.sessionJwt } })],
@@ -237,6 +257,8 @@ describeEachDialect('tenant isolation on %s', (dialect: Dialect) => {
     const { user } = await gw.client.data(GetUserDocument, { userId: a.userId });
     expect(user.totps).toEqual([{ totpId: a.totpId, verified: true }]);
     expect(user.isLocked).toBe(false);
+    expect((await gw.client.data(UserLockDocument, { userId: a.userId })).user.consecutiveFailures).toBe(0);
+    expect((await gw.client.data(RememberedDevicesDocument, { userId: a.userId })).rememberedDevices.map((d) => d.rememberedDeviceId)).toEqual([real.rememberedDeviceId]);
     const [recovery] = (await gw.client.data(TotpRecoveryCodesDocument, { userId: a.userId })).totpRecoveryCodes;
     expect(recovery).toEqual(expect.objectContaining({ totpId: a.totpId, verified: true, remaining: 9 }));
     expect((await gw.client.data(SessionsDocument, { userId: a.userId })).sessions.map((s) => s.sessionId)).toEqual([aSession.sessionId]);

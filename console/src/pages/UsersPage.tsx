@@ -5,7 +5,7 @@ import { ConsoleUserByIdDocument, ConsoleUsersDocument, GatewayRequestError, typ
 import { useRun } from '../api';
 import { ErrorNote } from '../components/ErrorNote';
 import { useAction } from '../load';
-import { hrefOf } from '../route';
+import { hrefOf } from '../fragment';
 import { when } from '../components/format';
 
 const PAGE_SIZE = 20;
