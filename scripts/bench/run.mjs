@@ -44,7 +44,7 @@ import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, readFileSync, appendFileSync } from 'node:fs';
 import { tmpdir, loadavg } from 'node:os';
 import { join, dirname, resolve } from 'node:path';
-import { fileURLToPath, URL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -52,6 +52,7 @@ import { setTimeout, clearTimeout, setInterval, clearInterval } from 'node:timer
 import autocannon from 'autocannon';
 import { base32Decode, hotp, timeStep } from './totp-client.mjs';
 import { freePort, healthz } from './net.mjs';
+import { createPostgresDatabase, runSeed } from './bench-setup.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const OPS = ['authenticateTotp+session', 'authenticateTotp', 'createTotp'];
@@ -110,10 +111,11 @@ process.on('SIGINT', () => { cleanup().finally(() => process.exit(130)); });
 process.on('SIGTERM', () => { cleanup().finally(() => process.exit(143)); });
 
 try {
-  const databaseUrl = opt.database === 'sqlite' ? `sqlite:${join(tmp, 'gateway.sqlite')}` : await createPostgresDatabase();
+  if (opt.database !== 'sqlite') pgDatabase = await createPostgresDatabase('totp_bench');
+  const databaseUrl = pgDatabase ? pgDatabase.url : `sqlite:${join(tmp, 'gateway.sqlite')}`;
   if (opt.webhook) receiver = await startReceiver();
   log(`seeding ${N} users with verified TOTPs + ${SPARE} without (${opt.database})${receiver ? `, one webhook endpoint at ${receiver.url}` : ''} ...`);
-  const seed = await runSeed(databaseUrl);
+  const seed = await seedGateway(databaseUrl);
   log(`seeded in ${seed.seed_s} s`);
   for (let i = 0; i < P; i++) servers.push(await startGateway(databaseUrl));
   for (const s of servers) log(`gateway pid ${s.pid} at ${s.url} (${opt.jwt})`);
@@ -187,7 +189,7 @@ async function cleanup() {
   cleaned = true;
   await Promise.all(servers.map((s) => s.stop()));
   if (receiver) await receiver.stop().catch(() => undefined);
-  if (pgDatabase) await dropPostgresDatabase().catch((e) => log(`could not drop database ${pgDatabase.name}: ${e.message}`));
+  if (pgDatabase) await pgDatabase.drop().catch((e) => log(`could not drop database ${pgDatabase.name}: ${e.message}`));
   rmSync(tmp, { recursive: true, force: true });
 }
 
@@ -226,46 +228,11 @@ async function startReceiver() {
 }
 
 // ---- seeding (child process, on the built gateway) ----
-function runSeed(databaseUrl) {
-  const out = join(tmp, 'seed.json');
+function seedGateway(databaseUrl) {
   const webhookArgs = receiver ? ['--webhook-url', receiver.url] : [];
-  const child = spawn(process.execPath, [join(GATEWAY, 'scripts/bench/seed.mjs'), '--users', String(N), '--create-users', String(SPARE), '--out', out, ...webhookArgs], {
-    cwd: GATEWAY,
-    env: { ...process.env, DATABASE_URL: databaseUrl, GATEWAY_ENCRYPTION_KEY: encryptionKey, SESSION_JWT_ALGORITHM: opt.jwt },
-    stdio: ['ignore', 'inherit', 'inherit'],
+  return runSeed(GATEWAY, join(tmp, 'seed.json'), ['--users', String(N), '--create-users', String(SPARE), ...webhookArgs], {
+    DATABASE_URL: databaseUrl, GATEWAY_ENCRYPTION_KEY: encryptionKey, SESSION_JWT_ALGORITHM: opt.jwt,
   });
-  return new Promise((ok, ko) => {
-    child.once('error', ko);
-    child.once('exit', (code) => (code === 0 ? ok(JSON.parse(readFileSync(out, 'utf8'))) : ko(new Error(`seeding failed (exit ${code})`))));
-  });
-}
-
-// ---- PostgreSQL: a fresh database per run ----
-async function createPostgresDatabase() {
-  const admin = process.env.DATABASE_URL_POSTGRES || 'postgres://postgres@127.0.0.1:5432/postgres';
-  const name = `totp_bench_${Date.now()}_${process.pid}`;
-  const { default: pg } = await import('pg');
-  const client = new pg.Client({ connectionString: admin });
-  await client.connect();
-  try {
-    await client.query(`CREATE DATABASE ${name}`);
-  } finally {
-    await client.end();
-  }
-  pgDatabase = { admin, name, pg };
-  const url = new URL(admin);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
-
-async function dropPostgresDatabase() {
-  const client = new pgDatabase.pg.Client({ connectionString: pgDatabase.admin });
-  await client.connect();
-  try {
-    await client.query(`DROP DATABASE IF EXISTS ${pgDatabase.name} WITH (FORCE)`);
-  } finally {
-    await client.end();
-  }
 }
 
 // ---- the gateway, started like production ----

@@ -26,12 +26,13 @@ import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, readFileSync, appendFileSync, existsSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname, resolve } from 'node:path';
-import { fileURLToPath, URL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import http from 'node:http';
 import { base32Decode, hotp, timeStep } from './totp-client.mjs';
 import { freePort, healthz } from './net.mjs';
+import { createPostgresDatabase, runSeed } from './bench-setup.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, '../..');
@@ -70,9 +71,10 @@ const countsFile = join(tmp, 'counts.json');
 const encryptionKey = randomBytes(32).toString('base64');
 let child, pgDatabase;
 try {
-  const databaseUrl = opt.database === 'sqlite' ? `sqlite:${join(tmp, 'gateway.sqlite')}` : await createPostgresDatabase();
+  if (opt.database !== 'sqlite') pgDatabase = await createPostgresDatabase('totp_statements');
+  const databaseUrl = pgDatabase ? pgDatabase.url : `sqlite:${join(tmp, 'gateway.sqlite')}`;
   const users = WARMUP + REQUESTS;
-  const seed = await runSeed(databaseUrl, op.query.includes('createTotp') ? 1 : users, op.query.includes('createTotp') ? users : 0);
+  const seed = await seedGateway(databaseUrl, op.query.includes('createTotp') ? 1 : users, op.query.includes('createTotp') ? users : 0);
   const port = await freePort();
   child = spawn(process.execPath, ['--require', join(HERE, 'count-statements.cjs'), join(GATEWAY, 'dist/src/main.js')], {
     cwd: tmp,
@@ -134,7 +136,7 @@ try {
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r));
   }
-  if (pgDatabase) await dropPostgresDatabase().catch((e) => log(`could not drop ${pgDatabase.name}: ${e.message}`));
+  if (pgDatabase) await pgDatabase.drop().catch((e) => log(`could not drop ${pgDatabase.name}: ${e.message}`));
   rmSync(tmp, { recursive: true, force: true });
 }
 
@@ -199,44 +201,10 @@ async function snapshot() {
   return JSON.parse(readFileSync(countsFile, 'utf8'));
 }
 
-function runSeed(databaseUrl, users, spare) {
-  const out = join(tmp, 'seed.json');
-  const seeder = spawn(process.execPath, [join(GATEWAY, 'scripts/bench/seed.mjs'), '--users', String(users), '--create-users', String(spare), '--out', out], {
-    cwd: GATEWAY,
-    env: { ...process.env, DATABASE_URL: databaseUrl, GATEWAY_ENCRYPTION_KEY: encryptionKey, SESSION_JWT_ALGORITHM: 'ES256' },
-    stdio: ['ignore', 'inherit', 'inherit'],
+function seedGateway(databaseUrl, users, spare) {
+  return runSeed(GATEWAY, join(tmp, 'seed.json'), ['--users', String(users), '--create-users', String(spare)], {
+    DATABASE_URL: databaseUrl, GATEWAY_ENCRYPTION_KEY: encryptionKey, SESSION_JWT_ALGORITHM: 'ES256',
   });
-  return new Promise((ok, ko) => {
-    seeder.once('error', ko);
-    seeder.once('exit', (code) => (code === 0 ? ok(JSON.parse(readFileSync(out, 'utf8'))) : ko(new Error(`seeding failed (exit ${code})`))));
-  });
-}
-
-async function createPostgresDatabase() {
-  const admin = process.env.DATABASE_URL_POSTGRES || 'postgres://postgres@127.0.0.1:5432/postgres';
-  const name = `totp_statements_${Date.now()}_${process.pid}`;
-  const { default: pg } = await import('pg');
-  const client = new pg.Client({ connectionString: admin });
-  await client.connect();
-  try {
-    await client.query(`CREATE DATABASE ${name}`);
-  } finally {
-    await client.end();
-  }
-  pgDatabase = { admin, name, pg };
-  const url = new URL(admin);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
-
-async function dropPostgresDatabase() {
-  const client = new pgDatabase.pg.Client({ connectionString: pgDatabase.admin });
-  await client.connect();
-  try {
-    await client.query(`DROP DATABASE IF EXISTS ${pgDatabase.name} WITH (FORCE)`);
-  } finally {
-    await client.end();
-  }
 }
 
 function git(args) {
