@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm run bench:chart [-- FILE.jsonl] [--out bench/chart.svg]`: draws throughput and p99 latency of
-// the raw floor, better-auth and the gateway (authenticateTotp with a session) from one results file
+// the raw floor, the same-work floor, better-auth and the gateway (authenticateTotp with a session) from one results file
 // of scripts/bench/compare.sh (default: the newest bench/results/*.jsonl that is not a *-runs.jsonl of
 // standalone `npm run bench` runs) as a hand-written SVG, no dependencies. When a file holds several
 // runs of a target, the last one is drawn.
@@ -16,7 +16,8 @@ const file = positionals[0] ? resolve(positionals[0]) : newestResults();
 const rows = readFileSync(file, 'utf8').split('\n').filter((l) => l.trim().startsWith('{')).map((l) => JSON.parse(l));
 const last = (pred) => rows.filter(pred).at(-1);
 const systems = [
-  { name: 'raw floor', note: 'node:http + better-sqlite3', color: '#9aa5b1', r: last((r) => r.target === 'raw') },
+  { name: 'raw floor', note: 'node:http + better-sqlite3 | no JWT, audit or lockout', color: '#9aa5b1', r: last((r) => r.target === 'raw') },
+  { name: 'same-work floor', note: 'shared/bench targets/floor.mjs | JWT, audit, lockout', color: '#52606d', r: last((r) => r.target === 'floor') },
   { name: 'better-auth', note: 'twoFactor plugin', color: '#e8a33d', r: last((r) => r.target === 'better-auth') },
   // The harness's own gateway line when the file has one (the three then come from one harness run).
   {
@@ -29,7 +30,7 @@ const systems = [
   },
 ].filter((s) => s.r);
 for (const s of systems) if (s.r.target === 'gateway') s.note += ` | ${[s.r.jwt && `${s.r.jwt} JWT`, s.r.database].filter(Boolean).join(', ')}`;
-if (!systems.length) throw new Error(`${file}: no raw, better-auth or gateway (authenticateTotp+session) results`);
+if (!systems.length) throw new Error(`${file}: no raw, floor, better-auth or gateway (authenticateTotp+session) results`);
 
 const gw = systems.find((s) => s.r.target === 'gateway')?.r;
 const any = systems[0].r;
