@@ -138,6 +138,21 @@ describeEachDialect('webhooks', (dialect: Dialect) => {
     expect(metrics).toMatch(/totp_gateway_webhook_oldest_undelivered_age_seconds 0/);
   });
 
+  it('keeps one user’s events in order while the first is retrying', async () => {
+    // The first attempt (the first user's user.created) fails; everything after answers 200.
+    receiver.answer = (n) => (n === 0 ? 500 : 200);
+    const { endpointId } = await addEndpoint(gw, receiver, ['user.created', 'user.updated', 'user.deleted']);
+    const userId = await gw.createUser();
+    await gw.client.data(UpdateUserDocument, { input: { userId, name: { firstName: 'Ada' } } });
+    await gw.client.data(DeleteUserDocument, { userId });
+    const other = await gw.createUser();
+    await receiver.until((r) => r.length >= 4);
+    expect(types(receiver, userId)).toEqual(['user.created', 'user.updated', 'user.deleted']);
+    expect(types(receiver, other)).toEqual(['user.created']);
+    const created = (await gw.gateway.services.webhooks.deliveries(gw.project.projectId, endpointId, 10)).find((d) => d.eventType === 'user.created' && d.attempts === 2);
+    expect(created).toBeDefined();
+  });
+
   it('marks a delivery failed once its retry window has passed', async () => {
     await gw.close();
     gw = await startGateway({ dialect, env: { ...FAST, WEBHOOK_RETRY_WINDOW_SECONDS: '1' } });
