@@ -111,6 +111,25 @@ describeEachDialect('hostile webhook receivers', (dialect: Dialect) => {
     }
   });
 
+  it('hold up no other delivery while one attempt waits out its timeout (a silent receiver cannot stall the worker)', async () => {
+    // Attempts may last a minute; two deliveries at a time.
+    gw = await startGateway({ dialect, env: { ...FAST, WEBHOOK_TIMEOUT_MS: '60000', WEBHOOK_LEASE_MS: '120000', WEBHOOK_BATCH_SIZE: '2' } });
+    const hostile = await hostileReceiver(receiver.url);
+    try {
+      await gw.gateway.services.webhooks.create(gw.project.projectId, { url: `${hostile.base}/silent`, eventTypes: ['user.created'] });
+      const { secret } = await gw.gateway.services.webhooks.create(gw.project.projectId, { url: receiver.url, eventTypes: ['user.created'] });
+      receiver.secrets = [secret];
+      await gw.createUser();
+      await until(async () => hostile.hits.get('/silent') === 1, 'the silent receiver to hold an attempt');
+      // Users created while that attempt hangs: their events reach the healthy receiver meanwhile.
+      const later = [await gw.createUser(), await gw.createUser()];
+      await receiver.until((got) => later.every((id) => got.some((r) => r.data.userId === id)), 20_000);
+      expect(hostile.hits.get('/silent')).toBe(1);
+    } finally {
+      await hostile.close();
+    }
+  });
+
   it('refuse a receiver whose NAME resolves to loopback when private addresses are refused (checked at connect)', async () => {
     gw = await startGateway({ dialect, env: { ...FAST, WEBHOOK_ALLOW_PRIVATE_ADDRESSES: 'false' } });
     const { endpoint } = await gw.gateway.services.webhooks.create(gw.project.projectId, { url: receiver.url.replace('127.0.0.1', 'localhost'), eventTypes: ['user.created'] });
