@@ -257,6 +257,16 @@ describeEachDialect('webhooks', (dialect: Dialect) => {
     expect((await graphql(gw, '{ webhookEndpoints { endpointId } }')).data!.webhookEndpoints).toEqual([]);
   });
 
+  it('caps a project’s endpoints, so one login cannot be made to write an unbounded fan-out of outbox rows', async () => {
+    const made = await Promise.all(Array.from({ length: 25 }, () => graphql(gw, CREATE, { input: { url: receiver.url } })));
+    const refused = made.filter((r) => r.errors?.[0].extensions.code === 'WEBHOOK_ENDPOINT_LIMIT_REACHED');
+    expect(made.length - refused.length).toBe(20);
+    expect((await graphql(gw, '{ webhookEndpoints { endpointId } }')).data!.webhookEndpoints).toHaveLength(20);
+    // Another project has its own allowance.
+    const other = await gw.newProject();
+    await expect(gw.gateway.services.webhooks.create(other.projectId, { url: receiver.url })).resolves.toBeDefined();
+  });
+
   it('refuses a receiver on a private address when private addresses are not allowed (SSRF)', async () => {
     await gw.close();
     gw = await startGateway({ dialect, env: { ...FAST, WEBHOOK_ALLOW_PRIVATE_ADDRESSES: 'false' } });
