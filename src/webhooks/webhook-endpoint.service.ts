@@ -197,11 +197,12 @@ export class WebhookEndpointService {
 
   /**
    * Inside the creating transaction: WEBHOOK_ENDPOINT_LIMIT_REACHED once the project has its
-   * MAX_ENDPOINTS_PER_PROJECT. The project's row is locked first (PostgreSQL; SQLite's writer lock
+   * MAX_ENDPOINTS_PER_PROJECT. The project's row is locked first (PostgreSQL FOR NO KEY UPDATE, which
+   * the foreign-key checks of the project's other writes do not wait for; SQLite's writer lock
    * already serialises), so concurrent creations cannot each count the same free place.
    */
   private async holdAllowance(m: EntityManager, projectId: string): Promise<void> {
-    if (this.db.dialect === 'postgres') await sql(m, 'SELECT id FROM projects WHERE id = ? FOR UPDATE', [projectId]);
+    if (this.db.dialect === 'postgres') await sql(m, 'SELECT id FROM projects WHERE id = ? FOR NO KEY UPDATE', [projectId]);
     const { rows } = await sql<{ n: number | string }>(m, 'SELECT COUNT(*) AS n FROM webhook_endpoints WHERE project_id = ?', [projectId]);
     if (Number(rows[0].n) >= MAX_ENDPOINTS_PER_PROJECT) throw new WebhookEndpointLimitReachedError();
   }
