@@ -47,7 +47,7 @@ export interface VerifiedAttempt {
  * A factor as `verify` proved it; `verifiedTotp` when the proof also verified (ended the enrollment
  * of) a TOTP that was pending, which its audit event tells the webhook listener (totp.verified).
  */
-export type ProvenFactor = NewFactor & { readonly verifiedTotp?: boolean };
+type ProvenFactor = NewFactor & { readonly verifiedTotp?: boolean };
 
 /**
  * Inside the attempt's transaction, after its lockout attempt is spent: the factor as proven (as the
