@@ -6,7 +6,7 @@ import { frozenClock } from '../support/devices';
 import { startReceiver, type Receiver } from '../support/webhook-receiver';
 
 /** The worker is off: the outbox rows themselves are compared, as committed. */
-const ENV = { WEBHOOK_WORKER: 'false', LOCKOUT_MAX_ATTEMPTS: '3' };
+const ENV = { WEBHOOK_WORKER: 'false', LOCKOUT_MAX_ATTEMPTS: '3', LOCKOUT_DURATION_SECONDS: '300' };
 
 interface Row {
   readonly endpoint_id: string;
@@ -82,6 +82,11 @@ async function scenario(dialect: Dialect, receiver: Receiver): Promise<Run> {
     await auth(e.userId, totpCode(e.secret, 7, now()));
     expect((await auth(e.userId, totpCode(e.secret, 7, now()))).errors?.[0].extensions?.code).toBe('USER_LOCK_LIMIT_REACHED');
     await auth(e.userId, totpCode(e.secret, 8, now()));
+    // Once the lock has passed, failures lock the user again: one more user.locked, sent by the failure that set it.
+    clock.advance(301_000);
+    let relocked = false;
+    for (let i = 0; i < 5 && !relocked; i++) relocked = (await auth(e.userId, totpCode(e.secret, 7, now()))).errors?.[0].extensions?.code === 'USER_LOCK_LIMIT_REACHED';
+    expect(relocked).toBe(true);
 
     // One code sent four times at once: one success, three replays (the third sets the lock).
     const c = await gw.enroll({ verify: true });
@@ -128,6 +133,12 @@ async function scenario(dialect: Dialect, receiver: Receiver): Promise<Run> {
   }
 }
 
+/** How many failures the second lock took (the policy's, read from the run: failures after the first user.locked). */
+function relockedAfter(run: Run): number {
+  const life = run.events.filter((x) => x.startsWith('life'));
+  return life.slice(life.findIndex((x) => x.includes('user.locked')) + 1).filter((x) => x.includes('authentication.failed')).length;
+}
+
 describe('webhook events of TOTP attempts', () => {
   let receiver: Receiver;
   beforeAll(async () => {
@@ -151,7 +162,10 @@ describe('webhook events of TOTP attempts', () => {
       'life authentication.failed userId=life totpId=totpId1 factor=totp reason=wrong_code',
       'life authentication.failed userId=life totpId=totpId1 factor=totp reason=wrong_code',
       'life user.locked userId=life factor=totp',
+      ...Array(relockedAfter(sqlite)).fill('life authentication.failed userId=life totpId=totpId1 factor=totp reason=wrong_code'),
+      'life user.locked userId=life factor=totp',
     ]);
+    expect(relockedAfter(sqlite)).toBeGreaterThan(0);
     const concurrent = sqlite.events.filter((x) => x.startsWith('concurrent') && !/created|totp.verified/.test(x)).map((x) => x.split(' ')[1]);
     expect(concurrent).toEqual(['authentication.succeeded', 'authentication.succeeded', 'authentication.replayed', 'authentication.replayed', 'authentication.replayed', 'user.locked']);
     expect(sqlite.events.filter((x) => x.startsWith('deleted') && !/created|totp.verified|authentication.succeeded/.test(x))).toEqual([]);
