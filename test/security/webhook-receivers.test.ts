@@ -130,13 +130,13 @@ describeEachDialect('hostile webhook receivers', (dialect: Dialect) => {
     }
   });
 
-  it('refuse a receiver whose NAME resolves to loopback when private addresses are refused (checked at connect)', async () => {
+  it('refuse a receiver whose NAME resolves to loopback when private addresses are refused (checked at connect), without telling the project the address (an internal DNS oracle)', async () => {
     gw = await startGateway({ dialect, env: { ...FAST, WEBHOOK_ALLOW_PRIVATE_ADDRESSES: 'false' } });
     const { endpoint } = await gw.gateway.services.webhooks.create(gw.project.projectId, { url: receiver.url.replace('127.0.0.1', 'localhost'), eventTypes: ['user.created'] });
     await gw.createUser();
     const last = async () => (await gw.gateway.services.webhooks.deliveries(gw.project.projectId, endpoint.endpointId, 1))[0];
     await until(async () => (await last()).attempts >= 1 && (await last()).lastError !== null, 'the first attempt');
-    expect((await last()).lastError).toMatch(/^refused: (127\.0\.0\.1|::1) is not a public address/);
+    expect((await last()).lastError).toBe('refused: the receiver resolves to an address that is not public (WEBHOOK_ALLOW_PRIVATE_ADDRESSES)');
     expect(receiver.requests).toBe(0);
   });
 
