@@ -54,9 +54,14 @@ export function isPublicAddress(address: string): boolean {
   return v6.range() === 'unicast' && v6.match(IPV6_GLOBAL_UNICAST);
 }
 
-/** Throws RefusedAddressError for a non-public `address` unless private ones are allowed. */
+/**
+ * Throws RefusedAddressError for a non-public `address` unless private ones are allowed. The error
+ * (recorded, and read back by the project through webhookDeliveries) does not name the address: a
+ * project could otherwise resolve the deployment's internal names through it (OWASP SSRF Prevention
+ * Cheat Sheet: return no raw answer to the requester).
+ */
 function checkAddress(address: string, allowPrivate: boolean): void {
-  if (!allowPrivate && !isPublicAddress(address)) throw new RefusedAddressError(`refused: ${address} is not a public address (WEBHOOK_ALLOW_PRIVATE_ADDRESSES)`);
+  if (!allowPrivate && !isPublicAddress(address)) throw new RefusedAddressError('refused: the receiver resolves to an address that is not public (WEBHOOK_ALLOW_PRIVATE_ADDRESSES)');
 }
 
 type LookupCallback = (error: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
