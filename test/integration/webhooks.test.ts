@@ -153,6 +153,20 @@ describeEachDialect('webhooks', (dialect: Dialect) => {
     expect(created).toBeDefined();
   });
 
+  it('reports no delivery lag for a disabled endpoint’s pending deliveries (they wait for it on purpose)', async () => {
+    await gw.close();
+    // The gateway's clock an hour behind: anything it queues is an hour old by the wall clock the gauge reads.
+    gw = await startGateway({ dialect, clock: { now: () => Date.now() - 3_600_000 }, env: FAST });
+    receiver.answer = () => 500;
+    const { endpointId } = await addEndpoint(gw, receiver, ['user.created']);
+    await gw.createUser();
+    await receiver.until(() => receiver.requests >= 1);
+    const lag = async () => Number(/^totp_gateway_webhook_oldest_undelivered_age_seconds (\S+)$/m.exec(await gw.gateway.metrics.registry.metrics())![1]);
+    expect(await lag()).toBeGreaterThan(3000);
+    await graphql(gw, 'mutation($input: UpdateWebhookEndpointInput!) { updateWebhookEndpoint(input: $input) { enabled } }', { input: { endpointId, enabled: false } });
+    expect(await lag()).toBe(0);
+  });
+
   it('marks a delivery failed once its retry window has passed', async () => {
     await gw.close();
     gw = await startGateway({ dialect, env: { ...FAST, WEBHOOK_RETRY_WINDOW_SECONDS: '1' } });
