@@ -163,7 +163,7 @@ export interface WebhookConfig {
   readonly worker: boolean;
   /** How often an idle worker looks for due deliveries. */
   readonly pollIntervalMs: number;
-  /** Deliveries claimed (and sent concurrently) per round. */
+  /** Attempts a worker has in flight at most (a slot freed is claimed again at once). */
   readonly batchSize: number;
   /** How long a claimed delivery is reserved for its worker; a killed worker's deliveries are retried after it. */
   readonly leaseMs: number;

@@ -58,6 +58,8 @@ export interface NewAuthEvent {
    * any. For the webhook payloads (AuditListener); not stored in the trail.
    */
   readonly sessionId?: string | null;
+  /** A successful TOTP attempt whose code verified a pending TOTP (totp.verified); not stored in the trail. */
+  readonly verifiedTotp?: boolean;
 }
 
 /**

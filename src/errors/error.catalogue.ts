@@ -90,6 +90,7 @@ export const ERROR_CATALOGUE = {
   WEBHOOK_ENDPOINT_NOT_FOUND: { status: 404, errorType: 'webhook_endpoint_not_found', message: 'No webhook endpoint with this id exists in this project.' },
   WEBHOOK_DELIVERY_NOT_FOUND: { status: 404, errorType: 'webhook_delivery_not_found', message: 'No webhook delivery with this id exists in this project.' },
   INVALID_WEBHOOK_URL: { status: 400, errorType: 'invalid_webhook_url', message: 'Give an absolute https:// URL without credentials (http:// only to localhost or 127.0.0.1 outside production).' },
+  WEBHOOK_ENDPOINT_LIMIT_REACHED: { status: 409, errorType: 'webhook_endpoint_limit_reached', message: 'This project has as many webhook endpoints as it may (20); delete one (deleteWebhookEndpoint) or subscribe an existing one to more event types.' },
   INVALID_WEBHOOK_EVENT_TYPE: { status: 400, errorType: 'invalid_webhook_event_type', message: 'Give event types from the catalogue (e.g. user.created, authentication.failed), or none for all of them.' },
   INTERNAL_SERVER_ERROR: { status: 500, errorType: 'internal_server_error', message: 'Something went wrong on our side; retry, and report the requestId if it persists.' },
 } as const satisfies Record<string, { status: number; errorType: string; message: string }>;

@@ -23,8 +23,12 @@ const DURATION_BUCKETS_SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2
 const MAX_OPERATION_NAMES = 100;
 const OPERATION_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 
-/** The oldest pending webhook delivery's creation (epoch ms), or null when none waits. */
-const OLDEST_PENDING = "SELECT MIN(created_at) AS oldest FROM webhook_deliveries WHERE status = 'pending'";
+/**
+ * The oldest pending webhook delivery's creation (epoch ms), or null when none waits. Enabled endpoints'
+ * only: a disabled endpoint's deliveries wait on purpose (the worker skips them too), so they are no lag.
+ */
+const OLDEST_PENDING = `SELECT MIN(d.created_at) AS oldest FROM webhook_deliveries d
+  WHERE d.status = 'pending' AND EXISTS (SELECT 1 FROM webhook_endpoints e WHERE e.id = d.endpoint_id AND e.enabled = TRUE)`;
 
 export class GatewayMetrics implements AuthMetrics, DeliveryMetrics {
   readonly registry = new Registry();

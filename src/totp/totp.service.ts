@@ -245,7 +245,7 @@ export class TotpService {
         const won = await sql(m, ADVANCE_STEP, [step, nowMs, nowMs, totp.totpId, step]);
         if (won.affected !== 1) continue;
         if (!totp.verified) await sql(m, CLOSE_ENROLLMENT, [userId, totp.totpId, userId, totp.totpId]);
-        return { ...factor, totpId: totp.totpId };
+        return { ...factor, totpId: totp.totpId, verifiedTotp: !totp.verified };
       }
       await this.requireTotp(m, matches.map((match) => match.totp.totpId));
       return new TotpCodeAlreadyAuthenticatedError();

@@ -44,10 +44,16 @@ export interface VerifiedAttempt {
 }
 
 /**
+ * A factor as `verify` proved it; `verifiedTotp` when the proof also verified (ended the enrollment
+ * of) a TOTP that was pending, which its audit event tells the webhook listener (totp.verified).
+ */
+type ProvenFactor = NewFactor & { readonly verifiedTotp?: boolean };
+
+/**
  * Inside the attempt's transaction, after its lockout attempt is spent: the factor as proven (as the
  * session will record it), or why the attempt fails. Throwing rolls the whole attempt back.
  */
-export type VerifyFactor = (manager: EntityManager) => Promise<NewFactor | GatewayError>;
+export type VerifyFactor = (manager: EntityManager) => Promise<ProvenFactor | GatewayError>;
 
 /**
  * A TOTP code's judgement as data, for an attempt written as one statement: the VERIFIED TOTP whose
@@ -198,11 +204,13 @@ export class VerificationAttemptService {
     if (verified instanceof UserNotFoundError) throw verified;
     const refusal = verified instanceof GatewayError ? verified : null;
     audited.outcome = auditOutcome(refusal);
+    const { verifiedTotp = false, ...proven } = (refusal ? factor : verified) as ProvenFactor;
     await this.audit.record(m, {
       projectId,
       userId,
       // A success names the TOTP (of several) whose code or recovery code was proven.
-      totpId: refusal ? factor.totpId : (verified as NewFactor).totpId,
+      totpId: proven.totpId,
+      verifiedTotp,
       type: eventType(factor),
       outcome: audited.outcome,
       requestId: attempt.requestId,
@@ -215,7 +223,6 @@ export class VerificationAttemptService {
     if (after) return { ok: false, error: after };
     if (refusal) return { ok: false, error: refusal };
     await this.lockout.reset(m, userId);
-    const proven = verified as NewFactor;
     const recorded = await session.record(m, proven, nowMs);
     await attempt.onSuccess?.(m, nowMs);
     const user = attempt.withUser ? await this.users.require(m, projectId, userId) : null;

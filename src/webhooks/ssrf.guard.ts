@@ -34,17 +34,34 @@ export class RefusedAddressError extends Error {
   override readonly name = 'RefusedAddressError';
 }
 
-/** Whether `address` (IPv4 or IPv6 text) is public unicast; IPv4-mapped IPv6 is judged as its IPv4. */
+/**
+ * IPv6 global unicast (RFC 4291 §2.4, IANA IPv6 Address Space): ipaddr.js calls every address outside
+ * its special ranges "unicast", including the deprecated IPv4-compatible ::a.b.c.d (RFC 4291 §2.5.5.1),
+ * which some stacks still route to the embedded IPv4 address (::127.0.0.1 to loopback).
+ */
+const IPV6_GLOBAL_UNICAST = ipaddr.parseCIDR('2000::/3');
+
+/**
+ * Whether `address` (IPv4 or IPv6 text) is public unicast; IPv4-mapped IPv6 is judged as its IPv4,
+ * and any other IPv6 must also lie in global unicast 2000::/3.
+ */
 export function isPublicAddress(address: string): boolean {
   if (!ipaddr.isValid(address)) return false;
-  let parsed = ipaddr.parse(address);
-  if (parsed.kind() === 'ipv6' && (parsed as ipaddr.IPv6).isIPv4MappedAddress()) parsed = (parsed as ipaddr.IPv6).toIPv4Address();
-  return parsed.range() === 'unicast';
+  const parsed = ipaddr.parse(address);
+  if (parsed.kind() === 'ipv4') return parsed.range() === 'unicast';
+  const v6 = parsed as ipaddr.IPv6;
+  if (v6.isIPv4MappedAddress()) return v6.toIPv4Address().range() === 'unicast';
+  return v6.range() === 'unicast' && v6.match(IPV6_GLOBAL_UNICAST);
 }
 
-/** Throws RefusedAddressError for a non-public `address` unless private ones are allowed. */
+/**
+ * Throws RefusedAddressError for a non-public `address` unless private ones are allowed. The error
+ * (recorded, and read back by the project through webhookDeliveries) does not name the address: a
+ * project could otherwise resolve the deployment's internal names through it (OWASP SSRF Prevention
+ * Cheat Sheet: return no raw answer to the requester).
+ */
 function checkAddress(address: string, allowPrivate: boolean): void {
-  if (!allowPrivate && !isPublicAddress(address)) throw new RefusedAddressError(`refused: ${address} is not a public address (WEBHOOK_ALLOW_PRIVATE_ADDRESSES)`);
+  if (!allowPrivate && !isPublicAddress(address)) throw new RefusedAddressError('refused: the receiver resolves to an address that is not public (WEBHOOK_ALLOW_PRIVATE_ADDRESSES)');
 }
 
 type LookupCallback = (error: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;

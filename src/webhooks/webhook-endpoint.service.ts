@@ -11,11 +11,18 @@ import { sql } from '../db/sql';
 import { isWebhookEventType, WEBHOOK_EVENT_TYPES } from './webhook.events';
 import { parseEndpointUrl } from './ssrf.guard';
 import { newSigningSecret } from './webhook.signer';
-import { InvalidWebhookEventTypeError, WebhookDeliveryNotFoundError, WebhookEndpointNotFoundError } from './webhook.errors';
+import { InvalidWebhookEventTypeError, WebhookDeliveryNotFoundError, WebhookEndpointLimitReachedError, WebhookEndpointNotFoundError } from './webhook.errors';
 import type { CreateWebhookEndpointInput, UpdateWebhookEndpointInput } from './webhook.inputs';
 import { WebhookDelivery, WebhookEndpoint, type WebhookEndpointSecretPayload } from './webhook.types';
 
 const DESCRIPTION_MAX = 256;
+/**
+ * The most endpoints a project may have. Every change a project's users make writes one outbox row
+ * per event and subscribed endpoint inside the change's own transaction (a login included), so the
+ * fan-out must be bounded (OWASP API Security Top 10, API4 Unrestricted Resource Consumption); 20 is
+ * GitHub's limit of webhooks per event and repository.
+ */
+const MAX_ENDPOINTS_PER_PROJECT = 20;
 const DELIVERIES_DEFAULT_PAGE = 20;
 
 interface EndpointRow {
@@ -97,6 +104,7 @@ export class WebhookEndpointService {
     const secret = newSigningSecret();
     const now = this.clock.now();
     const endpoint = await this.db.write(async (m) => {
+      await this.holdAllowance(m, projectId);
       await sql(m, 'INSERT INTO webhook_endpoints (id, project_id, url, description, enabled, secret_ciphertext, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)', [
         id, projectId, url, descriptionOf(input.description), input.enabled ?? true, this.envelope.encrypt(secret, secretAad(id)), now, now,
       ]);
@@ -185,6 +193,18 @@ export class WebhookEndpointService {
       const replayed = await sql<DeliveryRow>(m, `SELECT ${DELIVERY_COLUMNS} FROM webhook_deliveries WHERE seq = ?`, [rows[0].seq]);
       return deliveryOf(replayed.rows[0]);
     });
+  }
+
+  /**
+   * Inside the creating transaction: WEBHOOK_ENDPOINT_LIMIT_REACHED once the project has its
+   * MAX_ENDPOINTS_PER_PROJECT. The project's row is locked first (PostgreSQL FOR NO KEY UPDATE, which
+   * the foreign-key checks of the project's other writes do not wait for; SQLite's writer lock
+   * already serialises), so concurrent creations cannot each count the same free place.
+   */
+  private async holdAllowance(m: EntityManager, projectId: string): Promise<void> {
+    if (this.db.dialect === 'postgres') await sql(m, 'SELECT id FROM projects WHERE id = ? FOR NO KEY UPDATE', [projectId]);
+    const { rows } = await sql<{ n: number | string }>(m, 'SELECT COUNT(*) AS n FROM webhook_endpoints WHERE project_id = ?', [projectId]);
+    if (Number(rows[0].n) >= MAX_ENDPOINTS_PER_PROJECT) throw new WebhookEndpointLimitReachedError();
   }
 
   private async subscribe(m: EntityManager, projectId: string, endpointId: string, types: readonly string[]): Promise<void> {

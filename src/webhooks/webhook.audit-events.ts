@@ -18,6 +18,7 @@ interface AuditedEvent {
   readonly outcome: string;
   readonly occurredAtMs: number;
   readonly sessionId?: string | null;
+  readonly verifiedTotp?: boolean;
 }
 
 /** The reason an `authentication.failed` or `authentication.replayed` names. */
@@ -38,7 +39,9 @@ function webhookEventsOf(event: AuditedEvent): WebhookEvent[] {
     case 'success': {
       const events: WebhookEvent[] = [{ type: 'authentication.succeeded', data: { userId, totpId, factor } }];
       if (factor === 'recovery_code') events.push({ type: 'recovery_code.used', data: { userId, totpId } });
-      if (factor === 'totp') events.push({ type: 'totp.verified', data: { userId, totpId }, when: 'totp_verified' });
+      // Only the attempt that verified a pending TOTP (not every success that happens to share its
+      // millisecond); the condition then keeps one of concurrent attempts that both read it pending.
+      if (factor === 'totp' && event.verifiedTotp) events.push({ type: 'totp.verified', data: { userId, totpId }, when: 'totp_verified' });
       // The attempt started a session (authenticateTotp or recoverTotp with sessionDurationMinutes).
       if (event.sessionId) events.push({ type: 'session.created', data: { userId, sessionId: event.sessionId } });
       return events;

@@ -33,8 +33,8 @@ type DataValue = string | number | boolean | null;
 /**
  * When an event is kept, decided inside the enqueue statement from the rows the same transaction
  * just wrote: `always`; `user_locked` only if this attempt set the user's lock (users.locked_until
- * is in the future once a failed attempt has been spent); `totp_verified` only if this attempt
- * verified the TOTP (its verified_at is this attempt's time).
+ * is in the future once a failed attempt has been spent); `totp_verified` only if the TOTP's
+ * verified_at is this attempt's time (given only for an attempt that found the TOTP pending).
  */
 type EventCondition = 'always' | 'user_locked' | 'totp_verified';
 

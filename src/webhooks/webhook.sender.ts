@@ -42,7 +42,9 @@ export class WebhookSender {
         body,
         signal: AbortSignal.timeout(this.options.timeoutMs),
       });
-      await drain(response.body);
+      // The status is the answer (Standard Webhooks: a 2xx acknowledges): a body that then fails or never
+      // ends (cut at the timeout) is dropped, not held against an acknowledged message.
+      await drain(response.body).catch(() => undefined);
       const ok = response.statusCode >= 200 && response.statusCode < 300;
       return { ok, statusCode: response.statusCode, error: ok ? null : `HTTP ${response.statusCode}` };
     } catch (error) {
@@ -55,14 +57,17 @@ export class WebhookSender {
   }
 }
 
-/** Reads and drops at most RESPONSE_BODY_LIMIT_BYTES of the answer, then closes the stream. */
+/** Reads and drops at most RESPONSE_BODY_LIMIT_BYTES of the answer, then closes the stream (also when reading fails). */
 async function drain(body: AsyncIterable<Buffer> & { destroy(): unknown }): Promise<void> {
   let read = 0;
-  for await (const chunk of body) {
-    read += chunk.length;
-    if (read >= RESPONSE_BODY_LIMIT_BYTES) break;
+  try {
+    for await (const chunk of body) {
+      read += chunk.length;
+      if (read >= RESPONSE_BODY_LIMIT_BYTES) break;
+    }
+  } finally {
+    body.destroy();
   }
-  body.destroy();
 }
 
 /** A failure as recorded: its kind, never a receiver's text. */

@@ -5,6 +5,8 @@
 // leaves its lease to expire, and another process sends the delivery again (at-least-once, as
 // Standard Webhooks expects receivers to deduplicate by webhook-id). A user's events reach one
 // endpoint in order: a delivery waits while an earlier one of the same user and endpoint is pending.
+// At most WEBHOOK_BATCH_SIZE attempts are in flight; a slot freed is claimed again at once, so an
+// attempt that waits out its timeout (a receiver that never answers) holds one slot, not the worker.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { EntityManager } from 'typeorm';
 import type { Database } from '../db/database';
@@ -69,6 +71,10 @@ export class WebhookWorker {
   private lastSweepMs = Number.NEGATIVE_INFINITY;
   private loop?: Promise<void>;
   private readonly stopped = new AbortController();
+  /** The attempts being sent and recorded (at most batchSize). */
+  private readonly inFlight = new Set<Promise<void>>();
+  /** Wakes the loop waiting for a free slot (an attempt finished, or the worker stops). */
+  private slotFreed: (() => void) | null = null;
 
   constructor(
     private readonly db: Database,
@@ -94,8 +100,10 @@ export class WebhookWorker {
     if (this.stopped.signal.aborted) return this.loop;
     this.running = false;
     this.stopped.abort();
+    this.wake();
     this.loop = (async () => {
       await this.loop;
+      await Promise.all(this.inFlight);
       await this.sender.close();
     })();
     return this.loop;
@@ -103,28 +111,49 @@ export class WebhookWorker {
 
   private async poll(): Promise<void> {
     while (this.running) {
-      let sent = 0;
+      const free = this.config.batchSize - this.inFlight.size;
+      let claimed = 0;
       try {
-        sent = await this.runOnce();
+        claimed = free > 0 ? await this.claimAndSend(free) : 0;
       } catch (error) {
         // A database fault: nothing is lost (claims expire), the next round tries again.
         this.warn(`webhook delivery round failed: ${(error as Error).message}`);
       }
-      if (sent < this.config.batchSize && this.running) await sleep(this.config.pollIntervalMs, undefined, { signal: this.stopped.signal }).catch(() => undefined);
+      if (!this.running) break;
+      if (this.inFlight.size >= this.config.batchSize) await new Promise<void>((resolve) => (this.slotFreed = resolve));
+      else if (claimed < free) await sleep(this.config.pollIntervalMs, undefined, { signal: this.stopped.signal }).catch(() => undefined);
     }
   }
 
-  /** One round: claims up to batchSize due deliveries, sends them concurrently, records each. Returns how many. */
-  async runOnce(): Promise<number> {
+  private wake(): void {
+    const wake = this.slotFreed;
+    this.slotFreed = null;
+    wake?.();
+  }
+
+  /**
+   * One round: claims up to `free` due deliveries and starts sending them, each recorded when its
+   * attempt ends (not awaited here: a slow attempt holds its slot only). Returns how many it claimed.
+   */
+  private async claimAndSend(free: number): Promise<number> {
     const now = this.clock.now();
     if (now - this.lastSweepMs >= SWEEP_INTERVAL_MS) await this.sweep(now);
     const { rows: due } = await this.db.read((m) => sql(m, ANY_DUE, [now, now, 1]));
     if (!due.length) return 0;
-    const claimed = await this.db.write((m) => sql<ClaimedRow>(m, this.claim, [now + this.config.leaseMs, now, now, this.config.batchSize]));
+    const claimed = await this.db.write((m) => sql<ClaimedRow>(m, this.claim, [now + this.config.leaseMs, now, now, free]));
     // Each endpoint's secrets are read and opened once per round, however many of its deliveries it holds.
     const endpointIds = [...new Set(claimed.rows.map((row) => row.endpoint_id))];
     const endpoints = await this.db.read(async (m) => new Map(await Promise.all(endpointIds.map(async (id) => [id, await this.secrets(m, id)] as const))));
-    await Promise.all(claimed.rows.map((row) => this.deliver(row, endpoints.get(row.endpoint_id) ?? null)));
+    for (const row of claimed.rows) {
+      const attempt: Promise<void> = this.deliver(row, endpoints.get(row.endpoint_id) ?? null)
+        // Recording failed (a database fault): the lease expires and another round sends it again.
+        .catch((error: unknown) => this.warn(`webhook delivery round failed: ${(error as Error).message}`))
+        .finally(() => {
+          this.inFlight.delete(attempt);
+          this.wake();
+        });
+      this.inFlight.add(attempt);
+    }
     return claimed.rows.length;
   }
 

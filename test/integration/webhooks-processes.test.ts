@@ -1,12 +1,12 @@
-// Webhook delivery across real gateway processes: a process killed with SIGKILL mid-delivery loses no committed event (another process sends it once the lease ends), and two processes on one PostgreSQL send each event exactly once between them.
+// Webhook delivery across real gateway processes: a process killed with SIGKILL mid-delivery loses no committed event (another process sends it once the lease ends), two processes on one PostgreSQL send each event exactly once between them, and one TOTP code sent to both at once commits exactly one authentication.succeeded.
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config';
 import { createGateway, type Gateway } from '../../src/server';
-import { CreateUserDocument, type GatewayClient } from '../../client';
-import { describeEachDialect, describePostgres, type Dialect } from '../support/gateway';
+import { AuthenticateTotpDocument, CreateTotpDocument, CreateUserDocument, type GatewayClient } from '../../client';
+import { describeEachDialect, describePostgres, totpCode, type Dialect } from '../support/gateway';
 import { createDatabase } from '../support/postgres';
 import { ensureBuilt, startProcess, type GatewayProcess } from '../support/process';
 import { startReceiver, type Receiver } from '../support/webhook-receiver';
@@ -136,5 +136,43 @@ describePostgres('two gateway processes on one PostgreSQL database', () => {
       return Number(/^totp_gateway_webhook_deliveries_total\{result="delivered"\} (\d+)$/m.exec(text)?.[1] ?? 0);
     };
     expect((await delivered(a)) + (await delivered(b))).toBe(users.length);
+  });
+});
+
+describePostgres('one TOTP code sent to two gateway processes at once', () => {
+  let receiver: Receiver;
+  let setup: Setup;
+  let a: GatewayProcess;
+  let b: GatewayProcess;
+
+  beforeAll(async () => {
+    receiver = await startReceiver(() => 200);
+    setup = await setUp('postgres', receiver);
+    // Replays are failures: enough allowance that none of this test's locks the user.
+    const env = { ...setup.env, LOCKOUT_MAX_ATTEMPTS: '50', WEBHOOK_WORKER: 'false' };
+    [a, b] = await Promise.all([startProcess(env), startProcess(env)]);
+  });
+
+  afterAll(async () => {
+    await Promise.all([a?.kill(), b?.kill()]);
+    await setup?.cleanup();
+    await receiver?.close();
+  });
+
+  it('commits one authentication.succeeded and a replayed for every other, each with its one statement', async () => {
+    const { endpoint } = await setup.admin.services.webhooks.create(setup.projectId, { url: receiver.url, eventTypes: ['authentication.succeeded', 'authentication.replayed', 'session.created'] });
+    const clients = [a.client(setup.projectId, setup.secret), b.client(setup.projectId, setup.secret)];
+    const [userId] = await createUsers(clients, 1);
+    const { createTotp } = await clients[0].data(CreateTotpDocument, { input: { userId } });
+    expect((await clients[0].request(AuthenticateTotpDocument, { input: { userId, totpCode: totpCode(createTotp.secret, -1) } })).errors).toBeUndefined();
+    const code = totpCode(createTotp.secret, 1);
+    const answers = await Promise.all(Array.from({ length: 16 }, (_, i) => clients[i % 2].request(AuthenticateTotpDocument, { input: { userId, totpCode: code, sessionDurationMinutes: 5 } })));
+    const won = answers.filter((x) => !x.errors);
+    expect(won).toHaveLength(1);
+    const deliveries = (await setup.admin.services.webhooks.deliveries(setup.projectId, endpoint.endpointId, 100)).reverse();
+    // The enrollment's verification, then this test's sixteen.
+    expect(deliveries.map((d) => d.eventType)).toEqual(['authentication.succeeded', 'authentication.succeeded', 'session.created', ...Array(15).fill('authentication.replayed')]);
+    const payloads = await setup.admin.db.dataSource.query('SELECT payload FROM webhook_deliveries WHERE event_type = $1', ['session.created']);
+    expect(JSON.parse(payloads[0].payload).data.sessionId).toBe(won[0].data!.authenticateTotp.session!.sessionId);
   });
 });

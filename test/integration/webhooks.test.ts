@@ -138,6 +138,35 @@ describeEachDialect('webhooks', (dialect: Dialect) => {
     expect(metrics).toMatch(/totp_gateway_webhook_oldest_undelivered_age_seconds 0/);
   });
 
+  it('keeps one user’s events in order while the first is retrying', async () => {
+    // The first attempt (the first user's user.created) fails; everything after answers 200.
+    receiver.answer = (n) => (n === 0 ? 500 : 200);
+    const { endpointId } = await addEndpoint(gw, receiver, ['user.created', 'user.updated', 'user.deleted']);
+    const userId = await gw.createUser();
+    await gw.client.data(UpdateUserDocument, { input: { userId, name: { firstName: 'Ada' } } });
+    await gw.client.data(DeleteUserDocument, { userId });
+    const other = await gw.createUser();
+    await receiver.until((r) => r.length >= 4);
+    expect(types(receiver, userId)).toEqual(['user.created', 'user.updated', 'user.deleted']);
+    expect(types(receiver, other)).toEqual(['user.created']);
+    const created = (await gw.gateway.services.webhooks.deliveries(gw.project.projectId, endpointId, 10)).find((d) => d.eventType === 'user.created' && d.attempts === 2);
+    expect(created).toBeDefined();
+  });
+
+  it('reports no delivery lag for a disabled endpoint’s pending deliveries (they wait for it on purpose)', async () => {
+    await gw.close();
+    // The gateway's clock an hour behind: anything it queues is an hour old by the wall clock the gauge reads.
+    gw = await startGateway({ dialect, clock: { now: () => Date.now() - 3_600_000 }, env: FAST });
+    receiver.answer = () => 500;
+    const { endpointId } = await addEndpoint(gw, receiver, ['user.created']);
+    await gw.createUser();
+    await receiver.until(() => receiver.requests >= 1);
+    const lag = async () => Number(/^totp_gateway_webhook_oldest_undelivered_age_seconds (\S+)$/m.exec(await gw.gateway.metrics.registry.metrics())![1]);
+    expect(await lag()).toBeGreaterThan(3000);
+    await graphql(gw, 'mutation($input: UpdateWebhookEndpointInput!) { updateWebhookEndpoint(input: $input) { enabled } }', { input: { endpointId, enabled: false } });
+    expect(await lag()).toBe(0);
+  });
+
   it('marks a delivery failed once its retry window has passed', async () => {
     await gw.close();
     gw = await startGateway({ dialect, env: { ...FAST, WEBHOOK_RETRY_WINDOW_SECONDS: '1' } });
@@ -242,6 +271,16 @@ describeEachDialect('webhooks', (dialect: Dialect) => {
     expect((await graphql(gw, '{ webhookEndpoints { endpointId } }')).data!.webhookEndpoints).toEqual([]);
   });
 
+  it('caps a project’s endpoints, so one login cannot be made to write an unbounded fan-out of outbox rows', async () => {
+    const made = await Promise.all(Array.from({ length: 25 }, () => graphql(gw, CREATE, { input: { url: receiver.url } })));
+    const refused = made.filter((r) => r.errors?.[0].extensions.code === 'WEBHOOK_ENDPOINT_LIMIT_REACHED');
+    expect(made.length - refused.length).toBe(20);
+    expect((await graphql(gw, '{ webhookEndpoints { endpointId } }')).data!.webhookEndpoints).toHaveLength(20);
+    // Another project has its own allowance.
+    const other = await gw.newProject();
+    await expect(gw.gateway.services.webhooks.create(other.projectId, { url: receiver.url })).resolves.toBeDefined();
+  });
+
   it('refuses a receiver on a private address when private addresses are not allowed (SSRF)', async () => {
     await gw.close();
     gw = await startGateway({ dialect, env: { ...FAST, WEBHOOK_ALLOW_PRIVATE_ADDRESSES: 'false' } });
@@ -254,7 +293,7 @@ describeEachDialect('webhooks', (dialect: Dialect) => {
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
     delivery = (await gw.gateway.services.webhooks.deliveries(gw.project.projectId, endpointId, 1))[0];
-    expect(delivery.lastError).toMatch(/^refused: 127\.0\.0\.1 is not a public address/);
+    expect(delivery.lastError).toBe('refused: the receiver resolves to an address that is not public (WEBHOOK_ALLOW_PRIVATE_ADDRESSES)');
     expect(receiver.requests).toBe(0);
   });
 });

@@ -30,6 +30,11 @@ describe('addresses', () => {
     }
   });
 
+  it('refuses IPv6 outside global unicast 2000::/3: IPv4-compatible ::a.b.c.d (reaches the IPv4 address on stacks that still tunnel it) and unassigned space', () => {
+    for (const address of ['::7f00:1', '::127.0.0.1', '::a9fe:a9fe', '::10.0.0.1', '4000::1', 'e000::1']) expect(isPublicAddress(address)).toBe(false);
+    expect(() => checkLiteralHost(new URL('https://[::169.254.169.254]/latest'), false)).toThrow(RefusedAddressError);
+  });
+
   it('refuses IP-literal hosts unless private addresses are allowed', () => {
     expect(() => checkLiteralHost(new URL('https://169.254.169.254/latest'), false)).toThrow(RefusedAddressError);
     expect(() => checkLiteralHost(new URL('https://[::1]/x'), false)).toThrow(RefusedAddressError);
