@@ -2,7 +2,7 @@
 // verified TOTP deleted, forgetRememberedDevices) or a project's (its remembered devices turned off).
 // Each forgetting is audited as a `device` / `revoked` event, one per user whose devices went, through
 // AuditService.record so its listener (webhooks) sees them as it sees any other event (OWASP ASVS
-// V7.1: log every credential revocation).
+// V7.1: log every credential revocation); no webhook event is defined for a device revocation today.
 import type { EntityManager } from 'typeorm';
 import type { AuditService } from '../audit/audit.service';
 import type { Clock } from '../common/clock';
@@ -27,7 +27,7 @@ export class RememberedDeviceRevocation {
   /**
    * Inside a transaction: forgets every remembered device of a project, recording one `device` /
    * `revoked` event per user who had any. Per user rather than one set-based INSERT ... SELECT so
-   * each event reaches the audit listener (its webhooks) exactly as a single forgetting does. The
+   * each event reaches the audit listener exactly as a single forgetting does. The
    * caller has written the project's row first (rememberDevices off), which a device being stored
    * share-locks, so no device is added between the read and the delete. Returns how many devices went.
    */
