@@ -3,14 +3,15 @@
 // work straight after `npm install`: the gateway's TypeScript, the offline explorer's files and the
 // operator's console. Build output goes to stderr: scripts parse the CLI's stdout.
 'use strict';
-const { existsSync, statSync, readdirSync, utimesSync } = require('node:fs');
+const { existsSync, statSync, readdirSync, utimesSync, renameSync, rmSync } = require('node:fs');
 const { join } = require('node:path');
 const { spawnSync } = require('node:child_process');
 
 const root = join(__dirname, '..');
 const marker = join(root, 'dist', 'src', 'main.js');
 const consoleSources = join(root, 'console');
-const consolePage = join(root, 'dist', 'src', 'console', 'public', 'index.html');
+const consoleOut = join(root, 'dist', 'src', 'console', 'public');
+const consolePage = join(consoleOut, 'index.html');
 
 function newest(path) {
   if (!existsSync(path)) return 0;
@@ -52,7 +53,20 @@ function buildConsole() {
   const vite = viteBin();
   if (!vite) return;
   process.stderr.write('totp-gateway: building the console (first start or console/ changed)...\n');
-  run([vite, 'build', '--config', join(consoleSources, 'vite.config.mts')]);
+  // Built beside the served folder and swapped in, so a gateway reading it meanwhile (a second start,
+  // a parallel test) never finds it half-written or emptied.
+  const building = `${consoleOut}.building-${process.pid}`;
+  const previous = `${consoleOut}.previous-${process.pid}`;
+  run([vite, 'build', '--config', join(consoleSources, 'vite.config.mts'), '--outDir', building, '--emptyOutDir']);
+  try {
+    if (existsSync(consoleOut)) renameSync(consoleOut, previous);
+    renameSync(building, consoleOut);
+  } catch (error) {
+    // Another build swapped its own output in between: that one serves. Anything else is a failure.
+    if (!existsSync(consolePage)) throw error;
+  }
+  rmSync(building, { recursive: true, force: true });
+  rmSync(previous, { recursive: true, force: true });
   utimesSync(consolePage, new Date(), new Date());
 }
 
