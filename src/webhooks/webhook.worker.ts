@@ -4,7 +4,9 @@
 // share the work and each delivery is sent by one of them at a time; a process that dies mid-attempt
 // leaves its lease to expire, and another process sends the delivery again (at-least-once, as
 // Standard Webhooks expects receivers to deduplicate by webhook-id). A user's events reach one
-// endpoint in order: a delivery waits while an earlier one of the same user and endpoint is pending.
+// endpoint in order: a delivery waits while an earlier one of the same user and endpoint is pending,
+// and once that one is delivered the same round claims and sends the next (up to batchSize in a row),
+// so a user's backlog drains at the receiver's pace, not one event per poll interval.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { EntityManager } from 'typeorm';
 import type { Database } from '../db/database';
@@ -26,6 +28,7 @@ interface ClaimedRow {
   seq: number | string;
   message_id: string;
   endpoint_id: string;
+  user_id: string | null;
   payload: string;
   attempts: number;
   created_at: string | number;
@@ -38,16 +41,22 @@ interface EndpointSecrets {
   previous_secret_expires_at: string | number | null;
 }
 
-/** Due, unleased, enabled, and no earlier pending delivery of the same user to the same endpoint. */
-const DUE = `SELECT d.seq FROM webhook_deliveries d
+/**
+ * Due, unleased, enabled, and no earlier pending delivery of the same user to the same endpoint;
+ * `also` narrows it further (its parameters come before the limit's).
+ */
+const dueSql = (also = '') => `SELECT d.seq FROM webhook_deliveries d
   WHERE d.status = 'pending' AND d.next_attempt_at <= ? AND (d.locked_until IS NULL OR d.locked_until <= ?)
     AND EXISTS (SELECT 1 FROM webhook_endpoints e WHERE e.id = d.endpoint_id AND e.enabled = TRUE)
-    AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p WHERE p.endpoint_id = d.endpoint_id AND p.user_id = d.user_id AND p.status = 'pending' AND p.seq < d.seq)
+    AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p WHERE p.endpoint_id = d.endpoint_id AND p.user_id = d.user_id AND p.status = 'pending' AND p.seq < d.seq)${also}
   ORDER BY d.seq LIMIT ?`;
-/** The claim: takes a lease and counts the attempt. Parameters: lease end, now, now, limit. */
-const claimSql = (lockClause: string) => `UPDATE webhook_deliveries SET locked_until = ?, attempts = attempts + 1
-  WHERE seq IN (${DUE}${lockClause})
-  RETURNING seq, message_id, endpoint_id, payload, attempts, created_at`;
+const DUE = dueSql();
+/** The claim: takes a lease and counts the attempt. Parameters: lease end, now, now, (also's), limit. */
+const claimSql = (lockClause: string, also = '') => `UPDATE webhook_deliveries SET locked_until = ?, attempts = attempts + 1
+  WHERE seq IN (${dueSql(also)}${lockClause})
+  RETURNING seq, message_id, endpoint_id, user_id, payload, attempts, created_at`;
+/** The next due delivery of one user to one endpoint. Parameters of `also`: endpoint id, user id. */
+const SAME_USER = ' AND d.endpoint_id = ? AND d.user_id = ?';
 /** Whether anything is due (DUE as a read: an idle worker never takes a write lock or row locks). Parameters: now, now, 1. */
 const ANY_DUE = DUE;
 /**
@@ -65,6 +74,7 @@ const SECRETS = 'SELECT url, secret_ciphertext, previous_secret_ciphertext, prev
 
 export class WebhookWorker {
   private readonly claim: string;
+  private readonly claimNext: string;
   private running = false;
   private lastSweepMs = Number.NEGATIVE_INFINITY;
   private loop?: Promise<void>;
@@ -79,7 +89,9 @@ export class WebhookWorker {
     private readonly metrics: DeliveryMetrics,
     private readonly warn: (message: string) => void,
   ) {
-    this.claim = claimSql(db.dialect === 'postgres' ? ' FOR UPDATE SKIP LOCKED' : '');
+    const lockClause = db.dialect === 'postgres' ? ' FOR UPDATE SKIP LOCKED' : '';
+    this.claim = claimSql(lockClause);
+    this.claimNext = claimSql(lockClause, SAME_USER);
   }
 
   /** Starts polling (idempotent). */
@@ -114,7 +126,11 @@ export class WebhookWorker {
     }
   }
 
-  /** One round: claims up to batchSize due deliveries, sends them concurrently, records each. Returns how many. */
+  /**
+   * One round: claims up to batchSize due deliveries, sends them concurrently, records each; each
+   * one delivered is followed by its user's next delivery to that endpoint (sendInOrder). Returns how
+   * many were claimed at the start.
+   */
   async runOnce(): Promise<number> {
     const now = this.clock.now();
     if (now - this.lastSweepMs >= SWEEP_INTERVAL_MS) await this.sweep(now);
@@ -124,7 +140,7 @@ export class WebhookWorker {
     // Each endpoint's secrets are read and opened once per round, however many of its deliveries it holds.
     const endpointIds = [...new Set(claimed.rows.map((row) => row.endpoint_id))];
     const endpoints = await this.db.read(async (m) => new Map(await Promise.all(endpointIds.map(async (id) => [id, await this.secrets(m, id)] as const))));
-    await Promise.all(claimed.rows.map((row) => this.deliver(row, endpoints.get(row.endpoint_id) ?? null)));
+    await Promise.all(claimed.rows.map((row) => this.sendInOrder(row, endpoints.get(row.endpoint_id) ?? null)));
     return claimed.rows.length;
   }
 
@@ -137,7 +153,30 @@ export class WebhookWorker {
     }
   }
 
-  private async deliver(row: ClaimedRow, endpoint: { url: string; secrets: string[] } | null): Promise<void> {
+  /**
+   * Sends `first`, then, while each is delivered (a 2xx) and the worker is not stopped, claims the same user's
+   * next due delivery to the same endpoint (the claim's lease and order rules: nothing another worker
+   * holds, nothing ahead of an earlier pending one) and sends it, at most batchSize in a row so one
+   * user's backlog cannot hold the round.
+   */
+  private async sendInOrder(first: ClaimedRow, endpoint: { url: string; secrets: string[] } | null): Promise<void> {
+    let row: ClaimedRow | undefined = first;
+    for (let sent = 1; row; sent++) {
+      const delivered = await this.deliver(row, endpoint);
+      if (!delivered || row.user_id === null || this.stopped.signal.aborted || sent >= this.config.batchSize) return;
+      row = await this.claimNextOf(row.endpoint_id, row.user_id);
+    }
+  }
+
+  /** Claims the next due delivery of `userId` to `endpointId`, if any. */
+  private async claimNextOf(endpointId: string, userId: string): Promise<ClaimedRow | undefined> {
+    const now = this.clock.now();
+    const { rows } = await this.db.write((m) => sql<ClaimedRow>(m, this.claimNext, [now + this.config.leaseMs, now, now, endpointId, userId, 1]));
+    return rows[0];
+  }
+
+  /** One attempt at `row`, recorded; whether it was delivered. */
+  private async deliver(row: ClaimedRow, endpoint: { url: string; secrets: string[] } | null): Promise<boolean> {
     let result: AttemptResult;
     if (!endpoint) {
       result = { ok: false, statusCode: null, error: 'endpoint deleted' };
@@ -146,6 +185,7 @@ export class WebhookWorker {
       result = await this.sender.send(endpoint.url, signMessage(endpoint.secrets, row.message_id, sentAt, row.payload), row.payload);
     }
     await this.finish(row, result);
+    return result.ok;
   }
 
   /** The endpoint's URL and the secrets that sign now (the previous one while its overlap lasts). */
