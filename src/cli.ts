@@ -82,7 +82,7 @@ function findCommand(positionals: string[]): { found: CliCommand; operands: stri
     const operands = positionals.slice(words);
     if (operands.length === (found.operands ?? 0)) return { found, operands };
     if (operands.length > 0 && !found.operands) break;
-    throw new UsageError(`"${found.name}" takes ${found.operands ?? 0} argument(s), got ${operands.length}.`, found.usage);
+    throw new UsageError(`"${found.name}" takes ${found.operands ?? 0} argument(s) (${found.usage.split('\n')[0].trim().split(/\s{2,}/)[0]}), got ${operands.length}.`, found.usage);
   }
   throw new UsageError(`unknown command "${positionals.join(' ')}".`);
 }
