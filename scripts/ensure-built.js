@@ -70,10 +70,11 @@ function buildConsole() {
   utimesSync(consolePage, new Date(), new Date());
 }
 
-// An installed package (npm pack) ships dist/ and no sources: nothing to compile.
+// An installed package (npm pack) ships dist/ (the console and explorer files included) and no
+// sources: nothing to build or copy.
 if (existsSync(join(root, 'src')) || !existsSync(marker)) {
   buildGateway();
   buildConsole();
+  // The offline explorer's files (a few copies, cheap): always, so they match node_modules and src/.
+  require('./explorer-assets.js').copyExplorerAssets({ optional: true });
 }
-// The offline explorer's files (a few copies, cheap): always, so they match node_modules and src/.
-require('./explorer-assets.js').copyExplorerAssets({ optional: true });
