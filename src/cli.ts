@@ -42,18 +42,19 @@ export async function runCli(argv: string[]): Promise<void> {
       events: { type: 'string' },
       enabled: { type: 'string' },
       description: { type: 'string' },
+      status: { type: 'string' },
       force: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
-  if (values.help || positionals.length === 0) {
+  if (values.help || positionals.length === 0 || (positionals.length === 1 && positionals[0] === 'help')) {
     process.stdout.write(USAGE + '\n');
     return;
   }
   const { found, operands } = findCommand(positionals);
   const command = found.name;
-  await found.run({
+  const run = found.run({
     json: values.json ?? false,
     force: values.force ?? false,
     operands,
@@ -63,6 +64,10 @@ export async function runCli(argv: string[]): Promise<void> {
       if (!value) throw new UsageError(`"${command}" needs --${name}.`);
       return value;
     },
+  });
+  // A mistake in this command's flags: its own usage is the hint.
+  await run.catch((error: unknown) => {
+    throw error instanceof UsageError && error.usage === undefined ? new UsageError(error.message, found.usage) : error;
   });
 }
 
@@ -77,17 +82,29 @@ function findCommand(positionals: string[]): { found: CliCommand; operands: stri
     const operands = positionals.slice(words);
     if (operands.length === (found.operands ?? 0)) return { found, operands };
     if (operands.length > 0 && !found.operands) break;
-    throw new UsageError(`"${found.name}" takes ${found.operands ?? 0} argument(s) (${found.usage.split('\n')[0].trim().split(/\s{2,}/)[0]}), got ${operands.length}.`);
+    throw new UsageError(`"${found.name}" takes ${found.operands ?? 0} argument(s) (${found.usage.split('\n')[0].trim().split(/\s{2,}/)[0]}), got ${operands.length}.`, found.usage);
   }
   throw new UsageError(`unknown command "${positionals.join(' ')}".`);
 }
 
-/** Runs the CLI and turns any failure into one line on stderr and an exit code (2: usage, 1: other). */
+/**
+ * What follows a usage mistake's message: the command's own usage when it is known, and where the
+ * full usage is (not the whole of it: the message would scroll away above it).
+ */
+function usageHint(error: unknown): string {
+  const own = error instanceof UsageError && error.usage ? `usage: totp-gateway ${error.usage.replaceAll('\n', '\n  ')}\n` : '';
+  return `${own}(run \`totp-gateway help\` for every command)`;
+}
+
+/**
+ * Runs the CLI and turns any failure into one line on stderr and an exit code (2: usage, 1: other);
+ * a usage mistake adds usageHint's lines.
+ */
 export function cliMain(argv: string[]): Promise<void> {
   return runCli(argv).catch((error: unknown) => {
     const usage = error instanceof UsageError || Boolean((error as { code?: string })?.code?.startsWith('ERR_PARSE_ARGS'));
     const message = error instanceof ConfigError || error instanceof Error ? error.message : String(error);
-    process.stderr.write(`totp-gateway: ${message}${usage ? '\n\n' + USAGE : ''}\n`);
+    process.stderr.write(`totp-gateway: ${message}${usage ? '\n' + usageHint(error) : ''}\n`);
     process.exitCode = usage ? 2 : 1;
   });
 }

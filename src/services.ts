@@ -19,7 +19,8 @@ import { TotpService } from './totp/totp.service';
 import { TotpImportService } from './totp/totp-import.service';
 import { VerificationAttemptService } from './verification/verification-attempt.service';
 import { AuditService } from './audit/audit.service';
-import { RememberedDeviceService, revokeProjectRememberedDevices, revokeRememberedDevices } from './remembered-devices/remembered-device.service';
+import { RememberedDeviceService } from './remembered-devices/remembered-device.service';
+import { RememberedDeviceRevocation } from './remembered-devices/remembered-device.revocation';
 import { UserResolver } from './users/user.resolver';
 import { TotpResolver } from './totp/totp.resolver';
 import { ProjectSettingsResolver } from './totp/project-settings.resolver';
@@ -58,12 +59,13 @@ export function createServices(config: Config, db: Database, clock: Clock = syst
   const envelope = new Envelope(keyring);
   const hasher = new KeyedHasher(keyring);
   const projects = new ProjectService(db, hasher, clock);
-  const projectSettings = new ProjectSettingsService(db, projects, { revokeProjectRememberedDevices });
   const lockout = new LockoutService(config.lockout);
   // The transactional outbox: every service that reports events writes them in its own transaction.
   const outbox = new WebhookOutbox();
   const audit = new AuditService(db, new WebhookAuditListener(outbox));
-  const users = new UserService(db, clock, lockout, audit, { revokeRememberedDevices }, outbox);
+  const deviceRevocation = new RememberedDeviceRevocation(audit, clock);
+  const projectSettings = new ProjectSettingsService(db, projects, deviceRevocation);
+  const users = new UserService(db, clock, lockout, audit, deviceRevocation, outbox);
   const userSearch = new UserSearchService(db, clock);
   const signingKeys = new SigningKeyService(db, envelope, clock, {
     algorithm: config.sessions.jwtAlgorithm,
@@ -74,7 +76,7 @@ export function createServices(config: Config, db: Database, clock: Clock = syst
     jwtLifetimeSeconds: config.sessions.jwtLifetimeSeconds,
   });
   const verification = new VerificationAttemptService(db, users, lockout, audit, metrics);
-  const rememberedDevices = new RememberedDeviceService(db, hasher, users, sessions, verification, projectSettings, audit, clock);
+  const rememberedDevices = new RememberedDeviceService(db, hasher, users, sessions, verification, projectSettings, audit, clock, deviceRevocation);
   const totps = new TotpService(db, envelope, hasher, users, sessions, verification, projectSettings, rememberedDevices, clock, {
     retrievableRecoveryCodes: config.recoveryCodes.retrievable,
   }, outbox);

@@ -13,8 +13,33 @@ import { backupCommand, restoreCommand } from './backup.command';
 import { totpCodeAt, TotpOptionError } from './totp-code.command';
 import { webhookCommands } from './webhook.commands';
 
-/** A mistake in the command line: cliMain prints it with the usage and exits 2. */
-export class UsageError extends Error {}
+/**
+ * A mistake in the command line: cliMain prints it with a hint (the command's own usage, when it is
+ * known, else where the full usage is) and exits 2.
+ */
+export class UsageError extends Error {
+  constructor(
+    message: string,
+    /** The usage lines of the command it concerns, when known. */
+    readonly usage?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The spellings of a yes/no flag's value: `on`/`off` (the documented one) or `true`/`false`. */
+const ON_OFF: Readonly<Record<string, boolean>> = { on: true, off: false, true: true, false: false };
+
+/**
+ * The one parser of the CLI's yes/no flags (`--enabled`, `--remember-devices`, `--remembered-device-aal2`):
+ * `on|off` or `true|false`; undefined when absent; UsageError naming the flag for anything else.
+ */
+export function onOffFlag(flag: string, raw: string | undefined): boolean | undefined {
+  if (raw === undefined) return undefined;
+  const value = ON_OFF[raw.toLowerCase()];
+  if (value === undefined) throw new UsageError(`--${flag} must be on or off, got "${raw}"`);
+  return value;
+}
 
 /** The options a command may read: `--json` and the string options (`--name`, `--project`, ...). */
 interface CommandArgs {
@@ -26,7 +51,7 @@ interface CommandArgs {
   /** The value of a string option; throws UsageError naming it when it is missing or empty. */
   required(name: StringOption): string;
   /** The value of a string option, or undefined when it is absent or empty. */
-  optional(name: StringOption | SettingsFlag | 'report' | 'events' | 'enabled' | 'description'): string | undefined;
+  optional(name: StringOption | SettingsFlag | 'report' | 'events' | 'enabled' | 'description' | 'status'): string | undefined;
 }
 
 /** The flags of `project settings`, each naming one setting (ProjectSettingsChange). */
@@ -41,11 +66,7 @@ function settingsChange(optional: CommandArgs['optional']): ProjectSettingsChang
     const raw = optional(flag);
     return raw === undefined ? undefined : /^[0-9]{1,3}$/.test(raw) ? Number(raw) : raw;
   };
-  // on/off as booleans; anything else is passed on as given, so the refusal quotes it.
-  const onOff = (flag: SettingsFlag) => {
-    const raw = optional(flag);
-    return raw === 'on' ? true : raw === 'off' ? false : raw;
-  };
+  const onOff = (flag: SettingsFlag) => onOffFlag(flag, optional(flag));
   return {
     mfaPolicy: optional('mfa-policy')?.toUpperCase(),
     rememberDevices: onOff('remember-devices'),
@@ -282,7 +303,7 @@ export const COMMANDS: readonly CliCommand[] = [
   {
     name: 'totp code',
     usage:
-      'totp code --secret SECRET [--digits 6] [--period 30] [--algorithm SHA1]\n' +
+      'totp code --secret SECRET [--digits 6] [--period 30] [--algorithm SHA1] [--json]\n' +
       '                                               print the current code of a base32 TOTP secret (RFC 6238)',
     run: async ({ json, required, optional }) => {
       const options = { secret: required('secret'), digits: optional('digits'), period: optional('period'), algorithm: optional('algorithm') };

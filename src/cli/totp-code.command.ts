@@ -18,7 +18,7 @@ export interface TotpCodeOptions {
   readonly algorithm?: string;
 }
 
-/** Raised for an option `totp code` cannot use; the CLI prints it with the usage (exit 2). */
+/** Raised for an option `totp code` cannot use; the CLI prints it with the command's usage (exit 2). */
 export class TotpOptionError extends Error {}
 
 function whole(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {

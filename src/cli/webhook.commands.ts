@@ -1,8 +1,9 @@
 // The `webhooks` commands of the CLI: an operator's management of a project's endpoints (the same
 // service as the GraphQL mutations) and the replay of a delivery by id.
 import type { Services } from '../services';
-import { UsageError, type CliCommand } from './cli.commands';
-import type { WebhookEndpoint } from '../webhooks/webhook.types';
+import { onOffFlag, UsageError, type CliCommand } from './cli.commands';
+import type { WebhookDelivery, WebhookEndpoint } from '../webhooks/webhook.types';
+import { WEBHOOK_DELIVERY_STATUSES, type WebhookDeliveryStatus } from '../webhooks/webhook-endpoint.service';
 
 type WithServices = <T>(fn: (services: Services) => Promise<T>) => Promise<T>;
 type Print = (json: boolean, value: Record<string, unknown>, human: string) => void;
@@ -13,14 +14,17 @@ function eventList(raw: string | undefined): string[] | undefined {
   return raw.split(',').map((type) => type.trim()).filter(Boolean);
 }
 
-/** `--enabled true|false`, else undefined; anything else is passed on and refused as input. */
-function enabledFlag(raw: string | undefined): boolean | undefined {
+/** `--status pending|delivered|failed`, else undefined (every status). */
+function statusFlag(raw: string | undefined): WebhookDeliveryStatus | undefined {
   if (raw === undefined) return undefined;
-  if (raw !== 'true' && raw !== 'false') throw new UsageError(`--enabled must be true or false, got "${raw}"`);
-  return raw === 'true';
+  const status = WEBHOOK_DELIVERY_STATUSES.find((known) => known === raw);
+  if (!status) throw new UsageError(`--status must be one of ${WEBHOOK_DELIVERY_STATUSES.join(', ')}, got "${raw}"`);
+  return status;
 }
 
 const line = (e: WebhookEndpoint) => `${e.endpointId}  ${e.enabled ? 'enabled ' : 'disabled'}  ${e.url}  ${e.eventTypes.join(',')}`;
+const deliveryLine = (d: WebhookDelivery) =>
+  `${d.deliveryId}  ${d.status.padEnd(9)}  ${d.eventType}  endpoint ${d.endpointId}  attempts ${d.attempts}${d.lastStatusCode === null ? '' : `  HTTP ${d.lastStatusCode}`}`;
 const SECRET_NOTE = '(the signing secret is shown only now)';
 
 /** The webhook commands, in USAGE order. */
@@ -51,7 +55,7 @@ export function webhookCommands(withServices: WithServices, print: Print): CliCo
       name: 'webhooks endpoint update',
       usage:
         'webhooks endpoint update --project ID --endpoint ID [--url URL] [--events TYPE,...|all]\n' +
-        '                         [--enabled true|false] [--description TEXT] [--json]',
+        '                         [--enabled on|off] [--description TEXT] [--json]',
       run: async ({ json, required, optional }) => {
         const projectId = required('project');
         const events = optional('events');
@@ -60,7 +64,7 @@ export function webhookCommands(withServices: WithServices, print: Print): CliCo
           url: optional('url'),
           // `all` subscribes to every type (an empty list means all to the service).
           eventTypes: events === undefined ? undefined : (eventList(events) ?? []),
-          enabled: enabledFlag(optional('enabled')),
+          enabled: onOffFlag('enabled', optional('enabled')),
           description: optional('description'),
         };
         const endpoint = await withServices((s) => s.webhooks.update(projectId, input));
@@ -86,6 +90,19 @@ export function webhookCommands(withServices: WithServices, print: Print): CliCo
         const projectId = required('project');
         const { endpoint, secret } = await withServices((s) => s.webhooks.rotateSecret(projectId, required('endpoint')));
         print(json, { endpoint, secret }, `${line(endpoint)}\nsecret ${secret}\n${SECRET_NOTE}`);
+      },
+    },
+    {
+      name: 'webhooks deliveries list',
+      usage:
+        'webhooks deliveries list --project ID [--endpoint ID] [--status pending|delivered|failed] [--json]\n' +
+        "                                               a project's recent deliveries, newest first (their ids are\n" +
+        '                                               what webhooks replay takes)',
+      run: async ({ json, required, optional }) => {
+        const projectId = required('project');
+        const status = statusFlag(optional('status'));
+        const deliveries = await withServices((s) => s.webhooks.deliveries(projectId, optional('endpoint'), undefined, status));
+        print(json, { deliveries }, deliveries.map(deliveryLine).join('\n') || 'no deliveries');
       },
     },
     {

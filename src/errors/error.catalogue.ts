@@ -40,7 +40,7 @@ export const ERROR_CATALOGUE = {
   INVALID_SESSION_DURATION_MINUTES: { status: 400, errorType: 'invalid_session_duration_minutes', message: INVALID_SESSION_DURATION_MESSAGE },
   SECOND_FACTOR_REQUIRED: { status: 403, errorType: 'second_factor_required', message: 'Prove a second factor in this session first (authenticateTotp, recoverTotp or authenticateRememberedDevice), then try again.' },
   // Step-up (authenticateSession requireAssurance / maxFactorAgeSeconds; src/sessions/assurance.rules.ts).
-  FACTOR_TOO_OLD: { status: 403, errorType: 'factor_too_old', message: 'The factor this session proved is older than maxFactorAgeSeconds (see factorAgeSeconds); prove it again, then retry.' },
+  FACTOR_TOO_OLD: { status: 403, errorType: 'factor_too_old', message: 'The factor this session proved is older than the maximum factor age asked for (its age is in the error details); prove it again, then retry.' },
   INVALID_MAX_FACTOR_AGE_SECONDS: { status: 400, errorType: 'invalid_max_factor_age_seconds', message: MAX_FACTOR_AGE_MESSAGE },
   // Remembered devices (src/remembered-devices).
   INVALID_REMEMBER_DEVICE_DAYS: { status: 400, errorType: 'invalid_remember_device_days', message: REMEMBER_DEVICE_DAYS_MESSAGE },
@@ -140,6 +140,46 @@ export const ERROR_SUBTYPES = {
   // A body in a content coding the gateway does not decode (RFC 9110 §8.4.1).
   UNSUPPORTED_MEDIA_TYPE: ['unsupported_content_encoding'],
 } as const satisfies Partial<Record<ErrorCode, readonly string[]>>;
+
+/**
+ * The codes of the gateway's own features, which Stytch's API does not have (step-up, remembered
+ * devices, several TOTPs and their parameters, imports, allowed origins, webhooks, the console, the
+ * database's and GraphQL's limits): the REST facade's `error_url` for them points to the gateway's
+ * own reference (src/errors/error.wire.ts), not to a Stytch page that does not exist. Every other
+ * code is Stytch's own error type.
+ */
+export const GATEWAY_OWN_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'SECOND_FACTOR_REQUIRED',
+  'FACTOR_TOO_OLD',
+  'INVALID_MAX_FACTOR_AGE_SECONDS',
+  'INVALID_REMEMBER_DEVICE_DAYS',
+  'REMEMBERED_DEVICES_DISABLED',
+  'INVALID_DEVICE_TOKEN',
+  'UNABLE_TO_AUTHENTICATE_REMEMBERED_DEVICE',
+  'INVALID_REMEMBERED_DEVICE_ID',
+  'REMEMBERED_DEVICE_NOT_FOUND',
+  'INVALID_SECRET',
+  'INVALID_OTPAUTH_URI',
+  'DUPLICATE_TOTP_SECRET',
+  'INVALID_TOTP_PARAMETERS',
+  'INVALID_TOTP_LABEL',
+  'TOTP_LIMIT_REACHED',
+  'ORIGIN_NOT_FOUND',
+  'WEBHOOK_ENDPOINT_NOT_FOUND',
+  'WEBHOOK_DELIVERY_NOT_FOUND',
+  'INVALID_WEBHOOK_URL',
+  'INVALID_WEBHOOK_EVENT_TYPE',
+  'CONSOLE_NOT_BUILT',
+  'DATABASE_BUSY',
+  'DATABASE_UNAVAILABLE',
+  'BATCH_TOO_LARGE',
+  'TOO_MANY_ALIASES',
+  'QUERY_TOO_DEEP',
+  'TOO_MANY_TOKENS',
+  'TOO_MANY_DIRECTIVES',
+  'QUERY_TOO_COMPLEX',
+  'TOO_MANY_ROOT_FIELDS',
+]);
 
 /** The sub-types `code` may carry (never, for a code without any). */
 export type ErrorSubtype<C extends ErrorCode> = C extends keyof typeof ERROR_SUBTYPES ? (typeof ERROR_SUBTYPES)[C][number] : never;

@@ -8,10 +8,21 @@
 // Error Handling Cheat Sheet: a generic message to the client, the details to the log).
 import { unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
-import { ERROR_CATALOGUE, GatewayError, type ErrorCode } from './error.catalogue';
+import { ERROR_CATALOGUE, GATEWAY_OWN_CODES, GatewayError, type ErrorCode } from './error.catalogue';
 import { isForeignKeyViolation, retryAfterSeconds, translateDatabaseError } from './database.faults';
 
 const REST_ERROR_DOCS = 'https://stytch.com/docs/api/errors';
+/**
+ * Where the gateway's own error types are described: the "Errors" table of its reference page, which
+ * the npm package ships (a URI reference relative to the package; each row is anchored by its
+ * error_type). scripts/docs.mjs writes the table from the catalogue.
+ */
+const GATEWAY_ERROR_DOCS = 'docs/reference.md';
+
+/** A REST error's `error_url`: Stytch's page for Stytch's error types, the gateway's reference for its own (GATEWAY_OWN_CODES). */
+function errorUrl(error: GatewayError): string {
+  return GATEWAY_OWN_CODES.has(error.code) ? `${GATEWAY_ERROR_DOCS}#${error.errorType}` : `${REST_ERROR_DOCS}/${error.status}#${error.errorType}`;
+}
 
 /** Codes Apollo Server and graphql-js give a client's mistakes: passed through with their messages, never masked. */
 const CLIENT_ERROR_CODES: ReadonlySet<string> = new Set<ErrorCode>([
@@ -158,7 +169,7 @@ export function restErrorBody(error: GatewayError, requestId: string) {
     request_id: requestId,
     error_type: error.errorType,
     error_message: error.message,
-    error_url: `${REST_ERROR_DOCS}/${error.status}#${error.errorType}`,
+    error_url: errorUrl(error),
     // DUPLICATE_*: the project's user that already holds the value (only ever set for its own project),
     // in Stytch's `error_details`, which the official SDKs keep on their StytchError.
     ...(typeof error.details.existingUserId === 'string' && { error_details: { existing_user_id: error.details.existingUserId } }),

@@ -114,7 +114,8 @@ function totpSettingsOf(project: Project): TotpSettings {
 /**
  * What else a settings change ends, in its transaction: turning remembered devices off forgets every
  * device of the project (src/remembered-devices), so turning them on again revives no token issued
- * before (OWASP ASVS 3.3: a credential whose trust is withdrawn is revoked, not just ignored).
+ * before (OWASP ASVS 3.3: a credential whose trust is withdrawn is revoked, not just ignored), and
+ * audits it, one `device` / `revoked` event per user whose devices went.
  * Declared here, by its one use, as UserService's UnlockRevocation is.
  */
 export interface SettingsRevocation {

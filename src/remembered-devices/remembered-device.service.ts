@@ -23,6 +23,7 @@ import type { SessionArgumentsInput } from '../sessions/session.inputs';
 import type { ProjectSettingsService } from '../projects/project-settings.service';
 import type { VerificationAttemptService } from '../verification/verification-attempt.service';
 import { RememberedDevice } from './remembered-device.entity';
+import { RememberedDeviceRevocation } from './remembered-device.revocation';
 import type { AuthenticateRememberedDevicePayload, ForgetRememberedDevicesPayload } from './remembered-device.types';
 import {
   InvalidDeviceTokenError,
@@ -60,18 +61,6 @@ export interface DeviceToRemember {
   issued(): IssuedDevice | null;
 }
 
-/** Inside a transaction: forgets every remembered device of a user (unlock, the last TOTP deleted). Returns how many. */
-export async function revokeRememberedDevices(manager: EntityManager, projectId: string, userId: string): Promise<number> {
-  const { affected } = await manager.delete(RememberedDevice, { userId, projectId });
-  return affected ?? 0;
-}
-
-/** Inside a transaction: forgets every remembered device of a project (its remembered devices turned off). Returns how many. */
-export async function revokeProjectRememberedDevices(manager: EntityManager, projectId: string): Promise<number> {
-  const { affected } = await manager.delete(RememberedDevice, { projectId });
-  return affected ?? 0;
-}
-
 export class RememberedDeviceService {
   constructor(
     private readonly db: Database,
@@ -82,6 +71,8 @@ export class RememberedDeviceService {
     private readonly settings: ProjectSettingsService,
     private readonly audit: AuditService,
     private readonly clock: Clock,
+    /** Forgetting in bulk, audited (also what deleting a user's last verified TOTP does). */
+    readonly revocation: RememberedDeviceRevocation,
   ) {}
 
   /**
@@ -184,11 +175,9 @@ export class RememberedDeviceService {
   /** Forgets every device of a user (one audit event when there were any); USER_NOT_FOUND for a user the project lacks. */
   async forgetAll(projectId: string, userId: unknown, requestId: string | null = null): Promise<ForgetRememberedDevicesPayload> {
     const id = parseUserId(userId);
-    const nowMs = this.clock.now();
     return this.db.write(async (m) => {
       await this.users.lock(m, projectId, id);
-      const forgotten = await revokeRememberedDevices(m, projectId, id);
-      if (forgotten) await this.audit.record(m, { projectId, userId: id, type: 'device', outcome: 'revoked', requestId, occurredAtMs: nowMs });
+      const forgotten = await this.revocation.revokeRememberedDevices(m, projectId, id, requestId);
       return { userId: id, forgotten };
     });
   }

@@ -21,7 +21,7 @@ import type { SessionCaller } from '../graphql/caller.types';
 import { enforce, userWithSecondFactor } from '../graphql/caller.policy';
 import type { ProjectSettingsService } from '../projects/project-settings.service';
 import type { StepClaim, VerificationAttempt, VerificationAttemptService, VerifyFactor } from '../verification/verification-attempt.service';
-import { revokeRememberedDevices, type DeviceToRemember, type RememberedDeviceService } from '../remembered-devices/remembered-device.service';
+import type { DeviceToRemember, RememberedDeviceService } from '../remembered-devices/remembered-device.service';
 import { Totp } from './totp.entity';
 import { RecoveryCode } from './recovery-code.entity';
 import type { AuthenticateTotpInput, CreateTotpInput, RecoverTotpInput, RenameTotpInput } from './totp.inputs';
@@ -403,7 +403,7 @@ export class TotpService {
       const { affected } = await m.delete(Totp, { totpId: id, projectId });
       if (!affected) throw new TotpNotFoundError();
       // Remembered devices stand on the second factor they were issued after: without a verified TOTP left, they go too.
-      if (!(await m.exists(Totp, { where: { userId: owner, verified: true } }))) await revokeRememberedDevices(m, projectId, owner);
+      if (!(await m.exists(Totp, { where: { userId: owner, verified: true } }))) await this.devices.revocation.revokeRememberedDevices(m, projectId, owner);
       await this.events.enqueue(m, { projectId, userId: owner, occurredAtMs: this.clock.now(), events: [{ type: 'totp.deleted', data: { userId: owner, totpId: id } }] });
       return { totpId: id, userId: owner, user: await this.users.require(m, projectId, owner) };
     });

@@ -42,7 +42,7 @@ export interface UnlockAudit {
  * Declared here, by its one use, as UnlockAudit is.
  */
 export interface UnlockRevocation {
-  revokeRememberedDevices(manager: EntityManager, projectId: string, userId: string): Promise<unknown>;
+  revokeRememberedDevices(manager: EntityManager, projectId: string, userId: string, requestId: string | null): Promise<unknown>;
 }
 
 const SELECT_USER = `SELECT id, project_id, email, phone_number, first_name, middle_name, last_name, status, external_id,
@@ -259,14 +259,14 @@ export class UserService {
   /**
    * The project's unlock of a user (NIST SP 800-63B §5.2.2: after the hard limit only an unlock ends
    * the lock): clears any lock and the consecutive-failure count in one UPDATE, forgets the user's
-   * remembered devices (UnlockRevocation), and records an "unlocked" event in the same transaction. Idempotent; USER_NOT_FOUND for a user the project lacks.
+   * remembered devices (UnlockRevocation, which audits that as `device` / `revoked`), and records an "unlocked" event in the same transaction. Idempotent; USER_NOT_FOUND for a user the project lacks.
    */
   async unlock(projectId: string, userId: unknown, requestId: string | null = null): Promise<User> {
     const id = parseUserId(userId);
     const nowMs = this.clock.now();
     return this.db.write(async (m) => {
       if (!(await this.lockout.unlock(m, projectId, id))) throw new UserNotFoundError();
-      await this.revocation.revokeRememberedDevices(m, projectId, id);
+      await this.revocation.revokeRememberedDevices(m, projectId, id, requestId);
       await this.audit.record(m, { projectId, userId: id, type: 'user', outcome: 'unlocked', requestId, occurredAtMs: nowMs });
       return this.require(m, projectId, id);
     });

@@ -25,6 +25,10 @@ const DESCRIPTION_MAX = 256;
 const MAX_ENDPOINTS_PER_PROJECT = 20;
 const DELIVERIES_DEFAULT_PAGE = 20;
 
+/** A delivery's status: waiting for its (next) attempt, acknowledged with a 2xx, or out of attempts. */
+export const WEBHOOK_DELIVERY_STATUSES = ['pending', 'delivered', 'failed'] as const;
+export type WebhookDeliveryStatus = (typeof WEBHOOK_DELIVERY_STATUSES)[number];
+
 interface EndpointRow {
   id: string;
   url: string;
@@ -165,13 +169,16 @@ export class WebhookEndpointService {
     return { endpoint, secret };
   }
 
-  /** The project's deliveries (of one endpoint, if given), newest first. */
-  deliveries(projectId: string, endpointId: string | null | undefined, first: number | null | undefined): Promise<WebhookDelivery[]> {
+  /**
+   * The project's deliveries (of one endpoint, and in one status, if given), newest first, at most
+   * `first` (default DELIVERIES_DEFAULT_PAGE).
+   */
+  deliveries(projectId: string, endpointId: string | null | undefined, first: number | null | undefined, status?: WebhookDeliveryStatus): Promise<WebhookDelivery[]> {
     const limit = first ?? DELIVERIES_DEFAULT_PAGE;
+    const where = ['project_id = ?', ...(endpointId ? ['endpoint_id = ?'] : []), ...(status ? ['status = ?'] : [])].join(' AND ');
+    const params = [projectId, ...(endpointId ? [endpointId] : []), ...(status ? [status] : []), limit];
     return this.db.read(async (m) => {
-      const { rows } = endpointId
-        ? await sql<DeliveryRow>(m, `SELECT ${DELIVERY_COLUMNS} FROM webhook_deliveries WHERE endpoint_id = ? AND project_id = ? ORDER BY seq DESC LIMIT ?`, [endpointId, projectId, limit])
-        : await sql<DeliveryRow>(m, `SELECT ${DELIVERY_COLUMNS} FROM webhook_deliveries WHERE project_id = ? ORDER BY seq DESC LIMIT ?`, [projectId, limit]);
+      const { rows } = await sql<DeliveryRow>(m, `SELECT ${DELIVERY_COLUMNS} FROM webhook_deliveries WHERE ${where} ORDER BY seq DESC LIMIT ?`, params);
       return rows.map(deliveryOf);
     });
   }

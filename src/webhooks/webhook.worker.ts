@@ -4,7 +4,9 @@
 // share the work and each delivery is sent by one of them at a time; a process that dies mid-attempt
 // leaves its lease to expire, and another process sends the delivery again (at-least-once, as
 // Standard Webhooks expects receivers to deduplicate by webhook-id). A user's events reach one
-// endpoint in order: a delivery waits while an earlier one of the same user and endpoint is pending.
+// endpoint in order: a delivery waits while an earlier one of the same user and endpoint is pending,
+// and once that one is delivered the same slot claims and sends the next (up to batchSize in a row),
+// so a user's backlog drains at the receiver's pace, not one event per poll interval.
 // At most WEBHOOK_BATCH_SIZE attempts are in flight; a slot freed is claimed again at once, so an
 // attempt that waits out its timeout (a receiver that never answers) holds one slot, not the worker.
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -28,6 +30,7 @@ interface ClaimedRow {
   seq: number | string;
   message_id: string;
   endpoint_id: string;
+  user_id: string | null;
   payload: string;
   attempts: number;
   created_at: string | number;
@@ -40,16 +43,22 @@ interface EndpointSecrets {
   previous_secret_expires_at: string | number | null;
 }
 
-/** Due, unleased, enabled, and no earlier pending delivery of the same user to the same endpoint. */
-const DUE = `SELECT d.seq FROM webhook_deliveries d
+/**
+ * Due, unleased, enabled, and no earlier pending delivery of the same user to the same endpoint;
+ * `also` narrows it further (its parameters come before the limit's).
+ */
+const dueSql = (also = '') => `SELECT d.seq FROM webhook_deliveries d
   WHERE d.status = 'pending' AND d.next_attempt_at <= ? AND (d.locked_until IS NULL OR d.locked_until <= ?)
     AND EXISTS (SELECT 1 FROM webhook_endpoints e WHERE e.id = d.endpoint_id AND e.enabled = TRUE)
-    AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p WHERE p.endpoint_id = d.endpoint_id AND p.user_id = d.user_id AND p.status = 'pending' AND p.seq < d.seq)
+    AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p WHERE p.endpoint_id = d.endpoint_id AND p.user_id = d.user_id AND p.status = 'pending' AND p.seq < d.seq)${also}
   ORDER BY d.seq LIMIT ?`;
-/** The claim: takes a lease and counts the attempt. Parameters: lease end, now, now, limit. */
-const claimSql = (lockClause: string) => `UPDATE webhook_deliveries SET locked_until = ?, attempts = attempts + 1
-  WHERE seq IN (${DUE}${lockClause})
-  RETURNING seq, message_id, endpoint_id, payload, attempts, created_at`;
+const DUE = dueSql();
+/** The claim: takes a lease and counts the attempt. Parameters: lease end, now, now, (also's), limit. */
+const claimSql = (lockClause: string, also = '') => `UPDATE webhook_deliveries SET locked_until = ?, attempts = attempts + 1
+  WHERE seq IN (${dueSql(also)}${lockClause})
+  RETURNING seq, message_id, endpoint_id, user_id, payload, attempts, created_at`;
+/** The next due delivery of one user to one endpoint. Parameters of `also`: endpoint id, user id. */
+const SAME_USER = ' AND d.endpoint_id = ? AND d.user_id = ?';
 /** Whether anything is due (DUE as a read: an idle worker never takes a write lock or row locks). Parameters: now, now, 1. */
 const ANY_DUE = DUE;
 /**
@@ -67,6 +76,7 @@ const SECRETS = 'SELECT url, secret_ciphertext, previous_secret_ciphertext, prev
 
 export class WebhookWorker {
   private readonly claim: string;
+  private readonly claimNext: string;
   private running = false;
   private lastSweepMs = Number.NEGATIVE_INFINITY;
   private loop?: Promise<void>;
@@ -85,7 +95,9 @@ export class WebhookWorker {
     private readonly metrics: DeliveryMetrics,
     private readonly warn: (message: string) => void,
   ) {
-    this.claim = claimSql(db.dialect === 'postgres' ? ' FOR UPDATE SKIP LOCKED' : '');
+    const lockClause = db.dialect === 'postgres' ? ' FOR UPDATE SKIP LOCKED' : '';
+    this.claim = claimSql(lockClause);
+    this.claimNext = claimSql(lockClause, SAME_USER);
   }
 
   /** Starts polling (idempotent). */
@@ -125,6 +137,17 @@ export class WebhookWorker {
     }
   }
 
+  /**
+   * One round outside the polling loop, awaited until every attempt it started (and each one's chain
+   * of the same user's next deliveries) is sent and recorded; for tools and tests that run rounds
+   * themselves with WEBHOOK_WORKER=false. Returns how many deliveries it claimed at the start.
+   */
+  async runOnce(): Promise<number> {
+    const claimed = await this.claimAndSend(this.config.batchSize - this.inFlight.size);
+    await Promise.all(this.inFlight);
+    return claimed;
+  }
+
   private wake(): void {
     const wake = this.slotFreed;
     this.slotFreed = null;
@@ -133,7 +156,8 @@ export class WebhookWorker {
 
   /**
    * One round: claims up to `free` due deliveries and starts sending them, each recorded when its
-   * attempt ends (not awaited here: a slow attempt holds its slot only). Returns how many it claimed.
+   * attempt ends (not awaited here: a slow attempt holds its slot only); each one delivered is followed
+   * in its slot by its user's next delivery to that endpoint (sendInOrder). Returns how many it claimed.
    */
   private async claimAndSend(free: number): Promise<number> {
     const now = this.clock.now();
@@ -145,7 +169,7 @@ export class WebhookWorker {
     const endpointIds = [...new Set(claimed.rows.map((row) => row.endpoint_id))];
     const endpoints = await this.db.read(async (m) => new Map(await Promise.all(endpointIds.map(async (id) => [id, await this.secrets(m, id)] as const))));
     for (const row of claimed.rows) {
-      const attempt: Promise<void> = this.deliver(row, endpoints.get(row.endpoint_id) ?? null)
+      const attempt: Promise<void> = this.sendInOrder(row, endpoints.get(row.endpoint_id) ?? null)
         // Recording failed (a database fault): the lease expires and another round sends it again.
         .catch((error: unknown) => this.warn(`webhook delivery round failed: ${(error as Error).message}`))
         .finally(() => {
@@ -166,7 +190,30 @@ export class WebhookWorker {
     }
   }
 
-  private async deliver(row: ClaimedRow, endpoint: { url: string; secrets: string[] } | null): Promise<void> {
+  /**
+   * Sends `first`, then, while each is delivered (a 2xx) and the worker is not stopped, claims the same user's
+   * next due delivery to the same endpoint (the claim's lease and order rules: nothing another worker
+   * holds, nothing ahead of an earlier pending one) and sends it, at most batchSize in a row so one
+   * user's backlog cannot hold the round.
+   */
+  private async sendInOrder(first: ClaimedRow, endpoint: { url: string; secrets: string[] } | null): Promise<void> {
+    let row: ClaimedRow | undefined = first;
+    for (let sent = 1; row; sent++) {
+      const delivered = await this.deliver(row, endpoint);
+      if (!delivered || row.user_id === null || this.stopped.signal.aborted || sent >= this.config.batchSize) return;
+      row = await this.claimNextOf(row.endpoint_id, row.user_id);
+    }
+  }
+
+  /** Claims the next due delivery of `userId` to `endpointId`, if any. */
+  private async claimNextOf(endpointId: string, userId: string): Promise<ClaimedRow | undefined> {
+    const now = this.clock.now();
+    const { rows } = await this.db.write((m) => sql<ClaimedRow>(m, this.claimNext, [now + this.config.leaseMs, now, now, endpointId, userId, 1]));
+    return rows[0];
+  }
+
+  /** One attempt at `row`, recorded; whether it was delivered. */
+  private async deliver(row: ClaimedRow, endpoint: { url: string; secrets: string[] } | null): Promise<boolean> {
     let result: AttemptResult;
     if (!endpoint) {
       result = { ok: false, statusCode: null, error: 'endpoint deleted' };
@@ -175,6 +222,7 @@ export class WebhookWorker {
       result = await this.sender.send(endpoint.url, signMessage(endpoint.secrets, row.message_id, sentAt, row.payload), row.payload);
     }
     await this.finish(row, result);
+    return result.ok;
   }
 
   /** The endpoint's URL and the secrets that sign now (the previous one while its overlap lasts). */

@@ -1,4 +1,4 @@
-// The README's first minutes run as written: the start banner's `try:` line, steps 1 to 3 (user, TOTP, a code without a phone, authentication), step 4's session check and its jose JWT verification.
+// The README's first minutes run as written: the start banner's `try:` line, steps 1 to 3 (user, TOTP, a code without a phone, authentication), step 4's session check and its jose JWT verification, and Assurance's jose check of acr and the factor's age.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -99,5 +99,15 @@ describe('steps 3 and 4', () => {
       SESSION_JWT: session.sessionJwt,
     });
     expect(refused.code).not.toBe(0);
+  });
+
+  it("Assurance: the jose snippet checks acr and the second factor's age, and honours PUBLIC_URL as the issuer", async () => {
+    const env = { GATEWAY_URL: gateway.url, PROJECT_ID: project.projectId, SESSION_JWT: session.sessionJwt };
+    const result = await run(process.execPath, ['--input-type=module', '-e', snippet('verify-assurance')], env);
+    expect(result).toMatchObject({ code: 0, stdout: expect.stringMatching(new RegExp(`^user ${session.userId} proved a second factor \\d+ s ago\n$`)) });
+    // This gateway has no PUBLIC_URL: an issuer of another URL is refused.
+    const otherIssuer = await run(process.execPath, ['--input-type=module', '-e', snippet('verify-assurance')], { ...env, PUBLIC_URL: 'https://auth.example.com/' });
+    expect(otherIssuer.code).not.toBe(0);
+    expect(otherIssuer.stderr).toMatch(/iss/);
   });
 });

@@ -131,6 +131,10 @@ it('keys rotate is in the usage, says keyed hashes cannot be re-keyed, and finds
   }
 });
 
+it('`help` prints the whole usage', async () => {
+  expect(await cli('help')).toBe(USAGE + '\n');
+});
+
 it('refuses bad usage with exit code 2 and one clear line', async () => {
   const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
   try {
@@ -145,6 +149,17 @@ it('refuses bad usage with exit code 2 and one clear line', async () => {
     await capture(() => cliMain(['project', 'origins', 'add', '--project', 'project-00000000-0000-4000-8000-000000000000', '--origin', 'https://example.com/app']));
     expect(process.exitCode).toBe(1);
     expect(String(stderr.mock.calls.at(-1)?.[0])).toContain('is not an origin');
+    // A bad flag value: the message, the command's own usage and where the rest is; not the whole usage.
+    process.exitCode = undefined;
+    await capture(() => cliMain(['totp', 'code', '--secret', 'JBSWY3DPEHPK3PXP', '--digits', '9']));
+    expect(process.exitCode).toBe(2);
+    const told = String(stderr.mock.calls.at(-1)?.[0]);
+    expect(told).toMatch(/^totp-gateway: .*digits.*\nusage: totp-gateway totp code --secret SECRET .*\[--json\]\n/);
+    expect(told).toContain('(run `totp-gateway help` for every command)');
+    expect(told).not.toContain('keys rotate');
+    // An unknown flag: no command to show, only the hint.
+    await capture(() => cliMain(['project', 'list', '--bogus']));
+    expect(String(stderr.mock.calls.at(-1)?.[0])).toMatch(/^totp-gateway: .*bogus.*\n\(run `totp-gateway help` for every command\)\n$/);
   } finally {
     process.exitCode = undefined;
     stderr.mockRestore();

@@ -74,6 +74,9 @@ it('shows the defaults, changes what it is given, refuses bad values clearly, an
     rememberedDeviceAal2: true,
   });
   expect(JSON.parse(await settings('--mfa-policy', 'OPTIONAL', '--remembered-device-aal2', 'off', '--json'))).toMatchObject({ mfaPolicy: 'OPTIONAL', rememberDevices: true, rememberedDeviceAal2: false });
+  // Every yes/no flag takes true|false as well as on|off (one parser for the CLI).
+  expect(JSON.parse(await settings('--remembered-device-aal2', 'true', '--json'))).toMatchObject({ rememberedDeviceAal2: true });
+  expect(JSON.parse(await settings('--remembered-device-aal2', 'false', '--json'))).toMatchObject({ rememberedDeviceAal2: false });
 
   const refusals: Array<[string[], RegExp]> = [
     [['--max-totps-per-user', '0'], /maxTotpsPerUser \(--max-totps-per-user\) must be an integer from 1 to 10; got 0\./],
@@ -84,7 +87,7 @@ it('shows the defaults, changes what it is given, refuses bad values clearly, an
     [['--totp-digits', '7'], /totpDigits \(--totp-digits\) must be one of 6, 8; got 7\./],
     [['--totp-period', '45'], /totpPeriodSeconds \(--totp-period\) must be one of 30, 60 \(seconds\); got 45\./],
     [['--mfa-policy', 'ALWAYS'], /mfaPolicy \(--mfa-policy\) must be one of OPTIONAL, REQUIRED; got "ALWAYS"\./],
-    [['--remember-devices', 'yes'], /rememberDevices \(--remember-devices\) must be on or off; got "yes"\./],
+    [['--remember-devices', 'yes'], /--remember-devices must be on or off, got "yes"/],
     // One bad value among good ones changes none of them.
     [['--max-totps-per-user', '5', '--totp-digits', '9'], /got 9/],
   ];

@@ -44,6 +44,9 @@ describeEachDialect('remembered devices on %s', (dialect) => {
     return { ...e, deviceToken: authenticateTotp.deviceToken!, rememberedDeviceId: authenticateTotp.rememberedDeviceId! };
   }
   const failures = async (userId: string) => (await client.data(UserLockDocument, { userId })).user.consecutiveFailures;
+  /** The user's `device` audit events, newest first, as `device:<outcome>`. */
+  const deviceEvents = async (userId: string) =>
+    (await client.data(AuthEventsDocument, { userId })).authEvents.edges.map((e) => `${e.node.type}:${e.node.outcome}`).filter((e) => e.startsWith('device:'));
 
   it('is off by default: rememberDeviceDays is refused before any attempt is spent', async () => {
     expect((await gw.client.data(ProjectAssuranceDocument, {})).project).toMatchObject({ rememberDevices: false, rememberedDeviceAal2: false, mfaPolicy: 'OPTIONAL' });
@@ -117,16 +120,17 @@ describeEachDialect('remembered devices on %s', (dialect) => {
     expect((await client.data(RememberedDevicesDocument, { userId: d.userId })).rememberedDevices).toEqual([]);
   });
 
-  it("deleting the user's last verified TOTP revokes the devices", async () => {
+  it("deleting the user's last verified TOTP revokes the devices, audited", async () => {
     const d = await remembered();
     await client.data(DeleteTotpDocument, { totpId: d.totpId });
     expect((await client.data(RememberedDevicesDocument, { userId: d.userId })).rememberedDevices).toEqual([]);
+    expect(await deviceEvents(d.userId)).toEqual(['device:revoked', 'device:created']);
     expect(codes(await client.request(AuthenticateRememberedDeviceDocument, { input: { userId: d.userId, deviceToken: d.deviceToken } }))).toEqual([
       'UNABLE_TO_AUTHENTICATE_REMEMBERED_DEVICE',
     ]);
   });
 
-  it('forgetRememberedDevice, forgetRememberedDevices, unlockUser and deleteUser revoke them', async () => {
+  it('forgetRememberedDevice, forgetRememberedDevices, unlockUser and deleteUser revoke them (audited)', async () => {
     const d = await remembered();
     expect((await client.data(ForgetRememberedDeviceDocument, { rememberedDeviceId: d.rememberedDeviceId })).forgetRememberedDevice).toEqual({ userId: d.userId, forgotten: 1 });
     expect(codes(await client.request(ForgetRememberedDeviceDocument, { rememberedDeviceId: d.rememberedDeviceId }))).toEqual(['REMEMBERED_DEVICE_NOT_FOUND']);
@@ -137,10 +141,15 @@ describeEachDialect('remembered devices on %s', (dialect) => {
     const all = await remembered();
     await client.data(AssuredAuthenticateTotpDocument, { input: { userId: all.userId, totpCode: totpCode(all.secret, 1, clock.now()), rememberDeviceDays: 7 } });
     expect((await client.data(ForgetRememberedDevicesDocument, { userId: all.userId })).forgetRememberedDevices.forgotten).toBe(2);
+    expect(await deviceEvents(all.userId)).toEqual(['device:revoked', 'device:created', 'device:created']);
 
     const unlocked = await remembered();
     await client.data(UnlockUserDocument, { userId: unlocked.userId });
     expect((await client.data(RememberedDevicesDocument, { userId: unlocked.userId })).rememberedDevices).toEqual([]);
+    expect(await deviceEvents(unlocked.userId)).toEqual(['device:revoked', 'device:created']);
+    // An unlock of a user without devices records no device event.
+    await client.data(UnlockUserDocument, { userId: unlocked.userId });
+    expect(await deviceEvents(unlocked.userId)).toEqual(['device:revoked', 'device:created']);
 
     const deleted = await remembered();
     await client.data(DeleteUserDocument, { userId: deleted.userId });
@@ -150,11 +159,17 @@ describeEachDialect('remembered devices on %s', (dialect) => {
     expect(codes(await gw.client.request(ForgetRememberedDeviceDocument, { rememberedDeviceId: foreign.rememberedDeviceId }))).toEqual(['REMEMBERED_DEVICE_NOT_FOUND']);
   });
 
-  it('turning remembered devices off forgets every device of the project: turned on again, no token issued before works', async () => {
+  it('turning remembered devices off forgets every device of the project, one audit event per user: turned on again, no token issued before works', async () => {
     const d = await remembered();
+    const other = await remembered();
+    await client.data(AssuredAuthenticateTotpDocument, { input: { userId: other.userId, totpCode: totpCode(other.secret, 1, clock.now()), rememberDeviceDays: 7 } });
+    const without = await gw.enroll({ verify: true, client });
     await gw.gateway.services.projectSettings.update(project.projectId, { rememberDevices: false });
     await gw.gateway.services.projectSettings.update(project.projectId, { rememberDevices: true });
     expect((await client.data(RememberedDevicesDocument, { userId: d.userId })).rememberedDevices).toEqual([]);
+    expect(await deviceEvents(d.userId)).toEqual(['device:revoked', 'device:created']);
+    expect(await deviceEvents(other.userId)).toEqual(['device:revoked', 'device:created', 'device:created']);
+    expect(await deviceEvents(without.userId)).toEqual([]);
     const revived = await client.request(AuthenticateRememberedDeviceDocument, { input: { userId: d.userId, deviceToken: d.deviceToken } });
     expect(codes(revived)).toEqual(['UNABLE_TO_AUTHENTICATE_REMEMBERED_DEVICE']);
   });

@@ -1,4 +1,4 @@
-// The operator's webhook commands against a running gateway: an endpoint added from the CLI receives signed events (verified with the secret the CLI printed once), and list, update, rotate-secret, replay and delete do what they say.
+// The operator's webhook commands against a running gateway: an endpoint added from the CLI receives signed events (verified with the secret the CLI printed once), and list, update, rotate-secret, deliveries list, replay and delete do what they say.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -71,12 +71,29 @@ it('adds, lists, updates, rotates, replays and deletes endpoints', async () => {
 
   const updated = await cli('webhooks', 'endpoint', 'update', '--project', projectId, '--endpoint', endpointId, '--events', 'all', '--enabled', 'true');
   expect(updated.endpoint.eventTypes).toHaveLength(15);
+  // --enabled takes on|off as well as true|false.
+  expect((await cli('webhooks', 'endpoint', 'update', '--project', projectId, '--endpoint', endpointId, '--enabled', 'off')).endpoint.enabled).toBe(false);
+  expect((await cli('webhooks', 'endpoint', 'update', '--project', projectId, '--endpoint', endpointId, '--enabled', 'on')).endpoint.enabled).toBe(true);
 
   const rotated = await cli('webhooks', 'endpoint', 'rotate-secret', '--project', projectId, '--endpoint', endpointId);
   expect(rotated.secret).not.toBe(added.secret);
   receiver.secrets = [added.secret, rotated.secret];
 
-  const [delivery] = await gateway.services.webhooks.deliveries(projectId, endpointId, 1);
+  // The delivery id replay takes comes from `webhooks deliveries list`, filtered by endpoint and status.
+  // (The receiver has the event; the worker records the 2xx just after: poll for it.)
+  let deliveries: Array<Record<string, unknown>> = [];
+  for (let tries = 0; tries < 200 && !deliveries.length; tries++) {
+    ({ deliveries } = await cli('webhooks', 'deliveries', 'list', '--project', projectId, '--endpoint', endpointId, '--status', 'delivered'));
+    if (!deliveries.length) await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  expect(deliveries).toHaveLength(1);
+  const delivery = deliveries[0] as { deliveryId: string; messageId: string };
+  expect(delivery).toMatchObject({ endpointId, eventType: 'user.created', status: 'delivered', attempts: 1 });
+  expect((await cli('webhooks', 'deliveries', 'list', '--project', projectId, '--status', 'failed')).deliveries).toEqual([]);
+  await expect(runCli(['webhooks', 'deliveries', 'list', '--project', projectId, '--status', 'lost'])).rejects.toThrow(/--status must be one of pending, delivered, failed, got "lost"/);
+  // Another project sees none of them.
+  const other = await cli('project', 'create', '--name', 'Other hooks');
+  expect((await cli('webhooks', 'deliveries', 'list', '--project', other.projectId)).deliveries).toEqual([]);
   const replayed = await cli('webhooks', 'replay', delivery.deliveryId);
   expect(replayed.delivery).toMatchObject({ messageId: delivery.messageId, status: 'pending' });
   await receiver.until((r) => r.length >= 2);

@@ -129,7 +129,10 @@ describeEachDialect('webhooks', (dialect: Dialect) => {
     await receiver.until((r) => r.length >= 1);
     expect(receiver.requests).toBe(2);
     expect(receiver.received[0].data.userId).toBe(userId);
-    const [delivery] = await gw.gateway.services.webhooks.deliveries(gw.project.projectId, endpointId, 1);
+    // The receiver has answered; the worker records the attempt just after.
+    const latest = async () => (await gw.gateway.services.webhooks.deliveries(gw.project.projectId, endpointId, 1))[0];
+    await waitUntil(async () => (await latest())?.status === 'delivered');
+    const delivery = await latest();
     expect(delivery).toMatchObject({ status: 'delivered', attempts: 2, lastStatusCode: 200 });
     expect(JSON.stringify(await gw.gateway.db.dataSource.query('SELECT * FROM webhook_deliveries'))).not.toContain('receiver error text');
     const metrics = await gw.gateway.metrics.registry.metrics();

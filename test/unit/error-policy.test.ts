@@ -1,7 +1,9 @@
 // The one error policy (src/errors/error.wire.ts): what any thrown value becomes on the wire, what is logged, and the HTTP status it sets; nothing internal reaches a client.
 import { GraphQLError } from 'graphql';
 import { QueryFailedError } from 'typeorm';
-import { ERROR_CATALOGUE, ERROR_SUBTYPES, GatewayError } from '../../src/errors/error.catalogue';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ERROR_CATALOGUE, ERROR_SUBTYPES, GATEWAY_OWN_CODES, GatewayError } from '../../src/errors/error.catalogue';
 import { graphqlError, graphqlErrorBody, httpAnswer, logFailure, restErrorBody, shouldLog, toGatewayError } from '../../src/errors/error.wire';
 
 /** A driver error as node-postgres raises it, wrapped as TypeORM wraps it. */
@@ -121,6 +123,16 @@ describe('the wire forms', () => {
       error_url: 'https://stytch.com/docs/api/errors/429#too_many_requests',
     });
     expect(httpAnswer(limited)).toEqual({ status: 429, headers: { 'retry-after': '7' } });
+    // The gateway's own codes point to the gateway's reference, whose rows are anchored by error_type.
+    const tooOld = new GatewayError('FACTOR_TOO_OLD', { details: { factorAgeSeconds: 900, maxFactorAgeSeconds: 300 } });
+    expect(restErrorBody(tooOld, 'r-3')).toMatchObject({
+      error_url: 'docs/reference.md#factor_too_old',
+      error_details: { factor_age_seconds: 900, max_factor_age_seconds: 300 },
+    });
+    // Its message names no GraphQL-only field: REST carries the age as error_details.factor_age_seconds.
+    expect(tooOld.message).not.toMatch(/factorAgeSeconds|maxFactorAgeSeconds/);
+    const reference = readFileSync(join(__dirname, '..', '..', 'docs', 'reference.md'), 'utf8');
+    for (const code of GATEWAY_OWN_CODES) expect(reference).toContain(`<a id="${ERROR_CATALOGUE[code].errorType}"></a>\`${code}\``);
     expect(httpAnswer(new GatewayError('USER_NOT_FOUND'))).toEqual({ status: 404, headers: {} });
   });
 });

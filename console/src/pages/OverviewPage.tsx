@@ -1,5 +1,6 @@
-// The overview: authentications per minute by outcome over the last hour (authEventStats, counted by
-// the gateway) as a uPlot chart with the same numbers as a table, and how many users are locked now.
+// The overview: authentication attempts per minute by outcome over the last hour (authEventStats,
+// counted by the gateway; its other events, sessions and devices created or revoked and unlocks, are
+// left out) as a uPlot chart with the same numbers as a table, and how many users are locked now.
 import { useEffect, useMemo, useRef } from 'react';
 import uPlot from 'uplot';
 import { ConsoleOverviewDocument, type ConsoleOverviewQuery } from '../../../client';
@@ -11,15 +12,15 @@ const WINDOW_MINUTES = 60;
 const MINUTE_MS = 60_000;
 const CHART_HEIGHT_PX = 260;
 
-/** A colour per outcome (AuthEvent.outcome), readable on white; others get grey. */
+/**
+ * The outcomes of an authentication attempt (AuthEvent.outcome), the only ones charted, each with a
+ * colour readable on white.
+ */
 const OUTCOME_COLOURS: Readonly<Record<string, string>> = {
   success: '#1a7f37',
   failure: '#cf222e',
   replay: '#bc4c00',
   locked: '#8250df',
-  revoked: '#57606a',
-  created: '#0969da',
-  unlocked: '#1b7c83',
 };
 
 interface Series {
@@ -29,12 +30,13 @@ interface Series {
   readonly byOutcome: ReadonlyMap<string, number[]>;
 }
 
-/** The gateway's sparse rows as one dense row per outcome over every minute since `since`. */
+/** The gateway's sparse rows of attempt outcomes as one dense row per outcome over every minute since `since`. */
 function seriesOf(stats: ConsoleOverviewQuery['authEventStats']): Series {
   const since = Date.parse(stats.since);
   const minutes = Array.from({ length: WINDOW_MINUTES }, (_, i) => (since + i * MINUTE_MS) / 1000);
   const byOutcome = new Map<string, number[]>();
   for (const { minute, outcome, count } of stats.minutes) {
+    if (!(outcome in OUTCOME_COLOURS)) continue;
     if (!byOutcome.has(outcome)) byOutcome.set(outcome, new Array(WINDOW_MINUTES).fill(0));
     const index = Math.round((Date.parse(minute) - since) / MINUTE_MS);
     if (index >= 0 && index < WINDOW_MINUTES) byOutcome.get(outcome)![index] = count;
@@ -61,7 +63,7 @@ export function OverviewPage() {
             {loaded.data.lockedUsers === 1 ? 'user is' : 'users are'} locked now. <a href="#/users">Find them on the Users page</a> (filter: locked).
           </p>
           <section aria-labelledby="chart-title" className="card">
-            <h2 id="chart-title">Authentications per minute, last hour</h2>
+            <h2 id="chart-title">Authentication attempts per minute, last hour</h2>
             <Chart series={series} />
             <details>
               <summary>Show the numbers as a table</summary>
@@ -88,7 +90,7 @@ function Chart({ series }: { series: Series }) {
         height: CHART_HEIGHT_PX,
         scales: { y: { range: (_u, _min, max) => [0, Math.max(1, max)] } },
         axes: [{}, { label: 'attempts', values: (_u, ticks) => ticks.map((t) => (Number.isInteger(t) ? String(t) : '')) }],
-        series: [{}, ...outcomes.map((outcome) => ({ label: outcome, stroke: OUTCOME_COLOURS[outcome] ?? '#6e7781', width: 2, points: { show: true } }))],
+        series: [{}, ...outcomes.map((outcome) => ({ label: outcome, stroke: OUTCOME_COLOURS[outcome], width: 2, points: { show: true } }))],
       },
       [series.minutes, ...outcomes.map((o) => series.byOutcome.get(o)!)],
       box.current,

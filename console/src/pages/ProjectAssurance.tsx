@@ -57,8 +57,9 @@ export function ProjectAssurance({ project, onChanged }: Props) {
     <section aria-labelledby="assurance-title" className="card">
       <h2 id="assurance-title">MFA and remembered devices</h2>
       <p className="muted" id="assurance-hint">
-        These apply at once, to live sessions and to devices already remembered. Required: a session must have proven a second factor (AAL2) for anything but enrolling,
-        verifying, recovering or signing out.
+        The MFA policy applies at once, to live sessions too. Turning remembered devices off forgets every device already remembered. Counting them as AAL2 applies
+        to devices used from now on: sessions already started keep the level they had. Required: a session must have proven a second factor (AAL2) for anything but
+        enrolling, verifying, recovering or signing out.
       </p>
       <form onSubmit={save} className="settings" onChange={() => setSaved(false)} data-testid="assurance-settings">
         <label>
