@@ -10,5 +10,6 @@ module.exports = {
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   setupFiles: ['reflect-metadata'],
   testTimeout: 60_000,
-  maxWorkers: 2,
+  // Three on two cores: most suites wait on servers, processes and PostgreSQL more than they compute.
+  maxWorkers: 3,
 };
