@@ -10,6 +10,5 @@ module.exports = {
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   setupFiles: ['reflect-metadata'],
   testTimeout: 60_000,
-  // Three on two cores: most suites wait on servers, processes and PostgreSQL more than they compute.
-  maxWorkers: 3,
+  maxWorkers: 2,
 };
